@@ -1,0 +1,58 @@
+# One-command workflows. `make run` and `make test` set up whatever is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SERVICES := auth_service customer_service restaurant_service order_service delivery_service gateway_service
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test e2e lint format clean-data clean ferretdb system-deps
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: system-deps $(STAMP) ferretdb ## install everything the platform needs (idempotent)
+
+system-deps: ## Debian packages: redis-server (skipped when present or REDIS_URL is set)
+	@if [ -z "$$REDIS_URL" ] && ! command -v redis-server >/dev/null; then \
+		echo "installing redis-server"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; \
+	fi
+
+$(STAMP): requirements.lock common/pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e common
+	@touch $@
+
+ferretdb: ## build FerretDB (skipped when MONGO_URL is set or mongod is on PATH)
+	@if [ -z "$$MONGO_URL" ] && ! command -v mongod >/dev/null && [ ! -x .local/bin/ferretdb ]; then \
+		$(PYTHON) tools/devstack.py build-ferretdb; \
+	fi
+
+run: setup ## start the whole platform in the foreground (Ctrl-C stops it)
+	$(BIN)/python tools/devstack.py run
+
+test: setup ## every test suite: unit, integration, end-to-end
+	$(BIN)/python tools/devstack.py test
+
+e2e: setup ## only the Behave features
+	$(BIN)/python tools/devstack.py test --only-e2e
+
+lint: setup ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean-data: ## remove local data (databases, generated keys, logs)
+	rm -rf .data
+
+clean: clean-data ## also remove the virtual environment and built tools
+	rm -rf $(VENV) .local tools/ferretdb/vendor

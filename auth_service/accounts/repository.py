@@ -1,0 +1,138 @@
+"""Every MongoDB query of the auth service: accounts and refresh-token families."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+ACCOUNTS = "accounts"
+FAMILIES = "token_families"
+
+
+def ensure_indexes(db: Database) -> list[str]:
+    return [
+        # One account per email per kind: the same person may be a customer and a courier.
+        db[ACCOUNTS].create_index([("user_type", ASCENDING), ("email", ASCENDING)], unique=True, name="kind_email"),
+        db[FAMILIES].create_index([("account_id", ASCENDING)], name="account"),
+    ]
+
+
+class EmailTaken(Exception):
+    pass
+
+
+def account_insert(db: Database, *, user_type: str, email: str, password_hash: str, name: str, now: datetime) -> dict:
+    document = {
+        "user_type": user_type,
+        "email": email,
+        "password": password_hash,
+        "name": name,
+        "role": "user",
+        "created_at": now,
+        "mfa": {"enabled": False},
+    }
+    try:
+        result = db[ACCOUNTS].insert_one(document)
+    except DuplicateKeyError as exc:
+        raise EmailTaken(email) from exc
+    document["_id"] = result.inserted_id
+    return document
+
+
+def account_by_email(db: Database, *, user_type: str, email: str) -> dict | None:
+    return db[ACCOUNTS].find_one({"user_type": user_type, "email": email})
+
+
+def account_by_id(db: Database, *, user_type: str, account_id: ObjectId) -> dict | None:
+    return db[ACCOUNTS].find_one({"_id": account_id, "user_type": user_type})
+
+
+def account_set_password_hash(db: Database, *, account_id: ObjectId, password_hash: str) -> None:
+    db[ACCOUNTS].update_one({"_id": account_id}, {"$set": {"password": password_hash}})
+
+
+def mfa_set_pending_secret(db: Database, *, account_id: ObjectId, secret: str) -> bool:
+    """Stores a secret awaiting confirmation; refused once MFA is on (it must not be replaced silently)."""
+    result = db[ACCOUNTS].update_one(
+        {"_id": account_id, "mfa.enabled": {"$ne": True}}, {"$set": {"mfa.pending_secret": secret}}
+    )
+    return result.matched_count == 1
+
+
+def mfa_enable(db: Database, *, account_id: ObjectId, secret: str, step: int, recovery_hashes: list[str]) -> bool:
+    result = db[ACCOUNTS].update_one(
+        {"_id": account_id, "mfa.enabled": {"$ne": True}, "mfa.pending_secret": secret},
+        {
+            "$set": {
+                "mfa.enabled": True,
+                "mfa.secret": secret,
+                "mfa.last_step": step,
+                "mfa.recovery_hashes": recovery_hashes,
+            },
+            "$unset": {"mfa.pending_secret": ""},
+        },
+    )
+    return result.modified_count == 1
+
+
+def mfa_consume_step(db: Database, *, account_id: ObjectId, step: int) -> bool:
+    """Marks a TOTP time step used, atomically: a code is accepted once, even under concurrency."""
+    result = db[ACCOUNTS].update_one(
+        {"_id": account_id, "mfa.enabled": True, "mfa.last_step": {"$lt": step}},
+        {"$set": {"mfa.last_step": step}},
+    )
+    return result.modified_count == 1
+
+
+def mfa_consume_recovery_code(db: Database, *, account_id: ObjectId, code_hash: str) -> bool:
+    result = db[ACCOUNTS].update_one(
+        {"_id": account_id, "mfa.enabled": True, "mfa.recovery_hashes": code_hash},
+        {"$pull": {"mfa.recovery_hashes": code_hash}},
+    )
+    return result.modified_count == 1
+
+
+# --- refresh-token families ------------------------------------------------------------------
+# A family is every refresh token descended from one login. Only its newest token (`current_jti`)
+# may be exchanged; presenting an older one means it leaked, and the whole family is revoked.
+
+
+def family_create(db: Database, *, family_id: str, account_id: ObjectId, user_type: str, jti: str,
+                  now: datetime, expires_at: datetime) -> None:
+    db[FAMILIES].insert_one({
+        "_id": family_id,
+        "account_id": account_id,
+        "user_type": user_type,
+        "current_jti": jti,
+        "previous_jti": None,
+        "rotated_at": None,
+        "revoked": False,
+        "created_at": now,
+        "expires_at": expires_at,
+    })
+
+
+def family_rotate(db: Database, *, family_id: str, presented_jti: str, new_jti: str, now: datetime) -> bool:
+    """Swaps the current token for a new one in one conditional update (one winner under races)."""
+    result = db[FAMILIES].find_one_and_update(
+        {"_id": family_id, "revoked": False, "current_jti": presented_jti},
+        {"$set": {"current_jti": new_jti, "previous_jti": presented_jti, "rotated_at": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return result is not None
+
+
+def family_get(db: Database, *, family_id: str) -> dict[str, Any] | None:
+    return db[FAMILIES].find_one({"_id": family_id})
+
+
+def family_revoke(db: Database, *, family_id: str, reason: str, now: datetime) -> None:
+    db[FAMILIES].update_one(
+        {"_id": family_id, "revoked": False},
+        {"$set": {"revoked": True, "revoked_reason": reason, "revoked_at": now}},
+    )

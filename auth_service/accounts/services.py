@@ -1,0 +1,217 @@
+"""The auth service's rules: registration, sign-in, token rotation, logout, MFA, service tokens."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from types import SimpleNamespace
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+
+from accounts import mfa, repository, throttling
+from accounts.errors import (
+    EmailAlreadyRegistered,
+    InvalidCredentials,
+    InvalidMfaCode,
+    InvalidServiceCredentials,
+    InvalidToken,
+    MfaStateConflict,
+    TokenReused,
+    WeakPassword,
+)
+from accounts.tokens import issue_mfa_token, issue_pair, issue_service_token, pair_body
+from common.errors import NotFound
+from common.jwt import MfaToken, RefreshToken, TokenError
+from common.mongo import get_database, parse_object_id
+
+# Verifying against this keeps an unknown email as slow as a wrong password (no timing oracle).
+_DUMMY_HASH = make_password("not-a-real-password-just-for-timing")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class _PasswordOwner:
+    """What UserAttributeSimilarityValidator compares the password against.
+
+    The validator names the matching attribute through `user._meta.get_field(...).verbose_name`,
+    as on a model; accounts are documents, so this provides just that.
+    """
+
+    class _meta:  # noqa: N801 - the attribute name the validator reads
+        @staticmethod
+        def get_field(name: str) -> SimpleNamespace:
+            return SimpleNamespace(verbose_name=name)
+
+    def __init__(self, email: str, name: str):
+        self.email = email
+        self.name = name
+
+
+def account_register(*, user_type: str, email: str, password: str, name: str) -> dict:
+    email = normalize_email(email)
+    try:
+        validate_password(password, user=_PasswordOwner(email, name))
+    except DjangoValidationError as exc:
+        raise WeakPassword("The password is too weak.", details={"password": list(exc.messages)}) from exc
+    try:
+        return repository.account_insert(
+            get_database(), user_type=user_type, email=email, password_hash=make_password(password),
+            name=name.strip(), now=_now(),
+        )
+    except repository.EmailTaken as exc:
+        raise EmailAlreadyRegistered(details={"email": email}) from exc
+
+
+def _start_session(account: dict) -> dict:
+    family_id = uuid.uuid4().hex
+    access, refresh = issue_pair(account=account, family_id=family_id)
+    repository.family_create(
+        get_database(), family_id=family_id, account_id=account["_id"], user_type=account["user_type"],
+        jti=refresh["jti"], now=_now(), expires_at=datetime.fromtimestamp(refresh["exp"], UTC),
+    )
+    return pair_body(access, refresh)
+
+
+def account_login(*, user_type: str, email: str, password: str, client_ip: str) -> dict:
+    """Tokens, or `{mfa_required, mfa_token}` for a restaurant user with MFA on."""
+    email = normalize_email(email)
+    throttling.login_check(user_type=user_type, email=email, ip=client_ip)
+    account = repository.account_by_email(get_database(), user_type=user_type, email=email)
+    password_ok = check_password(password, account["password"] if account else _DUMMY_HASH)
+    if account is None or not password_ok:
+        throttling.login_failed(user_type=user_type, email=email, ip=client_ip)
+        raise InvalidCredentials()
+    throttling.login_succeeded(user_type=user_type, email=email)
+    if account.get("mfa", {}).get("enabled"):
+        return {"mfa_required": True, "mfa_token": str(issue_mfa_token(account=account))}
+    return _start_session(account)
+
+
+def session_refresh(*, user_type: str, refresh_token: str) -> dict:
+    try:
+        presented = RefreshToken(refresh_token)
+    except TokenError as exc:
+        raise InvalidToken() from exc
+    if presented["user_type"] != user_type:
+        raise InvalidToken()
+    db = get_database()
+    family_id = presented["fam"]
+    account = repository.account_by_id(db, user_type=user_type, account_id=parse_object_id(presented["sub"]))
+    if account is None:
+        raise InvalidToken()
+    access, refresh = issue_pair(account=account, family_id=family_id)
+    now = _now()
+    if repository.family_rotate(db, family_id=family_id, presented_jti=presented["jti"], new_jti=refresh["jti"], now=now):
+        return pair_body(access, refresh)
+
+    family = repository.family_get(db, family_id=family_id)
+    if family is None or family["revoked"]:
+        raise InvalidToken()
+    rotated_at = family.get("rotated_at")
+    if (
+        family.get("previous_jti") == presented["jti"]
+        and rotated_at is not None
+        and (now - rotated_at).total_seconds() <= settings.REFRESH_REUSE_GRACE_S
+    ):
+        # A concurrent refresh by the same client: refuse this one, keep the session.
+        raise InvalidToken("This refresh token was just rotated; use the newest one.", code="token_rotated")
+    repository.family_revoke(db, family_id=family_id, reason="reuse", now=now)
+    raise TokenReused()
+
+
+def session_logout(*, user_type: str, refresh_token: str) -> None:
+    try:
+        presented = RefreshToken(refresh_token)
+    except TokenError as exc:
+        raise InvalidToken() from exc
+    if presented["user_type"] != user_type:
+        raise InvalidToken()
+    repository.family_revoke(get_database(), family_id=presented["fam"], reason="logout", now=_now())
+
+
+def account_public(*, user_type: str, account_id: str) -> dict:
+    oid = parse_object_id(account_id)
+    account = oid and repository.account_by_id(get_database(), user_type=user_type, account_id=oid)
+    if not account:
+        raise NotFound("Account not found.")
+    return account
+
+
+def _restaurant_account(account_id: str) -> dict:
+    return account_public(user_type="restaurant", account_id=account_id)
+
+
+def mfa_setup(*, account_id: str) -> dict:
+    account = _restaurant_account(account_id)
+    secret = mfa.new_secret()
+    if not repository.mfa_set_pending_secret(get_database(), account_id=account["_id"], secret=secret):
+        raise MfaStateConflict("Two-factor sign-in is already on.")
+    uri = mfa.provisioning_uri(secret=secret, account_name=account["email"], issuer=settings.MFA_ISSUER_NAME)
+    return {"secret": secret, "otpauth_uri": uri, "qr_svg": mfa.qr_svg(uri)}
+
+
+def mfa_confirm(*, account_id: str, code: str) -> dict:
+    account = _restaurant_account(account_id)
+    state = account.get("mfa", {})
+    if state.get("enabled"):
+        raise MfaStateConflict("Two-factor sign-in is already on.")
+    secret = state.get("pending_secret")
+    if not secret:
+        raise MfaStateConflict("Call /restaurants/mfa/setup first.")
+    throttling.mfa_check(account_id=account_id)
+    step = mfa.matching_step(secret=secret, code=code)
+    if step is None:
+        throttling.mfa_failed(account_id=account_id)
+        raise InvalidMfaCode()
+    codes = mfa.new_recovery_codes()
+    enabled = repository.mfa_enable(
+        get_database(), account_id=account["_id"], secret=secret, step=step,
+        recovery_hashes=[mfa.recovery_code_hash(c) for c in codes],
+    )
+    if not enabled:
+        raise MfaStateConflict("Two-factor setup changed meanwhile; start again.")
+    return {"recovery_codes": codes}
+
+
+def mfa_login(*, mfa_token: str, code: str) -> dict:
+    try:
+        token = MfaToken(mfa_token)
+    except TokenError as exc:
+        raise InvalidToken() from exc
+    if token["user_type"] != "restaurant":
+        raise InvalidToken()
+    account_id = token["sub"]
+    account = _restaurant_account(account_id)
+    throttling.mfa_check(account_id=account_id)
+    db = get_database()
+    secret = account.get("mfa", {}).get("secret")
+    accepted = False
+    if secret and (step := mfa.matching_step(secret=secret, code=code)) is not None:
+        accepted = repository.mfa_consume_step(db, account_id=account["_id"], step=step)
+    elif mfa.looks_like_recovery_code(code):
+        accepted = repository.mfa_consume_recovery_code(
+            db, account_id=account["_id"], code_hash=mfa.recovery_code_hash(code)
+        )
+    if not accepted:
+        throttling.mfa_failed(account_id=account_id)
+        raise InvalidMfaCode()
+    return _start_session(account)
+
+
+def service_token_issue(*, client_id: str, client_secret: str) -> dict:
+    expected = settings.SERVICE_CLIENTS.get(client_id)
+    # compare_digest against a dummy keeps unknown ids as slow as wrong secrets.
+    if not hmac.compare_digest((expected or "\0invalid").encode(), client_secret.encode()) or expected is None:
+        raise InvalidServiceCredentials()
+    token = issue_service_token(client_id=client_id)
+    return {"access": str(token), "token_type": "Bearer", "expires_in": int(token.lifetime.total_seconds())}

@@ -1,0 +1,48 @@
+"""Settings of the auth service: identity, tokens, MFA, JWKS."""
+
+from common.env import env_int, env_list, env_secret, env_str
+from common.settings_base import *  # noqa: F403
+from common.settings_base import INSTALLED_APPS, PRODUCTION, SPECTACULAR_SETTINGS
+
+SERVICE_NAME = "auth"
+ROOT_URLCONF = "auth_service.urls"
+ASGI_APPLICATION = "auth_service.asgi.application"
+INSTALLED_APPS = [*INSTALLED_APPS, "accounts"]
+
+MONGO_DB_NAME = env_str("MONGO_DB_NAME", "auth")
+MONGO_INDEX_MODULES = ["accounts.repository"]
+
+# Only this service holds the signing key. Local runs get a generated one from the tooling.
+JWT_PRIVATE_KEY = env_secret("JWT_PRIVATE_KEY")
+if PRODUCTION and not JWT_PRIVATE_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("JWT_PRIVATE_KEY (or JWT_PRIVATE_KEY_FILE) is required in production")
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("email", "name")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Clients allowed to obtain service tokens: "id:secret,id:secret" (a mounted secret in Kubernetes).
+SERVICE_CLIENTS = dict(
+    item.split(":", 1) for item in env_list("SERVICE_CLIENTS", []) if ":" in item
+)
+
+# Login abuse limits (see accounts.throttling).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_ACCOUNT_WINDOW_S = env_int("LOGIN_ACCOUNT_WINDOW_S", 300)
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 50)
+LOGIN_IP_WINDOW_S = env_int("LOGIN_IP_WINDOW_S", 900)
+MFA_FAILURES_PER_ACCOUNT = env_int("MFA_FAILURES_PER_ACCOUNT", 5)
+MFA_WINDOW_S = env_int("MFA_WINDOW_S", 300)
+# A client that refreshes twice at once (two tabs) presents the same token twice: within this
+# window the second presentation is refused without revoking the family.
+REFRESH_REUSE_GRACE_S = env_int("REFRESH_REUSE_GRACE_S", 10)
+MFA_ISSUER_NAME = env_str("MFA_ISSUER_NAME", "Food Delivery")
+
+SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "Auth service", "DESCRIPTION": "Accounts, tokens, MFA, JWKS."}

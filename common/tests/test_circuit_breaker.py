@@ -1,0 +1,64 @@
+"""The circuit breaker's states, driven by a fake clock (pure logic, no I/O)."""
+
+from common.circuit_breaker import CircuitBreaker
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def _breaker(clock):
+    return CircuitBreaker(failure_threshold=3, reset_timeout_s=10, clock=clock)
+
+
+def test_opens_after_threshold_consecutive_failures():
+    breaker = _breaker(Clock())
+    for _ in range(3):
+        assert breaker.allow()
+        breaker.record_failure()
+
+    assert breaker.state == "open"
+    assert not breaker.allow()
+
+
+def test_a_success_resets_the_failure_count():
+    breaker = _breaker(Clock())
+    breaker.record_failure()
+    breaker.record_failure()
+    breaker.record_success()
+    breaker.record_failure()
+
+    assert breaker.state == "closed"
+
+
+def test_half_open_lets_one_trial_through_after_the_timeout():
+    clock = Clock()
+    breaker = _breaker(clock)
+    for _ in range(3):
+        breaker.record_failure()
+    clock.now = 10.5
+
+    assert breaker.state == "half_open"
+    assert breaker.allow()
+    assert not breaker.allow()  # a second caller waits for the trial's outcome
+
+
+def test_a_failed_trial_opens_it_again_and_a_good_one_closes_it():
+    clock = Clock()
+    breaker = _breaker(clock)
+    for _ in range(3):
+        breaker.record_failure()
+    clock.now = 11
+    breaker.allow()
+    breaker.record_failure()
+    assert breaker.state == "open"
+    assert breaker.retry_after_s() == 10
+
+    clock.now = 22
+    breaker.allow()
+    breaker.record_success()
+    assert breaker.state == "closed"

@@ -1,0 +1,114 @@
+"""The service HTTP client against a real HTTP server on loopback."""
+
+import http.server
+import threading
+import time
+
+import pytest
+
+from common.circuit_breaker import CircuitBreaker
+from common.errors import GatewayTimeout, ServiceUnavailable
+from common.http import ServiceClient
+from common.request_id import current_request_id
+
+
+class Upstream(http.server.ThreadingHTTPServer):
+    """Answers from a script of (status, delay) per request and records what it received."""
+
+    def __init__(self):
+        self.script: list[tuple[int, float]] = []
+        self.received: list[dict] = []
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        self.server.received.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
+        status, delay = self.server.script.pop(0) if self.server.script else (200, 0)
+        time.sleep(delay)
+        body = b'{"ok": true}'
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def upstream():
+    server = Upstream()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _client(url, *, retries=2, read_timeout=2.0, threshold=3):
+    return ServiceClient("menu", url, connect_timeout_s=0.5, read_timeout_s=read_timeout, retries=retries,
+                         breaker=CircuitBreaker(failure_threshold=threshold, reset_timeout_s=30))
+
+
+def test_get_is_retried_on_503_then_succeeds(upstream):
+    upstream.script = [(503, 0), (503, 0), (200, 0)]
+
+    response = _client(upstream.url).request("GET", "/items")
+
+    assert response.status_code == 200
+    assert len(upstream.received) == 3
+
+
+def test_post_is_never_retried(upstream):
+    upstream.script = [(503, 0), (200, 0)]
+
+    response = _client(upstream.url).request("POST", "/orders", json={"a": 1})
+
+    assert response.status_code == 503
+    assert len(upstream.received) == 1
+
+
+def test_request_id_and_bearer_are_forwarded(upstream):
+    token = current_request_id.set("req-42")
+    try:
+        _client(upstream.url).request("GET", "/x", bearer="tok")
+    finally:
+        current_request_id.reset(token)
+
+    headers = upstream.received[0]["headers"]
+    assert headers["X-Request-ID"] == "req-42"
+    assert headers["Authorization"] == "Bearer tok"
+
+
+def test_a_slow_upstream_is_a_504_after_the_read_timeout(upstream):
+    upstream.script = [(200, 1.0)]
+    started = time.monotonic()
+
+    with pytest.raises(GatewayTimeout) as caught:
+        _client(upstream.url, retries=0, read_timeout=0.2).request("POST", "/slow")
+
+    assert time.monotonic() - started < 0.9
+    assert caught.value.status_code == 504
+
+
+def test_a_down_upstream_is_a_503_and_opens_the_circuit():
+    client = _client("http://127.0.0.1:9", retries=0, threshold=2)
+    for _ in range(2):
+        with pytest.raises(ServiceUnavailable):
+            client.request("GET", "/x")
+
+    with pytest.raises(ServiceUnavailable) as caught:
+        client.request("GET", "/x")
+
+    assert caught.value.details["circuit"] == "open"
+    assert int(caught.value.headers["Retry-After"]) >= 1

@@ -1,0 +1,88 @@
+"""Against the real MongoDB-compatible server and Redis the tooling started."""
+
+import pytest
+from pymongo.errors import DuplicateKeyError
+
+from common.mongo import _client, parse_object_id
+from common.ratelimit import window_hit, window_peek, window_reset
+from common.redis_client import _client as _redis_client
+
+
+def test_declared_indexes_are_created_and_enforced(mongo_db):
+    mongo_db["things"].insert_one({"name": "a"})
+
+    with pytest.raises(DuplicateKeyError):
+        mongo_db["things"].insert_one({"name": "a"})
+
+
+def test_each_test_gets_an_empty_database(mongo_db):
+    assert mongo_db["things"].count_documents({}) == 0
+
+
+@pytest.mark.parametrize("value", ["", "123", "zz" * 12, "65f0c0ffee0000000000000G", {"$ne": 1}, None, 5])
+def test_malformed_ids_parse_to_none(value):
+    assert parse_object_id(value) is None
+
+
+def test_a_real_object_id_parses():
+    assert str(parse_object_id("65f0c0ffee00000000000001")) == "65f0c0ffee00000000000001"
+
+
+def test_readyz_is_200_when_mongodb_and_redis_answer(client, mongo_db, redis_client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"mongodb": "ok", "redis": "ok"}
+
+
+def test_readyz_is_503_with_details_when_mongodb_is_unreachable(client, settings):
+    settings.MONGO_URL = "mongodb://127.0.0.1:9/"
+    settings.MONGO_TIMEOUT_MS = 200
+    try:
+        response = client.get("/readyz")
+    finally:
+        _client.cache_clear()
+
+    assert response.status_code == 503
+    assert "mongodb" in response.json()["error"]["details"]
+    assert response["Retry-After"]
+
+
+def test_readyz_is_503_when_redis_is_unreachable(client, settings, mongo_db):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"
+    settings.REDIS_TIMEOUT_S = 0.2
+    try:
+        response = client.get("/readyz")
+    finally:
+        _redis_client.cache_clear()
+
+    assert response.status_code == 503
+    assert set(response.json()["error"]["details"]) == {"redis"}
+
+
+def test_healthz_needs_no_dependency(client, settings):
+    settings.MONGO_URL = "mongodb://127.0.0.1:9/"
+    assert client.get("/healthz").status_code == 200
+
+
+def test_fixed_window_counts_in_redis_and_refuses_past_the_limit(redis_client):
+    states = [window_hit("login:x", limit=2, window_s=60) for _ in range(3)]
+
+    assert [s.allowed for s in states] == [True, True, False]
+    assert 0 < states[-1].retry_after_s <= 60
+    assert not window_peek("login:x", limit=2).allowed
+    window_reset("login:x")
+    assert window_peek("login:x", limit=2).allowed
+
+
+def test_rate_limits_fail_open_when_redis_is_down(settings):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"
+    settings.REDIS_TIMEOUT_S = 0.2
+    try:
+        state = window_hit("any", limit=1, window_s=60)
+        closed = window_hit("any", limit=1, window_s=60, fail_open=False)
+    finally:
+        _redis_client.cache_clear()
+
+    assert state.allowed
+    assert not closed.allowed

@@ -1,0 +1,55 @@
+"""A few views that exercise the shared error handling and authentication."""
+
+from django.urls import path
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.errors import Conflict
+from common.permissions import IsCustomer
+from common.urls import handler400, handler403, handler404, handler500, platform_urlpatterns  # noqa: F401
+
+
+class EchoInput(serializers.Serializer):
+    name = serializers.CharField(max_length=10)
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class EchoView(APIView):
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        serializer = EchoInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(serializer.validated_data)
+
+
+class CrashView(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        raise RuntimeError("secret internals must not leak")
+
+
+class ConflictView(APIView):
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        raise Conflict("Order is already accepted.", code="illegal_transition", details={"current": "accepted"})
+
+
+class CustomerOnlyView(APIView):
+    permission_classes = [IsCustomer]
+
+    def get(self, request):
+        return Response({"id": request.user.id, "user_type": request.user.user_type})
+
+
+urlpatterns = [
+    *platform_urlpatterns,
+    path("echo", EchoView.as_view()),
+    path("crash", CrashView.as_view()),
+    path("conflict", ConflictView.as_view()),
+    path("customer-only", CustomerOnlyView.as_view()),
+]

@@ -1,0 +1,63 @@
+"""Customer routes: profile and addresses of the signed-in customer only."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.permissions import IsCustomer
+from profiles import services
+from profiles.serializers import AddressSerializer, ProfileOutput, ProfileUpdateInput
+
+
+class MeView(APIView):
+    permission_classes = [IsCustomer]
+
+    @extend_schema(responses={200: ProfileOutput})
+    def get(self, request):
+        return Response(ProfileOutput(services.profile_get_or_create(customer_id=request.user.id)).data)
+
+    @extend_schema(request=ProfileUpdateInput, responses={200: ProfileOutput})
+    def patch(self, request):
+        serializer = ProfileUpdateInput(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        profile = services.profile_update(customer_id=request.user.id, changes=serializer.validated_data)
+        return Response(ProfileOutput(profile).data)
+
+
+class AddressListView(APIView):
+    permission_classes = [IsCustomer]
+
+    @extend_schema(responses={200: AddressSerializer(many=True)})
+    def get(self, request):
+        profile = services.profile_get_or_create(customer_id=request.user.id)
+        return Response(AddressSerializer(profile["addresses"], many=True).data)
+
+    @extend_schema(request=AddressSerializer, responses={201: AddressSerializer})
+    def post(self, request):
+        serializer = AddressSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        address = services.address_add(customer_id=request.user.id, data=serializer.validated_data)
+        return Response(AddressSerializer(address).data, status=status.HTTP_201_CREATED)
+
+
+class AddressDetailView(APIView):
+    permission_classes = [IsCustomer]
+
+    @extend_schema(responses={200: AddressSerializer})
+    def get(self, request, address_id: str):
+        return Response(AddressSerializer(services.address_get(customer_id=request.user.id, address_id=address_id)).data)
+
+    @extend_schema(request=AddressSerializer, responses={200: AddressSerializer})
+    def patch(self, request, address_id: str):
+        serializer = AddressSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        address = services.address_update(customer_id=request.user.id, address_id=address_id,
+                                          changes=serializer.validated_data)
+        return Response(AddressSerializer(address).data)
+
+    def delete(self, request, address_id: str):
+        services.address_delete(customer_id=request.user.id, address_id=address_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

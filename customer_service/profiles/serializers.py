@@ -1,0 +1,36 @@
+"""Input and output shapes of the customer routes."""
+
+from rest_framework import serializers
+
+
+class PreferencesSerializer(serializers.Serializer):
+    cuisines = serializers.ListField(child=serializers.CharField(max_length=50), max_length=20, required=False)
+    dietary = serializers.ListField(child=serializers.CharField(max_length=50), max_length=20, required=False)
+
+
+class ProfileUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    phone = serializers.RegexField(r"^\+?[0-9 ()-]{5,20}$", required=False, allow_blank=True)
+    preferences = PreferencesSerializer(required=False)
+
+
+class AddressSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    label = serializers.CharField(max_length=50)
+    line1 = serializers.CharField(max_length=200)
+    city = serializers.CharField(max_length=100)
+    postcode = serializers.CharField(max_length=20)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    is_default = serializers.BooleanField(required=False, default=False)
+
+
+class ProfileOutput(serializers.Serializer):
+    id = serializers.CharField(source="_id")
+    name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    preferences = PreferencesSerializer()
+    addresses = AddressSerializer(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()

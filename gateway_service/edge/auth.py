@@ -1,0 +1,26 @@
+"""The edge token check: refuse a missing or bad access token before any upstream call.
+
+Services verify the token again themselves (and check the user type per route); this check only
+keeps obviously unauthenticated traffic off them.
+"""
+
+from __future__ import annotations
+
+from common.errors import error_response
+from common.jwt import AccessToken, TokenError
+
+
+def edge_token_refusal(request):
+    header = request.headers.get("Authorization", "")
+    parts = header.split()
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return _unauthorized("not_authenticated", "Authentication credentials were not provided.")
+    try:
+        AccessToken(parts[1])
+    except TokenError as exc:
+        return _unauthorized("authentication_failed", str(exc))
+    return None
+
+
+def _unauthorized(code: str, message: str):
+    return error_response(401, code, message, headers={"WWW-Authenticate": 'Bearer realm="api"'})

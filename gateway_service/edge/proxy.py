@@ -1,0 +1,121 @@
+"""Forwarding a request to its upstream and streaming the answer back.
+
+One pooled `httpx.AsyncClient` per upstream (keep-alive, explicit timeouts) lives for the
+process. Responses are streamed chunk by chunk, so Server-Sent Events pass through unbuffered and
+an open stream costs a coroutine, not a thread.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import httpx
+from django.conf import settings
+from django.http import StreamingHttpResponse
+
+from common.circuit_breaker import CircuitBreaker
+from common.errors import error_response
+from common.request_id import HEADER as REQUEST_ID_HEADER
+from edge.routes import Route
+
+logger = logging.getLogger(__name__)
+
+# RFC 9110 7.6.1: meaningful for one connection only, never forwarded.
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+    "transfer-encoding", "upgrade", "proxy-connection",
+})
+_NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", "x-forwarded-for", "x-forwarded-proto",
+                               "x-forwarded-host", "x-request-id", "forwarded"}
+
+
+@functools.cache
+def upstream_client(service: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=settings.UPSTREAMS[service],
+        timeout=httpx.Timeout(settings.UPSTREAM_READ_TIMEOUT_S, connect=settings.UPSTREAM_CONNECT_TIMEOUT_S),
+        limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100, keepalive_expiry=30),
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+@functools.cache
+def breaker(service: str) -> CircuitBreaker:
+    return CircuitBreaker(
+        failure_threshold=settings.BREAKER_FAILURE_THRESHOLD, reset_timeout_s=settings.BREAKER_RESET_TIMEOUT_S
+    )
+
+
+def request_headers(request, client_address: str) -> dict[str, str]:
+    headers = {
+        name: value for name, value in request.headers.items() if name.lower() not in _NOT_FORWARDED
+    }
+    prior = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.TRUSTED_PROXY_HOPS > 0 else ""
+    headers["X-Forwarded-For"] = f"{prior}, {client_address}" if prior else client_address
+    headers["X-Forwarded-Proto"] = request.scheme
+    headers["X-Forwarded-Host"] = request.get_host()
+    headers[REQUEST_ID_HEADER] = request.request_id
+    return headers
+
+
+def _unavailable(service: str, *, status: int, code: str, message: str, retry_after: int):
+    return error_response(status, code, message, {"service": service}, headers={"Retry-After": str(retry_after)})
+
+
+async def forward(request, route: Route, client_address: str):
+    service = route.service
+    circuit = breaker(service)
+    if not circuit.allow():
+        return _unavailable(service, status=503, code="upstream_unavailable",
+                            message=f"The {service} service is unavailable.",
+                            retry_after=max(1, round(circuit.retry_after_s())))
+    client = upstream_client(service)
+    timeout = httpx.Timeout(None, connect=settings.UPSTREAM_CONNECT_TIMEOUT_S) if route.stream else httpx.USE_CLIENT_DEFAULT
+    upstream_request = client.build_request(
+        request.method,
+        request.path,
+        params=request.META.get("QUERY_STRING", "") or None,
+        headers=request_headers(request, client_address),
+        content=request.body,
+        timeout=timeout,
+    )
+    try:
+        upstream = await client.send(upstream_request, stream=True)
+    except httpx.TimeoutException:
+        circuit.record_failure()
+        logger.warning("upstream timeout", extra={"upstream": service})
+        return _unavailable(service, status=504, code="upstream_timeout",
+                            message=f"The {service} service did not answer in time.", retry_after=5)
+    except httpx.HTTPError as exc:
+        circuit.record_failure()
+        logger.warning("upstream unreachable", extra={"upstream": service, "error": type(exc).__name__})
+        return _unavailable(service, status=503, code="upstream_unavailable",
+                            message=f"The {service} service is unavailable.", retry_after=5)
+    if upstream.status_code >= 500:
+        circuit.record_failure()
+    else:
+        circuit.record_success()
+
+    async def body():
+        try:
+            async for chunk in upstream.aiter_raw():
+                yield chunk
+        except httpx.HTTPError:
+            logger.warning("upstream stream broke", extra={"upstream": service})
+        finally:
+            await upstream.aclose()
+
+    response = StreamingHttpResponse(body(), status=upstream.status_code)
+    for name, value in upstream.headers.multi_items():
+        lowered = name.lower()
+        if lowered in HOP_BY_HOP or lowered == REQUEST_ID_HEADER.lower():
+            continue
+        if lowered == "set-cookie":
+            continue
+        response[name] = value
+    if route.stream:
+        response["X-Accel-Buffering"] = "no"
+        response["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,108 @@
+"""The gateway's route table: every public route of the contract (ARCHITECTURE 5), by method and
+path pattern, and the service that answers it.
+
+Literal paths win over patterns (`/restaurants/popular` before `/restaurants/{rid}`); among
+patterns, the table's order decides. `/internal/...` is never listed, so it is never routed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+PUBLIC = "public"  # no token needed (a token, if sent, is still forwarded)
+TOKEN = "token"    # an access token is checked at the edge before any upstream call
+
+READ = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str
+    service: str
+    methods: frozenset[str]
+    auth: str = TOKEN
+    stream: bool = False  # long-lived response (SSE): no read timeout
+    regex: re.Pattern = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        segments = [
+            f"(?P<{segment[1:-1]}>[^/]+)" if segment.startswith("{") else re.escape(segment)
+            for segment in self.pattern.split("/")
+        ]
+        object.__setattr__(self, "regex", re.compile("^" + "/".join(segments) + "$"))
+
+    @property
+    def is_literal(self) -> bool:
+        return "{" not in self.pattern
+
+
+def _r(pattern: str, service: str, methods: str, auth: str = TOKEN, **kwargs) -> Route:
+    return Route(pattern, service, frozenset(methods.split()), auth, **kwargs)
+
+
+ROUTES: tuple[Route, ...] = (
+    # identity
+    *(
+        _r(f"/{kind}/{action}", "auth", "POST", PUBLIC)
+        for kind in ("customers", "restaurants", "couriers")
+        for action in ("register", "login", "refresh-token", "logout")
+    ),
+    _r("/restaurants/login/mfa", "auth", "POST", PUBLIC),
+    _r("/restaurants/mfa/setup", "auth", "POST"),
+    _r("/restaurants/mfa/confirm", "auth", "POST"),
+    _r("/.well-known/jwks.json", "auth", "GET HEAD", PUBLIC),
+    # customers
+    _r("/customers/me", "customer", "GET HEAD PATCH"),
+    _r("/customers/me/addresses", "customer", "GET HEAD POST"),
+    _r("/customers/me/addresses/{aid}", "customer", "GET HEAD PATCH DELETE"),
+    _r("/customers/me/orders", "customer", "GET HEAD POST"),
+    _r("/customers/me/feed", "customer", "GET HEAD"),
+    # restaurants and menus: browsing is public, changes need a restaurant user's token
+    _r("/restaurants", "restaurant", "GET HEAD", PUBLIC),
+    _r("/restaurants", "restaurant", "POST"),
+    _r("/restaurants/popular", "restaurant", "GET HEAD", PUBLIC),
+    _r("/restaurants/{rid}", "restaurant", "GET HEAD", PUBLIC),
+    _r("/restaurants/{rid}", "restaurant", "PATCH"),
+    _r("/restaurants/{rid}/menu", "restaurant", "GET HEAD", PUBLIC),
+    _r("/restaurants/{rid}/menu/items", "restaurant", "POST"),
+    _r("/restaurants/{rid}/menu/items/{iid}", "restaurant", "PATCH DELETE"),
+    _r("/restaurants/{rid}/orders", "restaurant", "GET HEAD"),
+    _r("/restaurants/{rid}/orders/{oid}/status", "restaurant", "POST"),
+    # orders
+    _r("/orders/{oid}", "order", "GET HEAD"),
+    _r("/orders/{oid}/events", "order", "GET", stream=True),
+    _r("/orders/{oid}/cancel", "order", "POST"),
+    # deliveries
+    _r("/couriers/me", "delivery", "GET HEAD PATCH"),
+    _r("/deliveries", "delivery", "GET HEAD"),
+    _r("/deliveries/{did}", "delivery", "GET HEAD"),
+    _r("/deliveries/{did}/status", "delivery", "POST"),
+    # the browsable API's assets: every service serves the same DRF static files
+    _r("/static/{path}", "auth", "GET HEAD", PUBLIC),
+)
+_STATIC = re.compile(r"^/static/[A-Za-z0-9_./-]+$")
+
+
+@dataclass(frozen=True)
+class Match:
+    route: Route | None
+    allowed: frozenset[str]  # methods the path accepts, for 405's Allow header
+
+
+def resolve(method: str, path: str) -> Match:
+    """The route for this request; `route` is None with `allowed` set when only the method is wrong."""
+    if path.startswith("/internal/") or path == "/internal":
+        return Match(None, frozenset())
+    if _STATIC.match(path) and ".." not in path:
+        static = ROUTES[-1]
+        return Match(static if method in static.methods else None, static.methods)
+    candidates = [r for r in ROUTES if r.is_literal and r.pattern == path]
+    if not candidates:
+        # A literal route owns its path for every method: /restaurants/popular never falls to {rid}.
+        candidates = [r for r in ROUTES if not r.is_literal and r.regex.match(path) and "/static/" not in r.pattern]
+    allowed = frozenset().union(*(r.methods for r in candidates)) if candidates else frozenset()
+    for route in candidates:
+        if method in route.methods:
+            return Match(route, allowed)
+    return Match(None, allowed)

@@ -1,0 +1,54 @@
+"""The gateway's own endpoints and the catch-all proxy view."""
+
+from __future__ import annotations
+
+import asyncio
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+
+from common.errors import error_response
+from common.net import client_ip
+from edge import routes
+from edge.auth import edge_token_refusal
+from edge.proxy import forward, upstream_client
+
+
+async def healthz(request):
+    return JsonResponse({"status": "ok", "service": "gateway"})
+
+
+async def _upstream_ready(service: str) -> str | None:
+    try:
+        response = await upstream_client(service).get("/readyz", timeout=2.0)
+    except Exception as exc:  # any transport failure means "not ready"
+        return type(exc).__name__
+    return None if response.status_code == 200 else f"status {response.status_code}"
+
+
+async def readyz(request):
+    """Ready when every upstream is: the gateway alone cannot serve any contract route."""
+    services = list(settings.UPSTREAMS)
+    results = await asyncio.gather(*(_upstream_ready(s) for s in services))
+    failures = {s: r for s, r in zip(services, results, strict=True) if r is not None}
+    if failures:
+        return error_response(503, "not_ready", "Some services are not ready.", failures, headers={"Retry-After": "5"})
+    return JsonResponse({"status": "ready", "service": "gateway", "upstreams": dict.fromkeys(services, "ok")})
+
+
+async def metrics(request):
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+
+async def proxy(request):
+    match = routes.resolve(request.method, request.path)
+    if match.route is None:
+        if match.allowed:
+            return error_response(405, "method_not_allowed", f'Method "{request.method}" not allowed.',
+                                  headers={"Allow": ", ".join(sorted(match.allowed))})
+        return error_response(404, "not_found", "No such resource.", {"path": request.path})
+    if match.route.auth == routes.TOKEN and (refusal := edge_token_refusal(request)) is not None:
+        return refusal
+    return await forward(request, match.route, client_ip(request))

@@ -1,0 +1,34 @@
+"""Settings of the gateway: the platform's only public entry point."""
+
+from common.env import env_float, env_int, env_list
+from common.settings_base import *  # noqa: F403
+from common.settings_base import INSTALLED_APPS, SERVICE_URLS
+
+SERVICE_NAME = "gateway"
+ROOT_URLCONF = "gateway_service.urls"
+ASGI_APPLICATION = "gateway_service.asgi.application"
+INSTALLED_APPS = [*INSTALLED_APPS, "corsheaders", "edge"]
+
+# Every middleware here is async-capable, so a proxied request never hops to a thread.
+MIDDLEWARE = [
+    "common.request_id.RequestIdMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "common.body_limit.BodySizeLimitMiddleware",
+]
+
+# The gateway keeps no data of its own; Redis holds its rate-limit counters.
+MONGO_DB_NAME = ""
+MONGO_INDEX_MODULES: list[str] = []
+
+UPSTREAMS = SERVICE_URLS
+UPSTREAM_CONNECT_TIMEOUT_S = env_float("UPSTREAM_CONNECT_TIMEOUT_S", 1.0)
+UPSTREAM_READ_TIMEOUT_S = env_float("UPSTREAM_READ_TIMEOUT_S", 15.0)
+
+# The gateway is the edge: it trusts no forwarded header unless told a proxy (an ingress) sits
+# in front of it.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:3000", "http://127.0.0.1:3000"])
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "RateLimit", "RateLimit-Policy"]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "idempotency-key", "x-request-id"]
