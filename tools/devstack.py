@@ -62,6 +62,13 @@ TEST_SUITES = ["common", *[s.directory for s in SERVICES]]
 COLORS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m", "\033[91m", "\033[96m", "\033[95m"]
 
 
+def child_env(extra: dict | None = None) -> dict[str, str]:
+    """The environment for a child process; a caller's Django settings module must not leak into it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTEST_CURRENT_TEST")}
+    env.update(extra or {})
+    return env
+
+
 def log(message: str) -> None:
     print(f"[devstack] {message}", flush=True)
 
@@ -107,7 +114,7 @@ class Managed:
         self.name = name
         self.args = args
         self.popen = subprocess.Popen(
-            args, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            args, cwd=cwd, env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True, text=True, bufsize=1,
         )
         self._prefix = f"{color}{name:>10} |\033[0m " if color and sys.stdout.isatty() else f"{name:>10} | "
@@ -322,7 +329,7 @@ class Stack:
         python = str(VENV_BIN / "python")
         index_jobs = [
             subprocess.Popen([python, "manage.py", "ensure_indexes"], cwd=ROOT / s.directory,
-                             env={**os.environ, **env_for(s)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             env=child_env(env_for(s)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for s in SERVICES if s.name != "gateway"
         ]
         for job in index_jobs:

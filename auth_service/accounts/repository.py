@@ -6,12 +6,17 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from common.mongo import claim_once
+
 ACCOUNTS = "accounts"
 FAMILIES = "token_families"
+# One document per "this may happen once" fact (a refresh token spent, a TOTP step used, ...):
+# its unique _id makes the first racing request the only winner (see common.mongo.claim_once).
+GUARDS = "guards"
 
 
 def ensure_indexes(db: Database) -> list[str]:
@@ -65,8 +70,11 @@ def mfa_set_pending_secret(db: Database, *, account_id: ObjectId, secret: str) -
 
 
 def mfa_enable(db: Database, *, account_id: ObjectId, secret: str, step: int, recovery_hashes: list[str]) -> bool:
-    result = db[ACCOUNTS].update_one(
-        {"_id": account_id, "mfa.enabled": {"$ne": True}, "mfa.pending_secret": secret},
+    if not claim_once(db[GUARDS], f"mfa-enable:{account_id}"):
+        return False
+    claim_once(db[GUARDS], f"totp:{account_id}:{step}")
+    db[ACCOUNTS].update_one(
+        {"_id": account_id, "mfa.pending_secret": secret},
         {
             "$set": {
                 "mfa.enabled": True,
@@ -77,24 +85,32 @@ def mfa_enable(db: Database, *, account_id: ObjectId, secret: str, step: int, re
             "$unset": {"mfa.pending_secret": ""},
         },
     )
-    return result.modified_count == 1
+    return True
 
 
-def mfa_consume_step(db: Database, *, account_id: ObjectId, step: int) -> bool:
-    """Marks a TOTP time step used, atomically: a code is accepted once, even under concurrency."""
-    result = db[ACCOUNTS].update_one(
-        {"_id": account_id, "mfa.enabled": True, "mfa.last_step": {"$lt": step}},
-        {"$set": {"mfa.last_step": step}},
+def mfa_consume_step(db: Database, *, account: dict, step: int) -> bool:
+    """Spends a TOTP time step: a code is accepted once, even when two requests race with it.
+
+    Steps at or before the last one used are refused too, so an older code seen over someone's
+    shoulder is worthless once a newer one was used (RFC 6238 section 5.2).
+    """
+    if step <= account.get("mfa", {}).get("last_step", -1):
+        return False
+    if not claim_once(db[GUARDS], f"totp:{account['_id']}:{step}"):
+        return False
+    db[ACCOUNTS].update_one(
+        {"_id": account["_id"], "mfa.last_step": {"$lt": step}}, {"$set": {"mfa.last_step": step}}
     )
-    return result.modified_count == 1
+    return True
 
 
-def mfa_consume_recovery_code(db: Database, *, account_id: ObjectId, code_hash: str) -> bool:
-    result = db[ACCOUNTS].update_one(
-        {"_id": account_id, "mfa.enabled": True, "mfa.recovery_hashes": code_hash},
-        {"$pull": {"mfa.recovery_hashes": code_hash}},
-    )
-    return result.modified_count == 1
+def mfa_consume_recovery_code(db: Database, *, account: dict, code_hash: str) -> bool:
+    if code_hash not in account.get("mfa", {}).get("recovery_hashes", []):
+        return False
+    if not claim_once(db[GUARDS], f"recovery:{account['_id']}:{code_hash}"):
+        return False
+    db[ACCOUNTS].update_one({"_id": account["_id"]}, {"$pull": {"mfa.recovery_hashes": code_hash}})
+    return True
 
 
 # --- refresh-token families ------------------------------------------------------------------
@@ -118,13 +134,17 @@ def family_create(db: Database, *, family_id: str, account_id: ObjectId, user_ty
 
 
 def family_rotate(db: Database, *, family_id: str, presented_jti: str, new_jti: str, now: datetime) -> bool:
-    """Swaps the current token for a new one in one conditional update (one winner under races)."""
-    result = db[FAMILIES].find_one_and_update(
-        {"_id": family_id, "revoked": False, "current_jti": presented_jti},
+    """Spends the presented refresh token and makes `new_jti` the family's current one.
+
+    False when another request already spent it (two racing refreshes: one wins).
+    """
+    if not claim_once(db[GUARDS], f"refresh:{presented_jti}", family_id=family_id):
+        return False
+    db[FAMILIES].update_one(
+        {"_id": family_id, "current_jti": presented_jti},
         {"$set": {"current_jti": new_jti, "previous_jti": presented_jti, "rotated_at": now}},
-        return_document=ReturnDocument.AFTER,
     )
-    return result is not None
+    return True
 
 
 def family_get(db: Database, *, family_id: str) -> dict[str, Any] | None:

@@ -109,24 +109,32 @@ def session_refresh(*, user_type: str, refresh_token: str) -> dict:
     account = repository.account_by_id(db, user_type=user_type, account_id=parse_object_id(presented["sub"]))
     if account is None:
         raise InvalidToken()
-    access, refresh = issue_pair(account=account, family_id=family_id)
-    now = _now()
-    if repository.family_rotate(db, family_id=family_id, presented_jti=presented["jti"], new_jti=refresh["jti"], now=now):
-        return pair_body(access, refresh)
-
     family = repository.family_get(db, family_id=family_id)
     if family is None or family["revoked"]:
         raise InvalidToken()
+    now = _now()
+    if family["current_jti"] == presented["jti"]:
+        access, refresh = issue_pair(account=account, family_id=family_id)
+        if repository.family_rotate(
+            db, family_id=family_id, presented_jti=presented["jti"], new_jti=refresh["jti"], now=now
+        ):
+            return pair_body(access, refresh)
+        # Another request spent this token a moment ago: a client's concurrent refresh.
+        raise _just_rotated()
     rotated_at = family.get("rotated_at")
     if (
         family.get("previous_jti") == presented["jti"]
         and rotated_at is not None
         and (now - rotated_at).total_seconds() <= settings.REFRESH_REUSE_GRACE_S
     ):
-        # A concurrent refresh by the same client: refuse this one, keep the session.
-        raise InvalidToken("This refresh token was just rotated; use the newest one.", code="token_rotated")
+        raise _just_rotated()
     repository.family_revoke(db, family_id=family_id, reason="reuse", now=now)
     raise TokenReused()
+
+
+def _just_rotated() -> InvalidToken:
+    # Refused without revoking the family, so two tabs refreshing at once do not sign the user out.
+    return InvalidToken("This refresh token was just rotated; use the newest one.", code="token_rotated")
 
 
 def session_logout(*, user_type: str, refresh_token: str) -> None:
@@ -197,11 +205,9 @@ def mfa_login(*, mfa_token: str, code: str) -> dict:
     secret = account.get("mfa", {}).get("secret")
     accepted = False
     if secret and (step := mfa.matching_step(secret=secret, code=code)) is not None:
-        accepted = repository.mfa_consume_step(db, account_id=account["_id"], step=step)
+        accepted = repository.mfa_consume_step(db, account=account, step=step)
     elif mfa.looks_like_recovery_code(code):
-        accepted = repository.mfa_consume_recovery_code(
-            db, account_id=account["_id"], code_hash=mfa.recovery_code_hash(code)
-        )
+        accepted = repository.mfa_consume_recovery_code(db, account=account, code_hash=mfa.recovery_code_hash(code))
     if not accepted:
         throttling.mfa_failed(account_id=account_id)
         raise InvalidMfaCode()

@@ -32,8 +32,7 @@ class AddressListView(APIView):
 
     @extend_schema(responses={200: AddressSerializer(many=True)})
     def get(self, request):
-        profile = services.profile_get_or_create(customer_id=request.user.id)
-        return Response(AddressSerializer(profile["addresses"], many=True).data)
+        return Response(AddressSerializer(services.addresses_list(customer_id=request.user.id), many=True).data)
 
     @extend_schema(request=AddressSerializer, responses={201: AddressSerializer})
     def post(self, request):

@@ -1,20 +1,24 @@
-"""Every MongoDB query of the customer service: one profile document per customer, addresses inside it."""
+"""Every MongoDB query of the customer service: profiles and their addresses."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from bson import ObjectId
-from pymongo import ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 PROFILES = "profiles"
+# One document per address rather than an array inside the profile: adding and removing one is
+# then a single insert or delete, atomic on every server (FerretDB v1 lacks positional `$`
+# updates and atomic compare-and-set of arrays).
+ADDRESSES = "addresses"
 
 
 def ensure_indexes(db: Database) -> list[str]:
-    # The profile's _id is the customer's account id (the token's `sub`), unique by construction.
-    return []
+    # A profile's _id is the customer's account id (the token's `sub`): unique by construction.
+    return [db[ADDRESSES].create_index([("customer_id", ASCENDING), ("_id", ASCENDING)], name="customer")]
 
 
 def profile_get(db: Database, *, customer_id: str) -> dict | None:
@@ -29,7 +33,7 @@ def profile_insert(db: Database, *, customer_id: str, name: str, email: str, now
         "email": email,
         "phone": "",
         "preferences": {"cuisines": [], "dietary": []},
-        "addresses": [],
+        "default_address_id": None,
         "created_at": now,
         "updated_at": now,
     }
@@ -48,34 +52,28 @@ def profile_update(db: Database, *, customer_id: str, changes: dict, now: dateti
     )
 
 
-def address_add(db: Database, *, customer_id: str, address: dict, now: datetime) -> dict | None:
-    return db[PROFILES].find_one_and_update(
-        {"_id": customer_id},
-        {"$push": {"addresses": address}, "$set": {"updated_at": now}},
-        return_document=ReturnDocument.AFTER,
-    )
+def addresses_of(db: Database, *, customer_id: str) -> list[dict]:
+    return list(db[ADDRESSES].find({"customer_id": customer_id}).sort("_id", ASCENDING))
+
+
+def address_get(db: Database, *, customer_id: str, address_id: ObjectId) -> dict | None:
+    # The customer id in the filter is the object-level check: another's address is "not found".
+    return db[ADDRESSES].find_one({"_id": address_id, "customer_id": customer_id})
+
+
+def address_insert(db: Database, *, customer_id: str, data: dict, now: datetime) -> dict:
+    document = {**data, "customer_id": customer_id, "created_at": now, "updated_at": now}
+    document["_id"] = db[ADDRESSES].insert_one(document).inserted_id
+    return document
 
 
 def address_update(db: Database, *, customer_id: str, address_id: ObjectId, changes: dict, now: datetime) -> dict | None:
-    return db[PROFILES].find_one_and_update(
-        {"_id": customer_id, "addresses.id": address_id},
-        {"$set": {**{f"addresses.$.{k}": v for k, v in changes.items()}, "updated_at": now}},
+    return db[ADDRESSES].find_one_and_update(
+        {"_id": address_id, "customer_id": customer_id},
+        {"$set": {**changes, "updated_at": now}},
         return_document=ReturnDocument.AFTER,
     )
 
 
-def addresses_replace(db: Database, *, customer_id: str, addresses: list[dict], expected: list[dict], now: datetime) -> bool:
-    """Replaces the address list only if nobody changed it since it was read (optimistic check)."""
-    result = db[PROFILES].update_one(
-        {"_id": customer_id, "addresses": expected},
-        {"$set": {"addresses": addresses, "updated_at": now}},
-    )
-    return result.modified_count == 1
-
-
-def address_delete(db: Database, *, customer_id: str, address_id: ObjectId, now: datetime) -> bool:
-    result = db[PROFILES].update_one(
-        {"_id": customer_id, "addresses.id": address_id},
-        {"$pull": {"addresses": {"id": address_id}}, "$set": {"updated_at": now}},
-    )
-    return result.modified_count == 1
+def address_delete(db: Database, *, customer_id: str, address_id: ObjectId) -> bool:
+    return db[ADDRESSES].delete_one({"_id": address_id, "customer_id": customer_id}).deleted_count == 1

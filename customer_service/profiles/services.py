@@ -1,4 +1,9 @@
-"""The customer service's rules for profiles and addresses."""
+"""The customer service's rules for profiles and addresses.
+
+Which address is the default is one field on the profile (`default_address_id`), so "exactly
+one default" holds by construction; when it is unset or names a deleted address, the oldest
+address is the default.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from datetime import UTC, datetime
 
 from bson import ObjectId
 
-from common.errors import Conflict, NotFound
+from common.errors import NotFound
 from common.mongo import get_database, parse_object_id
 from profiles import clients, repository
 
@@ -15,8 +20,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def profile_get_or_create(*, customer_id: str) -> dict:
-    """The caller's profile; the first access creates it from the auth account's name and email."""
+def _profile(customer_id: str) -> dict:
+    """The stored profile; the first access creates it from the auth account's name and email."""
     db = get_database()
     profile = repository.profile_get(db, customer_id=customer_id)
     if profile is not None:
@@ -27,32 +32,32 @@ def profile_get_or_create(*, customer_id: str) -> dict:
     )
 
 
+def _with_default_flag(profile: dict, addresses: list[dict]) -> list[dict]:
+    ids = [a["_id"] for a in addresses]
+    default_id = profile.get("default_address_id")
+    if default_id not in ids:
+        default_id = ids[0] if ids else None
+    return [{**a, "id": a["_id"], "is_default": a["_id"] == default_id} for a in addresses]
+
+
+def profile_get_or_create(*, customer_id: str) -> dict:
+    profile = _profile(customer_id)
+    addresses = repository.addresses_of(get_database(), customer_id=customer_id)
+    return {**profile, "addresses": _with_default_flag(profile, addresses)}
+
+
 def profile_update(*, customer_id: str, changes: dict) -> dict:
-    profile_get_or_create(customer_id=customer_id)
+    _profile(customer_id)
     flat = {key: value for key, value in changes.items() if key != "preferences"}
     for key, value in (changes.get("preferences") or {}).items():
         flat[f"preferences.{key}"] = value
-    if not flat:
-        return profile_get_or_create(customer_id=customer_id)
-    return repository.profile_update(get_database(), customer_id=customer_id, changes=flat, now=_now())
+    if flat:
+        repository.profile_update(get_database(), customer_id=customer_id, changes=flat, now=_now())
+    return profile_get_or_create(customer_id=customer_id)
 
 
-def address_add(*, customer_id: str, data: dict) -> dict:
-    profile = profile_get_or_create(customer_id=customer_id)
-    address = {"id": ObjectId(), **data}
-    address["is_default"] = bool(data.get("is_default")) or not profile["addresses"]
-    if address["is_default"] and profile["addresses"]:
-        _clear_default(customer_id=customer_id, profile=profile)
-    repository.address_add(get_database(), customer_id=customer_id, address=address, now=_now())
-    return address
-
-
-def _clear_default(*, customer_id: str, profile: dict) -> None:
-    cleared = [{**a, "is_default": False} for a in profile["addresses"]]
-    if not repository.addresses_replace(
-        get_database(), customer_id=customer_id, addresses=cleared, expected=profile["addresses"], now=_now()
-    ):
-        raise Conflict("The addresses changed meanwhile; try again.", code="concurrent_update")
+def addresses_list(*, customer_id: str) -> list[dict]:
+    return profile_get_or_create(customer_id=customer_id)["addresses"]
 
 
 def _address_id(address_id: str) -> ObjectId:
@@ -62,26 +67,42 @@ def _address_id(address_id: str) -> ObjectId:
     return oid
 
 
-def address_get(*, customer_id: str, address_id: str) -> dict:
-    oid = _address_id(address_id)
-    profile = profile_get_or_create(customer_id=customer_id)
-    for address in profile["addresses"]:
-        if address["id"] == oid:
+def _rendered(customer_id: str, address_id: ObjectId) -> dict:
+    for address in addresses_list(customer_id=customer_id):
+        if address["_id"] == address_id:
             return address
     raise NotFound("Address not found.")
 
 
+def address_add(*, customer_id: str, data: dict) -> dict:
+    _profile(customer_id)
+    fields = {k: v for k, v in data.items() if k != "is_default"}
+    address = repository.address_insert(get_database(), customer_id=customer_id, data=fields, now=_now())
+    if data.get("is_default"):
+        repository.profile_update(get_database(), customer_id=customer_id,
+                                  changes={"default_address_id": address["_id"]}, now=_now())
+    return _rendered(customer_id, address["_id"])
+
+
+def address_get(*, customer_id: str, address_id: str) -> dict:
+    return _rendered(customer_id, _address_id(address_id))
+
+
 def address_update(*, customer_id: str, address_id: str, changes: dict) -> dict:
     oid = _address_id(address_id)
-    profile = profile_get_or_create(customer_id=customer_id)
-    if changes.get("is_default"):
-        _clear_default(customer_id=customer_id, profile=profile)
-    updated = repository.address_update(get_database(), customer_id=customer_id, address_id=oid, changes=changes, now=_now())
-    if updated is None:
+    fields = {k: v for k, v in changes.items() if k != "is_default"}
+    db = get_database()
+    if fields:
+        found = repository.address_update(db, customer_id=customer_id, address_id=oid, changes=fields, now=_now())
+    else:
+        found = repository.address_get(db, customer_id=customer_id, address_id=oid)
+    if found is None:
         raise NotFound("Address not found.")
-    return next(a for a in updated["addresses"] if a["id"] == oid)
+    if changes.get("is_default"):
+        repository.profile_update(db, customer_id=customer_id, changes={"default_address_id": oid}, now=_now())
+    return _rendered(customer_id, oid)
 
 
 def address_delete(*, customer_id: str, address_id: str) -> None:
-    if not repository.address_delete(get_database(), customer_id=customer_id, address_id=_address_id(address_id), now=_now()):
+    if not repository.address_delete(get_database(), customer_id=customer_id, address_id=_address_id(address_id)):
         raise NotFound("Address not found.")

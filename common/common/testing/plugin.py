@@ -79,3 +79,13 @@ def issue_token():
         return str(token)
 
     return _issue
+
+
+@pytest.fixture(scope="session")
+def live_platform(tmp_path_factory):
+    """All six services as real processes on free ports (started once per test session)."""
+    from common.testing.live import LivePlatform
+
+    platform = LivePlatform(tmp_path_factory.mktemp("platform")).start()
+    yield platform
+    platform.stop()
