@@ -11,8 +11,11 @@ def jwt_key_pair(live_platform):
 def _wired_to_live_auth(settings, live_platform, mongo_db, redis_client):
     from common.http import service_client, service_token
 
-    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "auth": live_platform.url("auth"),
-                             "restaurant": live_platform.url("restaurant")}
+    settings.SERVICE_URLS = {
+        **settings.SERVICE_URLS,
+        "auth": live_platform.url("auth"),
+        "restaurant": live_platform.url("restaurant"),
+    }
     settings.SERVICE_CLIENT_ID = "customer"
     settings.SERVICE_CLIENT_SECRET = live_platform.client_secret("customer")
     service_client.cache_clear()

@@ -85,7 +85,7 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def wait_for(predicate, *, timeout_s: float, what: str, process: "Managed | None" = None) -> None:
+def wait_for(predicate, *, timeout_s: float, what: str, process: Managed | None = None) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process is not None and process.popen.poll() is not None:
@@ -109,13 +109,29 @@ def http_status(url: str, timeout: float = 1.0) -> int | None:
 class Managed:
     """A child process in its own session whose output is prefixed with its name."""
 
-    def __init__(self, name: str, args: list[str], *, env: dict | None = None, cwd: Path | None = None,
-                 color: str = "", quiet: bool = False, log_file: Path | None = None):
+    def __init__(
+        self,
+        name: str,
+        args: list[str],
+        *,
+        env: dict | None = None,
+        cwd: Path | None = None,
+        color: str = "",
+        quiet: bool = False,
+        log_file: Path | None = None,
+    ):
         self.name = name
         self.args = args
         self.popen = subprocess.Popen(
-            args, cwd=cwd, env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, text=True, bufsize=1,
+            args,
+            cwd=cwd,
+            env=child_env(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            text=True,
+            bufsize=1,
         )
         self._prefix = f"{color}{name:>10} |\033[0m " if color and sys.stdout.isatty() else f"{name:>10} | "
         self._quiet = quiet
@@ -173,9 +189,17 @@ def build_ferretdb() -> None:
     version_file.write_text(version + "\n")
     LOCAL_BIN.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [go, "build", "-mod=vendor", "-trimpath", "-o", str(LOCAL_BIN / "ferretdb"),
-         "github.com/FerretDB/FerretDB/cmd/ferretdb"],
-        cwd=module_dir, check=True,
+        [
+            go,
+            "build",
+            "-mod=vendor",
+            "-trimpath",
+            "-o",
+            str(LOCAL_BIN / "ferretdb"),
+            "github.com/FerretDB/FerretDB/cmd/ferretdb",
+        ],
+        cwd=module_dir,
+        check=True,
     )
 
 
@@ -192,14 +216,20 @@ def ensure_jwt_keys(directory: Path) -> tuple[Path, Path]:
     if not private.exists():
         directory.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [str(VENV_BIN / "python"), "-c", (
-                "import sys\n"
-                "from cryptography.hazmat.primitives import serialization as s\n"
-                "from cryptography.hazmat.primitives.asymmetric import rsa\n"
-                "k = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n"
-                "open(sys.argv[1], 'wb').write(k.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()))\n"
-                "open(sys.argv[2], 'wb').write(k.public_key().public_bytes(s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo))\n"
-            ), str(private), str(public)],
+            [
+                str(VENV_BIN / "python"),
+                "-c",
+                (
+                    "import sys\n"
+                    "from cryptography.hazmat.primitives import serialization as s\n"
+                    "from cryptography.hazmat.primitives.asymmetric import rsa\n"
+                    "k = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n"
+                    "open(sys.argv[1], 'wb').write(k.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()))\n"
+                    "open(sys.argv[2], 'wb').write(k.public_key().public_bytes(s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo))\n"
+                ),
+                str(private),
+                str(public),
+            ],
             check=True,
         )
         private.chmod(0o600)
@@ -258,33 +288,55 @@ class Stack:
         if mongod := shutil.which("mongod"):
             path = self.data_dir / "mongod"
             path.mkdir(parents=True, exist_ok=True)
-            process = self._start("mongod", [mongod, "--dbpath", str(path), "--port", str(port), "--bind_ip", "127.0.0.1", "--quiet"])
+            process = self._start(
+                "mongod", [mongod, "--dbpath", str(path), "--port", str(port), "--bind_ip", "127.0.0.1", "--quiet"]
+            )
         else:
             path = self.data_dir / "ferretdb"
             path.mkdir(parents=True, exist_ok=True)
-            process = self._start("ferretdb", [str(ferretdb_binary())], env={
-                "FERRETDB_HANDLER": "sqlite",
-                "FERRETDB_SQLITE_URL": f"file:{path}/",
-                "FERRETDB_STATE_DIR": str(path),
-                "FERRETDB_LISTEN_ADDR": f"127.0.0.1:{port}",
-                "FERRETDB_TELEMETRY": "disable",
-                "FERRETDB_DEBUG_ADDR": "127.0.0.1:0",
-                "FERRETDB_LOG_LEVEL": "WARN",
-            })
+            process = self._start(
+                "ferretdb",
+                [str(ferretdb_binary())],
+                env={
+                    "FERRETDB_HANDLER": "sqlite",
+                    "FERRETDB_SQLITE_URL": f"file:{path}/",
+                    "FERRETDB_STATE_DIR": str(path),
+                    "FERRETDB_LISTEN_ADDR": f"127.0.0.1:{port}",
+                    "FERRETDB_TELEMETRY": "disable",
+                    "FERRETDB_DEBUG_ADDR": "127.0.0.1:0",
+                    "FERRETDB_LOG_LEVEL": "WARN",
+                },
+            )
         wait_for(lambda: port_open(port), timeout_s=30, what="MongoDB-compatible server", process=process)
         return f"mongodb://127.0.0.1:{port}/"
 
     def _start_redis(self) -> str:
         redis_server = shutil.which("redis-server")
         if redis_server is None:
-            raise SystemExit("redis-server is not installed: run `make setup` (apt-get install redis-server), or set REDIS_URL")
+            raise SystemExit(
+                "redis-server is not installed: run `make setup` (apt-get install redis-server), or set REDIS_URL"
+            )
         port = self._port(int(os.environ.get("DEVSTACK_REDIS_PORT", 6379)))
         path = self.data_dir / "redis"
         path.mkdir(parents=True, exist_ok=True)
-        process = self._start("redis", [
-            redis_server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(path),
-            "--save", "60 1", "--appendonly", "no", "--loglevel", "warning",
-        ])
+        process = self._start(
+            "redis",
+            [
+                redis_server,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(path),
+                "--save",
+                "60 1",
+                "--appendonly",
+                "no",
+                "--loglevel",
+                "warning",
+            ],
+        )
         wait_for(lambda: port_open(port), timeout_s=15, what="Redis", process=process)
         return f"redis://127.0.0.1:{port}/0"
 
@@ -328,9 +380,16 @@ class Stack:
         log("creating indexes")
         python = str(VENV_BIN / "python")
         index_jobs = [
-            subprocess.Popen([python, "manage.py", "ensure_indexes"], cwd=ROOT / s.directory,
-                             env=child_env(env_for(s)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            for s in SERVICES if s.name != "gateway"
+            subprocess.Popen(
+                [python, "manage.py", "ensure_indexes"],
+                cwd=ROOT / s.directory,
+                env=child_env(env_for(s)),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for s in SERVICES
+            if s.name != "gateway"
         ]
         for job in index_jobs:
             output, _ = job.communicate()
@@ -338,14 +397,29 @@ class Stack:
                 raise SystemExit(f"ensure_indexes failed:\n{output}")
 
         for service in SERVICES:
-            self._start(service.name, [
-                str(VENV_BIN / "uvicorn"), f"{service.module}.asgi:application",
-                "--host", "127.0.0.1", "--port", str(self.ports[service.name]),
-                "--no-access-log", "--lifespan", "off", "--timeout-graceful-shutdown", "5",
-            ], cwd=ROOT / service.directory, env=env_for(service))
-        for service, process in zip(SERVICES, self.processes[-len(SERVICES):], strict=True):
+            self._start(
+                service.name,
+                [
+                    str(VENV_BIN / "uvicorn"),
+                    f"{service.module}.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.ports[service.name]),
+                    "--no-access-log",
+                    "--lifespan",
+                    "off",
+                    "--timeout-graceful-shutdown",
+                    "5",
+                ],
+                cwd=ROOT / service.directory,
+                env=env_for(service),
+            )
+        for service, process in zip(SERVICES, self.processes[-len(SERVICES) :], strict=True):
             url = f"http://127.0.0.1:{self.ports[service.name]}/readyz"
-            wait_for(lambda url=url: http_status(url) == 200, timeout_s=60, what=f"{service.name} service", process=process)
+            wait_for(
+                lambda url=url: http_status(url) == 200, timeout_s=60, what=f"{service.name} service", process=process
+            )
 
     @property
     def gateway_url(self) -> str:
@@ -378,7 +452,9 @@ def command_run(args) -> int:
     try:
         stack.start_databases()
         stack.start_services()
-        log(f"ready in {time.monotonic() - started:.1f}s: gateway {stack.gateway_url}  (docs: {stack.gateway_url}/docs)")
+        log(
+            f"ready in {time.monotonic() - started:.1f}s: gateway {stack.gateway_url}  (docs: {stack.gateway_url}/docs)"
+        )
         log("press Ctrl-C to stop")
         _run_forever(stack)
     finally:
@@ -417,8 +493,13 @@ def command_test(args) -> int:
     results: list[tuple[str, int, int, int, int]] = []
     try:
         stack.start_databases()
-        env = {**os.environ, "MONGO_URL": stack.mongo_url, "REDIS_URL": stack.redis_url,
-               "DEVSTACK_DATA_DIR": str(work), "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {
+            **os.environ,
+            "MONGO_URL": stack.mongo_url,
+            "REDIS_URL": stack.redis_url,
+            "DEVSTACK_DATA_DIR": str(work),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         suites = [] if args.only_e2e else (args.suites or TEST_SUITES)
         for suite in suites:
             if not (ROOT / suite).is_dir():
@@ -435,8 +516,15 @@ def command_test(args) -> int:
             log("behave features")
             junit_dir = work / "behave"
             code = subprocess.call(
-                [str(VENV_BIN / "behave"), "--junit", f"--junit-directory={junit_dir}", "--format=progress",
-                 "features"], cwd=ROOT, env=env,
+                [
+                    str(VENV_BIN / "behave"),
+                    "--junit",
+                    f"--junit-directory={junit_dir}",
+                    "--format=progress",
+                    "features",
+                ],
+                cwd=ROOT,
+                env=env,
             )
             passed = failed = skipped = 0
             for report in junit_dir.glob("*.xml"):
@@ -474,7 +562,8 @@ def main() -> int:
     test.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=[], help="passed on to pytest")
     test.set_defaults(func=command_test)
     commands.add_parser("build-ferretdb", help="build FerretDB into .local/bin").set_defaults(
-        func=lambda args: build_ferretdb() or 0)
+        func=lambda args: build_ferretdb() or 0
+    )
     args = parser.parse_args()
     return args.func(args)
 

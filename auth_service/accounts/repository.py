@@ -98,9 +98,7 @@ def mfa_consume_step(db: Database, *, account: dict, step: int) -> bool:
         return False
     if not claim_once(db[GUARDS], f"totp:{account['_id']}:{step}"):
         return False
-    db[ACCOUNTS].update_one(
-        {"_id": account["_id"], "mfa.last_step": {"$lt": step}}, {"$set": {"mfa.last_step": step}}
-    )
+    db[ACCOUNTS].update_one({"_id": account["_id"], "mfa.last_step": {"$lt": step}}, {"$set": {"mfa.last_step": step}})
     return True
 
 
@@ -118,19 +116,22 @@ def mfa_consume_recovery_code(db: Database, *, account: dict, code_hash: str) ->
 # may be exchanged; presenting an older one means it leaked, and the whole family is revoked.
 
 
-def family_create(db: Database, *, family_id: str, account_id: ObjectId, user_type: str, jti: str,
-                  now: datetime, expires_at: datetime) -> None:
-    db[FAMILIES].insert_one({
-        "_id": family_id,
-        "account_id": account_id,
-        "user_type": user_type,
-        "current_jti": jti,
-        "previous_jti": None,
-        "rotated_at": None,
-        "revoked": False,
-        "created_at": now,
-        "expires_at": expires_at,
-    })
+def family_create(
+    db: Database, *, family_id: str, account_id: ObjectId, user_type: str, jti: str, now: datetime, expires_at: datetime
+) -> None:
+    db[FAMILIES].insert_one(
+        {
+            "_id": family_id,
+            "account_id": account_id,
+            "user_type": user_type,
+            "current_jti": jti,
+            "previous_jti": None,
+            "rotated_at": None,
+            "revoked": False,
+            "created_at": now,
+            "expires_at": expires_at,
+        }
+    )
 
 
 def family_rotate(db: Database, *, family_id: str, presented_jti: str, new_jti: str, now: datetime) -> bool:

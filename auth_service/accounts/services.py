@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from types import SimpleNamespace
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -65,8 +65,12 @@ def account_register(*, user_type: str, email: str, password: str, name: str) ->
         raise WeakPassword("The password is too weak.", details={"password": list(exc.messages)}) from exc
     try:
         return repository.account_insert(
-            get_database(), user_type=user_type, email=email, password_hash=make_password(password),
-            name=name.strip(), now=_now(),
+            get_database(),
+            user_type=user_type,
+            email=email,
+            password_hash=make_password(password),
+            name=name.strip(),
+            now=_now(),
         )
     except repository.EmailTaken as exc:
         raise EmailAlreadyRegistered(details={"email": email}) from exc
@@ -76,8 +80,13 @@ def _start_session(account: dict) -> dict:
     family_id = uuid.uuid4().hex
     access, refresh = issue_pair(account=account, family_id=family_id)
     repository.family_create(
-        get_database(), family_id=family_id, account_id=account["_id"], user_type=account["user_type"],
-        jti=refresh["jti"], now=_now(), expires_at=datetime.fromtimestamp(refresh["exp"], UTC),
+        get_database(),
+        family_id=family_id,
+        account_id=account["_id"],
+        user_type=account["user_type"],
+        jti=refresh["jti"],
+        now=_now(),
+        expires_at=datetime.fromtimestamp(refresh["exp"], UTC),
     )
     return pair_body(access, refresh)
 
@@ -183,7 +192,10 @@ def mfa_confirm(*, account_id: str, code: str) -> dict:
         raise InvalidMfaCode()
     codes = mfa.new_recovery_codes()
     enabled = repository.mfa_enable(
-        get_database(), account_id=account["_id"], secret=secret, step=step,
+        get_database(),
+        account_id=account["_id"],
+        secret=secret,
+        step=step,
         recovery_hashes=[mfa.recovery_code_hash(c) for c in codes],
     )
     if not enabled:

@@ -33,8 +33,11 @@ def login_check(*, user_type: str, email: str, ip: str) -> None:
 
 
 def login_failed(*, user_type: str, email: str, ip: str) -> None:
-    window_hit(_account_key(user_type, email), limit=settings.LOGIN_FAILURES_PER_ACCOUNT,
-               window_s=settings.LOGIN_ACCOUNT_WINDOW_S)
+    window_hit(
+        _account_key(user_type, email),
+        limit=settings.LOGIN_FAILURES_PER_ACCOUNT,
+        window_s=settings.LOGIN_ACCOUNT_WINDOW_S,
+    )
     window_hit(_ip_key(ip), limit=settings.LOGIN_FAILURES_PER_IP, window_s=settings.LOGIN_IP_WINDOW_S)
 
 

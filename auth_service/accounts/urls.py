@@ -10,8 +10,11 @@ urlpatterns = [
     path("restaurants/mfa/confirm", api.MfaConfirmView.as_view(), name="mfa-confirm"),
     path("restaurants/login/mfa", api.MfaLoginView.as_view(), name="mfa-login"),
     path("internal/service-token", api.ServiceTokenView.as_view(), name="service-token"),
-    path("internal/accounts/<str:user_type>/<str:account_id>", api.AccountForServiceView.as_view(),
-         name="account-for-service"),
+    path(
+        "internal/accounts/<str:user_type>/<str:account_id>",
+        api.AccountForServiceView.as_view(),
+        name="account-for-service",
+    ),
     path(".well-known/jwks.json", api.jwks, name="jwks"),
 ]
 for prefix, user_type in KINDS.items():

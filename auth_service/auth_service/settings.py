@@ -21,17 +21,17 @@ if PRODUCTION and not JWT_PRIVATE_KEY:
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-     "OPTIONS": {"user_attributes": ("email", "name")}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 # Clients allowed to obtain service tokens: "id:secret,id:secret" (a mounted secret in Kubernetes).
-SERVICE_CLIENTS = dict(
-    item.split(":", 1) for item in env_list("SERVICE_CLIENTS", []) if ":" in item
-)
+SERVICE_CLIENTS = dict(item.split(":", 1) for item in env_list("SERVICE_CLIENTS", []) if ":" in item)
 
 # Login abuse limits (see accounts.throttling).
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)

@@ -108,8 +108,12 @@ class ServiceClient:
             self.breaker.record_success()
         logger.debug(
             "upstream call",
-            extra={"upstream": self.name, "path": path, "status": response.status_code,
-                   "duration_ms": round((time.monotonic() - started) * 1000, 1)},
+            extra={
+                "upstream": self.name,
+                "path": path,
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            },
         )
         return response
 
@@ -146,7 +150,9 @@ class _ServiceTokenCache:
                     json={"client_id": settings.SERVICE_CLIENT_ID, "client_secret": settings.SERVICE_CLIENT_SECRET},
                 )
                 if response.status_code != 200:
-                    raise ServiceUnavailable("Could not obtain a service token.", details={"status": response.status_code})
+                    raise ServiceUnavailable(
+                        "Could not obtain a service token.", details={"status": response.status_code}
+                    )
                 body = response.json()
                 self._token = body["access"]
                 self._expires_at = time.time() + int(body.get("expires_in", 60))

@@ -18,15 +18,15 @@ from datetime import timedelta
 import jwt as pyjwt
 import requests
 from cryptography.hazmat.primitives import serialization
-from jwt.algorithms import RSAAlgorithm
 from django.conf import settings
+from jwt.algorithms import RSAAlgorithm
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import Token
 
 USER_TYPES = ("customer", "restaurant", "courier", "service")
 
-__all__ = ["AccessToken", "MfaToken", "RefreshToken", "TokenError", "USER_TYPES", "jwks_document"]
+__all__ = ["USER_TYPES", "AccessToken", "MfaToken", "RefreshToken", "TokenError", "jwks_document"]
 
 
 class _KeyedTokenBackend(TokenBackend):
@@ -79,9 +79,11 @@ def public_key_pem() -> str:
     private = getattr(settings, "JWT_PRIVATE_KEY", None)
     if private:
         key = serialization.load_pem_private_key(private.encode(), password=None)
-        return key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        return (
+            key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
     try:
         return _public_key_from_jwks(settings.JWT_JWKS_URL)
     except Exception as exc:

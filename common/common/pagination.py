@@ -40,7 +40,9 @@ def page_request(request, *, default_size: int = 20, max_size: int = 100) -> Pag
     return PageRequest(number=_positive("page", 1), size=min(_positive("page_size", default_size), max_size))
 
 
-def paginated_response(request, page: PageRequest, *, count: int, results: list, render: Callable | None = None) -> Response:
+def paginated_response(
+    request, page: PageRequest, *, count: int, results: list, render: Callable | None = None
+) -> Response:
     if page.number > 1 and page.skip >= count:
         raise NotFound("Invalid page.", code="invalid_page")
     url = request.build_absolute_uri()

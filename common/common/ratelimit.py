@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ def window_hit(name: str, *, limit: int, window_s: int, fail_open: bool = True) 
         pipe.ttl(key)
         count, _, ttl = pipe.execute()
     except redis.RedisError:
-        logger.warning("rate limiter unavailable", extra={"limit_name": name.split(":")[0]})
+        logger.warning("rate limiter unavailable", extra={"limit_name": name.split(":", maxsplit=1)[0]})
         return WindowState(allowed=fail_open, count=0, limit=limit, retry_after_s=0 if fail_open else window_s)
     ttl = ttl if ttl and ttl > 0 else window_s
     return WindowState(allowed=count <= limit, count=count, limit=limit, retry_after_s=ttl)
@@ -58,7 +59,5 @@ def window_peek(name: str, *, limit: int) -> WindowState:
 
 
 def window_reset(name: str) -> None:
-    try:
+    with contextlib.suppress(redis.RedisError):
         get_redis().delete(redis_key("rl", name))
-    except redis.RedisError:
-        pass

@@ -21,8 +21,17 @@ def _claims(**overrides):
     import time
 
     now = int(time.time())
-    claims = {"sub": "c1", "user_type": "customer", "role": "user", "token_type": "access", "jti": "j1",
-              "iat": now, "exp": now + 60, "iss": "food-delivery-auth", "aud": "food-delivery"}
+    claims = {
+        "sub": "c1",
+        "user_type": "customer",
+        "role": "user",
+        "token_type": "access",
+        "jti": "j1",
+        "iat": now,
+        "exp": now + 60,
+        "iss": "food-delivery-auth",
+        "aud": "food-delivery",
+    }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -84,13 +93,26 @@ def test_a_tampered_payload_is_refused(api_client, issue_token):
 
 def test_a_token_from_another_key_is_refused(api_client):
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pem = other.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     token = pyjwt.encode(_claims(), pem, algorithm="RS256")
     assert _get(api_client, token).status_code == 401
 
 
-@pytest.mark.parametrize("claim", [{"iss": "someone-else"}, {"aud": "another-app"}, {"iss": None}, {"aud": None},
-                                   {"jti": None}, {"sub": None}, {"user_type": None}, {"user_type": "admin"}])
+@pytest.mark.parametrize(
+    "claim",
+    [
+        {"iss": "someone-else"},
+        {"aud": "another-app"},
+        {"iss": None},
+        {"aud": None},
+        {"jti": None},
+        {"sub": None},
+        {"user_type": None},
+        {"user_type": "admin"},
+    ],
+)
 def test_wrong_or_missing_claims_are_refused(api_client, jwt_key_pair, claim):
     token = pyjwt.encode(_claims(**claim), jwt_key_pair[0], algorithm="RS256")
     assert _get(api_client, token).status_code == 401
@@ -105,8 +127,13 @@ def test_an_mfa_token_cannot_be_used_as_access(api_client, issue_token):
 
 
 def test_tokens_carry_the_contract_claims(issue_token, jwt_key_pair):
-    claims = pyjwt.decode(issue_token("courier", sub="c9"), jwt_key_pair[1], algorithms=["RS256"],
-                          audience="food-delivery", issuer="food-delivery-auth")
+    claims = pyjwt.decode(
+        issue_token("courier", sub="c9"),
+        jwt_key_pair[1],
+        algorithms=["RS256"],
+        audience="food-delivery",
+        issuer="food-delivery-auth",
+    )
 
     assert {"sub", "user_type", "role", "token_type", "jti", "iat", "exp", "iss", "aud"} <= set(claims)
     assert claims["exp"] - claims["iat"] == int(timedelta(minutes=10).total_seconds())

@@ -56,8 +56,14 @@ def upstream():
 
 
 def _client(url, *, retries=2, read_timeout=2.0, threshold=3):
-    return ServiceClient("menu", url, connect_timeout_s=0.5, read_timeout_s=read_timeout, retries=retries,
-                         breaker=CircuitBreaker(failure_threshold=threshold, reset_timeout_s=30))
+    return ServiceClient(
+        "menu",
+        url,
+        connect_timeout_s=0.5,
+        read_timeout_s=read_timeout,
+        retries=retries,
+        breaker=CircuitBreaker(failure_threshold=threshold, reset_timeout_s=30),
+    )
 
 
 def test_get_is_retried_on_503_then_succeeds(upstream):

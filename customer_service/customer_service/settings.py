@@ -12,4 +12,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "profiles"]
 MONGO_DB_NAME = env_str("MONGO_DB_NAME", "customers")
 MONGO_INDEX_MODULES = ["profiles.repository"]
 
-SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "Customer service", "DESCRIPTION": "customer profiles, addresses, preferences, order history and placing orders."}
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "TITLE": "Customer service",
+    "DESCRIPTION": "customer profiles, addresses, preferences, order history and placing orders.",
+}

@@ -47,14 +47,17 @@ class AddressDetailView(APIView):
 
     @extend_schema(responses={200: AddressSerializer})
     def get(self, request, address_id: str):
-        return Response(AddressSerializer(services.address_get(customer_id=request.user.id, address_id=address_id)).data)
+        return Response(
+            AddressSerializer(services.address_get(customer_id=request.user.id, address_id=address_id)).data
+        )
 
     @extend_schema(request=AddressSerializer, responses={200: AddressSerializer})
     def patch(self, request, address_id: str):
         serializer = AddressSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        address = services.address_update(customer_id=request.user.id, address_id=address_id,
-                                          changes=serializer.validated_data)
+        address = services.address_update(
+            customer_id=request.user.id, address_id=address_id, changes=serializer.validated_data
+        )
         return Response(AddressSerializer(address).data)
 
     def delete(self, request, address_id: str):

@@ -15,6 +15,7 @@ def auth_account(*, customer_id: str) -> dict:
     if response.status_code == 404:
         raise NotFound("No customer account for this token.")
     if response.status_code != 200:
-        raise ServiceUnavailable("The auth service could not be asked for the account.",
-                                 details={"status": response.status_code})
+        raise ServiceUnavailable(
+            "The auth service could not be asked for the account.", details={"status": response.status_code}
+        )
     return response.json()

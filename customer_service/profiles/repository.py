@@ -67,7 +67,9 @@ def address_insert(db: Database, *, customer_id: str, data: dict, now: datetime)
     return document
 
 
-def address_update(db: Database, *, customer_id: str, address_id: ObjectId, changes: dict, now: datetime) -> dict | None:
+def address_update(
+    db: Database, *, customer_id: str, address_id: ObjectId, changes: dict, now: datetime
+) -> dict | None:
     return db[ADDRESSES].find_one_and_update(
         {"_id": address_id, "customer_id": customer_id},
         {"$set": {**changes, "updated_at": now}},

@@ -79,8 +79,9 @@ def address_add(*, customer_id: str, data: dict) -> dict:
     fields = {k: v for k, v in data.items() if k != "is_default"}
     address = repository.address_insert(get_database(), customer_id=customer_id, data=fields, now=_now())
     if data.get("is_default"):
-        repository.profile_update(get_database(), customer_id=customer_id,
-                                  changes={"default_address_id": address["_id"]}, now=_now())
+        repository.profile_update(
+            get_database(), customer_id=customer_id, changes={"default_address_id": address["_id"]}, now=_now()
+        )
     return _rendered(customer_id, address["_id"])
 
 

@@ -12,4 +12,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "deliveries"]
 MONGO_DB_NAME = env_str("MONGO_DB_NAME", "deliveries")
 MONGO_INDEX_MODULES = ["deliveries.repository"]
 
-SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "Delivery service", "DESCRIPTION": "couriers, availability, assignment and delivery status."}
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "TITLE": "Delivery service",
+    "DESCRIPTION": "couriers, availability, assignment and delivery status.",
+}

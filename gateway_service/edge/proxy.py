@@ -22,12 +22,28 @@ from edge.routes import Route
 logger = logging.getLogger(__name__)
 
 # RFC 9110 7.6.1: meaningful for one connection only, never forwarded.
-HOP_BY_HOP = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade", "proxy-connection",
-})
-_NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", "x-forwarded-for", "x-forwarded-proto",
-                               "x-forwarded-host", "x-request-id", "forwarded"}
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "proxy-connection",
+    }
+)
+_NOT_FORWARDED = HOP_BY_HOP | {
+    "host",
+    "content-length",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-request-id",
+    "forwarded",
+}
 
 
 @functools.cache
@@ -49,9 +65,7 @@ def breaker(service: str) -> CircuitBreaker:
 
 
 def request_headers(request, client_address: str) -> dict[str, str]:
-    headers = {
-        name: value for name, value in request.headers.items() if name.lower() not in _NOT_FORWARDED
-    }
+    headers = {name: value for name, value in request.headers.items() if name.lower() not in _NOT_FORWARDED}
     prior = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.TRUSTED_PROXY_HOPS > 0 else ""
     headers["X-Forwarded-For"] = f"{prior}, {client_address}" if prior else client_address
     headers["X-Forwarded-Proto"] = request.scheme
@@ -68,11 +82,17 @@ async def forward(request, route: Route, client_address: str):
     service = route.service
     circuit = breaker(service)
     if not circuit.allow():
-        return _unavailable(service, status=503, code="upstream_unavailable",
-                            message=f"The {service} service is unavailable.",
-                            retry_after=max(1, round(circuit.retry_after_s())))
+        return _unavailable(
+            service,
+            status=503,
+            code="upstream_unavailable",
+            message=f"The {service} service is unavailable.",
+            retry_after=max(1, round(circuit.retry_after_s())),
+        )
     client = upstream_client(service)
-    timeout = httpx.Timeout(None, connect=settings.UPSTREAM_CONNECT_TIMEOUT_S) if route.stream else httpx.USE_CLIENT_DEFAULT
+    timeout = (
+        httpx.Timeout(None, connect=settings.UPSTREAM_CONNECT_TIMEOUT_S) if route.stream else httpx.USE_CLIENT_DEFAULT
+    )
     upstream_request = client.build_request(
         request.method,
         request.path,
@@ -86,13 +106,23 @@ async def forward(request, route: Route, client_address: str):
     except httpx.TimeoutException:
         circuit.record_failure()
         logger.warning("upstream timeout", extra={"upstream": service})
-        return _unavailable(service, status=504, code="upstream_timeout",
-                            message=f"The {service} service did not answer in time.", retry_after=5)
+        return _unavailable(
+            service,
+            status=504,
+            code="upstream_timeout",
+            message=f"The {service} service did not answer in time.",
+            retry_after=5,
+        )
     except httpx.HTTPError as exc:
         circuit.record_failure()
         logger.warning("upstream unreachable", extra={"upstream": service, "error": type(exc).__name__})
-        return _unavailable(service, status=503, code="upstream_unavailable",
-                            message=f"The {service} service is unavailable.", retry_after=5)
+        return _unavailable(
+            service,
+            status=503,
+            code="upstream_unavailable",
+            message=f"The {service} service is unavailable.",
+            retry_after=5,
+        )
     if upstream.status_code >= 500:
         circuit.record_failure()
     else:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 PUBLIC = "public"  # no token needed (a token, if sent, is still forwarded)
-TOKEN = "token"    # an access token is checked at the edge before any upstream call
+TOKEN = "token"  # an access token is checked at the edge before any upstream call
 
 READ = frozenset({"GET", "HEAD"})
 
@@ -88,6 +88,9 @@ _STATIC = re.compile(r"^/static/[A-Za-z0-9_./-]+$")
 class Match:
     route: Route | None
     allowed: frozenset[str]  # methods the path accepts, for 405's Allow header
+    # For a browser's GET of a public POST-only route (say /customers/register): the route whose
+    # service renders DRF's browsable form for it.
+    browsable: Route | None = None
 
 
 def resolve(method: str, path: str) -> Match:
@@ -105,4 +108,5 @@ def resolve(method: str, path: str) -> Match:
     for route in candidates:
         if method in route.methods:
             return Match(route, allowed)
-    return Match(None, allowed)
+    browsable = next((r for r in candidates if r.auth == PUBLIC), None) if method in READ else None
+    return Match(None, allowed, browsable)

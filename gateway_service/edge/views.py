@@ -44,10 +44,16 @@ async def metrics(request):
 
 async def proxy(request):
     match = routes.resolve(request.method, request.path)
+    if match.route is None and match.browsable is not None and "text/html" in request.headers.get("Accept", ""):
+        return await forward(request, match.browsable, client_ip(request))
     if match.route is None:
         if match.allowed:
-            return error_response(405, "method_not_allowed", f'Method "{request.method}" not allowed.',
-                                  headers={"Allow": ", ".join(sorted(match.allowed))})
+            return error_response(
+                405,
+                "method_not_allowed",
+                f'Method "{request.method}" not allowed.',
+                headers={"Allow": ", ".join(sorted(match.allowed))},
+            )
         return error_response(404, "not_found", "No such resource.", {"path": request.path})
     if match.route.auth == routes.TOKEN and (refusal := edge_token_refusal(request)) is not None:
         return refusal

@@ -12,4 +12,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "orders"]
 MONGO_DB_NAME = env_str("MONGO_DB_NAME", "orders")
 MONGO_INDEX_MODULES = ["orders.repository"]
 
-SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "Order service", "DESCRIPTION": "the order lifecycle, menu validation, courier assignment requests and live tracking."}
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "TITLE": "Order service",
+    "DESCRIPTION": "the order lifecycle, menu validation, courier assignment requests and live tracking.",
+}

@@ -12,4 +12,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "restaurants"]
 MONGO_DB_NAME = env_str("MONGO_DB_NAME", "restaurants")
 MONGO_INDEX_MODULES = ["restaurants.repository"]
 
-SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "Restaurant service", "DESCRIPTION": "restaurants, menus, the popular-restaurant cache and restaurant-side order actions."}
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "TITLE": "Restaurant service",
+    "DESCRIPTION": "restaurants, menus, the popular-restaurant cache and restaurant-side order actions.",
+}

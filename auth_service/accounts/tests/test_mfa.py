@@ -19,8 +19,9 @@ def mfa_user(api_client):
     setup = api_client.post("/restaurants/mfa/setup", headers=_auth(tokens["access"]))
     assert setup.status_code == 200
     secret = setup.json()["secret"]
-    confirm = api_client.post("/restaurants/mfa/confirm", {"code": pyotp.TOTP(secret).now()}, format="json",
-                              headers=_auth(tokens["access"]))
+    confirm = api_client.post(
+        "/restaurants/mfa/confirm", {"code": pyotp.TOTP(secret).now()}, format="json", headers=_auth(tokens["access"])
+    )
     assert confirm.status_code == 200
     return secret, confirm.json()["recovery_codes"]
 
@@ -58,8 +59,9 @@ def test_confirm_with_a_wrong_code_keeps_mfa_off(api_client):
     tokens = registered_and_logged_in(api_client, "restaurants", email="chef@example.com")
     api_client.post("/restaurants/mfa/setup", headers=_auth(tokens["access"]))
 
-    response = api_client.post("/restaurants/mfa/confirm", {"code": "000000"}, format="json",
-                               headers=_auth(tokens["access"]))
+    response = api_client.post(
+        "/restaurants/mfa/confirm", {"code": "000000"}, format="json", headers=_auth(tokens["access"])
+    )
 
     assert response.status_code == 401
     assert "access" in login(api_client, "restaurants", email="chef@example.com").json()
@@ -75,8 +77,12 @@ def test_a_valid_code_exchanges_the_mfa_token_for_tokens_once(api_client, mfa_us
     secret, _ = mfa_user
     code = _next_code(secret)
 
-    first = api_client.post("/restaurants/login/mfa", {"mfa_token": _challenge(api_client), "code": code}, format="json")
-    replay = api_client.post("/restaurants/login/mfa", {"mfa_token": _challenge(api_client), "code": code}, format="json")
+    first = api_client.post(
+        "/restaurants/login/mfa", {"mfa_token": _challenge(api_client), "code": code}, format="json"
+    )
+    replay = api_client.post(
+        "/restaurants/login/mfa", {"mfa_token": _challenge(api_client), "code": code}, format="json"
+    )
 
     assert first.status_code == 200
     assert {"access", "refresh", "token_type", "expires_in"} <= set(first.json())
@@ -87,10 +93,12 @@ def test_a_recovery_code_works_exactly_once(api_client, mfa_user):
     _, codes = mfa_user
     assert len(codes) == 10
 
-    first = api_client.post("/restaurants/login/mfa", {"mfa_token": _challenge(api_client), "code": codes[0]},
-                            format="json")
-    second = api_client.post("/restaurants/login/mfa", {"mfa_token": _challenge(api_client), "code": codes[0]},
-                             format="json")
+    first = api_client.post(
+        "/restaurants/login/mfa", {"mfa_token": _challenge(api_client), "code": codes[0]}, format="json"
+    )
+    second = api_client.post(
+        "/restaurants/login/mfa", {"mfa_token": _challenge(api_client), "code": codes[0]}, format="json"
+    )
 
     assert first.status_code == 200
     assert second.status_code == 401
@@ -118,8 +126,9 @@ def test_wrong_codes_are_rate_limited(api_client, mfa_user, settings):
 def test_an_access_token_is_not_an_mfa_token(api_client, mfa_user):
     tokens = registered_and_logged_in(api_client, "restaurants", email="other@example.com")
 
-    response = api_client.post("/restaurants/login/mfa", {"mfa_token": tokens["access"], "code": "123456"},
-                               format="json")
+    response = api_client.post(
+        "/restaurants/login/mfa", {"mfa_token": tokens["access"], "code": "123456"}, format="json"
+    )
 
     assert response.status_code == 401
 

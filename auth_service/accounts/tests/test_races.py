@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pyotp
 
 from accounts import services
-from common.errors import ApiError
 from accounts.tests.helpers import registered_and_logged_in
+from common.errors import ApiError
 
 
 def _outcomes(calls):
@@ -36,8 +36,9 @@ def test_racing_mfa_logins_with_one_code_sign_in_once(api_client):
     headers = {"Authorization": f"Bearer {tokens['access']}"}
     secret = api_client.post("/restaurants/mfa/setup", headers=headers).json()["secret"]
     api_client.post("/restaurants/mfa/confirm", {"code": pyotp.TOTP(secret).now()}, format="json", headers=headers)
-    challenge = services.account_login(user_type="restaurant", email="chef@example.com",
-                                       password="correct horse battery", client_ip="1.2.3.4")["mfa_token"]
+    challenge = services.account_login(
+        user_type="restaurant", email="chef@example.com", password="correct horse battery", client_ip="1.2.3.4"
+    )["mfa_token"]
     code = pyotp.TOTP(secret).at(time.time() + 30)
 
     outcomes = _outcomes([lambda: services.mfa_login(mfa_token=challenge, code=code)] * 8)

@@ -37,12 +37,15 @@ def test_the_same_email_may_exist_once_per_kind(api_client):
     assert register(api_client, "restaurants").status_code == 201
 
 
-@pytest.mark.parametrize(("password", "reason"), [
-    ("short1", "too short"),
-    ("12345678901234", "entirely numeric"),
-    ("password123", "too common"),
-    ("ann@example.com", "too similar"),
-])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short1", "too short"),
+        ("12345678901234", "entirely numeric"),
+        ("password123", "too common"),
+        ("ann@example.com", "too similar"),
+    ],
+)
 def test_weak_passwords_are_refused_with_the_reason(api_client, password, reason):
     response = register(api_client, password=password)
 
@@ -50,12 +53,15 @@ def test_weak_passwords_are_refused_with_the_reason(api_client, password, reason
     assert any(reason in message for message in response.json()["error"]["details"]["password"])
 
 
-@pytest.mark.parametrize("body", [
-    {"email": "not-an-email", "password": PASSWORD, "name": "A"},
-    {"email": {"$ne": ""}, "password": PASSWORD, "name": "A"},
-    {"email": "a@b.co", "password": PASSWORD},
-    {"email": "a@b.co", "password": PASSWORD, "name": "x" * 101},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "not-an-email", "password": PASSWORD, "name": "A"},
+        {"email": {"$ne": ""}, "password": PASSWORD, "name": "A"},
+        {"email": "a@b.co", "password": PASSWORD},
+        {"email": "a@b.co", "password": PASSWORD, "name": "x" * 101},
+    ],
+)
 def test_invalid_registrations_are_400(api_client, body):
     response = api_client.post("/customers/register", body, format="json")
 

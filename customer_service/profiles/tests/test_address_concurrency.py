@@ -11,10 +11,14 @@ def test_parallel_adds_keep_every_address_and_one_default(mongo_db):
     repository.profile_insert(mongo_db, customer_id="c1", name="C", email="c@example.com", now=services._now())
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        added = list(pool.map(
-            lambda n: services.address_add(customer_id="c1", data={**ADDRESS, "label": f"A{n}", "is_default": n % 2 == 0}),
-            range(8),
-        ))
+        added = list(
+            pool.map(
+                lambda n: services.address_add(
+                    customer_id="c1", data={**ADDRESS, "label": f"A{n}", "is_default": n % 2 == 0}
+                ),
+                range(8),
+            )
+        )
 
     stored = services.addresses_list(customer_id="c1")
     assert {a["id"] for a in stored} == {a["id"] for a in added}

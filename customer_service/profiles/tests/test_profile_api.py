@@ -11,11 +11,15 @@ def customer(live_platform):
     """A freshly registered customer: (account id, access token)."""
     email = f"c-{uuid.uuid4().hex[:8]}@example.com"
     auth = live_platform.url("auth")
-    account = requests.post(f"{auth}/customers/register",
-                            json={"email": email, "password": "correct horse battery", "name": "Cleo"}, timeout=10)
+    account = requests.post(
+        f"{auth}/customers/register",
+        json={"email": email, "password": "correct horse battery", "name": "Cleo"},
+        timeout=10,
+    )
     assert account.status_code == 201, account.text
-    tokens = requests.post(f"{auth}/customers/login", json={"email": email, "password": "correct horse battery"},
-                           timeout=10).json()
+    tokens = requests.post(
+        f"{auth}/customers/login", json={"email": email, "password": "correct horse battery"}, timeout=10
+    ).json()
     return account.json()["id"], tokens["access"]
 
 
@@ -23,8 +27,14 @@ def _auth(token):
     return {"Authorization": f"Bearer {token}"}
 
 
-VALID_ADDRESS = {"label": "Home", "line1": "1 Main St", "city": "Springfield", "postcode": "12345",
-                 "lat": 52.1, "lng": 4.3}
+VALID_ADDRESS = {
+    "label": "Home",
+    "line1": "1 Main St",
+    "city": "Springfield",
+    "postcode": "12345",
+    "lat": 52.1,
+    "lng": 4.3,
+}
 
 
 def test_first_access_creates_the_profile_from_the_auth_account(api_client, customer):
@@ -42,8 +52,12 @@ def test_first_access_creates_the_profile_from_the_auth_account(api_client, cust
 def test_patch_updates_name_phone_and_preferences(api_client, customer):
     _, token = customer
 
-    response = api_client.patch("/customers/me", {"phone": "+31 20 123 4567", "preferences": {"cuisines": ["thai"]}},
-                                format="json", headers=_auth(token))
+    response = api_client.patch(
+        "/customers/me",
+        {"phone": "+31 20 123 4567", "preferences": {"cuisines": ["thai"]}},
+        format="json",
+        headers=_auth(token),
+    )
 
     assert response.status_code == 200
     assert response.json()["phone"] == "+31 20 123 4567"
@@ -65,8 +79,9 @@ def test_addresses_are_added_with_an_id_and_the_first_is_default(api_client, cus
     _, token = customer
 
     first = api_client.post("/customers/me/addresses", VALID_ADDRESS, format="json", headers=_auth(token))
-    second = api_client.post("/customers/me/addresses", {**VALID_ADDRESS, "label": "Work"}, format="json",
-                             headers=_auth(token))
+    second = api_client.post(
+        "/customers/me/addresses", {**VALID_ADDRESS, "label": "Work"}, format="json", headers=_auth(token)
+    )
 
     assert first.status_code == second.status_code == 201
     assert len(first.json()["id"]) == 24
@@ -77,8 +92,9 @@ def test_addresses_are_added_with_an_id_and_the_first_is_default(api_client, cus
 def test_making_an_address_default_clears_the_previous_default(api_client, customer):
     _, token = customer
     first = api_client.post("/customers/me/addresses", VALID_ADDRESS, format="json", headers=_auth(token)).json()
-    second = api_client.post("/customers/me/addresses", {**VALID_ADDRESS, "is_default": True}, format="json",
-                             headers=_auth(token)).json()
+    second = api_client.post(
+        "/customers/me/addresses", {**VALID_ADDRESS, "is_default": True}, format="json", headers=_auth(token)
+    ).json()
 
     addresses = {a["id"]: a for a in api_client.get("/customers/me/addresses", headers=_auth(token)).json()}
 
@@ -88,8 +104,9 @@ def test_making_an_address_default_clears_the_previous_default(api_client, custo
 
 @pytest.mark.parametrize("change", [{"lat": 91}, {"lng": -181}, {"lat": "north"}, {"postcode": ""}])
 def test_out_of_range_or_wrong_addresses_are_400(api_client, customer, change):
-    response = api_client.post("/customers/me/addresses", {**VALID_ADDRESS, **change}, format="json",
-                               headers=_auth(customer[1]))
+    response = api_client.post(
+        "/customers/me/addresses", {**VALID_ADDRESS, **change}, format="json", headers=_auth(customer[1])
+    )
 
     assert response.status_code == 400
 
@@ -112,14 +129,21 @@ def test_a_customer_never_sees_another_customers_address(api_client, customer, l
     _, token = customer
     address = api_client.post("/customers/me/addresses", VALID_ADDRESS, format="json", headers=_auth(token)).json()
     auth = live_platform.url("auth")
-    requests.post(f"{auth}/customers/register", json={"email": "mallory@example.com", "password": "correct horse battery",
-                                                      "name": "M"}, timeout=10)
-    other = requests.post(f"{auth}/customers/login", json={"email": "mallory@example.com",
-                                                           "password": "correct horse battery"}, timeout=10).json()
+    requests.post(
+        f"{auth}/customers/register",
+        json={"email": "mallory@example.com", "password": "correct horse battery", "name": "M"},
+        timeout=10,
+    )
+    other = requests.post(
+        f"{auth}/customers/login",
+        json={"email": "mallory@example.com", "password": "correct horse battery"},
+        timeout=10,
+    ).json()
 
     for method in ("get", "patch", "delete"):
-        response = getattr(api_client, method)(f"/customers/me/addresses/{address['id']}", {}, format="json",
-                                               headers=_auth(other["access"]))
+        response = getattr(api_client, method)(
+            f"/customers/me/addresses/{address['id']}", {}, format="json", headers=_auth(other["access"])
+        )
         assert response.status_code == 404
 
 

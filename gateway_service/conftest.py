@@ -1,0 +1,98 @@
+import asyncio
+import http.server
+import json
+import threading
+import time
+
+import pytest
+
+
+class EchoUpstream(http.server.ThreadingHTTPServer):
+    """A real HTTP upstream that answers with what it received (or streams, or stalls)."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        self.received: list[dict] = []
+        self.delay_s = 0.0
+        super().__init__(("127.0.0.1", 0), _EchoHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _EchoHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        seen = {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body.decode()}
+        self.server.received.append(seen)
+        time.sleep(self.server.delay_s)
+        if self.path.endswith("/events"):
+            return self._stream()
+        if self.path.startswith("/fail"):
+            self.send_response(500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        payload = json.dumps(seen).encode()
+        self.send_response(201 if self.command == "POST" else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Upstream", "echo")
+        self.send_header("Keep-Alive", "timeout=5")
+        self.end_headers()
+        self.wfile.write(payload)
+        return None
+
+    def _stream(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for n in range(3):
+            chunk = f"data: {n}\n\n".encode()
+            self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            self.wfile.flush()
+            time.sleep(0.3)
+        self.wfile.write(b"0\r\n\r\n")
+
+    do_GET = do_POST = do_PATCH = do_DELETE = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def echo(settings):
+    """Every upstream of the gateway points at one echo server for the test."""
+    from edge.proxy import breaker, upstream_client
+
+    server = EchoUpstream()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.UPSTREAMS = dict.fromkeys(settings.UPSTREAMS, server.url)
+    upstream_client.cache_clear()
+    breaker.cache_clear()
+    yield server
+    upstream_client.cache_clear()
+    breaker.cache_clear()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def run_async():
+    """Runs one coroutine on a fresh loop (httpx clients are bound to the loop that made them)."""
+    from edge.proxy import upstream_client
+
+    def _run(coroutine):
+        upstream_client.cache_clear()
+        try:
+            return asyncio.run(coroutine)
+        finally:
+            upstream_client.cache_clear()
+
+    return _run

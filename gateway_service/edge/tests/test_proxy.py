@@ -1,0 +1,199 @@
+"""Proxying against real upstream HTTP servers (an echo server here, the live platform in
+test_platform.py)."""
+
+import json
+import time
+
+from django.test import AsyncClient
+
+
+def _json(response):
+    return json.loads(b"".join(response.streaming_content) if response.streaming else response.content)
+
+
+async def _collect(response) -> bytes:
+    return b"".join([chunk async for chunk in response.streaming_content])
+
+
+def test_upstream_status_codes_are_preserved(echo, run_async):
+    async def scenario():
+        response = await AsyncClient().post(
+            "/customers/register", data={"email": "a@b.co"}, content_type="application/json"
+        )
+        return response, json.loads(await _collect(response))
+
+    response, seen = run_async(scenario())
+
+    assert response.status_code == 201
+    assert seen["path"] == "/customers/register"
+
+
+def test_public_route_is_forwarded_with_headers_set_and_hop_by_hop_dropped(echo, run_async):
+    async def scenario():
+        response = await AsyncClient().get(
+            "/restaurants?q=thai&page=2",
+            headers={
+                "X-Request-ID": "req-1",
+                "X-Custom": "kept",
+                "Connection": "keep-alive, X-Custom-Hop",
+                "X-Forwarded-For": "6.6.6.6",
+                "Accept": "application/json",
+            },
+        )
+        return response, json.loads(await _collect(response))
+
+    response, seen = run_async(scenario())
+
+    assert response.status_code == 200
+    assert seen["method"] == "GET"
+    assert seen["path"] == "/restaurants?q=thai&page=2"
+    headers = {k.lower(): v for k, v in seen["headers"].items()}
+    assert headers["x-custom"] == "kept"
+    assert headers["x-request-id"] == "req-1"
+    # The gateway is the edge: the client's own X-Forwarded-For (6.6.6.6) is not trusted.
+    assert headers["x-forwarded-for"] == "127.0.0.1"
+    assert headers["x-forwarded-proto"] == "http"
+    assert "x-forwarded-host" in headers
+    assert response["X-Upstream"] == "echo"
+    assert response["X-Request-ID"] == "req-1"
+    assert not response.has_header("Keep-Alive")
+
+
+def test_a_body_is_forwarded_unchanged(echo, run_async, issue_token):
+    token = issue_token("restaurant")
+
+    async def scenario():
+        response = await AsyncClient().patch(
+            "/restaurants/65f0c0ffee00000000000001",
+            data=b'{"name": "Pho 2"}',
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        return response, json.loads(await _collect(response))
+
+    response, seen = run_async(scenario())
+
+    assert response.status_code == 200
+    assert seen["method"] == "PATCH"
+    assert seen["body"] == '{"name": "Pho 2"}'
+    assert seen["headers"]["Authorization"] == f"Bearer {token}"  # services verify it again
+
+
+def test_missing_or_forged_tokens_are_refused_before_any_upstream_call(echo, run_async, issue_token):
+    forged = issue_token("customer")[:-4] + "AAAA"
+
+    async def scenario():
+        client = AsyncClient()
+        return [
+            (await client.get("/customers/me")).status_code,
+            (await client.get("/customers/me", headers={"Authorization": f"Bearer {forged}"})).status_code,
+            (await client.get("/customers/me", headers={"Authorization": "Basic abc"})).status_code,
+        ]
+
+    assert run_async(scenario()) == [401, 401, 401]
+    assert echo.received == []
+
+
+def test_internal_and_unknown_routes_are_json_404s(echo, run_async):
+    async def scenario():
+        client = AsyncClient()
+        return [await client.post("/internal/service-token"), await client.get("/nothing/here")]
+
+    for response in run_async(scenario()):
+        assert response.status_code == 404
+        assert json.loads(response.content)["error"]["code"] == "not_found"
+    assert echo.received == []
+
+
+def test_a_wrong_method_is_a_405_with_allow(echo, run_async):
+    response = run_async(AsyncClient().delete("/customers/register"))
+
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+
+
+def test_a_down_upstream_is_a_fast_503_with_retry_after(echo, run_async, settings):
+    settings.UPSTREAMS = {**settings.UPSTREAMS, "restaurant": "http://127.0.0.1:9"}
+    started = time.monotonic()
+
+    response = run_async(AsyncClient().get("/restaurants"))
+
+    assert time.monotonic() - started < 2
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    assert json.loads(response.content)["error"]["details"] == {"service": "restaurant"}
+
+
+def test_a_slow_upstream_is_a_504_after_the_timeout(echo, run_async, settings):
+    settings.UPSTREAM_READ_TIMEOUT_S = 0.3
+    echo.delay_s = 1.0
+    started = time.monotonic()
+
+    response = run_async(AsyncClient().get("/restaurants"))
+
+    assert time.monotonic() - started < 0.9
+    assert response.status_code == 504
+
+
+def test_repeated_failures_open_the_circuit_and_fail_fast(echo, run_async, settings):
+    settings.UPSTREAMS = {**settings.UPSTREAMS, "restaurant": "http://127.0.0.1:9"}
+    settings.BREAKER_FAILURE_THRESHOLD = 2
+
+    async def scenario():
+        client = AsyncClient()
+        return [await client.get("/restaurants") for _ in range(3)]
+
+    responses = run_async(scenario())
+
+    assert [r.status_code for r in responses] == [503, 503, 503]
+    assert int(responses[-1]["Retry-After"]) >= 1
+
+
+def test_oversized_bodies_are_413_at_the_edge(echo, run_async, settings):
+    settings.MAX_REQUEST_BODY_BYTES = 50
+
+    response = run_async(
+        AsyncClient().post("/customers/register", data={"name": "x" * 100}, content_type="application/json")
+    )
+
+    assert response.status_code == 413
+    assert echo.received == []
+
+
+def test_event_streams_pass_through_chunk_by_chunk(echo, run_async, issue_token):
+    token = issue_token("customer")
+
+    async def scenario():
+        response = await AsyncClient().get("/orders/abc/events", headers={"Authorization": f"Bearer {token}"})
+        arrivals = []
+        started = time.monotonic()
+        async for chunk in response.streaming_content:
+            arrivals.append((time.monotonic() - started, chunk))
+        return response, arrivals
+
+    response, arrivals = run_async(scenario())
+
+    assert response["Content-Type"] == "text/event-stream"
+    assert [chunk for _, chunk in arrivals] == [b"data: 0\n\n", b"data: 1\n\n", b"data: 2\n\n"]
+    # The first event is delivered while the upstream is still producing the rest.
+    assert arrivals[0][0] < arrivals[-1][0] - 0.4
+
+
+def test_cors_preflight_answers_for_allowed_origins_only(echo, run_async, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+
+    async def scenario():
+        client = AsyncClient()
+        allowed = await client.options(
+            "/customers/me", headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"}
+        )
+        refused = await client.options(
+            "/customers/me", headers={"Origin": "https://evil.example.com", "Access-Control-Request-Method": "GET"}
+        )
+        return allowed, refused
+
+    allowed, refused = run_async(scenario())
+
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert not refused.has_header("Access-Control-Allow-Origin")
+    assert echo.received == []
