@@ -1,4 +1,7 @@
+import uuid
+
 import pytest
+import requests
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +26,20 @@ def _wired_to_live_auth(settings, live_platform, mongo_db, redis_client):
     yield
     service_client.cache_clear()
     service_token.clear()
+
+
+@pytest.fixture
+def customer(live_platform):
+    """A freshly registered customer: (account id, access token)."""
+    email = f"c-{uuid.uuid4().hex[:8]}@example.com"
+    auth = live_platform.url("auth")
+    account = requests.post(
+        f"{auth}/customers/register",
+        json={"email": email, "password": "correct horse battery", "name": "Cleo"},
+        timeout=10,
+    )
+    assert account.status_code == 201, account.text
+    tokens = requests.post(
+        f"{auth}/customers/login", json={"email": email, "password": "correct horse battery"}, timeout=10
+    ).json()
+    return account.json()["id"], tokens["access"]

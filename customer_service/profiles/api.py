@@ -7,8 +7,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.pagination import page_request, paginated_response
 from common.permissions import IsCustomer
-from profiles import services
+from profiles import selectors, services
 from profiles.serializers import AddressSerializer, ProfileOutput, ProfileUpdateInput
 
 
@@ -63,3 +64,14 @@ class AddressDetailView(APIView):
     def delete(self, request, address_id: str):
         services.address_delete(customer_id=request.user.id, address_id=address_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FeedView(APIView):
+    """Open restaurants matching the customer's preferred cuisines, from the restaurant service."""
+
+    permission_classes = [IsCustomer]
+
+    def get(self, request):
+        page = page_request(request)
+        count, restaurants = selectors.customer_feed(customer_id=request.user.id, page=page)
+        return paginated_response(request, page, count=count, results=restaurants)

@@ -1,6 +1,6 @@
 """Settings of the restaurant service: restaurants, menus, the popular-restaurant cache and restaurant-side order actions."""
 
-from common.env import env_str
+from common.env import env_bool, env_int, env_str
 from common.settings_base import *  # noqa: F403
 from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
 
@@ -17,3 +17,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Restaurant service",
     "DESCRIPTION": "restaurants, menus, the popular-restaurant cache and restaurant-side order actions.",
 }
+
+# Opening hours are in the platform's time zone (a delivery platform serves one city or region).
+PLATFORM_TIMEZONE = env_str("PLATFORM_TIMEZONE", "UTC")
+RESTAURANT_CACHE_ENABLED = env_bool("RESTAURANT_CACHE_ENABLED", True)
+MENU_CACHE_TTL_S = env_int("MENU_CACHE_TTL_S", 300)
+POPULAR_CACHE_TTL_S = env_int("POPULAR_CACHE_TTL_S", 60)
+POPULAR_LIMIT = env_int("POPULAR_LIMIT", 10)

@@ -1,9 +1,98 @@
-"""Every MongoDB query of this app; the domain collections and their indexes arrive with their issue."""
+"""Every MongoDB query of the restaurant service: restaurants and their menu items."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
+
+RESTAURANTS = "restaurants"
+MENU_ITEMS = "menu_items"
+
+# Browsing order: stable across pages (the _id breaks ties between equal names).
+BROWSE_ORDER = [("name_key", ASCENDING), ("_id", ASCENDING)]
+POPULAR_ORDER = [("order_count", DESCENDING), ("name_key", ASCENDING), ("_id", ASCENDING)]
+MENU_ORDER = [("category", ASCENDING), ("name", ASCENDING), ("_id", ASCENDING)]
 
 
 def ensure_indexes(db: Database) -> list[str]:
-    return []
+    return [
+        db[RESTAURANTS].create_index(BROWSE_ORDER, name="browse"),
+        db[RESTAURANTS].create_index([("cuisine", ASCENDING), *BROWSE_ORDER], name="cuisine_browse"),
+        db[RESTAURANTS].create_index([("owner_id", ASCENDING)], name="owner"),
+        db[RESTAURANTS].create_index(POPULAR_ORDER, name="popular"),
+        db[RESTAURANTS].create_index([("open_slots", ASCENDING)], name="open_slots"),
+        db[MENU_ITEMS].create_index([("restaurant_id", ASCENDING), *MENU_ORDER], name="menu"),
+    ]
+
+
+def restaurant_insert(db: Database, *, document: dict) -> dict:
+    document["_id"] = db[RESTAURANTS].insert_one(document).inserted_id
+    return document
+
+
+def restaurant_get(db: Database, *, restaurant_id: ObjectId) -> dict | None:
+    return db[RESTAURANTS].find_one({"_id": restaurant_id})
+
+
+def restaurant_update(db: Database, *, restaurant_id: ObjectId, owner_id: str, changes: dict) -> dict | None:
+    # The owner is part of the filter: nobody else's update can match.
+    return db[RESTAURANTS].find_one_and_update(
+        {"_id": restaurant_id, "owner_id": owner_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
+    )
+
+
+def restaurant_count_order(db: Database, *, restaurant_id: ObjectId) -> bool:
+    return db[RESTAURANTS].update_one({"_id": restaurant_id}, {"$inc": {"order_count": 1}}).matched_count == 1
+
+
+def browse_filter(*, text: str | None, cuisines: list[str], open_slot: int | None) -> dict:
+    query: dict = {}
+    if text:
+        # Escaped: the client's text is matched literally, never as a pattern (no ReDoS, no operators).
+        query["name"] = {"$regex": re.escape(text), "$options": "i"}
+    if cuisines:
+        query["cuisine"] = {"$in": cuisines}
+    if open_slot is not None:
+        query["open_slots"] = open_slot
+    return query
+
+
+def restaurants_page(db: Database, *, query: dict, skip: int, limit: int) -> tuple[int, list[dict]]:
+    count = db[RESTAURANTS].count_documents(query)
+    documents = list(db[RESTAURANTS].find(query, {"open_slots": 0}).sort(BROWSE_ORDER).skip(skip).limit(limit))
+    return count, documents
+
+
+def restaurants_popular(db: Database, *, limit: int) -> list[dict]:
+    return list(db[RESTAURANTS].find({}, {"open_slots": 0}).sort(POPULAR_ORDER).limit(limit))
+
+
+def menu_item_insert(db: Database, *, document: dict) -> dict:
+    document["_id"] = db[MENU_ITEMS].insert_one(document).inserted_id
+    return document
+
+
+def menu_items(db: Database, *, restaurant_id: ObjectId) -> list[dict]:
+    return list(db[MENU_ITEMS].find({"restaurant_id": restaurant_id}).sort(MENU_ORDER))
+
+
+def menu_items_by_ids(db: Database, *, restaurant_id: ObjectId, item_ids: list[ObjectId]) -> list[dict]:
+    return list(db[MENU_ITEMS].find({"restaurant_id": restaurant_id, "_id": {"$in": item_ids}}))
+
+
+def menu_item_update(
+    db: Database, *, restaurant_id: ObjectId, item_id: ObjectId, changes: dict, now: datetime
+) -> dict | None:
+    return db[MENU_ITEMS].find_one_and_update(
+        {"_id": item_id, "restaurant_id": restaurant_id},
+        {"$set": {**changes, "updated_at": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def menu_item_delete(db: Database, *, restaurant_id: ObjectId, item_id: ObjectId) -> bool:
+    return db[MENU_ITEMS].delete_one({"_id": item_id, "restaurant_id": restaurant_id}).deleted_count == 1

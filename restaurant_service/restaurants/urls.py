@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+
+from restaurants import api
+
+urlpatterns = [
+    path("restaurants", api.RestaurantListView.as_view(), name="restaurants"),
+    path("restaurants/popular", api.PopularView.as_view(), name="popular"),
+    path("restaurants/<str:restaurant_id>", api.RestaurantDetailView.as_view(), name="restaurant"),
+    path("restaurants/<str:restaurant_id>/menu", api.MenuView.as_view(), name="menu"),
+    path("restaurants/<str:restaurant_id>/menu/items", api.MenuItemListView.as_view(), name="menu-items"),
+    path(
+        "restaurants/<str:restaurant_id>/menu/items/<str:item_id>", api.MenuItemDetailView.as_view(), name="menu-item"
+    ),
+    path("internal/restaurants/<str:restaurant_id>/order-quote", api.OrderQuoteView.as_view(), name="order-quote"),
+    path("internal/restaurants/<str:restaurant_id>/orders-placed", api.OrderPlacedView.as_view(), name="orders-placed"),
+]

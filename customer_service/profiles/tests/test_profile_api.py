@@ -1,31 +1,9 @@
 """The customer's own profile and addresses, with real tokens from the live auth service."""
 
-import uuid
-
 import pytest
 import requests
 
-
-@pytest.fixture
-def customer(live_platform):
-    """A freshly registered customer: (account id, access token)."""
-    email = f"c-{uuid.uuid4().hex[:8]}@example.com"
-    auth = live_platform.url("auth")
-    account = requests.post(
-        f"{auth}/customers/register",
-        json={"email": email, "password": "correct horse battery", "name": "Cleo"},
-        timeout=10,
-    )
-    assert account.status_code == 201, account.text
-    tokens = requests.post(
-        f"{auth}/customers/login", json={"email": email, "password": "correct horse battery"}, timeout=10
-    ).json()
-    return account.json()["id"], tokens["access"]
-
-
-def _auth(token):
-    return {"Authorization": f"Bearer {token}"}
-
+from profiles.tests.helpers import auth as _auth
 
 VALID_ADDRESS = {
     "label": "Home",

@@ -1,0 +1,2 @@
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}

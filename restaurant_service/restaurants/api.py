@@ -1,0 +1,148 @@
+"""Restaurant routes: public browsing, owner-only changes, internal routes for the order service."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.pagination import page_request, paginated_response
+from common.permissions import IsRestaurantUser, IsService
+from restaurants import selectors, services
+from restaurants.serializers import (
+    MenuItemInput,
+    MenuItemOutput,
+    MenuOutput,
+    OrderQuoteInput,
+    RestaurantInput,
+    RestaurantOutput,
+)
+
+
+def _valid(serializer_class, request, *, partial: bool = False) -> dict:
+    serializer = serializer_class(data=request.data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class _PublicReadOwnerWrite(APIView):
+    """Anyone may read; writing needs a restaurant user's token (ownership is checked in services)."""
+
+    def get_permissions(self):
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return [AllowAny()]
+        return [IsRestaurantUser()]
+
+
+class RestaurantListView(_PublicReadOwnerWrite):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="part of the name, any case"),
+            OpenApiParameter("cuisine", str, description="one cuisine, or several separated by commas"),
+            OpenApiParameter("open_now", bool),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses={200: RestaurantOutput(many=True)},
+    )
+    def get(self, request):
+        params = request.query_params
+        cuisines = [c.strip().lower() for c in params.get("cuisine", "").split(",") if c.strip()]
+        page = page_request(request)
+        count, restaurants = selectors.restaurants_browse(
+            text=params.get("q", "").strip()[:100] or None,
+            cuisines=cuisines[:20],
+            open_now=params.get("open_now", "").lower() in ("1", "true", "yes"),
+            page=page,
+        )
+        return paginated_response(request, page, count=count, results=RestaurantOutput(restaurants, many=True).data)
+
+    @extend_schema(request=RestaurantInput, responses={201: RestaurantOutput})
+    def post(self, request):
+        restaurant = services.restaurant_create(owner_id=request.user.id, data=_valid(RestaurantInput, request))
+        return Response(RestaurantOutput(restaurant).data, status=status.HTTP_201_CREATED)
+
+
+class PopularView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: RestaurantOutput(many=True)})
+    def get(self, request):
+        return Response(selectors.restaurants_popular())
+
+
+class RestaurantDetailView(_PublicReadOwnerWrite):
+    @extend_schema(responses={200: RestaurantOutput})
+    def get(self, request, restaurant_id: str):
+        return Response(RestaurantOutput(selectors.restaurant_get(restaurant_id=restaurant_id)).data)
+
+    @extend_schema(request=RestaurantInput, responses={200: RestaurantOutput})
+    def patch(self, request, restaurant_id: str):
+        restaurant = services.restaurant_update(
+            restaurant_id=restaurant_id,
+            owner_id=request.user.id,
+            changes=_valid(RestaurantInput, request, partial=True),
+        )
+        return Response(RestaurantOutput(restaurant).data)
+
+
+class MenuView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: MenuOutput})
+    def get(self, request, restaurant_id: str):
+        return Response(selectors.menu(restaurant_id=restaurant_id))
+
+
+class MenuItemListView(APIView):
+    permission_classes = [IsRestaurantUser]
+
+    @extend_schema(request=MenuItemInput, responses={201: MenuItemOutput})
+    def post(self, request, restaurant_id: str):
+        item = services.menu_item_create(
+            restaurant_id=restaurant_id, owner_id=request.user.id, data=_valid(MenuItemInput, request)
+        )
+        return Response(MenuItemOutput(item).data, status=status.HTTP_201_CREATED)
+
+
+class MenuItemDetailView(APIView):
+    permission_classes = [IsRestaurantUser]
+
+    @extend_schema(request=MenuItemInput, responses={200: MenuItemOutput})
+    def patch(self, request, restaurant_id: str, item_id: str):
+        item = services.menu_item_update(
+            restaurant_id=restaurant_id,
+            item_id=item_id,
+            owner_id=request.user.id,
+            changes=_valid(MenuItemInput, request, partial=True),
+        )
+        return Response(MenuItemOutput(item).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, restaurant_id: str, item_id: str):
+        services.menu_item_delete(restaurant_id=restaurant_id, item_id=item_id, owner_id=request.user.id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrderQuoteView(APIView):
+    """Internal: current names, prices and availability of menu items, for placing an order."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=OrderQuoteInput, exclude=True)
+    def post(self, request, restaurant_id: str):
+        data = _valid(OrderQuoteInput, request)
+        return Response(selectors.order_quote(restaurant_id=restaurant_id, item_ids=data["menu_item_ids"]))
+
+
+class OrderPlacedView(APIView):
+    """Internal: the order service counts a placed order towards the popular list."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=None, exclude=True)
+    def post(self, request, restaurant_id: str):
+        services.restaurant_count_order(restaurant_id=restaurant_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,73 @@
+"""Read-through Redis cache for menus and the popular list, invalidated by version bump.
+
+Each cached value lives under `<name>:<version>`, and a write bumps `<name>:version`
+(INCR) after it reached MongoDB and before its response goes out. A read that raced with the
+write and stores old data stores it under the old version, which no later read asks for: after
+an update's response, no stale menu is served. Entries also expire on their own. If Redis is
+unavailable, reads go to MongoDB and the request still succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from django.conf import settings
+from prometheus_client import Counter
+
+from common.redis_client import get_redis, redis_key
+
+logger = logging.getLogger(__name__)
+
+CACHE_REQUESTS = Counter("restaurant_cache_requests_total", "Cache reads by cache and result", ["cache", "result"])
+
+
+def _read_through(cache: str, name: str, *, ttl_s: int, load: Callable[[], Any]) -> Any:
+    if not settings.RESTAURANT_CACHE_ENABLED:
+        return load()
+    client = get_redis()
+    try:
+        version = client.get(redis_key(name, "version")) or "0"
+        data_key = redis_key(name, version)
+        raw = client.get(data_key)
+    except redis.RedisError:
+        CACHE_REQUESTS.labels(cache, "unavailable").inc()
+        logger.warning("cache unavailable, reading from MongoDB", extra={"cache": cache})
+        return load()
+    if raw is not None:
+        CACHE_REQUESTS.labels(cache, "hit").inc()
+        return json.loads(raw)
+    CACHE_REQUESTS.labels(cache, "miss").inc()
+    value = load()
+    try:
+        client.set(data_key, json.dumps(value), ex=ttl_s)
+    except redis.RedisError:
+        logger.warning("cache write failed", extra={"cache": cache})
+    return value
+
+
+def _invalidate(cache: str, name: str) -> None:
+    try:
+        get_redis().incr(redis_key(name, "version"))
+    except redis.RedisError:
+        # Entries written before Redis went away expire within their TTL.
+        logger.warning("cache invalidation failed", extra={"cache": cache})
+
+
+def menu_cached(restaurant_id: str, load: Callable[[], dict]) -> dict:
+    return _read_through("menu", f"menu:{restaurant_id}", ttl_s=settings.MENU_CACHE_TTL_S, load=load)
+
+
+def menu_invalidate(restaurant_id: str) -> None:
+    _invalidate("menu", f"menu:{restaurant_id}")
+
+
+def popular_cached(load: Callable[[], list]) -> list:
+    return _read_through("popular", "popular", ttl_s=settings.POPULAR_CACHE_TTL_S, load=load)
+
+
+def popular_invalidate() -> None:
+    _invalidate("popular", "popular")

@@ -1,0 +1,90 @@
+"""Reads of the restaurant service: browsing, the cached menu and popular list, order quotes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from common.mongo import get_database, parse_object_id
+from common.pagination import PageRequest
+from restaurants import cache, hours, repository
+from restaurants.errors import RestaurantNotFound
+from restaurants.serializers import MenuItemOutput, RestaurantOutput
+
+
+def current_slot() -> int:
+    return hours.current_slot(tz=settings.PLATFORM_TIMEZONE)
+
+
+def is_open_now(restaurant: dict) -> bool:
+    return current_slot() in hours.open_slots(restaurant.get("opening_hours") or [])
+
+
+def restaurant_get(*, restaurant_id: str) -> dict:
+    oid = parse_object_id(restaurant_id)
+    restaurant = oid and repository.restaurant_get(get_database(), restaurant_id=oid)
+    if not restaurant:
+        raise RestaurantNotFound()
+    return restaurant
+
+
+def restaurants_browse(*, text: str | None, cuisines: list[str], open_now: bool, page: PageRequest) -> tuple[int, list]:
+    query = repository.browse_filter(text=text, cuisines=cuisines, open_slot=current_slot() if open_now else None)
+    return repository.restaurants_page(get_database(), query=query, skip=page.skip, limit=page.size)
+
+
+def restaurants_popular() -> list[dict]:
+    """The most ordered restaurants, rendered, from the cache when it has them."""
+
+    def load() -> list[dict]:
+        restaurants = repository.restaurants_popular(get_database(), limit=settings.POPULAR_LIMIT)
+        return RestaurantOutput(restaurants, many=True).data
+
+    return cache.popular_cached(load)
+
+
+def menu(*, restaurant_id: str) -> dict:
+    """`{restaurant_id, items}`, rendered, from the cache when it has it."""
+    oid = parse_object_id(restaurant_id)
+    if oid is None:
+        raise RestaurantNotFound()
+
+    def load() -> dict:
+        restaurant = repository.restaurant_get(get_database(), restaurant_id=oid)
+        if restaurant is None:
+            raise RestaurantNotFound()
+        items = repository.menu_items(get_database(), restaurant_id=oid)
+        return {
+            "restaurant_id": restaurant_id,
+            "accepting_orders": restaurant.get("accepting_orders", True),
+            "items": MenuItemOutput(items, many=True).data,
+        }
+
+    return cache.menu_cached(restaurant_id, load)
+
+
+def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
+    """The restaurant's current names and prices for an order, read from MongoDB (never the cache)."""
+    restaurant = restaurant_get(restaurant_id=restaurant_id)
+    wanted = {item_id: parse_object_id(item_id) for item_id in item_ids}
+    found = repository.menu_items_by_ids(
+        get_database(), restaurant_id=restaurant["_id"], item_ids=[oid for oid in wanted.values() if oid]
+    )
+    by_id = {str(item["_id"]): item for item in found}
+    return {
+        "restaurant_id": restaurant_id,
+        "owner_id": restaurant["owner_id"],
+        "name": restaurant["name"],
+        "address": restaurant.get("address"),
+        "accepting_orders": restaurant.get("accepting_orders", True),
+        "is_open_now": is_open_now(restaurant),
+        "items": [
+            {
+                "menu_item_id": item_id,
+                "name": item["name"],
+                "unit_price_cents": item["price_cents"],
+                "available": item.get("available", True),
+            }
+            for item_id, item in by_id.items()
+        ],
+        "unknown_item_ids": sorted(item_id for item_id in wanted if item_id not in by_id),
+    }

@@ -1,0 +1,92 @@
+"""Input and output shapes of the restaurant routes."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from restaurants import hours
+
+
+class AddressSerializer(serializers.Serializer):
+    line1 = serializers.CharField(max_length=200)
+    city = serializers.CharField(max_length=100)
+    postcode = serializers.CharField(max_length=20)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+
+
+class OpeningHoursSerializer(serializers.Serializer):
+    day = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday")
+    open = serializers.CharField(max_length=5, help_text="HH:MM on a quarter hour, platform time zone")
+    close = serializers.CharField(max_length=5, help_text="HH:MM; at or before `open` runs past midnight")
+
+    def validate_open(self, value: str) -> str:
+        if not hours.valid_time(value) or value == "24:00":
+            raise serializers.ValidationError("Use HH:MM on a quarter hour (00, 15, 30 or 45).")
+        return value
+
+    def validate_close(self, value: str) -> str:
+        if not hours.valid_time(value):
+            raise serializers.ValidationError("Use HH:MM on a quarter hour (00, 15, 30 or 45), or 24:00.")
+        return value
+
+
+class RestaurantInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    cuisine = serializers.CharField(max_length=50)
+    description = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    address = AddressSerializer()
+    opening_hours = OpeningHoursSerializer(many=True, required=False, max_length=28)
+    accepting_orders = serializers.BooleanField(required=False)
+
+
+class RestaurantOutput(serializers.Serializer):
+    id = serializers.CharField(source="_id")
+    owner_id = serializers.CharField()
+    name = serializers.CharField()
+    cuisine = serializers.CharField()
+    description = serializers.CharField()
+    address = AddressSerializer()
+    opening_hours = OpeningHoursSerializer(many=True)
+    accepting_orders = serializers.BooleanField()
+    is_open_now = serializers.SerializerMethodField()
+    order_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_is_open_now(self, restaurant: dict) -> bool:
+        from restaurants.selectors import is_open_now
+
+        return is_open_now(restaurant)
+
+
+class MenuItemInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    price_cents = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    available = serializers.BooleanField(required=False)
+    category = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    dietary_tags = serializers.ListField(child=serializers.CharField(max_length=30), max_length=10, required=False)
+
+
+class MenuItemOutput(serializers.Serializer):
+    id = serializers.CharField(source="_id")
+    restaurant_id = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    price_cents = serializers.IntegerField()
+    available = serializers.BooleanField()
+    category = serializers.CharField()
+    dietary_tags = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class MenuOutput(serializers.Serializer):
+    restaurant_id = serializers.CharField()
+    accepting_orders = serializers.BooleanField()
+    items = MenuItemOutput(many=True)
+
+
+class OrderQuoteInput(serializers.Serializer):
+    menu_item_ids = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1, max_length=100)

@@ -1,0 +1,127 @@
+"""Writes and rules of the restaurant service: restaurants, menu items, the order counter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bson import ObjectId
+
+from common.mongo import get_database, parse_object_id
+from restaurants import cache, hours, repository
+from restaurants.errors import MenuItemNotFound, NotTheOwner, RestaurantNotFound
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _restaurant_oid(restaurant_id: str) -> ObjectId:
+    oid = parse_object_id(restaurant_id)
+    if oid is None:
+        raise RestaurantNotFound()
+    return oid
+
+
+def _owned_restaurant(*, restaurant_id: str, owner_id: str) -> dict:
+    """The restaurant if it exists (else 404) and the caller owns it (else 403: it is public)."""
+    restaurant = repository.restaurant_get(get_database(), restaurant_id=_restaurant_oid(restaurant_id))
+    if restaurant is None:
+        raise RestaurantNotFound()
+    if restaurant["owner_id"] != owner_id:
+        raise NotTheOwner()
+    return restaurant
+
+
+def _derived_fields(data: dict) -> dict:
+    derived = {}
+    if "name" in data:
+        derived["name_key"] = data["name"].casefold()
+    if "cuisine" in data:
+        derived["cuisine"] = data["cuisine"].strip().lower()
+    if "opening_hours" in data:
+        derived["open_slots"] = hours.open_slots(data["opening_hours"])
+    return derived
+
+
+def restaurant_create(*, owner_id: str, data: dict) -> dict:
+    now = _now()
+    document = {
+        "owner_id": owner_id,
+        "description": "",
+        "opening_hours": [],
+        "accepting_orders": True,
+        **data,
+        "order_count": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    document.update(_derived_fields(document))
+    restaurant = repository.restaurant_insert(get_database(), document=document)
+    cache.popular_invalidate()
+    return restaurant
+
+
+def restaurant_update(*, restaurant_id: str, owner_id: str, changes: dict) -> dict:
+    restaurant = _owned_restaurant(restaurant_id=restaurant_id, owner_id=owner_id)
+    if not changes:
+        return restaurant
+    updated = repository.restaurant_update(
+        get_database(),
+        restaurant_id=restaurant["_id"],
+        owner_id=owner_id,
+        changes={**changes, **_derived_fields(changes), "updated_at": _now()},
+    )
+    if updated is None:
+        raise RestaurantNotFound()
+    cache.popular_invalidate()
+    cache.menu_invalidate(restaurant_id)  # the menu shows whether the restaurant takes orders
+    return updated
+
+
+def restaurant_count_order(*, restaurant_id: str) -> None:
+    """Counts a placed order for the popular list (called by the order service)."""
+    if not repository.restaurant_count_order(get_database(), restaurant_id=_restaurant_oid(restaurant_id)):
+        raise RestaurantNotFound()
+
+
+def menu_item_create(*, restaurant_id: str, owner_id: str, data: dict) -> dict:
+    restaurant = _owned_restaurant(restaurant_id=restaurant_id, owner_id=owner_id)
+    now = _now()
+    document = {
+        "description": "",
+        "available": True,
+        "category": "",
+        "dietary_tags": [],
+        **data,
+        "restaurant_id": restaurant["_id"],
+        "created_at": now,
+        "updated_at": now,
+    }
+    item = repository.menu_item_insert(get_database(), document=document)
+    cache.menu_invalidate(restaurant_id)
+    return item
+
+
+def _item_oid(item_id: str) -> ObjectId:
+    oid = parse_object_id(item_id)
+    if oid is None:
+        raise MenuItemNotFound()
+    return oid
+
+
+def menu_item_update(*, restaurant_id: str, item_id: str, owner_id: str, changes: dict) -> dict:
+    restaurant = _owned_restaurant(restaurant_id=restaurant_id, owner_id=owner_id)
+    item = repository.menu_item_update(
+        get_database(), restaurant_id=restaurant["_id"], item_id=_item_oid(item_id), changes=changes, now=_now()
+    )
+    if item is None:
+        raise MenuItemNotFound()
+    cache.menu_invalidate(restaurant_id)
+    return item
+
+
+def menu_item_delete(*, restaurant_id: str, item_id: str, owner_id: str) -> None:
+    restaurant = _owned_restaurant(restaurant_id=restaurant_id, owner_id=owner_id)
+    if not repository.menu_item_delete(get_database(), restaurant_id=restaurant["_id"], item_id=_item_oid(item_id)):
+        raise MenuItemNotFound()
+    cache.menu_invalidate(restaurant_id)
