@@ -20,7 +20,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from common.circuit_breaker import CircuitBreaker
-from common.errors import GatewayTimeout, ServiceUnavailable
+from common.errors import ApiError, Conflict, Forbidden, GatewayTimeout, NotFound, ServiceUnavailable
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.request_id import current_request_id
 
@@ -164,3 +164,32 @@ class _ServiceTokenCache:
 
 
 service_token = _ServiceTokenCache()
+
+
+def raise_for_upstream(response: requests.Response, service: str) -> None:
+    """Re-raises another service's contract error here, keeping its status and code (a 409 from
+    the order service stays a 409 for the client); 5xx becomes 503."""
+    if response.status_code < 400:
+        return
+    try:
+        error = response.json()["error"]
+        message, code, details = error["message"], error["code"], error.get("details") or {}
+    except (ValueError, KeyError, TypeError):
+        message, code, details = f"The {service} service refused the request.", "upstream_error", {}
+    if response.status_code >= 500:
+        raise ServiceUnavailable(f"The {service} service failed.", details={"service": service})
+    error_class = _ERRORS_BY_STATUS.get(response.status_code, ApiError)
+    raised = error_class(message, code=code, details=details)
+    raised.status_code = response.status_code
+    raise raised
+
+
+_ERRORS_BY_STATUS = {404: NotFound, 409: Conflict, 403: Forbidden}
+
+
+def internal_request(service: str, method: str, path: str, **kwargs) -> requests.Response:
+    """A call to another service's /internal route with this service's own service token."""
+    response = service_client(service).request(method, path, bearer=service_token.get(), **kwargs)
+    if response.status_code == 401:
+        service_token.clear()  # expired or the key rotated: the next call fetches a new one
+    return response

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import InvalidInput
 from common.pagination import page_request, paginated_response
 from common.permissions import IsCustomer
 from profiles import selectors, services
-from profiles.serializers import AddressSerializer, ProfileOutput, ProfileUpdateInput
+from profiles.serializers import AddressSerializer, PlaceOrderInput, ProfileOutput, ProfileUpdateInput
 
 
 class MeView(APIView):
@@ -75,3 +78,32 @@ class FeedView(APIView):
         page = page_request(request)
         count, restaurants = selectors.customer_feed(customer_id=request.user.id, page=page)
         return paginated_response(request, page, count=count, results=restaurants)
+
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+class OrdersView(APIView):
+    """The customer's order history, and placing an order (`Idempotency-Key` makes retries safe)."""
+
+    permission_classes = [IsCustomer]
+
+    def get(self, request):
+        page = page_request(request)
+        count, orders = selectors.customer_orders(customer_id=request.user.id, page=page)
+        return paginated_response(request, page, count=count, results=orders)
+
+    @extend_schema(request=PlaceOrderInput)
+    def post(self, request):
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not _IDEMPOTENCY_KEY.match(key):
+            raise InvalidInput(
+                "Idempotency-Key must be 1 to 200 visible ASCII characters.", details={"Idempotency-Key": ["invalid"]}
+            )
+        serializer = PlaceOrderInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order, created = services.order_place(
+            customer_id=request.user.id, idempotency_key=key, **serializer.validated_data
+        )
+        headers = {} if created else {"Idempotent-Replayed": "true"}
+        return Response(order, status=status.HTTP_201_CREATED, headers=headers)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from common.errors import NotFound, ServiceUnavailable
-from common.http import service_client, service_token
+from common.http import internal_request, raise_for_upstream, service_client
 
 
 def auth_account(*, customer_id: str) -> dict:
-    response = service_client("auth").request(
-        "GET", f"/internal/accounts/customer/{customer_id}", bearer=service_token.get()
-    )
-    if response.status_code == 401:
-        service_token.clear()
+    response = internal_request("auth", "GET", f"/internal/accounts/customer/{customer_id}")
     if response.status_code == 404:
         raise NotFound("No customer account for this token.")
     if response.status_code != 200:
@@ -33,4 +29,38 @@ def restaurants_open(*, cuisines: list[str], page: int, page_size: int) -> dict:
         raise ServiceUnavailable(
             "The restaurant service could not be asked for restaurants.", details={"status": response.status_code}
         )
+    return response.json()
+
+
+def order_place(
+    *, customer_id: str, restaurant_id: str, items: list[dict], delivery_address: dict, idempotency_key: str | None
+) -> tuple[dict, bool]:
+    """(order, created). Sent once, never retried here: a client retry with the same
+    Idempotency-Key is what makes a lost answer safe."""
+    response = internal_request(
+        "order",
+        "POST",
+        "/internal/orders",
+        json={
+            "customer_id": customer_id,
+            "restaurant_id": restaurant_id,
+            "items": items,
+            "delivery_address": delivery_address,
+            "idempotency_key": idempotency_key,
+        },
+    )
+    raise_for_upstream(response, "order")
+    return response.json(), response.headers.get("Idempotent-Replayed") != "true"
+
+
+def orders_of_customer(*, customer_id: str, page: int, page_size: int) -> dict:
+    response = internal_request(
+        "order",
+        "GET",
+        "/internal/orders",
+        params={"customer_id": customer_id, "page": page, "page_size": page_size},
+    )
+    if response.status_code == 404:
+        return {"count": 0, "results": []}
+    raise_for_upstream(response, "order")
     return response.json()

@@ -12,3 +12,9 @@ def customer_feed(*, customer_id: str, page: PageRequest) -> tuple[int, list[dic
     cuisines = [c.strip().lower() for c in profile.get("preferences", {}).get("cuisines", []) if c.strip()]
     result = clients.restaurants_open(cuisines=cuisines, page=page.number, page_size=page.size)
     return result["count"], result["results"]
+
+
+def customer_orders(*, customer_id: str, page: PageRequest) -> tuple[int, list[dict]]:
+    """The customer's orders, newest first, from the order service."""
+    result = clients.orders_of_customer(customer_id=customer_id, page=page.number, page_size=page.size)
+    return result["count"], result["results"]

@@ -34,3 +34,20 @@ class ProfileOutput(serializers.Serializer):
     addresses = AddressSerializer(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+class OrderLineInput(serializers.Serializer):
+    menu_item_id = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=50)
+
+
+class PlaceOrderInput(serializers.Serializer):
+    restaurant_id = serializers.CharField(max_length=64)
+    items = OrderLineInput(many=True, min_length=1, max_length=50)
+    address_id = serializers.CharField(max_length=64)
+
+    def validate_items(self, items: list[dict]) -> list[dict]:
+        ids = [i["menu_item_id"] for i in items]
+        if len(ids) != len(set(ids)):
+            raise serializers.ValidationError("List each menu item once, with its quantity.")
+        return items

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from bson import ObjectId
 
-from common.errors import NotFound
+from common.errors import InvalidInput, NotFound
 from common.mongo import get_database, parse_object_id
 from profiles import clients, repository
 
@@ -107,3 +107,23 @@ def address_update(*, customer_id: str, address_id: str, changes: dict) -> dict:
 def address_delete(*, customer_id: str, address_id: str) -> None:
     if not repository.address_delete(get_database(), customer_id=customer_id, address_id=_address_id(address_id)):
         raise NotFound("Address not found.")
+
+
+def order_place(
+    *, customer_id: str, restaurant_id: str, items: list[dict], address_id: str, idempotency_key: str | None
+) -> tuple[dict, bool]:
+    """Places an order for delivery to one of the customer's addresses (the order service prices it)."""
+    try:
+        address = address_get(customer_id=customer_id, address_id=address_id)
+    except NotFound as exc:
+        raise InvalidInput(
+            "No such address in your profile.", code="unknown_address", details={"address_id": address_id}
+        ) from exc
+    delivery_address = {key: address[key] for key in ("label", "line1", "city", "postcode", "lat", "lng")}
+    return clients.order_place(
+        customer_id=customer_id,
+        restaurant_id=restaurant_id,
+        items=items,
+        delivery_address=delivery_address,
+        idempotency_key=idempotency_key,
+    )

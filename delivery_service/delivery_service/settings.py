@@ -1,6 +1,6 @@
 """Settings of the delivery service: couriers, availability, assignment and delivery status."""
 
-from common.env import env_str
+from common.env import env_float, env_str
 from common.settings_base import *  # noqa: F403
 from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
 
@@ -17,3 +17,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Delivery service",
     "DESCRIPTION": "couriers, availability, assignment and delivery status.",
 }
+
+# Seconds between dispatch sweeps (0: off). The sweep assigns orders that were placed while this
+# service was unreachable; every other assignment happens at once on the event that allows it.
+DISPATCH_SWEEP_S = env_float("DISPATCH_SWEEP_S", 5.0)
+ASSIGN_LOCK_TIMEOUT_S = env_float("ASSIGN_LOCK_TIMEOUT_S", 10.0)
+ASSIGN_LOCK_WAIT_S = env_float("ASSIGN_LOCK_WAIT_S", 2.0)

@@ -1,6 +1,6 @@
 """Settings of the order service: the order lifecycle, menu validation, courier assignment requests and live tracking."""
 
-from common.env import env_str
+from common.env import env_float, env_int, env_str
 from common.settings_base import *  # noqa: F403
 from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
 
@@ -17,3 +17,12 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Order service",
     "DESCRIPTION": "the order lifecycle, menu validation, courier assignment requests and live tracking.",
 }
+
+# The event stream is an async view: every middleware must be async-capable, or Django would
+# run the whole stream in a thread. WhiteNoise is sync-only, so it is left out here (the gateway
+# serves the browsable API's static files from another service).
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+
+ORDER_STATUS_TTL_S = env_int("ORDER_STATUS_TTL_S", 6 * 3600)
+SSE_HEARTBEAT_S = env_float("SSE_HEARTBEAT_S", 15.0)
+SSE_POLL_INTERVAL_S = env_float("SSE_POLL_INTERVAL_S", 1.0)

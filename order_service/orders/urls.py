@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from orders import api, events
+
+urlpatterns = [
+    path("orders/<str:order_id>", api.OrderDetailView.as_view(), name="order"),
+    path("orders/<str:order_id>/events", events.order_events, name="order-events"),
+    path("orders/<str:order_id>/cancel", api.OrderCancelView.as_view(), name="order-cancel"),
+    path("internal/orders", api.InternalOrdersView.as_view(), name="internal-orders"),
+    path("internal/orders/awaiting-courier", api.InternalAwaitingCourierView.as_view(), name="awaiting-courier"),
+    path("internal/orders/<str:order_id>/transition", api.InternalTransitionView.as_view(), name="transition"),
+    path("internal/orders/<str:order_id>/courier", api.InternalAssignCourierView.as_view(), name="assign-courier"),
+]

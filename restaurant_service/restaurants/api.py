@@ -8,14 +8,17 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import InvalidInput
 from common.pagination import page_request, paginated_response
 from common.permissions import IsRestaurantUser, IsService
 from restaurants import selectors, services
 from restaurants.serializers import (
+    ORDER_STATES,
     MenuItemInput,
     MenuItemOutput,
     MenuOutput,
     OrderQuoteInput,
+    OrderStatusInput,
     RestaurantInput,
     RestaurantOutput,
 )
@@ -124,6 +127,37 @@ class MenuItemDetailView(APIView):
     def delete(self, request, restaurant_id: str, item_id: str):
         services.menu_item_delete(restaurant_id=restaurant_id, item_id=item_id, owner_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RestaurantOrdersView(APIView):
+    """The owner's view of the restaurant's orders (kept by the order service)."""
+
+    permission_classes = [IsRestaurantUser]
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=ORDER_STATES)])
+    def get(self, request, restaurant_id: str):
+        wanted = request.query_params.get("status") or None
+        if wanted and wanted not in ORDER_STATES:
+            raise InvalidInput(details={"status": [f"One of: {', '.join(ORDER_STATES)}."]})
+        page = page_request(request)
+        count, orders = selectors.restaurant_orders(
+            restaurant_id=restaurant_id, owner_id=request.user.id, status=wanted, page=page
+        )
+        return paginated_response(request, page, count=count, results=orders)
+
+
+class RestaurantOrderStatusView(APIView):
+    permission_classes = [IsRestaurantUser]
+
+    @extend_schema(request=OrderStatusInput)
+    def post(self, request, restaurant_id: str, order_id: str):
+        order = services.restaurant_order_transition(
+            restaurant_id=restaurant_id,
+            order_id=order_id,
+            owner_id=request.user.id,
+            status=_valid(OrderStatusInput, request)["status"],
+        )
+        return Response(order)
 
 
 class OrderQuoteView(APIView):

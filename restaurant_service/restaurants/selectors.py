@@ -6,7 +6,7 @@ from django.conf import settings
 
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
-from restaurants import cache, hours, repository
+from restaurants import cache, clients, hours, repository
 from restaurants.errors import RestaurantNotFound
 from restaurants.serializers import MenuItemOutput, RestaurantOutput
 
@@ -88,3 +88,16 @@ def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
         ],
         "unknown_item_ids": sorted(item_id for item_id in wanted if item_id not in by_id),
     }
+
+
+def restaurant_orders(
+    *, restaurant_id: str, owner_id: str, status: str | None, page: PageRequest
+) -> tuple[int, list[dict]]:
+    """The restaurant's orders, newest first, for its owner only."""
+    from restaurants.services import _owned_restaurant
+
+    _owned_restaurant(restaurant_id=restaurant_id, owner_id=owner_id)
+    result = clients.orders_of_restaurant(
+        restaurant_id=restaurant_id, owner_id=owner_id, status=status, page=page.number, page_size=page.size
+    )
+    return result["count"], result["results"]

@@ -90,3 +90,10 @@ class MenuOutput(serializers.Serializer):
 
 class OrderQuoteInput(serializers.Serializer):
     menu_item_ids = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1, max_length=100)
+
+
+ORDER_STATES = ("placed", "accepted", "preparing", "ready", "picked_up", "delivered", "rejected", "cancelled")
+
+
+class OrderStatusInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=("accepted", "rejected", "preparing", "ready"))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bson import ObjectId
 
 from common.mongo import get_database, parse_object_id
-from restaurants import cache, hours, repository
+from restaurants import cache, clients, hours, repository
 from restaurants.errors import MenuItemNotFound, NotTheOwner, RestaurantNotFound
 
 
@@ -125,3 +125,10 @@ def menu_item_delete(*, restaurant_id: str, item_id: str, owner_id: str) -> None
     if not repository.menu_item_delete(get_database(), restaurant_id=restaurant["_id"], item_id=_item_oid(item_id)):
         raise MenuItemNotFound()
     cache.menu_invalidate(restaurant_id)
+
+
+def restaurant_order_transition(*, restaurant_id: str, order_id: str, owner_id: str, status: str) -> dict:
+    """The owner accepts, rejects, starts preparing or marks an order ready (the order service
+    decides whether the move is allowed)."""
+    _owned_restaurant(restaurant_id=restaurant_id, owner_id=owner_id)
+    return clients.order_transition(restaurant_id=restaurant_id, order_id=order_id, owner_id=owner_id, status=status)

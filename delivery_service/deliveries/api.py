@@ -1,0 +1,96 @@
+"""Courier and delivery routes, and the internal routes the order service calls."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.errors import InvalidInput
+from common.pagination import page_request, paginated_response
+from common.permissions import IsCourier, IsService
+from deliveries import services
+from deliveries.serializers import (
+    DELIVERY_STATES,
+    CourierOutput,
+    CourierUpdateInput,
+    DeliveryOutput,
+    DeliveryStatusInput,
+    ReleaseInput,
+)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _render_courier(courier: dict) -> dict:
+    return CourierOutput({**courier, "active_order_id": services.courier_active_order(courier_id=courier["_id"])}).data
+
+
+class CourierMeView(APIView):
+    permission_classes = [IsCourier]
+
+    @extend_schema(responses={200: CourierOutput})
+    def get(self, request):
+        return Response(_render_courier(services.courier_get_or_create(courier_id=request.user.id)))
+
+    @extend_schema(request=CourierUpdateInput, responses={200: CourierOutput})
+    def patch(self, request):
+        courier = services.courier_update(courier_id=request.user.id, changes=_valid(CourierUpdateInput, request))
+        return Response(_render_courier(courier))
+
+
+class DeliveryListView(APIView):
+    permission_classes = [IsCourier]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=DELIVERY_STATES)], responses={200: DeliveryOutput(many=True)}
+    )
+    def get(self, request):
+        wanted = request.query_params.get("status") or None
+        if wanted and wanted not in DELIVERY_STATES:
+            raise InvalidInput(details={"status": [f"One of: {', '.join(DELIVERY_STATES)}."]})
+        page = page_request(request)
+        count, deliveries = services.deliveries_for_courier(
+            courier_id=request.user.id, status=wanted, skip=page.skip, limit=page.size
+        )
+        return paginated_response(request, page, count=count, results=DeliveryOutput(deliveries, many=True).data)
+
+
+class DeliveryDetailView(APIView):
+    permission_classes = [IsCourier]
+
+    @extend_schema(responses={200: DeliveryOutput})
+    def get(self, request, delivery_id: str):
+        return Response(DeliveryOutput(services.delivery_get(delivery_id=delivery_id, courier_id=request.user.id)).data)
+
+
+class DeliveryStatusView(APIView):
+    permission_classes = [IsCourier]
+
+    @extend_schema(request=DeliveryStatusInput, responses={200: DeliveryOutput})
+    def post(self, request, delivery_id: str):
+        data = _valid(DeliveryStatusInput, request)
+        delivery = services.delivery_advance(delivery_id=delivery_id, courier_id=request.user.id, target=data["status"])
+        return Response(DeliveryOutput(delivery).data)
+
+
+class InternalDispatchView(APIView):
+    permission_classes = [IsService]
+
+    @extend_schema(request=None, exclude=True)
+    def post(self, request):
+        return Response({"assigned": services.dispatch()}, status=status.HTTP_202_ACCEPTED)
+
+
+class InternalReleaseView(APIView):
+    permission_classes = [IsService]
+
+    @extend_schema(request=ReleaseInput, exclude=True)
+    def post(self, request):
+        services.order_release(order_id=_valid(ReleaseInput, request)["order_id"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,50 @@
+"""Input and output shapes of the delivery routes."""
+
+from rest_framework import serializers
+
+VEHICLES = ("bicycle", "scooter", "motorbike", "car", "on_foot")
+DELIVERY_STATES = ("assigned", "picked_up", "delivered", "cancelled")
+
+
+class CourierUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    vehicle = serializers.ChoiceField(choices=VEHICLES, required=False)
+    available = serializers.BooleanField(required=False)
+
+
+class CourierOutput(serializers.Serializer):
+    id = serializers.CharField(source="_id")
+    name = serializers.CharField()
+    vehicle = serializers.CharField()
+    available = serializers.BooleanField()
+    available_since = serializers.DateTimeField(allow_null=True)
+    active_order_id = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class DeliveryStatusInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=("picked_up", "delivered"))
+
+
+class HistoryEntryOutput(serializers.Serializer):
+    status = serializers.CharField()
+    at = serializers.DateTimeField()
+    actor_type = serializers.CharField()
+    actor_id = serializers.CharField()
+
+
+class DeliveryOutput(serializers.Serializer):
+    id = serializers.CharField(source="_id")
+    order_id = serializers.CharField()
+    courier_id = serializers.CharField()
+    status = serializers.CharField()
+    pickup = serializers.DictField(allow_null=True)
+    dropoff = serializers.DictField(allow_null=True)
+    history = HistoryEntryOutput(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class ReleaseInput(serializers.Serializer):
+    order_id = serializers.CharField(max_length=64)

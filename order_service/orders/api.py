@@ -1,0 +1,133 @@
+"""Order routes: the parties' public routes and the internal routes other services call."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.errors import InvalidInput
+from common.pagination import page_request, paginated_response
+from common.permissions import IsAuthenticatedParty, IsCustomer, IsService
+from orders import lifecycle, selectors, services
+from orders.serializers import AssignCourierInput, OrderOutput, PlaceOrderInput, TransitionInput
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _render(order: dict) -> dict:
+    return OrderOutput(order).data
+
+
+class OrderDetailView(APIView):
+    permission_classes = [IsAuthenticatedParty]
+
+    @extend_schema(responses={200: OrderOutput})
+    def get(self, request, order_id: str):
+        order = selectors.order_get_for_party(
+            order_id=order_id, actor_type=request.user.user_type, actor_id=request.user.id
+        )
+        return Response(_render(order))
+
+
+class OrderCancelView(APIView):
+    permission_classes = [IsCustomer]
+
+    @extend_schema(request=None, responses={200: OrderOutput})
+    def post(self, request, order_id: str):
+        order = services.order_transition(
+            order_id=order_id, target=lifecycle.CANCELLED, actor_type=lifecycle.CUSTOMER, actor_id=request.user.id
+        )
+        return Response(_render(order))
+
+
+class InternalOrdersView(APIView):
+    """Internal: place an order (customer service) and list orders of a customer or restaurant."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=PlaceOrderInput, responses={201: OrderOutput}, exclude=True)
+    def post(self, request):
+        data = _valid(PlaceOrderInput, request)
+        order, created = services.order_place(
+            customer_id=data["customer_id"],
+            restaurant_id=data["restaurant_id"],
+            items=data["items"],
+            delivery_address=data["delivery_address"],
+            idempotency_key=data.get("idempotency_key"),
+        )
+        headers = {} if created else {"Idempotent-Replayed": "true"}
+        return Response(_render(order), status=status.HTTP_201_CREATED, headers=headers)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("customer_id", str),
+            OpenApiParameter("restaurant_id", str),
+            OpenApiParameter("owner_id", str),
+            OpenApiParameter("status", str),
+        ],
+        exclude=True,
+    )
+    def get(self, request):
+        params = request.query_params
+        page = page_request(request)
+        wanted_status = params.get("status") or None
+        if wanted_status and wanted_status not in lifecycle.STATES:
+            raise InvalidInput(details={"status": [f"One of: {', '.join(lifecycle.STATES)}."]})
+        if params.get("customer_id"):
+            count, orders = selectors.orders_for_customer(customer_id=params["customer_id"], page=page)
+        elif params.get("restaurant_id") and params.get("owner_id"):
+            count, orders = selectors.orders_for_restaurant(
+                restaurant_id=params["restaurant_id"], owner_id=params["owner_id"], status=wanted_status, page=page
+            )
+        else:
+            raise InvalidInput("Give customer_id, or restaurant_id with owner_id.")
+        return paginated_response(request, page, count=count, results=[_render(o) for o in orders])
+
+
+class InternalTransitionView(APIView):
+    """Internal: a restaurant (via the restaurant service) or courier (via the delivery service)
+    moves an order."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=TransitionInput, responses={200: OrderOutput}, exclude=True)
+    def post(self, request, order_id: str):
+        data = _valid(TransitionInput, request)
+        order = services.order_transition(
+            order_id=order_id,
+            target=data["status"],
+            actor_type=data["actor_type"],
+            actor_id=data["actor_id"],
+            restaurant_id=data.get("restaurant_id"),
+        )
+        return Response(_render(order))
+
+
+class InternalAwaitingCourierView(APIView):
+    """Internal: orders that need a courier, oldest first (the delivery service's queue)."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        try:
+            limit = max(1, min(int(request.query_params.get("limit", 20)), 100))
+        except ValueError:
+            limit = 20
+        orders = selectors.orders_awaiting_courier(limit=limit)
+        return Response({"results": [_render(o) for o in orders]})
+
+
+class InternalAssignCourierView(APIView):
+    permission_classes = [IsService]
+
+    @extend_schema(request=AssignCourierInput, responses={200: OrderOutput}, exclude=True)
+    def post(self, request, order_id: str):
+        data = _valid(AssignCourierInput, request)
+        return Response(_render(services.order_assign_courier(order_id=order_id, **data)))

@@ -1,0 +1,55 @@
+"""Calls from the order service to the restaurant and delivery services (service tokens)."""
+
+from __future__ import annotations
+
+import logging
+
+from common.errors import ServiceUnavailable
+from common.http import internal_request
+from orders.errors import UnknownRestaurant
+
+logger = logging.getLogger(__name__)
+
+
+def restaurant_quote(*, restaurant_id: str, menu_item_ids: list[str]) -> dict:
+    response = internal_request(
+        "restaurant",
+        "POST",
+        f"/internal/restaurants/{restaurant_id}/order-quote",
+        json={"menu_item_ids": menu_item_ids},
+    )
+    if response.status_code == 404:
+        raise UnknownRestaurant(details={"restaurant_id": restaurant_id})
+    if response.status_code != 200:
+        raise ServiceUnavailable(
+            "The restaurant service could not price the order.",
+            details={"service": "restaurant", "status": response.status_code},
+        )
+    return response.json()
+
+
+def restaurant_count_order(*, restaurant_id: str) -> None:
+    """Best effort: the popular list may lag by an order, an acknowledged order must not fail."""
+    try:
+        internal_request("restaurant", "POST", f"/internal/restaurants/{restaurant_id}/orders-placed")
+    except ServiceUnavailable:
+        logger.warning("order not counted for popular list", extra={"restaurant_id": restaurant_id})
+
+
+def delivery_dispatch() -> None:
+    """Asks the delivery service to pair free couriers with waiting orders (best effort: its own
+    periodic sweep picks up anything missed while it was down)."""
+    try:
+        internal_request("delivery", "POST", "/internal/dispatch")
+    except ServiceUnavailable:
+        logger.warning("delivery service not reached for dispatch")
+
+
+def delivery_release(*, order_id: str) -> None:
+    try:
+        response = internal_request("delivery", "POST", "/internal/deliveries/release", json={"order_id": order_id})
+    except ServiceUnavailable:
+        logger.warning("courier release not delivered", extra={"order_id": order_id})
+        return
+    if response.status_code >= 400:
+        logger.warning("courier release refused", extra={"order_id": order_id, "status": response.status_code})

@@ -1,0 +1,49 @@
+"""The order state machine as data (ARCHITECTURE 4.2): which party may move an order from which
+state to which.
+
+    placed -> accepted -> preparing -> ready -> picked_up -> delivered
+       |-> rejected (restaurant)
+       '-> cancelled (customer, while placed)
+
+Every state is left at most once (the graph has no cycles), which is what lets a transition be
+guarded by a unique "left state S" key.
+"""
+
+from __future__ import annotations
+
+PLACED, ACCEPTED, PREPARING, READY = "placed", "accepted", "preparing", "ready"
+PICKED_UP, DELIVERED, REJECTED, CANCELLED = "picked_up", "delivered", "rejected", "cancelled"
+
+STATES = (PLACED, ACCEPTED, PREPARING, READY, PICKED_UP, DELIVERED, REJECTED, CANCELLED)
+FINAL_STATES = frozenset({DELIVERED, REJECTED, CANCELLED})
+# Orders in these states still need (or have) a courier.
+ACTIVE_STATES = (PLACED, ACCEPTED, PREPARING, READY, PICKED_UP)
+
+RESTAURANT, CUSTOMER, COURIER, SYSTEM = "restaurant", "customer", "courier", "system"
+
+# (from, to) -> the kind of party allowed to make the move
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (PLACED, ACCEPTED): RESTAURANT,
+    (PLACED, REJECTED): RESTAURANT,
+    (PLACED, CANCELLED): CUSTOMER,
+    (ACCEPTED, PREPARING): RESTAURANT,
+    (PREPARING, READY): RESTAURANT,
+    (READY, PICKED_UP): COURIER,
+    (PICKED_UP, DELIVERED): COURIER,
+}
+
+# Which field of the order names the party of each kind.
+PARTY_FIELD = {CUSTOMER: "customer_id", RESTAURANT: "restaurant_owner_id", COURIER: "courier_id"}
+
+
+def allowed(*, current: str, target: str, actor_type: str) -> bool:
+    return TRANSITIONS.get((current, target)) == actor_type
+
+
+def is_party(order: dict, *, actor_type: str, actor_id: str) -> bool:
+    field = PARTY_FIELD.get(actor_type)
+    return field is not None and actor_id is not None and order.get(field) == actor_id
+
+
+def next_states(*, current: str, actor_type: str) -> list[str]:
+    return [to for (frm, to), who in TRANSITIONS.items() if frm == current and who == actor_type]

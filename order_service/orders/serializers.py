@@ -1,0 +1,76 @@
+"""Input and output shapes of the order routes."""
+
+from rest_framework import serializers
+
+from orders import lifecycle
+
+
+class OrderLineInput(serializers.Serializer):
+    menu_item_id = serializers.RegexField(r"^[0-9a-f]{24}$", error_messages={"invalid": "Not a menu item id."})
+    quantity = serializers.IntegerField(min_value=1, max_value=50)
+
+
+class DeliveryAddressSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    line1 = serializers.CharField(max_length=200)
+    city = serializers.CharField(max_length=100)
+    postcode = serializers.CharField(max_length=20)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+
+
+class PlaceOrderInput(serializers.Serializer):
+    customer_id = serializers.CharField(max_length=64)
+    restaurant_id = serializers.CharField(max_length=64)
+    items = OrderLineInput(many=True, min_length=1, max_length=50)
+    delivery_address = DeliveryAddressSerializer()
+    idempotency_key = serializers.CharField(max_length=200, required=False, allow_null=True)
+
+    def validate_items(self, items: list[dict]) -> list[dict]:
+        ids = [i["menu_item_id"] for i in items]
+        if len(ids) != len(set(ids)):
+            raise serializers.ValidationError("List each menu item once, with its quantity.")
+        return items
+
+
+class TransitionInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=lifecycle.STATES)
+    actor_type = serializers.ChoiceField(choices=[lifecycle.RESTAURANT, lifecycle.CUSTOMER, lifecycle.COURIER])
+    actor_id = serializers.CharField(max_length=64)
+    restaurant_id = serializers.CharField(max_length=64, required=False)
+
+
+class AssignCourierInput(serializers.Serializer):
+    courier_id = serializers.CharField(max_length=64)
+    delivery_id = serializers.CharField(max_length=64)
+
+
+class OrderLineOutput(serializers.Serializer):
+    menu_item_id = serializers.CharField()
+    name = serializers.CharField()
+    unit_price_cents = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+
+
+class HistoryEntryOutput(serializers.Serializer):
+    status = serializers.CharField()
+    at = serializers.DateTimeField()
+    actor_type = serializers.CharField()
+    actor_id = serializers.CharField()
+
+
+class OrderOutput(serializers.Serializer):
+    id = serializers.CharField(source="_id")
+    customer_id = serializers.CharField()
+    restaurant_id = serializers.CharField()
+    restaurant_name = serializers.CharField(default="")
+    items = OrderLineOutput(many=True)
+    total_cents = serializers.IntegerField()
+    delivery_address = DeliveryAddressSerializer()
+    pickup_address = serializers.DictField(allow_null=True, default=None)
+    status = serializers.CharField()
+    courier_id = serializers.CharField(allow_null=True)
+    delivery_id = serializers.CharField(allow_null=True)
+    history = HistoryEntryOutput(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()

@@ -1,0 +1,193 @@
+"""Writes and rules of the order service: placing orders, moving them through their lifecycle,
+recording the courier."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from datetime import UTC, datetime
+
+from prometheus_client import Counter
+
+from common.mongo import get_database, parse_object_id
+from orders import clients, lifecycle, repository, tracking
+from orders.errors import (
+    CourierAlreadyAssigned,
+    IdempotencyKeyReused,
+    IllegalTransition,
+    ItemsUnavailable,
+    OrderNotFound,
+    RestaurantNotAccepting,
+    UnknownItems,
+)
+
+logger = logging.getLogger(__name__)
+
+ORDERS_PLACED = Counter("orders_placed_total", "Orders acknowledged to customers")
+TRANSITIONS = Counter("order_transitions_total", "Order state transitions", ["to"])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _request_hash(*, restaurant_id: str, items: list[dict], delivery_address: dict) -> str:
+    canonical = json.dumps(
+        {
+            "restaurant_id": restaurant_id,
+            "items": sorted((i["menu_item_id"], i["quantity"]) for i in items),
+            "delivery_address": delivery_address,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(*, customer_id: str, key: str, request_hash: str) -> dict | None:
+    existing = repository.order_by_idempotency_key(get_database(), customer_id=customer_id, key=key)
+    if existing is None:
+        return None
+    if existing["request_hash"] != request_hash:
+        raise IdempotencyKeyReused()
+    return existing
+
+
+def order_place(
+    *, customer_id: str, restaurant_id: str, items: list[dict], delivery_address: dict, idempotency_key: str | None
+) -> tuple[dict, bool]:
+    """Stores a new order as `placed` with server-side prices; returns (order, created).
+
+    The same Idempotency-Key from the same customer returns the first order (created=False),
+    even for concurrent retries: the unique index on (customer_id, idempotency_key) admits one.
+    """
+    key = idempotency_key or f"auto-{uuid.uuid4().hex}"
+    request_hash = _request_hash(restaurant_id=restaurant_id, items=items, delivery_address=delivery_address)
+    if idempotency_key and (existing := _replay(customer_id=customer_id, key=key, request_hash=request_hash)):
+        return existing, False
+
+    quote = clients.restaurant_quote(
+        restaurant_id=restaurant_id, menu_item_ids=sorted({i["menu_item_id"] for i in items})
+    )
+    if quote["unknown_item_ids"]:
+        raise UnknownItems(details={"menu_item_ids": quote["unknown_item_ids"]})
+    priced = {line["menu_item_id"]: line for line in quote["items"]}
+    unavailable = sorted(i for i, line in priced.items() if not line["available"])
+    if unavailable:
+        raise ItemsUnavailable(details={"menu_item_ids": unavailable})
+    if not quote["accepting_orders"] or not quote["is_open_now"]:
+        raise RestaurantNotAccepting(
+            details={"accepting_orders": quote["accepting_orders"], "is_open_now": quote["is_open_now"]}
+        )
+
+    lines = [
+        {
+            "menu_item_id": i["menu_item_id"],
+            "name": priced[i["menu_item_id"]]["name"],
+            "unit_price_cents": priced[i["menu_item_id"]]["unit_price_cents"],
+            "quantity": i["quantity"],
+        }
+        for i in items
+    ]
+    now = _now()
+    document = {
+        "customer_id": customer_id,
+        "restaurant_id": restaurant_id,
+        "restaurant_owner_id": quote["owner_id"],
+        "restaurant_name": quote.get("name", ""),
+        "pickup_address": quote.get("address"),
+        "items": lines,
+        "total_cents": sum(line["unit_price_cents"] * line["quantity"] for line in lines),
+        "delivery_address": delivery_address,
+        "status": lifecycle.PLACED,
+        "courier_id": None,
+        "delivery_id": None,
+        "history": [{"status": lifecycle.PLACED, "at": now, "actor_type": lifecycle.CUSTOMER, "actor_id": customer_id}],
+        "idempotency_key": key,
+        "request_hash": request_hash,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        order = repository.order_insert(get_database(), document=document)
+    except repository.DuplicateOrder:
+        # A concurrent retry with the same key won the insert.
+        existing = _replay(customer_id=customer_id, key=key, request_hash=request_hash)
+        if existing is None:
+            raise
+        return existing, False
+    ORDERS_PLACED.inc()
+    tracking.publish(order)
+    clients.restaurant_count_order(restaurant_id=restaurant_id)
+    clients.delivery_dispatch()
+    return order, True
+
+
+def _order(order_id: str) -> dict:
+    oid = parse_object_id(order_id)
+    order = oid and repository.order_get(get_database(), order_id=oid)
+    if not order:
+        raise OrderNotFound()
+    return order
+
+
+def order_transition(
+    *, order_id: str, target: str, actor_type: str, actor_id: str, restaurant_id: str | None = None
+) -> dict:
+    """Moves the order to `target` if the table allows it for this party; one winner under races."""
+    order = _order(order_id)
+    if not lifecycle.is_party(order, actor_type=actor_type, actor_id=actor_id) or (
+        restaurant_id is not None and order["restaurant_id"] != restaurant_id
+    ):
+        raise OrderNotFound()  # not yours: indistinguishable from not existing
+    current = order["status"]
+    if not lifecycle.allowed(current=current, target=target, actor_type=actor_type):
+        raise IllegalTransition(
+            f"An order that is {current} cannot become {target}.",
+            details={
+                "current": current,
+                "requested": target,
+                "allowed": lifecycle.next_states(current=current, actor_type=actor_type),
+            },
+        )
+    db = get_database()
+    if not repository.transition_claim(db, order_id=order["_id"], current=current, target=target, actor_id=actor_id):
+        latest = _order(order_id)
+        raise IllegalTransition(
+            f"The order just moved on from {current}.",
+            details={"current": latest["status"], "requested": target},
+        )
+    now = _now()
+    entry = {"status": target, "at": now, "actor_type": actor_type, "actor_id": actor_id}
+    updated = repository.order_apply_transition(
+        db, order_id=order["_id"], current=current, target=target, entry=entry, now=now
+    )
+    if updated is None:  # only if the document changed under a won claim: report, do not guess
+        logger.error("transition claimed but not applied", extra={"order_id": order_id, "target": target})
+        raise IllegalTransition(details={"current": _order(order_id)["status"], "requested": target})
+    TRANSITIONS.labels(target).inc()
+    tracking.publish(updated)
+    if target in (lifecycle.REJECTED, lifecycle.CANCELLED):
+        clients.delivery_release(order_id=order_id)
+    return updated
+
+
+def order_assign_courier(*, order_id: str, courier_id: str, delivery_id: str) -> dict:
+    """Records the courier the delivery service claimed; at most one per order."""
+    order = _order(order_id)
+    if order["status"] not in lifecycle.ACTIVE_STATES or order["status"] == lifecycle.PICKED_UP:
+        raise IllegalTransition("The order no longer needs a courier.", details={"current": order["status"]})
+    if order.get("courier_id") == courier_id:
+        return order  # a retried call
+    db = get_database()
+    if order.get("courier_id") or not repository.courier_claim(db, order_id=order["_id"], courier_id=courier_id):
+        raise CourierAlreadyAssigned(details={"courier_id": _order(order_id).get("courier_id")})
+    updated = repository.order_set_courier(
+        db, order_id=order["_id"], courier_id=courier_id, delivery_id=delivery_id, now=_now()
+    )
+    if updated is None:
+        raise CourierAlreadyAssigned()
+    tracking.publish(updated)
+    return updated

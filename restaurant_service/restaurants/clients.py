@@ -1,0 +1,27 @@
+"""Calls from the restaurant service to the order service (restaurant-side order actions)."""
+
+from __future__ import annotations
+
+from common.http import internal_request, raise_for_upstream
+
+
+def orders_of_restaurant(*, restaurant_id: str, owner_id: str, status: str | None, page: int, page_size: int) -> dict:
+    params = {"restaurant_id": restaurant_id, "owner_id": owner_id, "page": page, "page_size": page_size}
+    if status:
+        params["status"] = status
+    response = internal_request("order", "GET", "/internal/orders", params=params)
+    if response.status_code == 404:
+        return {"count": 0, "results": []}  # a page past the end
+    raise_for_upstream(response, "order")
+    return response.json()
+
+
+def order_transition(*, restaurant_id: str, order_id: str, owner_id: str, status: str) -> dict:
+    response = internal_request(
+        "order",
+        "POST",
+        f"/internal/orders/{order_id}/transition",
+        json={"status": status, "actor_type": "restaurant", "actor_id": owner_id, "restaurant_id": restaurant_id},
+    )
+    raise_for_upstream(response, "order")
+    return response.json()
