@@ -261,6 +261,8 @@ class Stack:
     mongo_url: str = ""
     redis_url: str = ""
     ports: dict[str, int] = field(default_factory=dict)
+    # Keeps this platform's databases and keys apart from any other on the same servers.
+    db_prefix: str = ""
 
     def _start(self, name: str, args: list[str], **kwargs) -> Managed:
         color = COLORS[len(self.processes) % len(COLORS)]
@@ -351,6 +353,9 @@ class Stack:
             "SERVICE_CLIENTS": ",".join(f"{name}:{secret}" for name, secret in client_secrets.items()),
             "PYTHONUNBUFFERED": "1",
         }
+        if self.db_prefix:
+            env["MONGO_DB_PREFIX"] = self.db_prefix
+            env["REDIS_KEY_PREFIX"] = f"{self.db_prefix}fd:"
         for service in SERVICES:
             env[service.env_url_name] = f"http://127.0.0.1:{self.ports[service.name]}"
         env["_PRIVATE_KEY_FILE"] = str(private)

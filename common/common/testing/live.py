@@ -26,7 +26,10 @@ def devstack():
 
 class LivePlatform:
     def __init__(self, data_dir: Path):
-        self.stack = devstack().Stack(data_dir=data_dir, free_ports=True, quiet=True)
+        import uuid
+
+        self.db_prefix = f"live_{uuid.uuid4().hex[:8]}_"
+        self.stack = devstack().Stack(data_dir=data_dir, free_ports=True, quiet=True, db_prefix=self.db_prefix)
 
     def start(self) -> LivePlatform:
         try:
@@ -52,3 +55,65 @@ class LivePlatform:
 
     def client_secret(self, service: str) -> str:
         return json.loads((self.secrets_dir / "service-secrets.json").read_text())[service]
+
+
+PASSWORD = "correct horse battery"
+ADDRESS = {"line1": "1 Canal St", "city": "Amsterdam", "postcode": "1011", "lat": 52.37, "lng": 4.89}
+
+
+class LiveActors:
+    """Registers users and builds data on a live platform through the gateway, as a client would."""
+
+    def __init__(self, gateway_url: str):
+        import requests
+
+        self.gateway = gateway_url
+        self.http = requests.Session()
+
+    def call(self, method: str, path: str, *, headers: dict | None = None, **kwargs):
+        return self.http.request(method, self.gateway + path, headers=headers, timeout=15, **kwargs)
+
+    def ok(self, method: str, path: str, *, headers: dict | None = None, expect: int = 200, **kwargs) -> dict:
+        response = self.call(method, path, headers=headers, **kwargs)
+        assert response.status_code == expect, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json() if response.content else {}
+
+    def user(self, kind: str, name: str = "Tester") -> tuple[str, dict]:
+        """(account id, auth headers) of a freshly registered user of this kind."""
+        import uuid
+
+        email = f"{name.lower()}-{uuid.uuid4().hex[:10]}@example.com"
+        account = self.ok(
+            "POST", f"/{kind}/register", json={"email": email, "password": PASSWORD, "name": name}, expect=201
+        )
+        tokens = self.ok("POST", f"/{kind}/login", json={"email": email, "password": PASSWORD})
+        return account["id"], {"Authorization": f"Bearer {tokens['access']}"}
+
+    def restaurant_with_menu(self, owner_headers: dict, prices: tuple[int, ...] = (1250, 800), **fields) -> dict:
+        """A restaurant and its menu items: `{"restaurant": {...}, "items": [{...}, ...]}`."""
+        restaurant = self.ok(
+            "POST",
+            "/restaurants",
+            headers=owner_headers,
+            expect=201,
+            json={"name": "Pho Palace", "cuisine": "vietnamese", "address": ADDRESS, **fields},
+        )
+        items = [
+            self.ok(
+                "POST",
+                f"/restaurants/{restaurant['id']}/menu/items",
+                headers=owner_headers,
+                expect=201,
+                json={"name": f"Dish {n}", "price_cents": price},
+            )
+            for n, price in enumerate(prices)
+        ]
+        return {"restaurant": restaurant, "items": items}
+
+    def customer_with_address(self) -> tuple[str, dict, str]:
+        """(customer id, auth headers, address id)."""
+        customer_id, headers = self.user("customers", "Cleo")
+        address = self.ok(
+            "POST", "/customers/me/addresses", headers=headers, expect=201, json={"label": "Home", **ADDRESS}
+        )
+        return customer_id, headers, address["id"]

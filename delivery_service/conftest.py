@@ -1,0 +1,81 @@
+import pytest
+from pymongo import MongoClient
+
+from common.testing.live import LiveActors
+
+
+@pytest.fixture(scope="session")
+def jwt_key_pair(live_platform):
+    """Tokens minted by the live auth service must verify here: use its key pair."""
+    return live_platform.key_pair()
+
+
+@pytest.fixture(scope="session")
+def actors(live_platform):
+    return LiveActors(live_platform.url("gateway"))
+
+
+@pytest.fixture(autouse=True)
+def _wired_to_live_platform(settings, live_platform, mongo_db, redis_client):
+    """This in-process delivery service talks to the live order and auth services."""
+    from common.http import service_client, service_token
+
+    settings.SERVICE_URLS = {
+        **settings.SERVICE_URLS,
+        **{name: live_platform.url(name) for name in ("auth", "order", "restaurant")},
+    }
+    settings.SERVICE_CLIENT_ID = "delivery"
+    settings.SERVICE_CLIENT_SECRET = live_platform.client_secret("delivery")
+    service_client.cache_clear()
+    service_token.clear()
+    yield
+    service_client.cache_clear()
+    service_token.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_waiting_orders_from_earlier_tests(settings, live_platform):
+    """The live order service's queue is shared by every test; mark what earlier tests left
+    waiting as taken, so each test sees only its own orders waiting (setup only; no test reads
+    another service's database to check an outcome)."""
+    client = MongoClient(settings.MONGO_URL)
+    client[f"{live_platform.db_prefix}orders"]["orders"].update_many(
+        {"courier_id": None}, {"$set": {"courier_id": "drained-by-tests"}}
+    )
+    client.close()
+
+
+@pytest.fixture
+def kitchen(actors):
+    """A live restaurant with a menu, its owner's headers, and a customer with an address."""
+    _owner_id, owner_headers = actors.user("restaurants", "Chef")
+    world = actors.restaurant_with_menu(owner_headers)
+    _customer_id, customer_headers, address_id = actors.customer_with_address()
+    return {**world, "owner_headers": owner_headers, "customer_headers": customer_headers, "address_id": address_id}
+
+
+@pytest.fixture
+def place_order(actors, kitchen):
+    """Places an order on the live platform through the gateway; returns it."""
+    import uuid
+
+    def _place() -> dict:
+        return actors.ok(
+            "POST",
+            "/customers/me/orders",
+            expect=201,
+            headers={**kitchen["customer_headers"], "Idempotency-Key": uuid.uuid4().hex},
+            json={
+                "restaurant_id": kitchen["restaurant"]["id"],
+                "address_id": kitchen["address_id"],
+                "items": [{"menu_item_id": kitchen["items"][0]["id"], "quantity": 1}],
+            },
+        )
+
+    return _place
+
+
+@pytest.fixture
+def courier(actors):
+    """A live courier account: (id, headers). Its profile here is made on first access."""
+    return actors.user("couriers", "Kai")

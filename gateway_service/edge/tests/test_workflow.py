@@ -1,0 +1,158 @@
+"""The seed's whole workflow through the gateway, on the live platform, as a client app would do it."""
+
+import json
+import threading
+import uuid
+
+import pytest
+import requests
+
+from common.testing.live import LiveActors
+
+
+@pytest.fixture(scope="module")
+def actors(live_platform):
+    return LiveActors(live_platform.url("gateway"))
+
+
+def _follow(actors, order_id, headers, events: list, opened: threading.Event):
+    with requests.get(
+        f"{actors.gateway}/orders/{order_id}/events", headers=headers, stream=True, timeout=30
+    ) as response:
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        opened.set()
+        for line in response.iter_lines():
+            if line.startswith(b"data:"):
+                events.append(json.loads(line[5:]))
+
+
+def test_order_to_doorstep_followed_live(actors):
+    _owner_id, chef = actors.user("restaurants", "Chef")
+    world = actors.restaurant_with_menu(chef, prices=(1250, 800))
+    restaurant_id = world["restaurant"]["id"]
+    _customer_id, cleo, address_id = actors.customer_with_address()
+    courier_id, kai = actors.user("couriers", "Kai")
+    body = {
+        "restaurant_id": restaurant_id,
+        "address_id": address_id,
+        "items": [
+            {"menu_item_id": world["items"][0]["id"], "quantity": 2, "unit_price_cents": 1},
+            {"menu_item_id": world["items"][1]["id"], "quantity": 1},
+        ],
+    }
+    key = uuid.uuid4().hex
+
+    order = actors.ok("POST", "/customers/me/orders", headers={**cleo, "Idempotency-Key": key}, json=body, expect=201)
+    retry = actors.call("POST", "/customers/me/orders", headers={**cleo, "Idempotency-Key": key}, json=body)
+
+    assert order["total_cents"] == 2 * 1250 + 800  # the menu's prices, not the client's
+    assert order["status"] == "placed"
+    assert retry.status_code == 201
+    assert retry.json()["id"] == order["id"]
+
+    events: list = []
+    opened = threading.Event()
+    follower = threading.Thread(target=_follow, args=(actors, order["id"], cleo, events, opened), daemon=True)
+    follower.start()
+    assert opened.wait(10)
+
+    assert actors.ok("PATCH", "/couriers/me", headers=kai, json={"available": True})["active_order_id"] == order["id"]
+    for status in ("accepted", "preparing", "ready"):
+        actors.ok(
+            "POST", f"/restaurants/{restaurant_id}/orders/{order['id']}/status", headers=chef, json={"status": status}
+        )
+    delivery = actors.ok("GET", "/deliveries", headers=kai)["results"][0]
+    for status in ("picked_up", "delivered"):
+        actors.ok("POST", f"/deliveries/{delivery['id']}/status", headers=kai, json={"status": status})
+    follower.join(15)
+
+    assert not follower.is_alive(), "the stream should end after delivery"
+    statuses = [e["status"] for e in events]
+    assert statuses[0] == "placed"
+    assert statuses[-4:] == ["preparing", "ready", "picked_up", "delivered"]
+    assert "accepted" in statuses
+    assert events[-1]["courier_id"] == courier_id
+    final = actors.ok("GET", f"/orders/{order['id']}", headers=cleo)
+    assert final["status"] == "delivered"
+    assert [h["status"] for h in final["history"]] == [
+        "placed",
+        "accepted",
+        "preparing",
+        "ready",
+        "picked_up",
+        "delivered",
+    ]
+    history = actors.ok("GET", "/customers/me/orders", headers=cleo)
+    assert [o["id"] for o in history["results"]] == [order["id"]]
+    kitchen = actors.ok("GET", f"/restaurants/{restaurant_id}/orders?status=delivered", headers=chef)
+    assert kitchen["count"] == 1
+
+
+def test_nobody_else_reads_or_moves_the_order(actors):
+    _, chef = actors.user("restaurants", "Chef")
+    world = actors.restaurant_with_menu(chef)
+    _, cleo, address_id = actors.customer_with_address()
+    order = actors.ok(
+        "POST",
+        "/customers/me/orders",
+        headers={**cleo, "Idempotency-Key": uuid.uuid4().hex},
+        json={
+            "restaurant_id": world["restaurant"]["id"],
+            "address_id": address_id,
+            "items": [{"menu_item_id": world["items"][0]["id"], "quantity": 1}],
+        },
+        expect=201,
+    )
+    _, eve = actors.user("customers", "Eve")
+    _, rival = actors.user("restaurants", "Rival")
+    _, kai = actors.user("couriers", "Kai")
+
+    assert actors.call("GET", f"/orders/{order['id']}", headers=eve).status_code == 404
+    assert actors.call("GET", f"/orders/{order['id']}", headers=rival).status_code == 404
+    assert actors.call("GET", f"/orders/{order['id']}", headers=kai).status_code == 404
+    assert actors.call("POST", f"/orders/{order['id']}/cancel", headers=eve).status_code == 404
+    assert (
+        actors.call(
+            "POST",
+            f"/restaurants/{world['restaurant']['id']}/orders/{order['id']}/status",
+            headers=rival,
+            json={"status": "accepted"},
+        ).status_code
+        == 403
+    )
+    assert actors.call("GET", f"/orders/{order['id']}/events", headers=eve).status_code == 404
+
+
+def test_a_rejected_order_frees_its_courier_for_the_next(actors):
+    _, chef = actors.user("restaurants", "Chef")
+    world = actors.restaurant_with_menu(chef)
+    _, cleo, address_id = actors.customer_with_address()
+    _, kai = actors.user("couriers", "Kai")
+    actors.ok("PATCH", "/couriers/me", headers=kai, json={"available": True})
+
+    def place():
+        return actors.ok(
+            "POST",
+            "/customers/me/orders",
+            headers={**cleo, "Idempotency-Key": uuid.uuid4().hex},
+            json={
+                "restaurant_id": world["restaurant"]["id"],
+                "address_id": address_id,
+                "items": [{"menu_item_id": world["items"][0]["id"], "quantity": 1}],
+            },
+            expect=201,
+        )
+
+    first = place()
+    assert actors.ok("GET", "/couriers/me", headers=kai)["active_order_id"] == first["id"]
+    second = place()
+    assert actors.ok("GET", f"/orders/{second['id']}", headers=cleo)["courier_id"] is None
+
+    actors.ok(
+        "POST",
+        f"/restaurants/{world['restaurant']['id']}/orders/{first['id']}/status",
+        headers=chef,
+        json={"status": "rejected"},
+    )
+
+    assert actors.ok("GET", "/couriers/me", headers=kai)["active_order_id"] == second["id"]

@@ -1,0 +1,152 @@
+"""The live event stream, in-process (async view) against the real MongoDB-compatible server and Redis."""
+
+import asyncio
+import json
+import time
+
+import pytest
+from django.test import AsyncClient
+
+from orders import events
+from orders.tests.helpers import placed, transition
+
+
+@pytest.fixture
+def order(api_client, service_headers, menu):
+    return placed(api_client, service_headers, menu, customer_id="c" * 24)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_async_redis(settings):
+    settings.SSE_POLL_INTERVAL_S = 0.1
+    events._async_redis.clear()  # bound to the event loop that made it; each test runs its own loop
+    yield
+    events._async_redis.clear()
+
+
+def _parse(raw: bytes) -> list[str]:
+    return [json.loads(line[5:])["status"] for line in raw.decode().splitlines() if line.startswith("data:")]
+
+
+def _follow(order_id, headers, moves, *, stop_after: int | None = None):
+    """Opens the stream, then makes `moves` (sync callables) from a thread; returns (ended, raw bytes).
+
+    `ended` says whether the server closed the stream; with `stop_after` the client stops reading
+    after that many events.
+    """
+
+    async def scenario():
+        response = await AsyncClient().get(f"/orders/{order_id}/events", headers=headers)
+        assert response["Content-Type"] == "text/event-stream"
+        iterator = response.streaming_content.__aiter__()
+        received = await iterator.__anext__()  # the current status arrives before anything moves
+        mover = asyncio.get_running_loop().run_in_executor(None, lambda: [move() for move in moves])
+        ended = True
+        async for chunk in iterator:
+            received += chunk
+            if stop_after is not None and len(_parse(received)) >= stop_after:
+                ended = False
+                break
+        await mover
+        return ended, received
+
+    return asyncio.run(asyncio.wait_for(scenario(), timeout=20))
+
+
+def _customer(issue_token):
+    return {"Authorization": f"Bearer {issue_token('customer', sub='c' * 24)}"}
+
+
+def _by_restaurant(api_client, service_headers, menu, order, *statuses):
+    return [
+        (lambda s=s: transition(api_client, service_headers, order["id"], s, "restaurant", menu["owner_id"]))
+        for s in statuses
+    ]
+
+
+def test_the_current_status_comes_first_then_each_transition(api_client, service_headers, menu, order, issue_token):
+    moves = _by_restaurant(api_client, service_headers, menu, order, "accepted", "preparing", "ready")
+
+    _ended, raw = _follow(order["id"], _customer(issue_token), moves, stop_after=4)
+
+    assert _parse(raw) == ["placed", "accepted", "preparing", "ready"]
+    first = json.loads(raw.decode().split("data: ", 1)[1].split("\n", 1)[0])
+    assert set(first) == {"order_id", "status", "at", "courier_id"}
+    assert b"event: status" in raw
+
+
+def test_the_stream_ends_after_a_final_state(api_client, service_headers, menu, order, issue_token):
+    ended, raw = _follow(
+        order["id"], _customer(issue_token), _by_restaurant(api_client, service_headers, menu, order, "rejected")
+    )
+
+    assert ended
+    assert _parse(raw) == ["placed", "rejected"]
+
+
+def test_a_final_order_streams_its_status_once_and_ends(api_client, service_headers, menu, order, issue_token):
+    transition(api_client, service_headers, order["id"], "rejected", "restaurant", menu["owner_id"])
+
+    ended, raw = _follow(order["id"], _customer(issue_token), [])
+
+    assert ended
+    assert _parse(raw) == ["rejected"]
+
+
+def test_without_redis_the_stream_polls_mongodb(api_client, service_headers, menu, order, issue_token, settings):
+    from common.redis_client import _client
+
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"
+    settings.REDIS_TIMEOUT_S = 0.2
+    _client.cache_clear()
+
+    def move_then_wait(status):
+        transition(api_client, service_headers, order["id"], status, "restaurant", menu["owner_id"])
+        time.sleep(0.5)  # longer than a poll, so each state is seen (polling can merge quick moves)
+
+    try:
+        _ended, raw = _follow(
+            order["id"],
+            _customer(issue_token),
+            [lambda: move_then_wait("accepted"), lambda: move_then_wait("preparing")],
+            stop_after=3,
+        )
+    finally:
+        _client.cache_clear()
+
+    assert _parse(raw) == ["placed", "accepted", "preparing"]
+
+
+def test_heartbeats_keep_an_idle_stream_open(api_client, service_headers, menu, order, issue_token, settings):
+    settings.SSE_HEARTBEAT_S = 0.2
+
+    def pause_then_reject():
+        time.sleep(0.7)
+        transition(api_client, service_headers, order["id"], "rejected", "restaurant", menu["owner_id"])
+
+    _ended, raw = _follow(order["id"], _customer(issue_token), [pause_then_reject])
+
+    assert b": heartbeat" in raw
+    assert _parse(raw) == ["placed", "rejected"]
+
+
+def test_the_restaurant_owner_may_follow_too(api_client, service_headers, menu, order, issue_token):
+    owner = {"Authorization": f"Bearer {issue_token('restaurant', sub=menu['owner_id'])}"}
+
+    _ended, raw = _follow(order["id"], owner, _by_restaurant(api_client, service_headers, menu, order, "rejected"))
+
+    assert _parse(raw) == ["placed", "rejected"]
+
+
+def test_only_the_orders_parties_may_follow_it(order, issue_token):
+    async def status_of(headers):
+        return (await AsyncClient().get(f"/orders/{order['id']}/events", headers=headers)).status_code
+
+    def run(headers):
+        return asyncio.run(status_of(headers))
+
+    assert run({}) == 401
+    assert run({"Authorization": "Bearer junk"}) == 401
+    assert run({"Authorization": f"Bearer {issue_token('customer', sub='d' * 24)}"}) == 404
+    assert run({"Authorization": f"Bearer {issue_token('courier', sub='k' * 24)}"}) == 404
+    assert run({"Authorization": f"Bearer {issue_token('service')}"}) == 403

@@ -1,0 +1,48 @@
+"""The state machine table (pure logic)."""
+
+import pytest
+
+from orders import lifecycle as lc
+
+ALLOWED = [
+    (lc.PLACED, lc.ACCEPTED, lc.RESTAURANT),
+    (lc.PLACED, lc.REJECTED, lc.RESTAURANT),
+    (lc.PLACED, lc.CANCELLED, lc.CUSTOMER),
+    (lc.ACCEPTED, lc.PREPARING, lc.RESTAURANT),
+    (lc.PREPARING, lc.READY, lc.RESTAURANT),
+    (lc.READY, lc.PICKED_UP, lc.COURIER),
+    (lc.PICKED_UP, lc.DELIVERED, lc.COURIER),
+]
+
+
+@pytest.mark.parametrize(("current", "target", "actor"), ALLOWED)
+def test_allowed_moves(current, target, actor):
+    assert lc.allowed(current=current, target=target, actor_type=actor)
+
+
+def _refused():
+    for current in lc.STATES:
+        for target in lc.STATES:
+            for actor in (lc.RESTAURANT, lc.CUSTOMER, lc.COURIER):
+                if (current, target, actor) not in ALLOWED:
+                    yield current, target, actor
+
+
+@pytest.mark.parametrize(("current", "target", "actor"), list(_refused()))
+def test_every_other_move_is_refused(current, target, actor):
+    assert not lc.allowed(current=current, target=target, actor_type=actor)
+
+
+def test_final_states_have_no_way_out():
+    for state in lc.FINAL_STATES:
+        for actor in (lc.RESTAURANT, lc.CUSTOMER, lc.COURIER):
+            assert lc.next_states(current=state, actor_type=actor) == []
+
+
+def test_parties_are_recognised_by_their_own_field_only():
+    order = {"customer_id": "c", "restaurant_owner_id": "r", "courier_id": None}
+
+    assert lc.is_party(order, actor_type=lc.CUSTOMER, actor_id="c")
+    assert lc.is_party(order, actor_type=lc.RESTAURANT, actor_id="r")
+    assert not lc.is_party(order, actor_type=lc.RESTAURANT, actor_id="c")
+    assert not lc.is_party(order, actor_type=lc.COURIER, actor_id=None)

@@ -1,0 +1,137 @@
+"""Transitions through the internal route and the customer's cancel, against the real servers."""
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from orders.tests.helpers import placed, transition
+
+
+@pytest.fixture
+def order(api_client, service_headers, menu):
+    return placed(api_client, service_headers, menu, customer_id="c" * 24)
+
+
+def _owner(menu):
+    return menu["owner_id"]
+
+
+def test_the_restaurant_moves_the_order_to_ready_with_history(api_client, service_headers, menu, order):
+    for status in ("accepted", "preparing", "ready"):
+        response = transition(api_client, service_headers, order["id"], status, "restaurant", _owner(menu))
+        assert response.status_code == 200, response.content
+
+    history = response.json()["history"]
+    assert [h["status"] for h in history] == ["placed", "accepted", "preparing", "ready"]
+    assert history[-1]["actor_type"] == "restaurant"
+    assert history[-1]["actor_id"] == _owner(menu)
+
+
+@pytest.mark.parametrize(
+    ("status", "actor_type"),
+    [
+        ("preparing", "restaurant"),
+        ("ready", "restaurant"),
+        ("delivered", "restaurant"),
+        ("accepted", "customer"),
+        ("cancelled", "restaurant"),
+        ("placed", "restaurant"),
+    ],
+)
+def test_illegal_moves_are_409_naming_the_current_state(api_client, service_headers, menu, order, status, actor_type):
+    actor_id = {"restaurant": _owner(menu), "customer": "c" * 24}[actor_type]
+
+    response = transition(api_client, service_headers, order["id"], status, actor_type, actor_id)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["details"]["current"] == "placed"
+
+
+def test_someone_who_is_not_a_party_gets_404(api_client, service_headers, order):
+    assert transition(api_client, service_headers, order["id"], "accepted", "restaurant", "x" * 24).status_code == 404
+    assert transition(api_client, service_headers, order["id"], "picked_up", "courier", "k" * 24).status_code == 404
+
+
+def test_the_restaurant_must_match_the_route(api_client, service_headers, menu, order):
+    response = transition(
+        api_client, service_headers, order["id"], "accepted", "restaurant", _owner(menu), restaurant_id="0" * 24
+    )
+
+    assert response.status_code == 404
+
+
+def test_racing_accept_and_reject_have_exactly_one_winner(service_headers, menu, order, mongo_db):
+    from rest_framework.test import APIClient
+
+    def attempt(status):
+        return transition(APIClient(), service_headers, order["id"], status, "restaurant", _owner(menu)).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(attempt, ["accepted", "rejected"] * 6))
+
+    assert statuses.count(200) == 1
+    assert statuses.count(409) == 11
+    stored = mongo_db["orders"].find_one({})
+    assert len(stored["history"]) == 2
+
+
+def test_transitions_write_the_live_status_to_redis(api_client, service_headers, menu, order, redis_client):
+    from orders.tracking import status_key
+
+    transition(api_client, service_headers, order["id"], "accepted", "restaurant", _owner(menu))
+
+    live = json.loads(redis_client.get(status_key(order["id"])))
+    assert live["status"] == "accepted"
+    assert live["order_id"] == order["id"]
+
+
+def test_the_customer_cancels_while_placed_only(api_client, service_headers, menu, order, issue_token):
+    customer = {"Authorization": f"Bearer {issue_token('customer', sub='c' * 24)}"}
+    stranger = {"Authorization": f"Bearer {issue_token('customer', sub='d' * 24)}"}
+
+    assert api_client.post(f"/orders/{order['id']}/cancel", headers=stranger).status_code == 404
+    assert api_client.post(f"/orders/{order['id']}/cancel", headers=customer).status_code == 200
+    again = api_client.post(f"/orders/{order['id']}/cancel", headers=customer)
+    assert again.status_code == 409
+    assert again.json()["error"]["details"]["current"] == "cancelled"
+
+
+def test_cancel_after_acceptance_is_refused(api_client, service_headers, menu, order, issue_token):
+    transition(api_client, service_headers, order["id"], "accepted", "restaurant", _owner(menu))
+    customer = {"Authorization": f"Bearer {issue_token('customer', sub='c' * 24)}"}
+
+    response = api_client.post(f"/orders/{order['id']}/cancel", headers=customer)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["details"]["current"] == "accepted"
+
+
+def test_parties_read_the_order_and_others_get_404(api_client, menu, order, issue_token):
+    def get(user_type, sub):
+        return api_client.get(
+            f"/orders/{order['id']}", headers={"Authorization": f"Bearer {issue_token(user_type, sub=sub)}"}
+        )
+
+    assert get("customer", "c" * 24).status_code == 200
+    assert get("restaurant", _owner(menu)).status_code == 200
+    assert get("customer", "d" * 24).status_code == 404
+    assert get("restaurant", "r" * 24).status_code == 404
+    assert get("courier", "k" * 24).status_code == 404
+    assert (
+        api_client.get(
+            "/orders/not-an-id", headers={"Authorization": f"Bearer {issue_token('customer', sub='c' * 24)}"}
+        ).status_code
+        == 404
+    )
+
+
+def test_history_lists_the_customers_orders_newest_first(api_client, service_headers, menu):
+    first = placed(api_client, service_headers, menu, key="a")
+    second = placed(api_client, service_headers, menu, key="b")
+    placed(api_client, service_headers, menu, key="c", customer_id="e" * 24)
+
+    page = api_client.get(f"/internal/orders?customer_id={'c' * 24}", headers=service_headers).json()
+
+    assert page["count"] == 2
+    assert [o["id"] for o in page["results"]] == [second["id"], first["id"]]
