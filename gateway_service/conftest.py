@@ -66,7 +66,7 @@ class _EchoHandler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def echo(settings):
+def echo(settings, redis_client):
     """Every upstream of the gateway points at one echo server for the test."""
     from edge.proxy import breaker, upstream_client
 
@@ -86,13 +86,18 @@ def echo(settings):
 @pytest.fixture
 def run_async():
     """Runs one coroutine on a fresh loop (httpx clients are bound to the loop that made them)."""
+    from edge import ratelimit
     from edge.proxy import upstream_client
 
-    def _run(coroutine):
+    def _clear():
         upstream_client.cache_clear()
+        ratelimit._client.cache_clear()
+
+    def _run(coroutine):
+        _clear()
         try:
             return asyncio.run(coroutine)
         finally:
-            upstream_client.cache_clear()
+            _clear()
 
     return _run

@@ -263,6 +263,9 @@ class Stack:
     ports: dict[str, int] = field(default_factory=dict)
     # Keeps this platform's databases and keys apart from any other on the same servers.
     db_prefix: str = ""
+    # Extra environment for every service (tests lift the per-address limits: every test client
+    # shares 127.0.0.1).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def _start(self, name: str, args: list[str], **kwargs) -> Managed:
         color = COLORS[len(self.processes) % len(COLORS)]
@@ -353,6 +356,7 @@ class Stack:
             "SERVICE_CLIENTS": ",".join(f"{name}:{secret}" for name, secret in client_secrets.items()),
             "PYTHONUNBUFFERED": "1",
         }
+        env.update(self.extra_env)
         if self.db_prefix:
             env["MONGO_DB_PREFIX"] = self.db_prefix
             env["REDIS_KEY_PREFIX"] = f"{self.db_prefix}fd:"

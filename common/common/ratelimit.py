@@ -61,3 +61,19 @@ def window_peek(name: str, *, limit: int) -> WindowState:
 def window_reset(name: str) -> None:
     with contextlib.suppress(redis.RedisError):
         get_redis().delete(redis_key("rl", name))
+
+
+async def window_hit_async(client, name: str, *, limit: int, window_s: int, fail_open: bool = True) -> WindowState:
+    """`window_hit` for async code (the gateway), with a `redis.asyncio` client."""
+    key = redis_key("rl", name)
+    try:
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window_s, nx=True)
+            pipe.ttl(key)
+            count, _, ttl = await pipe.execute()
+    except (redis.RedisError, OSError):
+        logger.warning("rate limiter unavailable", extra={"limit_name": name.split(":", maxsplit=1)[0]})
+        return WindowState(allowed=fail_open, count=0, limit=limit, retry_after_s=0 if fail_open else window_s)
+    ttl = ttl if ttl and ttl > 0 else window_s
+    return WindowState(allowed=count <= limit, count=count, limit=limit, retry_after_s=ttl)

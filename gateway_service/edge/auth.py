@@ -10,16 +10,17 @@ from common.errors import error_response
 from common.jwt import AccessToken, TokenError
 
 
-def edge_token_refusal(request):
+def edge_token_check(request):
+    """(refusal response or None, the token's claims when valid)."""
     header = request.headers.get("Authorization", "")
     parts = header.split()
     if len(parts) != 2 or parts[0].lower() != "bearer":
-        return _unauthorized("not_authenticated", "Authentication credentials were not provided.")
+        return _unauthorized("not_authenticated", "Authentication credentials were not provided."), None
     try:
-        AccessToken(parts[1])
+        token = AccessToken(parts[1])
     except TokenError as exc:
-        return _unauthorized("authentication_failed", str(exc))
-    return None
+        return _unauthorized("authentication_failed", str(exc)), None
+    return None, token.payload
 
 
 def _unauthorized(code: str, message: str):

@@ -9,8 +9,8 @@ from django.http import HttpResponse, JsonResponse
 
 from common.errors import error_response
 from common.net import client_ip
-from edge import routes
-from edge.auth import edge_token_refusal
+from edge import ratelimit, routes
+from edge.auth import edge_token_check
 from edge.proxy import forward, upstream_client
 
 
@@ -55,6 +55,30 @@ async def proxy(request):
                 headers={"Allow": ", ".join(sorted(match.allowed))},
             )
         return error_response(404, "not_found", "No such resource.", {"path": request.path})
-    if match.route.auth == routes.TOKEN and (refusal := edge_token_refusal(request)) is not None:
-        return refusal
-    return await forward(request, match.route, client_ip(request))
+    route = match.route
+    request.route_pattern, request.upstream = route.pattern, route.service
+    claims = None
+    if route.auth == routes.TOKEN:
+        refusal, claims = edge_token_check(request)
+        if refusal is not None:
+            return refusal
+    address = client_ip(request)
+    limit_headers = {}
+    if settings.RATE_LIMITS_ENABLED:
+        policy = ratelimit.policy_for(request.path)
+        subject = f"user:{claims['sub']}" if claims and policy.name == "default" else f"ip:{address}"
+        state = await ratelimit.check(policy, subject)
+        limit_headers = ratelimit.headers(policy, state)
+        if not state.allowed:
+            ratelimit.REJECTIONS.labels(policy.name).inc()
+            return error_response(
+                429,
+                "rate_limited",
+                "Too many requests; try again later.",
+                {"policy": policy.name},
+                headers={**limit_headers, "Retry-After": str(max(1, state.retry_after_s))},
+            )
+    response = await forward(request, route, address)
+    for name, value in limit_headers.items():
+        response[name] = value
+    return response

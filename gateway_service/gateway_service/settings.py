@@ -1,6 +1,6 @@
 """Settings of the gateway: the platform's only public entry point."""
 
-from common.env import env_float, env_int, env_list
+from common.env import env_bool, env_float, env_int, env_list
 from common.settings_base import *  # noqa: F403
 from common.settings_base import INSTALLED_APPS, SERVICE_URLS
 
@@ -32,3 +32,12 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:3000"
 CORS_ALLOW_CREDENTIALS = False
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "RateLimit", "RateLimit-Policy"]
 CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "idempotency-key", "x-request-id"]
+
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMIT_DEFAULT_PER_MINUTE = env_int("RATE_LIMIT_DEFAULT_PER_MINUTE", 1200)
+RATE_LIMIT_AUTH_PER_MINUTE = env_int("RATE_LIMIT_AUTH_PER_MINUTE", 300)
+
+# Merged OpenAPI document of the services, rebuilt at most this often.
+DOCS_CACHE_S = env_int("DOCS_CACHE_S", 60)
+
+MIDDLEWARE = [*MIDDLEWARE, "edge.access_log.AccessLogMiddleware"]

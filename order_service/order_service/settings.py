@@ -26,3 +26,28 @@ MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMid
 ORDER_STATUS_TTL_S = env_int("ORDER_STATUS_TTL_S", 6 * 3600)
 SSE_HEARTBEAT_S = env_float("SSE_HEARTBEAT_S", 15.0)
 SSE_POLL_INTERVAL_S = env_float("SSE_POLL_INTERVAL_S", 1.0)
+
+# The event stream is a plain async Django view, which drf-spectacular cannot see; describe it.
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "APPEND_PATHS": {
+        "/orders/{order_id}/events": {
+            "get": {
+                "operationId": "orders_events",
+                "summary": "Follow the order live (Server-Sent Events)",
+                "description": "The current status first, then one `status` event per change (data: order_id, status, "
+                "at, courier_id), a `: heartbeat` comment every 15 s; ends after delivered, rejected or "
+                "cancelled. For the order's customer, restaurant owner and courier.",
+                "parameters": [{"name": "order_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {
+                        "description": "An event stream",
+                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    },
+                    "401": {"description": "No or bad token"},
+                    "404": {"description": "No such order, or not yours"},
+                },
+            }
+        },
+    },
+}

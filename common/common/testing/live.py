@@ -29,7 +29,18 @@ class LivePlatform:
         import uuid
 
         self.db_prefix = f"live_{uuid.uuid4().hex[:8]}_"
-        self.stack = devstack().Stack(data_dir=data_dir, free_ports=True, quiet=True, db_prefix=self.db_prefix)
+        self.stack = devstack().Stack(
+            data_dir=data_dir,
+            free_ports=True,
+            quiet=True,
+            db_prefix=self.db_prefix,
+            # Every test registers users from 127.0.0.1; the limits have their own tests.
+            extra_env={
+                "RATE_LIMIT_AUTH_PER_MINUTE": "100000",
+                "RATE_LIMIT_DEFAULT_PER_MINUTE": "100000",
+                "LOGIN_FAILURES_PER_IP": "100000",
+            },
+        )
 
     def start(self) -> LivePlatform:
         try:

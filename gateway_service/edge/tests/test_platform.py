@@ -1,5 +1,6 @@
 """The gateway in front of the real platform: six processes started by the project's tooling."""
 
+import json
 import re
 import uuid
 
@@ -82,3 +83,33 @@ def test_the_request_id_travels_from_the_client_to_the_service_and_back(gateway)
 
     assert response.status_code == 401
     assert response.headers["X-Request-ID"] == "trace-me-123"
+
+
+def test_the_merged_schema_lists_public_paths_only_with_bearer_auth(gateway):
+    document = requests.get(f"{gateway}/schema", timeout=10).json()
+
+    paths = set(document["paths"])
+    assert {
+        "/customers/register",
+        "/customers/me/orders",
+        "/restaurants/{restaurant_id}/menu",
+        "/orders/{order_id}/events",
+        "/deliveries/{delivery_id}/status",
+    } <= paths
+    assert not [p for p in paths if p.startswith("/internal")]
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert any(name.startswith("Restaurant_") for name in document["components"]["schemas"])
+    refs = json.dumps(document["paths"])
+    for ref in set(re.findall(r'"#/components/schemas/([^"]+)"', refs)):
+        assert ref in document["components"]["schemas"]
+
+
+def test_docs_serve_swagger_ui_with_local_assets(gateway):
+    page = requests.get(f"{gateway}/docs", timeout=10)
+
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text)
+    assert assets
+    assert not re.findall(r'(?:src|href)="https?://', page.text)  # no CDN
+    for asset in assets:
+        assert requests.get(f"{gateway}{asset}", timeout=10).status_code == 200

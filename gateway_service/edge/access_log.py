@@ -1,0 +1,42 @@
+"""One structured JSON line per request: id, method, route, upstream, status, duration, client.
+
+No headers, bodies or query strings are logged, so tokens and passwords never reach the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+from common.net import client_ip
+
+logger = logging.getLogger("gateway.access")
+
+
+class AccessLogMiddleware:
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    async def __call__(self, request):
+        started = time.monotonic()
+        response = await self.get_response(request)
+        logger.info(
+            "request",
+            extra={
+                "method": request.method,
+                "route": getattr(request, "route_pattern", None),
+                "upstream": getattr(request, "upstream", None),
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                "client": client_ip(request),
+                "streaming": response.streaming,
+            },
+        )
+        return response

@@ -1,0 +1,92 @@
+"""`/schema` and `/docs` at the gateway: one OpenAPI document merged from the services' `/schema`.
+
+Only paths the gateway routes are kept (internal routes never appear), and each service's
+component names are prefixed with the service (`Restaurant_Address`), since two services may
+name different shapes alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from typing import Any
+
+from django.conf import settings
+from django.http import JsonResponse
+from drf_spectacular.views import SpectacularSwaggerView
+
+from edge import routes
+from edge.proxy import upstream_client
+
+_cache: dict[str, Any] = {"at": 0.0, "document": None}
+
+
+def _renamed_refs(node: Any, renames: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: (renames.get(value, value) if key == "$ref" else _renamed_refs(value, renames))
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_renamed_refs(item, renames) for item in node]
+    return node
+
+
+def _public(path: str) -> bool:
+    concrete = path.replace("{", "").replace("}", "")  # "/restaurants/{restaurant_id}" -> a sample path
+    return routes.resolve("GET", concrete).route is not None or bool(routes.resolve("GET", concrete).allowed)
+
+
+def merge(documents: dict[str, dict]) -> dict:
+    merged: dict = {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Food delivery platform",
+            "version": "1.0.0",
+            "description": "Every public route, through the gateway. Authorize with a bearer access token "
+            "from a login route.",
+        },
+        "paths": {},
+        "components": {
+            "schemas": {},
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+        "security": [{"bearerAuth": []}],
+    }
+    for service, document in documents.items():
+        prefix = service.capitalize() + "_"
+        schemas = document.get("components", {}).get("schemas", {})
+        renames = {f"#/components/schemas/{name}": f"#/components/schemas/{prefix}{name}" for name in schemas}
+        for name, schema in schemas.items():
+            merged["components"]["schemas"][prefix + name] = _renamed_refs(copy.deepcopy(schema), renames)
+        for path, item in document.get("paths", {}).items():
+            if path.startswith("/internal") or not _public(path):
+                continue
+            operations = _renamed_refs(copy.deepcopy(item), renames)
+            for operation in operations.values():
+                if isinstance(operation, dict):
+                    operation["tags"] = [service]
+            merged["paths"].setdefault(path, {}).update(operations)
+    return merged
+
+
+async def _fetch(service: str) -> dict | None:
+    try:
+        response = await upstream_client(service).get("/schema", headers={"Accept": "application/json"}, timeout=5)
+    except Exception:  # a service that is down leaves its paths out until the next rebuild
+        return None
+    return response.json() if response.status_code == 200 else None
+
+
+async def schema(request):
+    now = time.monotonic()
+    if _cache["document"] is None or now - _cache["at"] > settings.DOCS_CACHE_S:
+        services = list(settings.UPSTREAMS)
+        fetched = await asyncio.gather(*(_fetch(s) for s in services))
+        documents = {s: d for s, d in zip(services, fetched, strict=True) if d is not None}
+        _cache.update(document=merge(documents), at=now if len(documents) == len(services) else 0.0)
+    return JsonResponse(_cache["document"])
+
+
+docs = SpectacularSwaggerView.as_view(url="/schema", title="Food delivery platform API")

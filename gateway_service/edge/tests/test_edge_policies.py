@@ -1,0 +1,77 @@
+"""Rate limits, the access log and the merged docs, against real Redis and real upstream servers."""
+
+import json
+import logging
+
+from django.test import AsyncClient
+
+
+def test_auth_routes_have_a_stricter_limit_per_address(echo, run_async, settings):
+    settings.RATE_LIMIT_AUTH_PER_MINUTE = 3
+
+    async def scenario():
+        client = AsyncClient()
+        return [await client.post("/customers/login", data={}, content_type="application/json") for _ in range(4)]
+
+    responses = run_async(scenario())
+
+    assert [r.status_code for r in responses] == [201, 201, 201, 429]
+    limited = responses[-1]
+    assert json.loads(limited.content)["error"]["code"] == "rate_limited"
+    assert 0 < int(limited["Retry-After"]) <= 60
+    assert limited["RateLimit-Policy"] == '"auth";q=3;w=60'
+    assert responses[0]["RateLimit"].startswith('"auth";r=2;')
+    assert len(echo.received) == 3
+
+
+def test_the_default_limit_counts_per_user_when_a_token_names_one(echo, run_async, settings, issue_token):
+    settings.RATE_LIMIT_DEFAULT_PER_MINUTE = 2
+    ann, bob = issue_token("customer", sub="a" * 24), issue_token("customer", sub="b" * 24)
+
+    async def scenario():
+        client = AsyncClient()
+        statuses = []
+        for token in (ann, ann, ann, bob):
+            response = await client.get("/customers/me", headers={"Authorization": f"Bearer {token}"})
+            statuses.append(response.status_code)
+        return statuses
+
+    assert run_async(scenario()) == [200, 200, 429, 200]
+
+
+def test_anonymous_requests_count_per_address(echo, run_async, settings):
+    settings.RATE_LIMIT_DEFAULT_PER_MINUTE = 2
+
+    async def scenario():
+        client = AsyncClient()
+        return [(await client.get("/restaurants")).status_code for _ in range(3)]
+
+    assert run_async(scenario()) == [200, 200, 429]
+
+
+def test_with_redis_down_the_gateway_keeps_serving(echo, run_async, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"
+    settings.REDIS_TIMEOUT_S = 0.2
+    settings.RATE_LIMIT_DEFAULT_PER_MINUTE = 1
+
+    async def scenario():
+        client = AsyncClient()
+        return [(await client.get("/restaurants")).status_code for _ in range(3)]
+
+    assert run_async(scenario()) == [200, 200, 200]
+
+
+def test_one_access_log_line_per_request_without_secrets(echo, run_async, caplog, issue_token):
+    token = issue_token("customer")
+    with caplog.at_level(logging.INFO, logger="gateway.access"):
+        run_async(AsyncClient().get("/customers/me?password=hunter2", headers={"Authorization": f"Bearer {token}"}))
+
+    lines = [r for r in caplog.records if r.name == "gateway.access"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert (line.method, line.route, line.upstream, line.status) == ("GET", "/customers/me", "customer", 200)
+    assert line.duration_ms >= 0
+    assert line.client == "127.0.0.1"
+    rendered = json.dumps(vars(line), default=str)
+    assert token not in rendered
+    assert "hunter2" not in rendered
