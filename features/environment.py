@@ -1,0 +1,85 @@
+"""Behave hooks: a client for the gateway, and the platform itself when GATEWAY_URL is not given.
+
+Without GATEWAY_URL the whole platform is started with the project's own tooling (on free ports,
+against MONGO_URL/REDIS_URL, which `make e2e` provides) and stopped afterwards. Every scenario
+creates its own users (unique emails), so scenarios are independent and run in any order.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import parse  # noqa: E402
+from behave import register_type  # noqa: E402
+from support.api import Api  # noqa: E402
+
+
+# "{name:Q}" in step patterns: text between quotes, never running past a closing quote.
+@parse.with_pattern(r'[^"]+')
+def _quoted(text: str) -> str:
+    return text
+
+
+register_type(Q=_quoted)
+
+
+def _devstack():
+    spec = importlib.util.spec_from_file_location("devstack", ROOT / "tools" / "devstack.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["devstack"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def before_all(context):
+    context.stack = None
+    url = os.environ.get("GATEWAY_URL")
+    if not url:
+        stack = _devstack().Stack(
+            data_dir=Path(tempfile.mkdtemp(prefix="fd-e2e-")),
+            free_ports=True,
+            quiet=True,
+            db_prefix=f"e2e_{uuid.uuid4().hex[:8]}_",
+            # Short, so the reuse scenario need not wait 10 s.
+            extra_env={"REFRESH_REUSE_GRACE_S": "1"},
+        )
+        try:
+            stack.start_databases()
+            stack.start_services()
+        except BaseException:
+            stack.stop()
+            raise
+        context.stack = stack
+        url = stack.gateway_url
+    context.gateway_url = url
+
+
+def before_scenario(context, scenario):
+    context.api = Api(context.gateway_url)
+    context.users = {}
+    context.placed_orders = []  # (customer token, order id)
+    context.couriers = []  # tokens
+
+
+def after_scenario(context, scenario):
+    """Leaves the shared platform as a quiet city: this scenario's couriers go offline and its
+    orders that nobody accepted are cancelled, so the next scenario's courier queue is its own."""
+    for token in context.couriers:
+        context.api.call("PATCH", "/couriers/me", token, json={"available": False})
+    for token, order_id in context.placed_orders:
+        order = context.api.call("GET", f"/orders/{order_id}", token)
+        if order.status_code == 200 and order.json()["status"] == "placed":
+            context.api.call("POST", f"/orders/{order_id}/cancel", token)
+
+
+def after_all(context):
+    if context.stack is not None:
+        context.stack.stop()
