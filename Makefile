@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := auth_service customer_service restaurant_service order_service delivery_service gateway_service
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test e2e lint format clean-data clean ferretdb system-deps
+.PHONY: help setup run test e2e lint lint-tools format clean-data clean ferretdb system-deps screenshots
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,9 +43,19 @@ test: setup ## every test suite: unit, integration, end-to-end
 e2e: setup ## only the Behave features
 	$(BIN)/python tools/devstack.py test --only-e2e
 
-lint: setup ## ruff lint and format check
+lint: setup lint-tools ## ruff, the Helm chart (lint, template, schema validation) and the workflows (actionlint)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python tools/lint_chart.py
+	.local/bin/actionlint
+
+lint-tools: ## helm and actionlint, pinned in tools/lint-tools/go.mod, built into .local/bin
+	@if [ ! -x .local/bin/helm ] || [ ! -x .local/bin/actionlint ]; then \
+		cd tools/lint-tools && GOBIN=$(CURDIR)/.local/bin go install helm.sh/helm/v3/cmd/helm github.com/rhysd/actionlint/cmd/actionlint; \
+	fi
+
+screenshots: setup ## headless Chromium screenshots of /docs and a browsable-API page (needs a running `make run`)
+	$(BIN)/python tools/screenshots.py
 
 format: setup ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -1,6 +1,6 @@
 """Settings of the auth service: identity, tokens, MFA, JWKS."""
 
-from common.env import env_int, env_list, env_secret, env_str
+from common.env import env_int, env_secret, env_str
 from common.settings_base import *  # noqa: F403
 from common.settings_base import INSTALLED_APPS, PRODUCTION, SPECTACULAR_SETTINGS
 
@@ -31,7 +31,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Clients allowed to obtain service tokens: "id:secret,id:secret" (a mounted secret in Kubernetes).
-SERVICE_CLIENTS = dict(item.split(":", 1) for item in env_list("SERVICE_CLIENTS", []) if ":" in item)
+SERVICE_CLIENTS = dict(
+    item.strip().split(":", 1) for item in (env_secret("SERVICE_CLIENTS") or "").split(",") if ":" in item
+)
 
 # Login abuse limits (see accounts.throttling).
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)

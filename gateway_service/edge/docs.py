@@ -64,9 +64,14 @@ def merge(documents: dict[str, dict]) -> dict:
             if path.startswith("/internal") or not _public(path):
                 continue
             operations = _renamed_refs(copy.deepcopy(item), renames)
-            for operation in operations.values():
-                if isinstance(operation, dict):
-                    operation["tags"] = [service]
+            concrete = path.replace("{", "").replace("}", "")
+            for method, operation in operations.items():
+                if not isinstance(operation, dict):
+                    continue
+                operation["tags"] = [service]
+                route = routes.resolve(method.upper(), concrete).route
+                if route is not None and route.auth == routes.PUBLIC:
+                    operation["security"] = []  # no lock in Swagger UI: anyone may call it
             merged["paths"].setdefault(path, {}).update(operations)
     return merged
 

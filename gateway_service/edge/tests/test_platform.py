@@ -113,3 +113,11 @@ def test_docs_serve_swagger_ui_with_local_assets(gateway):
     assert not re.findall(r'(?:src|href)="https?://', page.text)  # no CDN
     for asset in assets:
         assert requests.get(f"{gateway}{asset}", timeout=10).status_code == 200
+
+
+def test_public_operations_need_no_token_in_the_schema(gateway):
+    paths = requests.get(f"{gateway}/schema", timeout=10).json()["paths"]
+
+    assert paths["/customers/login"]["post"]["security"] == []
+    assert paths["/restaurants"]["get"]["security"] == []
+    assert paths["/customers/me"]["get"].get("security") != []

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1.7
+# One image recipe for every service: docker build --build-arg SERVICE=order_service -t fd-order .
+ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS build
+ARG SERVICE
+RUN test -n "$SERVICE" || (echo "--build-arg SERVICE=<name>_service is required" && false)
+WORKDIR /build
+COPY requirements.lock ./
+COPY common/ common/
+COPY ${SERVICE}/requirements.txt service-requirements.txt
+# The service's own dependency list, pinned by the lock; common is installed as a normal package.
+RUN python -m venv /venv \
+ && grep -v '^-e ' service-requirements.txt > direct.txt \
+ && /venv/bin/pip install --no-cache-dir -c requirements.lock -r direct.txt \
+ && /venv/bin/pip install --no-cache-dir --no-deps ./common
+
+FROM ${PYTHON_IMAGE}
+ARG SERVICE
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PATH=/venv/bin:$PATH \
+    SERVICE_MODULE=${SERVICE} \
+    PORT=8000 \
+    PRODUCTION=true
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home-dir /app app
+COPY --from=build /venv /venv
+COPY docker/entrypoint.sh /usr/local/bin/entrypoint
+WORKDIR /app
+COPY ${SERVICE}/ /app/
+USER 10001:10001
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=2)"
+ENTRYPOINT ["entrypoint"]
+CMD ["serve"]

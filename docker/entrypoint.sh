@@ -1,0 +1,15 @@
+#!/bin/sh
+# serve: create the service's indexes (idempotent), then run it under uvicorn (ASGI).
+# indexes: only create the indexes (a Kubernetes init container or job).
+set -eu
+case "${1:-serve}" in
+  indexes)
+    exec python manage.py ensure_indexes ;;
+  serve)
+    if [ "${ENSURE_INDEXES_ON_START:-true}" = "true" ]; then python manage.py ensure_indexes; fi
+    exec uvicorn "${SERVICE_MODULE}.asgi:application" --host 0.0.0.0 --port "${PORT}" \
+      --workers "${WEB_CONCURRENCY:-1}" --no-access-log --lifespan off --proxy-headers \
+      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" --timeout-graceful-shutdown 20 ;;
+  *)
+    exec "$@" ;;
+esac
