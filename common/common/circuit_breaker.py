@@ -11,11 +11,23 @@ import threading
 import time
 from collections.abc import Callable
 
+from prometheus_client import Gauge
+
+BREAKER_OPEN = Gauge("circuit_breaker_open", "1 while the circuit to an upstream is open (failing fast)", ["upstream"])
+
 
 class CircuitBreaker:
     CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 
-    def __init__(self, *, failure_threshold: int, reset_timeout_s: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        *,
+        failure_threshold: int,
+        reset_timeout_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        name: str = "",
+    ):
+        self.name = name
         self.failure_threshold = failure_threshold
         self.reset_timeout_s = reset_timeout_s
         self._clock = clock
@@ -56,6 +68,8 @@ class CircuitBreaker:
     def record_success(self) -> None:
         with self._lock:
             self._failures = 0
+            if self._opened_at is not None and self.name:
+                BREAKER_OPEN.labels(self.name).set(0)
             self._opened_at = None
             self._trial_in_flight = False
 
@@ -66,3 +80,5 @@ class CircuitBreaker:
             self._trial_in_flight = False
             if was_trial or self._failures >= self.failure_threshold:
                 self._opened_at = self._clock()
+                if self.name:
+                    BREAKER_OPEN.labels(self.name).set(1)

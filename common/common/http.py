@@ -128,7 +128,9 @@ def service_client(name: str) -> ServiceClient:
         read_timeout_s=settings.HTTP_READ_TIMEOUT_S,
         retries=settings.HTTP_RETRIES,
         breaker=CircuitBreaker(
-            failure_threshold=settings.BREAKER_FAILURE_THRESHOLD, reset_timeout_s=settings.BREAKER_RESET_TIMEOUT_S
+            failure_threshold=settings.BREAKER_FAILURE_THRESHOLD,
+            reset_timeout_s=settings.BREAKER_RESET_TIMEOUT_S,
+            name=name,
         ),
     )
 

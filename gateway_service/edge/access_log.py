@@ -9,10 +9,18 @@ import logging
 import time
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from prometheus_client import Histogram
 
 from common.net import client_ip
 
 logger = logging.getLogger("gateway.access")
+
+REQUESTS = Histogram(
+    "gateway_request_duration_seconds",
+    "Time to the response headers, by route pattern, upstream and status",
+    ["route", "upstream", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 
 
 class AccessLogMiddleware:
@@ -27,6 +35,11 @@ class AccessLogMiddleware:
     async def __call__(self, request):
         started = time.monotonic()
         response = await self.get_response(request)
+        elapsed = time.monotonic() - started
+        route = getattr(request, "route_pattern", None) or "unrouted"
+        REQUESTS.labels(route, getattr(request, "upstream", None) or "gateway", str(response.status_code)).observe(
+            elapsed
+        )
         logger.info(
             "request",
             extra={
@@ -34,7 +47,7 @@ class AccessLogMiddleware:
                 "route": getattr(request, "route_pattern", None),
                 "upstream": getattr(request, "upstream", None),
                 "status": response.status_code,
-                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                "duration_ms": round(elapsed * 1000, 1),
                 "client": client_ip(request),
                 "streaming": response.streaming,
             },

@@ -60,7 +60,9 @@ def upstream_client(service: str) -> httpx.AsyncClient:
 @functools.cache
 def breaker(service: str) -> CircuitBreaker:
     return CircuitBreaker(
-        failure_threshold=settings.BREAKER_FAILURE_THRESHOLD, reset_timeout_s=settings.BREAKER_RESET_TIMEOUT_S
+        failure_threshold=settings.BREAKER_FAILURE_THRESHOLD,
+        reset_timeout_s=settings.BREAKER_RESET_TIMEOUT_S,
+        name=service,
     )
 
 

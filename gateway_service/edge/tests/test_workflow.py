@@ -1,6 +1,7 @@
 """The seed's whole workflow through the gateway, on the live platform, as a client app would do it."""
 
 import json
+import re
 import threading
 import uuid
 
@@ -156,3 +157,37 @@ def test_a_rejected_order_frees_its_courier_for_the_next(actors):
     )
 
     assert actors.ok("GET", "/couriers/me", headers=kai)["active_order_id"] == second["id"]
+
+
+def test_the_dashboard_only_queries_metrics_the_platform_exports(live_platform):
+    import re
+    from pathlib import Path
+
+    dashboard = Path(__file__).resolve().parents[3] / "helm" / "food-delivery" / "dashboards" / "platform.json"
+    exprs = re.findall(r'"expr": "(.*?)",', dashboard.read_text())
+    wanted = {
+        re.sub(r"_(bucket|count|sum|total)$", "", name)
+        for expr in exprs
+        for name in re.findall(r"([a-z_]+)(?:\{|\[)", expr)
+        if name not in {"rate", "sum", "max", "by", "histogram_quantile"}
+    }
+    exported = set()
+    for service in ("gateway", "auth", "customer", "restaurant", "order", "delivery"):
+        text = requests.get(f"{live_platform.url(service)}/metrics", timeout=10).text
+        exported |= {re.sub(r"_total$", "", m) for m in re.findall(r"^# TYPE (\S+)", text, flags=re.MULTILINE)}
+
+    assert wanted
+    assert wanted <= exported, sorted(wanted - exported)
+
+
+def test_business_metrics_move_with_the_workflow(live_platform):
+    def scrape(service):
+        return requests.get(f"{live_platform.url(service)}/metrics", timeout=10).text
+
+    order_metrics, delivery_metrics = scrape("order"), scrape("delivery")
+
+    # The doorstep test above placed and delivered orders on this platform.
+    assert re.search(r"^orders_placed_total [1-9]", order_metrics, flags=re.MULTILINE)
+    assert re.search(r'^order_transitions_total\{to="delivered"\} [1-9]', order_metrics, flags=re.MULTILINE)
+    assert re.search(r"^courier_assignments_total [1-9]", delivery_metrics, flags=re.MULTILINE)
+    assert "restaurant_cache_requests_total" in scrape("restaurant")
