@@ -51,7 +51,8 @@ def upstream_client(service: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=settings.UPSTREAMS[service],
         timeout=httpx.Timeout(settings.UPSTREAM_READ_TIMEOUT_S, connect=settings.UPSTREAM_CONNECT_TIMEOUT_S),
-        limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100, keepalive_expiry=30),
+        # Every open event stream holds a connection: the pool must allow thousands.
+        limits=httpx.Limits(max_connections=10_000, max_keepalive_connections=200, keepalive_expiry=30),
         follow_redirects=False,
         trust_env=False,
     )

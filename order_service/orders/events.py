@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import weakref
 from collections.abc import AsyncIterator
 
 import redis
@@ -31,19 +32,68 @@ logger = logging.getLogger(__name__)
 OPEN_STREAMS = Gauge("order_event_streams_open", "Open order event streams")
 _PARTY_TYPES = {lifecycle.CUSTOMER, lifecycle.RESTAURANT, lifecycle.COURIER}
 
-_async_redis: dict[str, aioredis.Redis] = {}
+_REDIS_LOST = object()  # put on every queue when the shared subscription breaks
 
 
-def _redis() -> aioredis.Redis:
-    # One pool per process (per URL); created on the server's event loop on first use.
-    if settings.REDIS_URL not in _async_redis:
-        _async_redis[settings.REDIS_URL] = aioredis.Redis.from_url(
-            settings.REDIS_URL,
-            decode_responses=True,
-            socket_connect_timeout=settings.REDIS_TIMEOUT_S,
+class _Hub:
+    """One Redis pattern subscription per process (per event loop), fanned out to the open streams.
+
+    A thousand streams cost a thousand small queues, not a thousand Redis connections.
+    """
+
+    def __init__(self):
+        self.redis = aioredis.Redis.from_url(
+            settings.REDIS_URL, decode_responses=True, socket_connect_timeout=settings.REDIS_TIMEOUT_S,
             health_check_interval=30,
         )
-    return _async_redis[settings.REDIS_URL]
+        self.queues: dict[str, set[asyncio.Queue]] = {}
+        self.task: asyncio.Task | None = None
+        self.lock = asyncio.Lock()
+
+    async def subscribe(self, order_id: str) -> asyncio.Queue:
+        async with self.lock:
+            if self.task is None or self.task.done():
+                pubsub = self.redis.pubsub()
+                await pubsub.psubscribe(tracking.channel("*"))  # raises when Redis is down
+                self.task = asyncio.create_task(self._fan_out(pubsub))
+        queue: asyncio.Queue = asyncio.Queue(maxsize=100)
+        self.queues.setdefault(order_id, set()).add(queue)
+        return queue
+
+    def unsubscribe(self, order_id: str, queue: asyncio.Queue) -> None:
+        queues = self.queues.get(order_id)
+        if queues is not None:
+            queues.discard(queue)
+            if not queues:
+                del self.queues[order_id]
+
+    async def _fan_out(self, pubsub) -> None:
+        try:
+            async for message in pubsub.listen():
+                if message["type"] != "pmessage":
+                    continue
+                event = json.loads(message["data"])
+                for queue in list(self.queues.get(event["order_id"], ())):
+                    if not queue.full():  # a stuck client must not hold up everyone else
+                        queue.put_nowait(event)
+        except (redis.RedisError, OSError):
+            logger.warning("live events subscription lost; open streams poll MongoDB")
+        finally:
+            for queues in self.queues.values():
+                for queue in queues:
+                    queue.put_nowait(_REDIS_LOST)
+            with contextlib.suppress(redis.RedisError, OSError):
+                await pubsub.aclose()
+
+
+_hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _hub() -> _Hub:
+    loop = asyncio.get_running_loop()
+    if loop not in _hubs:
+        _hubs[loop] = _Hub()
+    return _hubs[loop]
 
 
 def _sse(event: dict) -> bytes:
@@ -82,21 +132,19 @@ async def order_events(request, order_id: str):
 
 async def _stream(order_id: str, order: dict) -> AsyncIterator[bytes]:
     OPEN_STREAMS.inc()
+    hub, queue = _hub(), None
     try:
-        pubsub = None
         try:
-            pubsub = _redis().pubsub()
-            await pubsub.subscribe(tracking.channel(order_id))
+            queue = await hub.subscribe(order_id)
         except (redis.RedisError, OSError):
             logger.warning("live events unavailable, polling MongoDB", extra={"order_id": order_id})
-            pubsub = None
         # Read after subscribing: a transition in between arrives as a message, not lost.
         current = await sync_to_async(selectors.order_get_by_id)(order_id=order_id) or order
         last = tracking.event_of(current)
         yield _sse(last)
         if last["status"] in lifecycle.FINAL_STATES:
             return
-        events = _from_pubsub(pubsub) if pubsub is not None else _from_polling(order_id)
+        events = _from_queue(queue, order_id) if queue is not None else _from_polling(order_id)
         async for event in events:
             if event is None:
                 yield b": heartbeat\n\n"
@@ -109,23 +157,24 @@ async def _stream(order_id: str, order: dict) -> AsyncIterator[bytes]:
                 return
     finally:
         OPEN_STREAMS.dec()
-        if pubsub is not None:
-            with contextlib.suppress(redis.RedisError, OSError):
-                await pubsub.aclose()
+        if queue is not None:
+            hub.unsubscribe(order_id, queue)
 
 
-async def _from_pubsub(pubsub) -> AsyncIterator[dict | None]:
-    """Events from Redis; None when a heartbeat is due."""
+async def _from_queue(queue: asyncio.Queue, order_id: str) -> AsyncIterator[dict | None]:
+    """Events from the shared subscription; None when a heartbeat is due. If Redis goes away
+    mid-stream, the stream carries on by polling MongoDB."""
     while True:
         try:
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=settings.SSE_HEARTBEAT_S)
-        except (redis.RedisError, OSError):
-            logger.warning("live events lost, stream ends for the client to reconnect")
-            return
-        if message is None:
+            event = await asyncio.wait_for(queue.get(), timeout=settings.SSE_HEARTBEAT_S)
+        except TimeoutError:
             yield None
-        elif message["type"] == "message":
-            yield json.loads(message["data"])
+            continue
+        if event is _REDIS_LOST:
+            async for polled in _from_polling(order_id):
+                yield polled
+            return
+        yield event
 
 
 async def _from_polling(order_id: str) -> AsyncIterator[dict | None]:

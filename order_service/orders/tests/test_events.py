@@ -7,7 +7,6 @@ import time
 import pytest
 from django.test import AsyncClient
 
-from orders import events
 from orders.tests.helpers import placed, transition
 
 
@@ -17,11 +16,8 @@ def order(api_client, service_headers, menu):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_async_redis(settings):
+def _fast_polling(settings):
     settings.SSE_POLL_INTERVAL_S = 0.1
-    events._async_redis.clear()  # bound to the event loop that made it; each test runs its own loop
-    yield
-    events._async_redis.clear()
 
 
 def _parse(raw: bytes) -> list[str]:
