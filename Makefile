@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := auth_service customer_service restaurant_service order_service delivery_service gateway_service
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test e2e lint lint-tools format clean-data clean ferretdb system-deps screenshots
+.PHONY: help setup run test e2e lint lint-tools format clean-data clean ferretdb system-deps screenshots bench
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,12 @@ lint-tools: ## helm and actionlint, pinned in tools/lint-tools/go.mod, built int
 	@if [ ! -x .local/bin/helm ] || [ ! -x .local/bin/actionlint ]; then \
 		cd tools/lint-tools && GOBIN=$(CURDIR)/.local/bin go install helm.sh/helm/v3/cmd/helm github.com/rhysd/actionlint/cmd/actionlint; \
 	fi
+
+bench: setup ## benchmarks: starts the platform, measures, prints a table, writes bench/out/ (results.json, latency.png)
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk nginx-light >/dev/null; }
+	$(BIN)/python bench/run.py
 
 screenshots: setup ## headless Chromium screenshots of /docs and a browsable-API page (needs a running `make run`)
 	$(BIN)/python tools/screenshots.py

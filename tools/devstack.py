@@ -372,19 +372,7 @@ class Stack:
             busy = [p for p in self.ports.values() if port_open(p)]
             if busy:
                 raise SystemExit(f"ports {busy} are in use: stop what uses them (or another `make run`) first")
-        env = self.service_env()
-        private_key_file = env.pop("_PRIVATE_KEY_FILE")
-        client_secrets = json.loads(env.pop("_CLIENT_SECRETS"))
-
-        def env_for(service: Service) -> dict[str, str]:
-            own = dict(env)
-            if service.name == "auth":
-                own["JWT_PRIVATE_KEY_FILE"] = private_key_file
-            else:
-                own.pop("SERVICE_CLIENTS")
-                own["SERVICE_CLIENT_ID"] = service.name
-                own["SERVICE_CLIENT_SECRET"] = client_secrets[service.name]
-            return own
+        env_for = self.env_for
 
         log("creating indexes")
         python = str(VENV_BIN / "python")
@@ -429,6 +417,46 @@ class Stack:
             wait_for(
                 lambda url=url: http_status(url) == 200, timeout_s=60, what=f"{service.name} service", process=process
             )
+
+    def env_for(self, service: Service) -> dict[str, str]:
+        """The environment of one service process: shared settings plus its own credentials."""
+        env = self.service_env()
+        private_key_file = env.pop("_PRIVATE_KEY_FILE")
+        client_secrets = json.loads(env.pop("_CLIENT_SECRETS"))
+        if service.name == "auth":
+            env["JWT_PRIVATE_KEY_FILE"] = private_key_file
+        else:
+            env.pop("SERVICE_CLIENTS")
+            env["SERVICE_CLIENT_ID"] = service.name
+            env["SERVICE_CLIENT_SECRET"] = client_secrets[service.name]
+        return env
+
+    def start_instance(self, name: str, service_name: str, port: int, extra_env: dict[str, str]) -> Managed:
+        """Another process of a service (benchmarks run a second, differently configured one)."""
+        service = next(s for s in SERVICES if s.name == service_name)
+        process = self._start(
+            name,
+            [
+                str(VENV_BIN / "uvicorn"),
+                f"{service.module}.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--lifespan",
+                "off",
+            ],
+            cwd=ROOT / service.directory,
+            env=child_env({**self.env_for(service), **extra_env}),
+        )
+        wait_for(
+            lambda: http_status(f"http://127.0.0.1:{port}/readyz") == 200, timeout_s=60, what=name, process=process
+        )
+        return process
+
+    def pid_of(self, name: str) -> int:
+        return next(p.popen.pid for p in self.processes if p.name == name)
 
     @property
     def gateway_url(self) -> str:

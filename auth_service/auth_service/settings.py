@@ -2,12 +2,15 @@
 
 from common.env import env_int, env_secret, env_str
 from common.settings_base import *  # noqa: F403
-from common.settings_base import INSTALLED_APPS, PRODUCTION, SPECTACULAR_SETTINGS
+from common.settings_base import INSTALLED_APPS, MIDDLEWARE, PRODUCTION, SPECTACULAR_SETTINGS
 
 SERVICE_NAME = "auth"
 ROOT_URLCONF = "auth_service.urls"
 ASGI_APPLICATION = "auth_service.asgi.application"
 INSTALLED_APPS = [*INSTALLED_APPS, "accounts"]
+# This service serves the static files of the browsable API and Swagger UI for the whole platform
+# (the gateway routes /static/ here).
+MIDDLEWARE = [*MIDDLEWARE, "whitenoise.middleware.WhiteNoiseMiddleware"]
 
 MONGO_DB_NAME = env_str("MONGO_DB_NAME", "auth")
 MONGO_INDEX_MODULES = ["accounts.repository"]

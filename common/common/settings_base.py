@@ -27,17 +27,16 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_prometheus",
     "common",
 ]
 
+# Every middleware here is sync- and async-capable: under ASGI a request then crosses into a
+# thread once (for the sync DRF view), not once per middleware. The auth service adds WhiteNoise
+# (sync-only) for the browsable API's static files, which the gateway serves from there.
 MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "common.metrics.RequestMetricsMiddleware",
     "common.body_limit.BodySizeLimitMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 TEMPLATES = [

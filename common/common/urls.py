@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.urls import path
-from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common.health import healthz, readyz
+from common.metrics import metrics_view
 
 platform_urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
-    path("metrics", ExportToDjangoView, name="metrics"),
+    path("metrics", metrics_view, name="metrics"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("schema/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-docs"),
 ]

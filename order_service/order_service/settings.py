@@ -18,11 +18,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "the order lifecycle, menu validation, courier assignment requests and live tracking.",
 }
 
-# The event stream is an async view: every middleware must be async-capable, or Django would
-# run the whole stream in a thread. WhiteNoise is sync-only, so it is left out here (the gateway
-# serves the browsable API's static files from another service).
-MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
-
+# The event stream is an async view; every middleware of the shared list is async-capable, so an
+# open stream never holds a thread.
 ORDER_STATUS_TTL_S = env_int("ORDER_STATUS_TTL_S", 6 * 3600)
 SSE_HEARTBEAT_S = env_float("SSE_HEARTBEAT_S", 15.0)
 SSE_POLL_INTERVAL_S = env_float("SSE_POLL_INTERVAL_S", 1.0)

@@ -43,7 +43,9 @@ class _Hub:
 
     def __init__(self):
         self.redis = aioredis.Redis.from_url(
-            settings.REDIS_URL, decode_responses=True, socket_connect_timeout=settings.REDIS_TIMEOUT_S,
+            settings.REDIS_URL,
+            decode_responses=True,
+            socket_connect_timeout=settings.REDIS_TIMEOUT_S,
             health_check_interval=30,
         )
         self.queues: dict[str, set[asyncio.Queue]] = {}

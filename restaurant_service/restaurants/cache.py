@@ -25,9 +25,10 @@ logger = logging.getLogger(__name__)
 CACHE_REQUESTS = Counter("restaurant_cache_requests_total", "Cache reads by cache and result", ["cache", "result"])
 
 
-def _read_through(cache: str, name: str, *, ttl_s: int, load: Callable[[], Any]) -> Any:
+def _read_through(cache: str, name: str, *, ttl_s: int, load: Callable[[], Any]) -> str:
+    """The value as JSON text: cached text is served as it is, without decoding and encoding it."""
     if not settings.RESTAURANT_CACHE_ENABLED:
-        return load()
+        return json.dumps(load())
     client = get_redis()
     try:
         version = client.get(redis_key(name, "version")) or "0"
@@ -36,17 +37,17 @@ def _read_through(cache: str, name: str, *, ttl_s: int, load: Callable[[], Any])
     except redis.RedisError:
         CACHE_REQUESTS.labels(cache, "unavailable").inc()
         logger.warning("cache unavailable, reading from MongoDB", extra={"cache": cache})
-        return load()
+        return json.dumps(load())
     if raw is not None:
         CACHE_REQUESTS.labels(cache, "hit").inc()
-        return json.loads(raw)
+        return raw
     CACHE_REQUESTS.labels(cache, "miss").inc()
-    value = load()
+    text = json.dumps(load())
     try:
-        client.set(data_key, json.dumps(value), ex=ttl_s)
+        client.set(data_key, text, ex=ttl_s)
     except redis.RedisError:
         logger.warning("cache write failed", extra={"cache": cache})
-    return value
+    return text
 
 
 def _invalidate(cache: str, name: str) -> None:
@@ -57,7 +58,7 @@ def _invalidate(cache: str, name: str) -> None:
         logger.warning("cache invalidation failed", extra={"cache": cache})
 
 
-def menu_cached(restaurant_id: str, load: Callable[[], dict]) -> dict:
+def menu_cached(restaurant_id: str, load: Callable[[], dict]) -> str:
     return _read_through("menu", f"menu:{restaurant_id}", ttl_s=settings.MENU_CACHE_TTL_S, load=load)
 
 
@@ -65,7 +66,7 @@ def menu_invalidate(restaurant_id: str) -> None:
     _invalidate("menu", f"menu:{restaurant_id}")
 
 
-def popular_cached(load: Callable[[], list]) -> list:
+def popular_cached(load: Callable[[], list]) -> str:
     return _read_through("popular", "popular", ttl_s=settings.POPULAR_CACHE_TTL_S, load=load)
 
 

@@ -32,8 +32,8 @@ def restaurants_browse(*, text: str | None, cuisines: list[str], open_now: bool,
     return repository.restaurants_page(get_database(), query=query, skip=page.skip, limit=page.size)
 
 
-def restaurants_popular() -> list[dict]:
-    """The most ordered restaurants, rendered, from the cache when it has them."""
+def restaurants_popular_json() -> str:
+    """The most ordered restaurants as JSON text, from the cache when it has them."""
 
     def load() -> list[dict]:
         restaurants = repository.restaurants_popular(get_database(), limit=settings.POPULAR_LIMIT)
@@ -42,8 +42,8 @@ def restaurants_popular() -> list[dict]:
     return cache.popular_cached(load)
 
 
-def menu(*, restaurant_id: str) -> dict:
-    """`{restaurant_id, items}`, rendered, from the cache when it has it."""
+def menu_json(*, restaurant_id: str) -> str:
+    """`{restaurant_id, items}` as JSON text, from the cache when it has it."""
     oid = parse_object_id(restaurant_id)
     if oid is None:
         raise RestaurantNotFound()

@@ -31,7 +31,7 @@ def test_every_service_serves_health_readiness_schema_and_metrics(live_platform,
     assert schema.json()["openapi"].startswith("3.")
     metrics = requests.get(f"{base}/metrics", timeout=5)
     assert metrics.status_code == 200
-    assert "django_http_requests_total_by_method_total" in metrics.text
+    assert "http_requests_total" in metrics.text
 
 
 def test_a_customer_registers_logs_in_and_reads_their_profile_through_the_gateway(gateway):

@@ -12,6 +12,8 @@ def _json(response):
 
 
 async def _collect(response) -> bytes:
+    if not response.streaming:
+        return response.content
     return b"".join([chunk async for chunk in response.streaming_content])
 
 

@@ -28,7 +28,7 @@ def test_metrics_are_prometheus_text(client):
     response = client.get("/metrics")
 
     assert response.status_code == 200
-    assert b"django_http_requests_total_by_method_total" in response.content
+    assert b"http_requests_total" in response.content
 
 
 def test_unknown_routes_are_json_404s(client):

@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""Benchmarks: one command starts the platform (or uses GATEWAY_URL), seeds data, measures, prints
+a table, writes bench/out/results.json and bench/out/latency.png, and stops what it started.
+
+Measurements (throughput and p50/p95/p99 at fixed concurrency, with wrk):
+  reference       the smallest Django JSON view under the services' server settings
+  menu-cached     GET /restaurants/{id}/menu, direct to the restaurant service (Redis cache)
+  menu-uncached   the same on a second restaurant process with the cache off
+  menu-gateway    the cached read through the gateway
+  menu-nginx      the cached read through nginx (Debian's) proxying to the restaurant service
+  order-place     POST /customers/me/orders through the gateway (validation, pricing, storage, dispatch)
+and live tracking (an asyncio client): STREAMS concurrent SSE streams through the gateway, their
+memory cost in the gateway and order processes, and the delay from each transition (its `at`) to
+its event arriving at every client.
+
+Environment: BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_STREAMS (1000), GATEWAY_URL +
+RESTAURANT_URL to measure a platform started elsewhere (then reference/uncached/nginx are skipped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import devstack  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+DURATION_S = int(os.environ.get("BENCH_DURATION_S", 10))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 32))
+STREAMS = int(os.environ.get("BENCH_STREAMS", 1000))
+ORDERS_FOR_STREAMS = 50
+MENU_ITEMS = 20
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def wrk(url: str, *, script: str = "wrk_report.lua", env: dict | None = None) -> dict:
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{CONNECTIONS}",
+            f"-d{DURATION_S}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(ROOT / "bench" / script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
+    )
+    line = next(line for line in result.stdout.splitlines() if line.startswith("{"))
+    return json.loads(line)
+
+
+def http(method: str, url: str, token: str | None = None, body: dict | None = None, headers=None) -> dict:
+    import requests
+
+    all_headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
+    response = requests.request(method, url, json=body, headers=all_headers, timeout=30)
+    if response.status_code >= 400:
+        raise SystemExit(f"{method} {url}: {response.status_code} {response.text}")
+    return response.json() if response.content else {}
+
+
+def seed(gateway: str) -> dict:
+    def user(kind: str) -> dict:
+        email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+        http(
+            "POST",
+            f"{gateway}/{kind}/register",
+            body={"email": email, "password": "correct horse battery", "name": "Bench"},
+        )
+        return http("POST", f"{gateway}/{kind}/login", body={"email": email, "password": "correct horse battery"})
+
+    owner = user("restaurants")
+    restaurant = http(
+        "POST",
+        f"{gateway}/restaurants",
+        owner["access"],
+        {
+            "name": "Bench Bistro",
+            "cuisine": "bench",
+            "address": {"line1": "1 A", "city": "B", "postcode": "1", "lat": 1, "lng": 1},
+        },
+    )
+    items = [
+        http(
+            "POST",
+            f"{gateway}/restaurants/{restaurant['id']}/menu/items",
+            owner["access"],
+            {"name": f"Dish {n}", "description": "x" * 80, "price_cents": 1000 + n},
+        )
+        for n in range(MENU_ITEMS)
+    ]
+    customer = user("customers")
+    address = http(
+        "POST",
+        f"{gateway}/customers/me/addresses",
+        customer["access"],
+        {"label": "Home", "line1": "2 C", "city": "B", "postcode": "2", "lat": 1, "lng": 1},
+    )
+    order_body = {
+        "restaurant_id": restaurant["id"],
+        "address_id": address["id"],
+        "items": [{"menu_item_id": items[0]["id"], "quantity": 2}],
+    }
+    return {"owner": owner, "customer": customer, "restaurant": restaurant, "order_body": order_body}
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def measure_streams(gateway: str, world: dict, pids: dict[str, int]) -> dict:
+    import httpx
+
+    customer, owner = world["customer"]["access"], world["owner"]["access"]
+    restaurant_id = world["restaurant"]["id"]
+    limits = httpx.Limits(max_connections=STREAMS + 100, max_keepalive_connections=100)
+    async with httpx.AsyncClient(base_url=gateway, limits=limits, timeout=httpx.Timeout(60, connect=30)) as client:
+        orders = []
+        for n in range(ORDERS_FOR_STREAMS):
+            response = await client.post(
+                "/customers/me/orders",
+                json=world["order_body"],
+                headers={"Authorization": f"Bearer {customer}", "Idempotency-Key": f"stream-{uuid.uuid4().hex}-{n}"},
+            )
+            orders.append(response.json()["id"])
+        memory_before = {name: rss_kib(pid) for name, pid in pids.items()}
+        opened, arrivals = asyncio.Event(), []
+        ready = 0
+
+        async def follow(order_id: str) -> None:
+            nonlocal ready
+            async with client.stream(
+                "GET", f"/orders/{order_id}/events", headers={"Authorization": f"Bearer {customer}"}
+            ) as response:
+                first = True
+                async for line in response.aiter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    if first:
+                        first = False
+                        ready += 1
+                        if ready == STREAMS:
+                            opened.set()
+                        continue
+                    event = json.loads(line[5:])
+                    at = time.time()
+                    sent = time.mktime(time.strptime(event["at"][:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+                    sent += float("0." + event["at"][20:26]) if len(event["at"]) > 20 else 0.0
+                    arrivals.append(at - sent)
+                    if event["status"] == "rejected":
+                        return
+
+        started = time.monotonic()
+        tasks = [asyncio.create_task(follow(orders[n % len(orders)])) for n in range(STREAMS)]
+        try:
+            await asyncio.wait_for(opened.wait(), timeout=120)
+        except TimeoutError:
+            log(f"only {ready} of {STREAMS} streams opened")
+        open_s = time.monotonic() - started
+        memory_open = {name: rss_kib(pid) for name, pid in pids.items()}
+        for order_id in orders:  # one final transition per order: every stream gets one event and ends
+            await client.post(
+                f"/restaurants/{restaurant_id}/orders/{order_id}/status",
+                json={"status": "rejected"},
+                headers={"Authorization": f"Bearer {owner}"},
+            )
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=120)
+    delays = sorted(arrivals)
+
+    def pct(p: float) -> float:
+        return round(delays[min(len(delays) - 1, int(p / 100 * len(delays)))] * 1000, 1) if delays else float("nan")
+
+    return {
+        "streams_requested": STREAMS,
+        "streams_open": ready,
+        "seconds_to_open_all": round(open_s, 2),
+        "events_received": len(delays),
+        "delay_p50_ms": pct(50),
+        "delay_p95_ms": pct(95),
+        "delay_p99_ms": pct(99),
+        "rss_kib_before": memory_before,
+        "rss_kib_with_streams": memory_open,
+        "kib_per_stream": {name: round((memory_open[name] - memory_before[name]) / max(ready, 1), 1) for name in pids},
+    }
+
+
+def start_nginx(work: Path, upstream_port: int) -> tuple[subprocess.Popen, int]:
+    port = devstack.free_port()
+    for folder in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (work / folder).mkdir(parents=True, exist_ok=True)
+    conf = work / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 1;
+daemon off;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {work}/client_body; proxy_temp_path {work}/proxy;
+  fastcgi_temp_path {work}/fastcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
+  upstream restaurant {{ server 127.0.0.1:{upstream_port}; keepalive 64; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://restaurant;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }}
+  }}
+}}
+""")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    process = subprocess.Popen(
+        [nginx, "-c", str(conf), "-p", str(work)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    devstack.wait_for(lambda: devstack.port_open(port), timeout_s=10, what="nginx")
+    return process, port
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    percentiles = [50, 75, 90, 95, 99]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    for name, row in results["http"].items():
+        left.plot(percentiles, [row[f"p{p}_us"] / 1000 for p in percentiles], marker="o", label=name)
+    left.set(title=f"Latency percentiles at {CONNECTIONS} connections", xlabel="percentile", ylabel="ms")
+    left.set_yscale("log")
+    left.legend()
+    names = list(results["http"])
+    right.barh(names, [results["http"][n]["rps"] for n in names])
+    right.set(title="Throughput", xlabel="requests/s")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for tool in ("wrk",):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is not installed: apt-get install wrk nginx-light (make bench does)")
+    external = os.environ.get("GATEWAY_URL")
+    work = Path(tempfile.mkdtemp(prefix="fd-bench-"))
+    stack = devstack.Stack(
+        data_dir=work,
+        free_ports=True,
+        quiet=True,
+        db_prefix=f"bench_{uuid.uuid4().hex[:6]}_",
+        extra_env={"RATE_LIMITS_ENABLED": "false", "LOG_LEVEL": "WARNING"},
+    )
+    extras: list = []
+    results: dict = {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "settings": {"duration_s": DURATION_S, "connections": CONNECTIONS, "streams": STREAMS},
+        "http": {},
+    }
+    try:
+        if external:
+            gateway, restaurant_url = external.rstrip("/"), os.environ["RESTAURANT_URL"].rstrip("/")
+        else:
+            log("starting the platform")
+            stack.start_databases()
+            stack.start_services()
+            gateway, restaurant_url = stack.gateway_url, f"http://127.0.0.1:{stack.ports['restaurant']}"
+        world = seed(gateway)
+        menu_path = f"/restaurants/{world['restaurant']['id']}/menu"
+        http("GET", restaurant_url + menu_path)  # warm the cache
+        runs = {}
+        if not external:
+            ref_port = devstack.free_port()
+            extras.append(
+                stack._start(
+                    "reference",
+                    [
+                        str(devstack.VENV_BIN / "uvicorn"),
+                        "reference_app:application",
+                        "--app-dir",
+                        str(ROOT / "bench"),
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(ref_port),
+                        "--no-access-log",
+                        "--lifespan",
+                        "off",
+                    ],
+                )
+            )
+            devstack.wait_for(
+                lambda: devstack.http_status(f"http://127.0.0.1:{ref_port}/reference") == 200,
+                timeout_s=30,
+                what="reference app",
+            )
+            uncached_port = devstack.free_port()
+            stack.start_instance(
+                "restaurant-nocache", "restaurant", uncached_port, {"RESTAURANT_CACHE_ENABLED": "false"}
+            )
+            nginx, nginx_port = start_nginx(work / "nginx", stack.ports["restaurant"])
+            runs["reference"] = f"http://127.0.0.1:{ref_port}/reference"
+        runs["menu-cached"] = restaurant_url + menu_path
+        if not external:
+            runs["menu-uncached"] = f"http://127.0.0.1:{uncached_port}{menu_path}"
+        runs["menu-gateway"] = gateway + menu_path
+        if not external:
+            runs["menu-nginx"] = f"http://127.0.0.1:{nginx_port}{menu_path}"
+        for name, url in runs.items():
+            log(f"{name}: {DURATION_S}s at {CONNECTIONS} connections")
+            results["http"][name] = wrk(url)
+        log("order-place")
+        results["http"]["order-place"] = wrk(
+            gateway + "/customers/me/orders",
+            script="wrk_place_order.lua",
+            env={"BENCH_TOKEN": world["customer"]["access"], "BENCH_BODY": json.dumps(world["order_body"])},
+        )
+        if not external:
+            log(f"live tracking: {STREAMS} streams")
+            pids = {"gateway": stack.pid_of("gateway"), "order": stack.pid_of("order")}
+            results["streams"] = asyncio.run(measure_streams(gateway, world, pids))
+            nginx.terminate()
+            nginx.wait(10)
+    finally:
+        stack.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    http_rows = results["http"]
+
+    def ratio(a: str, b: str) -> float | None:
+        return round(http_rows[a]["rps"] / http_rows[b]["rps"], 2) if a in http_rows and b in http_rows else None
+
+    results["ratios"] = {
+        "gateway/nginx": ratio("menu-gateway", "menu-nginx"),
+        "cached/reference": ratio("menu-cached", "reference"),
+        "cached/uncached": ratio("menu-cached", "menu-uncached"),
+    }
+    (OUT / "results.json").write_text(json.dumps(results, indent=2))
+    plot(results, OUT / "latency.png")
+
+    print(f"\n{'measurement':<15} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'non-2xx':>8}")
+    for name, row in http_rows.items():
+        print(
+            f"{name:<15} {row['rps']:>9.1f} {row['p50_us'] / 1000:>8.2f} {row['p95_us'] / 1000:>8.2f} "
+            f"{row['p99_us'] / 1000:>8.2f} {row['errors']:>7} {row['non_2xx']:>8}"
+        )
+    print("\nratios (throughput): " + ", ".join(f"{k} = {v}" for k, v in results["ratios"].items()))
+    if "streams" in results:
+        s = results["streams"]
+        print(
+            f"streams: {s['streams_open']}/{s['streams_requested']} open in {s['seconds_to_open_all']}s; "
+            f"event delay p50 {s['delay_p50_ms']} ms, p95 {s['delay_p95_ms']} ms, p99 {s['delay_p99_ms']} ms "
+            f"({s['events_received']} events); memory per stream KiB: {s['kib_per_stream']}"
+        )
+    print(f"\nwrote {OUT / 'results.json'} and {OUT / 'latency.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
