@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from common.errors import ServiceUnavailable
 from common.http import internal_request
 from orders.errors import UnknownRestaurant
 
 logger = logging.getLogger(__name__)
+
+# Best-effort notifications run after the response: a placed order must not wait for the popular
+# counter or the dispatcher. If the process dies first, the delivery service's periodic sweep
+# still assigns the order; the popular counter may then miss one order.
+_background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="notify")
+
+
+def in_background(call: Callable[[], None]) -> None:
+    context = contextvars.copy_context()  # keeps the request id in the logs and forwarded headers
+    _background.submit(context.run, _logged, call)
+
+
+def _logged(call: Callable[[], None]) -> None:
+    try:
+        call()
+    except Exception:  # a notification must never take the worker down
+        logger.exception("background notification failed")
 
 
 def restaurant_quote(*, restaurant_id: str, menu_item_ids: list[str]) -> dict:

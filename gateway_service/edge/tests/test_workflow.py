@@ -16,6 +16,18 @@ def actors(live_platform):
     return LiveActors(live_platform.url("gateway"))
 
 
+def _eventually(check, timeout_s: float = 10.0) -> bool:
+    """Assignment follows placement asynchronously; wait for it like a client app would poll."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def _follow(actors, order_id, headers, events: list, opened: threading.Event):
     with requests.get(
         f"{actors.gateway}/orders/{order_id}/events", headers=headers, stream=True, timeout=30
@@ -145,7 +157,7 @@ def test_a_rejected_order_frees_its_courier_for_the_next(actors):
         )
 
     first = place()
-    assert actors.ok("GET", "/couriers/me", headers=kai)["active_order_id"] == first["id"]
+    assert _eventually(lambda: actors.ok("GET", "/couriers/me", headers=kai)["active_order_id"] == first["id"])
     second = place()
     assert actors.ok("GET", f"/orders/{second['id']}", headers=cleo)["courier_id"] is None
 
