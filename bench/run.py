@@ -335,6 +335,10 @@ def main() -> int:
         for name, url in runs.items():
             log(f"{name}: {DURATION_S}s at {CONNECTIONS} connections")
             results["http"][name] = wrk(url)
+        if not external:
+            log(f"live tracking: {STREAMS} streams")
+            pids = {"gateway": stack.pid_of("gateway"), "order": stack.pid_of("order")}
+            results["streams"] = asyncio.run(measure_streams(gateway, world, pids))
         log("order-place")
         results["http"]["order-place"] = wrk(
             gateway + "/customers/me/orders",
@@ -342,9 +346,6 @@ def main() -> int:
             env={"BENCH_TOKEN": world["customer"]["access"], "BENCH_BODY": json.dumps(world["order_body"])},
         )
         if not external:
-            log(f"live tracking: {STREAMS} streams")
-            pids = {"gateway": stack.pid_of("gateway"), "order": stack.pid_of("order")}
-            results["streams"] = asyncio.run(measure_streams(gateway, world, pids))
             nginx.terminate()
             nginx.wait(10)
     finally:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -48,12 +50,47 @@ def restaurant_quote(*, restaurant_id: str, menu_item_ids: list[str]) -> dict:
     return response.json()
 
 
-def restaurant_count_order(*, restaurant_id: str) -> None:
-    """Best effort: the popular list may lag by an order, an acknowledged order must not fail."""
-    try:
-        internal_request("restaurant", "POST", f"/internal/restaurants/{restaurant_id}/orders-placed")
-    except ServiceUnavailable:
-        logger.warning("order not counted for popular list", extra={"restaurant_id": restaurant_id})
+_counts_lock = threading.Lock()
+_pending_counts: Counter = Counter()
+_dispatch_pending = threading.Event()
+
+
+def count_order_later(*, restaurant_id: str) -> None:
+    """Counts a placed order for the popular list; counts pile up and go out in one call per
+    restaurant, so a burst of orders costs a few calls, not one each."""
+    with _counts_lock:
+        first = not _pending_counts
+        _pending_counts[restaurant_id] += 1
+    if first:
+        in_background(_flush_counts)
+
+
+def _flush_counts() -> None:
+    with _counts_lock:
+        counts = dict(_pending_counts)
+        _pending_counts.clear()
+    for restaurant_id, count in counts.items():
+        try:
+            internal_request(
+                "restaurant", "POST", f"/internal/restaurants/{restaurant_id}/orders-placed", json={"count": count}
+            )
+        except ServiceUnavailable:
+            # Best effort: the popular list may lag; an acknowledged order must not fail for it.
+            logger.warning("orders not counted for popular list", extra={"restaurant_id": restaurant_id})
+
+
+def dispatch_later() -> None:
+    """Asks for a dispatch run; requests made while one is pending are merged into it (a run
+    serves every waiting order)."""
+    if _dispatch_pending.is_set():
+        return
+    _dispatch_pending.set()
+    in_background(_dispatch_now)
+
+
+def _dispatch_now() -> None:
+    _dispatch_pending.clear()  # before the call: an order placed meanwhile asks for another run
+    delivery_dispatch()
 
 
 def delivery_dispatch() -> None:

@@ -120,8 +120,8 @@ def order_place(
         return existing, False
     ORDERS_PLACED.inc()
     tracking.publish(order)
-    clients.in_background(lambda: clients.restaurant_count_order(restaurant_id=restaurant_id))
-    clients.in_background(clients.delivery_dispatch)
+    clients.count_order_later(restaurant_id=restaurant_id)
+    clients.dispatch_later()
     return order, True
 
 

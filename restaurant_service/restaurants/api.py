@@ -22,6 +22,7 @@ from restaurants.serializers import (
     MenuItemOutput,
     MenuOutput,
     OrderQuoteInput,
+    OrdersPlacedInput,
     OrderStatusInput,
     RestaurantInput,
     RestaurantOutput,
@@ -187,7 +188,8 @@ class OrderPlacedView(APIView):
 
     permission_classes = [IsService]
 
-    @extend_schema(request=None, exclude=True)
+    @extend_schema(request=OrdersPlacedInput, exclude=True)
     def post(self, request, restaurant_id: str):
-        services.restaurant_count_order(restaurant_id=restaurant_id)
+        count = _valid(OrdersPlacedInput, request)["count"]
+        services.restaurant_count_orders(restaurant_id=restaurant_id, count=count)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -45,8 +45,8 @@ def restaurant_update(db: Database, *, restaurant_id: ObjectId, owner_id: str, c
     )
 
 
-def restaurant_count_order(db: Database, *, restaurant_id: ObjectId) -> bool:
-    return db[RESTAURANTS].update_one({"_id": restaurant_id}, {"$inc": {"order_count": 1}}).matched_count == 1
+def restaurant_count_orders(db: Database, *, restaurant_id: ObjectId, count: int) -> bool:
+    return db[RESTAURANTS].update_one({"_id": restaurant_id}, {"$inc": {"order_count": count}}).matched_count == 1
 
 
 def browse_filter(*, text: str | None, cuisines: list[str], open_slot: int | None) -> dict:

@@ -97,3 +97,7 @@ ORDER_STATES = ("placed", "accepted", "preparing", "ready", "picked_up", "delive
 
 class OrderStatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=("accepted", "rejected", "preparing", "ready"))
+
+
+class OrdersPlacedInput(serializers.Serializer):
+    count = serializers.IntegerField(min_value=1, max_value=100_000, default=1)

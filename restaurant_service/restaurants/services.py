@@ -78,9 +78,11 @@ def restaurant_update(*, restaurant_id: str, owner_id: str, changes: dict) -> di
     return updated
 
 
-def restaurant_count_order(*, restaurant_id: str) -> None:
-    """Counts a placed order for the popular list (called by the order service)."""
-    if not repository.restaurant_count_order(get_database(), restaurant_id=_restaurant_oid(restaurant_id)):
+def restaurant_count_orders(*, restaurant_id: str, count: int) -> None:
+    """Counts placed orders for the popular list (called by the order service)."""
+    if not repository.restaurant_count_orders(
+        get_database(), restaurant_id=_restaurant_oid(restaurant_id), count=count
+    ):
         raise RestaurantNotFound()
 
 
