@@ -55,3 +55,25 @@ def paginated_response(
         previous_url = replace_query_param(url, "page", page.number - 1)
     items = [render(item) for item in results] if render else results
     return Response({"count": count, "next": next_url, "previous": previous_url, "results": items})
+
+
+_PAGE_SERIALIZERS: dict[type, type] = {}
+
+
+def page_of(item_serializer: type) -> type:
+    """The OpenAPI shape of a page of `item_serializer` items: `{count, next, previous, results}`."""
+    from rest_framework import serializers
+
+    if item_serializer not in _PAGE_SERIALIZERS:
+        base = item_serializer.__name__.removesuffix("Output").removesuffix("Serializer")
+        _PAGE_SERIALIZERS[item_serializer] = type(
+            f"{base}Page",
+            (serializers.Serializer,),
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": item_serializer(many=True),
+            },
+        )
+    return _PAGE_SERIALIZERS[item_serializer]

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import InvalidInput
-from common.pagination import page_request, paginated_response
+from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsCourier, IsService
 from deliveries import services
 from deliveries.serializers import (
@@ -48,7 +48,7 @@ class DeliveryListView(APIView):
     permission_classes = [IsCourier]
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=DELIVERY_STATES)], responses={200: DeliveryOutput(many=True)}
+        parameters=[OpenApiParameter("status", str, enum=DELIVERY_STATES)], responses={200: page_of(DeliveryOutput)}
     )
     def get(self, request):
         wanted = request.query_params.get("status") or None

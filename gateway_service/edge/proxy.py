@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from urllib.parse import quote
 
 import httpx
 from django.conf import settings
@@ -35,6 +36,8 @@ HOP_BY_HOP = frozenset(
         "proxy-connection",
     }
 )
+# Characters left as they are in a forwarded path (RFC 3986 pchar plus "/" and "%" for escapes).
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 # Set by the gateway itself (request id, length of what it sends) or never relayed (cookies).
 _NOT_RELAYED = frozenset({"x-request-id", "set-cookie", "content-length"})
 _NOT_FORWARDED = HOP_BY_HOP | {
@@ -109,9 +112,12 @@ async def forward(request, route: Route, client_address: str):
     timeout = (
         httpx.Timeout(None, connect=settings.UPSTREAM_CONNECT_TIMEOUT_S) if route.stream else httpx.USE_CLIENT_DEFAULT
     )
+    # The path exactly as the client sent it (still percent-encoded): decoding and re-encoding could
+    # change what the upstream sees, and a decoded control character is not a valid URL.
+    raw_path = (request.scope.get("raw_path") or request.path.encode()).split(b"?", 1)[0]
     upstream_request = client.build_request(
         request.method,
-        request.path,
+        quote(raw_path, safe=_PATH_SAFE),  # bytes: each byte outside the safe set is escaped once
         params=request.META.get("QUERY_STRING", "") or None,
         headers=request_headers(request, client_address),
         content=request.body,

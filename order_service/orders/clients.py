@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from common.errors import ServiceUnavailable
 from common.http import internal_request
+from common.mongo import parse_object_id
 from orders.errors import UnknownRestaurant
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ def _logged(call: Callable[[], None]) -> None:
 
 
 def restaurant_quote(*, restaurant_id: str, menu_item_ids: list[str]) -> dict:
+    if parse_object_id(restaurant_id) is None:
+        raise UnknownRestaurant(details={"restaurant_id": restaurant_id})
     response = internal_request(
         "restaurant",
         "POST",

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import InvalidInput
-from common.pagination import page_request, paginated_response
+from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsRestaurantUser, IsService
 from restaurants import selectors, services
 from restaurants.serializers import (
@@ -60,7 +60,7 @@ class RestaurantListView(_PublicReadOwnerWrite):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses={200: RestaurantOutput(many=True)},
+        responses={200: page_of(RestaurantOutput)},
     )
     def get(self, request):
         params = request.query_params

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from common.http import internal_request, raise_for_upstream
 
 
@@ -20,7 +22,7 @@ def order_transition(*, restaurant_id: str, order_id: str, owner_id: str, status
     response = internal_request(
         "order",
         "POST",
-        f"/internal/orders/{order_id}/transition",
+        f"/internal/orders/{quote(order_id, safe='')}/transition",
         json={"status": status, "actor_type": "restaurant", "actor_id": owner_id, "restaurant_id": restaurant_id},
     )
     raise_for_upstream(response, "order")

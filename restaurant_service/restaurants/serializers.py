@@ -39,6 +39,23 @@ class RestaurantInput(serializers.Serializer):
     opening_hours = OpeningHoursSerializer(many=True, required=False, max_length=28)
     accepting_orders = serializers.BooleanField(required=False)
 
+    # A PATCH replaces the address or the hours as a whole, so they must be whole even then (DRF
+    # passes `partial` down to nested serializers).
+    def validate_address(self, address: dict) -> dict:
+        _require(address, AddressSerializer)
+        return address
+
+    def validate_opening_hours(self, entries: list[dict]) -> list[dict]:
+        for entry in entries:
+            _require(entry, OpeningHoursSerializer)
+        return entries
+
+
+def _require(value: dict, serializer_class) -> None:
+    missing = [name for name in serializer_class().fields if name not in value]
+    if missing:
+        raise serializers.ValidationError({name: ["This field is required."] for name in missing})
+
 
 class RestaurantOutput(serializers.Serializer):
     id = serializers.CharField(source="_id")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from bson import ObjectId
 
+from common.errors import NotFound
 from common.mongo import get_database, parse_object_id
 from restaurants import cache, clients, hours, repository
 from restaurants.errors import MenuItemNotFound, NotTheOwner, RestaurantNotFound
@@ -133,4 +134,6 @@ def restaurant_order_transition(*, restaurant_id: str, order_id: str, owner_id: 
     """The owner accepts, rejects, starts preparing or marks an order ready (the order service
     decides whether the move is allowed)."""
     _owned_restaurant(restaurant_id=restaurant_id, owner_id=owner_id)
+    if parse_object_id(order_id) is None:
+        raise NotFound("Order not found.", code="order_not_found")
     return clients.order_transition(restaurant_id=restaurant_id, order_id=order_id, owner_id=owner_id, status=status)

@@ -199,3 +199,14 @@ def test_cors_preflight_answers_for_allowed_origins_only(echo, run_async, settin
     assert allowed["Access-Control-Allow-Origin"] == "https://app.example.com"
     assert not refused.has_header("Access-Control-Allow-Origin")
     assert echo.received == []
+
+
+def test_odd_characters_in_a_path_reach_the_upstream_encoded_as_sent(echo, run_async):
+    async def scenario():
+        response = await AsyncClient().get("/restaurants/a%08b%20c/menu")
+        return response, json.loads(await _collect(response))
+
+    response, seen = run_async(scenario())
+
+    assert response.status_code == 200
+    assert seen["path"] == "/restaurants/a%08b%20c/menu"

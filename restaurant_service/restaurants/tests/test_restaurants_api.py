@@ -127,3 +127,19 @@ def test_a_page_past_the_end_is_404_and_junk_page_numbers_fall_back(api_client, 
 
     assert api_client.get("/restaurants?page=5").status_code == 404
     assert api_client.get("/restaurants?page=abc").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"address": {"line1": "Only a street"}},
+        {"opening_hours": [{"day": 1, "open": "10:00"}]},
+    ],
+)
+def test_a_patch_replaces_address_or_hours_only_with_complete_ones(api_client, owner, change):
+    restaurant = create_restaurant(api_client, owner[1])
+
+    response = api_client.patch(f"/restaurants/{restaurant['id']}", change, format="json", headers=owner[1])
+
+    assert response.status_code == 400
+    assert api_client.get("/restaurants").status_code == 200
