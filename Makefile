@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := auth_service customer_service restaurant_service order_service delivery_service gateway_service
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test e2e lint lint-tools format clean-data clean ferretdb system-deps screenshots bench
+.PHONY: help setup run test e2e lint lint-tools format clean-data clean ferretdb system-deps screenshots bench chaos
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ bench: setup ## benchmarks: starts the platform, measures, prints a table, write
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk nginx-light >/dev/null; }
 	$(BIN)/python bench/run.py
+
+chaos: setup ## long resilience run: kill and restart Redis, delivery, restaurant under load; check invariants
+	$(BIN)/python resilience/chaos.py
 
 screenshots: setup ## headless Chromium screenshots of /docs and a browsable-API page (needs a running `make run`)
 	$(BIN)/python tools/screenshots.py

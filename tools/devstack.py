@@ -122,6 +122,10 @@ class Managed:
     ):
         self.name = name
         self.args = args
+        self.cwd = cwd
+        self.env = env
+        self.color = color
+        self.log_file = log_file
         self.popen = subprocess.Popen(
             args,
             cwd=cwd,
@@ -453,6 +457,23 @@ class Stack:
         wait_for(
             lambda: http_status(f"http://127.0.0.1:{port}/readyz") == 200, timeout_s=60, what=name, process=process
         )
+        return process
+
+    def kill(self, name: str) -> None:
+        """Kills a process abruptly (SIGKILL), as a crash would; for resilience tests."""
+        process = next(p for p in self.processes if p.name == name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.popen.pid, signal.SIGKILL)
+        process.popen.wait()
+
+    def restart(self, name: str) -> Managed:
+        """Starts a killed process again with the same command, directory and environment."""
+        old = next(p for p in self.processes if p.name == name)
+        self.processes.remove(old)
+        process = Managed(
+            old.name, old.args, env=old.env, cwd=old.cwd, color=old.color, quiet=self.quiet, log_file=old.log_file
+        )
+        self.processes.append(process)
         return process
 
     def pid_of(self, name: str) -> int:
