@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import InvalidInput
-from common.pagination import page_request, paginated_response
+from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsCustomer
 from profiles import selectors, services
 from profiles.serializers import AddressSerializer, PlaceOrderInput, ProfileOutput, ProfileUpdateInput
@@ -34,9 +34,16 @@ class MeView(APIView):
 class AddressListView(APIView):
     permission_classes = [IsCustomer]
 
-    @extend_schema(responses={200: AddressSerializer(many=True)})
+    @extend_schema(responses={200: page_of(AddressSerializer)})
     def get(self, request):
-        return Response(AddressSerializer(services.addresses_list(customer_id=request.user.id), many=True).data)
+        page = page_request(request)
+        addresses = services.addresses_list(customer_id=request.user.id)
+        return paginated_response(
+            request,
+            page,
+            count=len(addresses),
+            results=AddressSerializer(addresses[page.skip : page.skip + page.size], many=True).data,
+        )
 
     @extend_schema(request=AddressSerializer, responses={201: AddressSerializer})
     def post(self, request):

@@ -8,7 +8,7 @@ DELIVERY_STATES = ("assigned", "picked_up", "delivered", "cancelled")
 
 class CourierUpdateInput(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
-    vehicle = serializers.ChoiceField(choices=VEHICLES, required=False)
+    vehicle = serializers.CharField(max_length=50, required=False, help_text=f"e.g. {', '.join(VEHICLES)}")
     available = serializers.BooleanField(required=False)
 
 

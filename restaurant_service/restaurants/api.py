@@ -83,7 +83,7 @@ class RestaurantListView(_PublicReadOwnerWrite):
 class PopularView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: RestaurantOutput(many=True)})
+    @extend_schema(responses={200: page_of(RestaurantOutput)})
     def get(self, request):
         return _json_text_response(request, selectors.restaurants_popular_json())
 

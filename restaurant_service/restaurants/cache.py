@@ -66,7 +66,7 @@ def menu_invalidate(restaurant_id: str) -> None:
     _invalidate("menu", f"menu:{restaurant_id}")
 
 
-def popular_cached(load: Callable[[], list]) -> str:
+def popular_cached(load: Callable[[], dict]) -> str:
     return _read_through("popular", "popular", ttl_s=settings.POPULAR_CACHE_TTL_S, load=load)
 
 

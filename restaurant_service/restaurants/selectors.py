@@ -35,9 +35,15 @@ def restaurants_browse(*, text: str | None, cuisines: list[str], open_now: bool,
 def restaurants_popular_json() -> str:
     """The most ordered restaurants as JSON text, from the cache when it has them."""
 
-    def load() -> list[dict]:
+    def load() -> dict:
         restaurants = repository.restaurants_popular(get_database(), limit=settings.POPULAR_LIMIT)
-        return RestaurantOutput(restaurants, many=True).data
+        # A list in the contract's page shape; the whole list is one page.
+        return {
+            "count": len(restaurants),
+            "next": None,
+            "previous": None,
+            "results": RestaurantOutput(restaurants, many=True).data,
+        }
 
     return cache.popular_cached(load)
 

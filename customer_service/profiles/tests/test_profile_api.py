@@ -74,7 +74,7 @@ def test_making_an_address_default_clears_the_previous_default(api_client, custo
         "/customers/me/addresses", {**VALID_ADDRESS, "is_default": True}, format="json", headers=_auth(token)
     ).json()
 
-    addresses = {a["id"]: a for a in api_client.get("/customers/me/addresses", headers=_auth(token)).json()}
+    addresses = {a["id"]: a for a in api_client.get("/customers/me/addresses", headers=_auth(token)).json()["results"]}
 
     assert addresses[second["id"]]["is_default"] is True
     assert addresses[first["id"]]["is_default"] is False

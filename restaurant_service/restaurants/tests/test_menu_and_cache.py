@@ -134,8 +134,9 @@ def test_popular_follows_orders_placed_and_is_invalidated_by_edits(api_client, o
 
     popular = api_client.get("/restaurants/popular").json()
 
-    assert [r["name"] for r in popular] == ["Zebra Grill 2", "Pho Palace"]
-    assert popular[0]["order_count"] == 2
+    assert set(popular) == {"count", "next", "previous", "results"}
+    assert [r["name"] for r in popular["results"]] == ["Zebra Grill 2", "Pho Palace"]
+    assert popular["results"][0]["order_count"] == 2
 
 
 def test_internal_routes_need_a_service_token(api_client, owner, restaurant):
