@@ -9,11 +9,11 @@ WORKDIR /build
 COPY requirements.lock ./
 COPY common/ common/
 COPY ${SERVICE}/requirements.txt service-requirements.txt
-# The service's own dependency list, pinned by the lock; common is installed as a normal package.
+# common (with the dependencies its pyproject declares) and the service's own list, all pinned by
+# the lock; common is installed as a normal package, not editable.
 RUN python -m venv /venv \
  && grep -v '^-e ' service-requirements.txt > direct.txt \
- && /venv/bin/pip install --no-cache-dir -c requirements.lock -r direct.txt \
- && /venv/bin/pip install --no-cache-dir --no-deps ./common
+ && /venv/bin/pip install --no-cache-dir -c requirements.lock ./common -r direct.txt
 
 FROM ${PYTHON_IMAGE}
 ARG SERVICE

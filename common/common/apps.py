@@ -13,6 +13,11 @@ class CommonConfig(AppConfig):
         # The services have no SQL database (DATABASES = {}). Django still runs its SQL connection
         # housekeeping on every request, and under ASGI those sync receivers cost two thread hops
         # per request; without a database they have nothing to do.
+        if settings.OTEL_ENABLED:
+            from common import tracing
+
+            tracing.configure()
+
         if not settings.DATABASES:
             signals.request_started.disconnect(reset_queries)
             signals.request_started.disconnect(close_old_connections)

@@ -23,6 +23,7 @@ from common.circuit_breaker import CircuitBreaker
 from common.errors import ApiError, Conflict, Forbidden, GatewayTimeout, NotFound, ServiceUnavailable
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.request_id import current_request_id
+from common.tracing import inject_context
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class ServiceClient:
             sent_headers[REQUEST_ID_HEADER] = request_id
         if bearer:
             sent_headers["Authorization"] = f"Bearer {bearer}"
+        inject_context(sent_headers)
         started = time.monotonic()
         try:
             response = self.session.request(

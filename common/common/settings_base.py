@@ -150,6 +150,12 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Tracing (optional) ---------------------------------------------------------------------
+# OTEL_EXPORTER_OTLP_ENDPOINT and the SDK's other OTEL_* variables configure the exporter.
+OTEL_ENABLED = env_bool("OTEL_ENABLED", False)
+if OTEL_ENABLED:
+    MIDDLEWARE.insert(1, "common.tracing.TracingMiddleware")
+
 # --- Logging -------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

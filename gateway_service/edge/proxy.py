@@ -18,6 +18,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from common.circuit_breaker import CircuitBreaker
 from common.errors import error_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
+from common.tracing import inject_context
 from edge.routes import Route
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def request_headers(request, client_address: str) -> dict[str, str]:
     headers["X-Forwarded-Proto"] = request.scheme
     headers["X-Forwarded-Host"] = request.get_host()
     headers[REQUEST_ID_HEADER] = request.request_id
+    inject_context(headers)
     return headers
 
 

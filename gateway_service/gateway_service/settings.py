@@ -41,3 +41,5 @@ RATE_LIMIT_AUTH_PER_MINUTE = env_int("RATE_LIMIT_AUTH_PER_MINUTE", 300)
 DOCS_CACHE_S = env_int("DOCS_CACHE_S", 60)
 
 MIDDLEWARE = [*MIDDLEWARE, "edge.access_log.AccessLogMiddleware"]
+if OTEL_ENABLED:  # noqa: F405 - from the shared settings
+    MIDDLEWARE.insert(1, "common.tracing.TracingMiddleware")

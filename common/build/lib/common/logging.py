@@ -1,0 +1,32 @@
+"""Structured logging: one JSON object per line, with service name and request id."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+# Never written to a log line, whatever a caller passes in `extra`.
+_REDACTED_KEYS = {"password", "token", "access", "refresh", "authorization", "secret", "code"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        from django.conf import settings
+
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "service": getattr(settings, "SERVICE_NAME", "unknown"),
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        for key, value in vars(record).items():
+            if key in _STANDARD_ATTRS or key.startswith("_"):
+                continue
+            entry[key] = "[redacted]" if key.lower() in _REDACTED_KEYS else value
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)

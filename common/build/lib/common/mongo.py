@@ -1,0 +1,83 @@
+"""One MongoClient per process (it pools connections itself) and the service's database.
+
+Each service names its database in settings (MONGO_DB_NAME) and lists the modules that declare
+indexes (MONGO_INDEX_MODULES); every such module exposes `ensure_indexes(db)`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+from datetime import UTC, datetime
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from django.conf import settings
+from pymongo import MongoClient
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+_OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+
+
+@functools.cache
+def _client(url: str) -> MongoClient:
+    return MongoClient(
+        url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=settings.MONGO_TIMEOUT_MS,
+        connectTimeoutMS=settings.MONGO_TIMEOUT_MS,
+        maxPoolSize=settings.MONGO_MAX_POOL_SIZE,
+        appname=getattr(settings, "SERVICE_NAME", "food-delivery"),
+    )
+
+
+def get_client() -> MongoClient:
+    return _client(settings.MONGO_URL)
+
+
+def database_name() -> str:
+    return f"{settings.MONGO_DB_PREFIX}{settings.MONGO_DB_NAME}"
+
+
+def get_database() -> Database:
+    return get_client()[database_name()]
+
+
+def ensure_indexes(db: Database | None = None) -> list[str]:
+    """Creates every index the service declares; safe to run on every start."""
+    db = db if db is not None else get_database()
+    created: list[str] = []
+    for module_path in settings.MONGO_INDEX_MODULES:
+        module = importlib.import_module(module_path)
+        created.extend(module.ensure_indexes(db) or [])
+    return created
+
+
+def parse_object_id(value: object) -> ObjectId | None:
+    """An ObjectId from a client-supplied string, or None when it is not one (callers answer 404)."""
+    if not isinstance(value, str) or not _OBJECT_ID.match(value):
+        return None
+    try:
+        return ObjectId(value)
+    except InvalidId:
+        return None
+
+
+def claim_once(collection: Collection, key: str, **fields) -> bool:
+    """Records `key` in a guard collection; True for the first caller only, however many race.
+
+    This is how the platform makes "only one of several concurrent requests wins" hold on every
+    server it supports. A conditional update (`find_one_and_update` with the expected state in
+    the filter) is atomic on MongoDB, but FerretDB v1 runs it as a read followed by a separate
+    write, so two racing requests can both "win" (measured on its SQLite and PostgreSQL backends,
+    see the README's design decisions). A unique key, `_id` here, is enforced by the storage
+    engine on both, so the insert that creates it is the single winner.
+    """
+    try:
+        collection.insert_one({"_id": key, "at": datetime.now(UTC), **fields})
+    except DuplicateKeyError:
+        return False
+    return True

@@ -1,0 +1,70 @@
+"""Request ids: accept the caller's `X-Request-ID` or make one, and carry it to logs and upstream calls."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+HEADER = "X-Request-ID"
+_META_KEY = "HTTP_X_REQUEST_ID"
+# Anything else a client sends is replaced: ids end up in logs and headers, so they stay tame.
+_VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def request_id_from_meta(meta: dict) -> str:
+    incoming = meta.get(_META_KEY, "")
+    return incoming if _VALID.match(incoming) else new_request_id()
+
+
+class RequestIdMiddleware:
+    """Sets `request.request_id`, the context variable the logs read, and the response header."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        token = self._begin(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response[HEADER] = request.request_id
+        return response
+
+    async def _acall(self, request):
+        token = self._begin(request)
+        try:
+            response = await self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response[HEADER] = request.request_id
+        return response
+
+    @staticmethod
+    def _begin(request):
+        request.request_id = request_id_from_meta(request.META)
+        return current_request_id.set(request.request_id)
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "request_id", None):
+            record.request_id = current_request_id.get()
+        return True

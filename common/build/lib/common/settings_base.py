@@ -1,0 +1,187 @@
+"""Settings every service shares; each service's settings.py star-imports this and adds its own.
+
+Everything is read from the environment here, once. Defaults are for a laptop; with
+`DJANGO_DEBUG=false` and `PRODUCTION=true` a missing secret stops the process at start-up.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+
+from common.env import env_bool, env_float, env_int, env_list, env_secret, env_str
+
+PRODUCTION = env_bool("PRODUCTION", False)
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_secret("DJANGO_SECRET_KEY") or (
+    env_str("DJANGO_SECRET_KEY") if PRODUCTION else "insecure-local-only-secret-key-change-me-please"
+)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
+
+INSTALLED_APPS = [
+    # contrib.auth and contenttypes are only imported for their hashers, validators and the
+    # models simplejwt imports; nothing here uses a SQL database.
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "common",
+]
+
+# Every middleware here is sync- and async-capable: under ASGI a request then crosses into a
+# thread once (for the sync DRF view), not once per middleware. The auth service adds WhiteNoise
+# (sync-only) for the browsable API's static files, which the gateway serves from there.
+MIDDLEWARE = [
+    "common.request_id.RequestIdMiddleware",
+    "common.metrics.RequestMetricsMiddleware",
+    "common.body_limit.BodySizeLimitMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+# No SQL database: MongoDB is reached through pymongo (see common.mongo).
+DATABASES: dict = {}
+
+APPEND_SLASH = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STATIC_URL = "/static/"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Bodies above this answer 413 before any parsing (see common.body_limit).
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 256 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+
+# --- Storage -------------------------------------------------------------------------------
+MONGO_URL = env_str("MONGO_URL", "mongodb://127.0.0.1:27017/")
+MONGO_TIMEOUT_MS = env_int("MONGO_TIMEOUT_MS", 3000)
+MONGO_MAX_POOL_SIZE = env_int("MONGO_MAX_POOL_SIZE", 50)
+# Each service sets MONGO_DB_NAME to its own database; MONGO_DB_PREFIX lets one server hold
+# several platforms (tests, previews).
+MONGO_DB_PREFIX = env_str("MONGO_DB_PREFIX", "")
+MONGO_INDEX_MODULES: list[str] = []
+
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "fd:")
+REDIS_TIMEOUT_S = env_float("REDIS_TIMEOUT_S", 1.0)
+
+# --- Other services ------------------------------------------------------------------------
+SERVICE_URLS = {
+    "auth": env_str("AUTH_SERVICE_URL", "http://127.0.0.1:8001"),
+    "customer": env_str("CUSTOMER_SERVICE_URL", "http://127.0.0.1:8002"),
+    "restaurant": env_str("RESTAURANT_SERVICE_URL", "http://127.0.0.1:8003"),
+    "order": env_str("ORDER_SERVICE_URL", "http://127.0.0.1:8004"),
+    "delivery": env_str("DELIVERY_SERVICE_URL", "http://127.0.0.1:8005"),
+}
+HTTP_CONNECT_TIMEOUT_S = env_float("HTTP_CONNECT_TIMEOUT_S", 1.0)
+HTTP_READ_TIMEOUT_S = env_float("HTTP_READ_TIMEOUT_S", 5.0)
+HTTP_RETRIES = env_int("HTTP_RETRIES", 2)
+BREAKER_FAILURE_THRESHOLD = env_int("BREAKER_FAILURE_THRESHOLD", 5)
+BREAKER_RESET_TIMEOUT_S = env_float("BREAKER_RESET_TIMEOUT_S", 10.0)
+
+# This service's own credentials for /internal calls (a service token from the auth service).
+SERVICE_CLIENT_ID = env_str("SERVICE_CLIENT_ID", "")
+SERVICE_CLIENT_SECRET = env_secret("SERVICE_CLIENT_SECRET") or ""
+
+# --- Tokens (ARCHITECTURE 4.1) ---------------------------------------------------------------
+JWT_ALGORITHM = "RS256"
+JWT_ISSUER = env_str("JWT_ISSUER", "food-delivery-auth")
+JWT_AUDIENCE = env_str("JWT_AUDIENCE", "food-delivery")
+JWT_PUBLIC_KEY = env_secret("JWT_PUBLIC_KEY")
+JWT_JWKS_URL = env_str("JWT_JWKS_URL", SERVICE_URLS["auth"] + "/.well-known/jwks.json")
+JWT_LEEWAY_S = env_int("JWT_LEEWAY_S", 5)
+
+SIMPLE_JWT = {
+    "ALGORITHM": JWT_ALGORITHM,
+    "ISSUER": JWT_ISSUER,
+    "AUDIENCE": JWT_AUDIENCE,
+    "USER_ID_CLAIM": "sub",
+    "TOKEN_TYPE_CLAIM": "token_type",
+    "JTI_CLAIM": "jti",
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env_int("JWT_ACCESS_TTL_S", 600)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(seconds=env_int("JWT_REFRESH_TTL_S", 7 * 24 * 3600)),
+    "LEEWAY": JWT_LEEWAY_S,
+    "SIGNING_KEY": None,
+    "VERIFYING_KEY": JWT_PUBLIC_KEY or "",
+}
+
+# --- DRF -----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["common.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "common.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+    },
+    "SECURITY": [{"bearerAuth": []}],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.openapi.add_error_responses",
+    ],
+}
+
+# --- Tracing (optional) ---------------------------------------------------------------------
+# OTEL_EXPORTER_OTLP_ENDPOINT and the SDK's other OTEL_* variables configure the exporter.
+OTEL_ENABLED = env_bool("OTEL_ENABLED", False)
+if OTEL_ENABLED:
+    MIDDLEWARE.insert(1, "common.tracing.TracingMiddleware")
+
+# --- Logging -------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "common.request_id.RequestIdLogFilter"}},
+    "formatters": {"json": {"()": "common.logging.JsonFormatter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}},
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Request logging is ours (one line per request); Django's duplicates it.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
+}
+
+PROMETHEUS_METRIC_NAMESPACE = ""
+
+# Services sit behind the gateway, which sets these headers; page links then name the public host.
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# How many proxies in front of this process append to X-Forwarded-For (the gateway: 1).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # one line per upstream call is the access log's job
+
+# WhiteNoise serves files through a sync iterator; under ASGI Django warns on every static file.
+# The files are small and few (the browsable API's CSS), so the warning is silenced, not ignored.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")

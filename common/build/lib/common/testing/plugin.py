@@ -1,0 +1,93 @@
+"""pytest fixtures for tests that talk to the real MongoDB-compatible server and Redis.
+
+The servers are the ones the project's tooling starts (`MONGO_URL`, `REDIS_URL`). Each test that
+asks for `mongo_db` gets a database of its own, dropped afterwards; `redis_client` gives a key
+prefix of its own, so tests are independent and can run in any order or repeatedly.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+
+@pytest.fixture
+def mongo_db(settings):
+    from common.mongo import ensure_indexes, get_client, get_database
+
+    settings.MONGO_DB_PREFIX = f"test_{uuid.uuid4().hex[:10]}_"
+    db = get_database()
+    ensure_indexes(db)
+    yield db
+    get_client().drop_database(db.name)
+
+
+@pytest.fixture
+def redis_client(settings):
+    from common.redis_client import get_redis
+
+    prefix = f"test:{uuid.uuid4().hex[:10]}:"
+    settings.REDIS_KEY_PREFIX = prefix
+    client = get_redis()
+    yield client
+    keys = list(client.scan_iter(match=prefix + "*", count=500))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture(scope="session")
+def jwt_key_pair() -> tuple[str, str]:
+    """A throwaway RSA key pair for the test session (private PEM, public PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+@pytest.fixture(autouse=True)
+def _jwt_keys(settings, jwt_key_pair):
+    settings.JWT_PRIVATE_KEY, settings.JWT_PUBLIC_KEY = jwt_key_pair
+
+
+@pytest.fixture
+def issue_token():
+    """Mints a signed token as the auth service would: `issue_token("customer", sub="...")`."""
+    from common.jwt import AccessToken
+
+    def _issue(user_type: str, *, sub: str | None = None, token_class=AccessToken, **claims) -> str:
+        token = token_class()
+        token["sub"] = sub or uuid.uuid4().hex[:24]
+        token["user_type"] = user_type
+        token["role"] = claims.pop("role", "user")
+        for name, value in claims.items():
+            token[name] = value
+        return str(token)
+
+    return _issue
+
+
+@pytest.fixture(scope="session")
+def live_platform(tmp_path_factory):
+    """All six services as real processes on free ports (started once per test session)."""
+    from common.testing.live import LivePlatform
+
+    platform = LivePlatform(tmp_path_factory.mktemp("platform")).start()
+    yield platform
+    platform.stop()
