@@ -18,7 +18,7 @@ import redis
 from django.conf import settings
 from prometheus_client import Counter
 
-from common.redis_client import get_redis, redis_key
+from common.redis_client import get_async_redis, get_redis, redis_key
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,35 @@ def _read_through(cache: str, name: str, *, ttl_s: int, load: Callable[[], Any])
     except redis.RedisError:
         logger.warning("cache write failed", extra={"cache": cache})
     return text
+
+
+# Reads the current version and the value stored under it in one round trip.
+_READ_CURRENT = """
+local version = redis.call('GET', KEYS[1]) or '0'
+return redis.call('GET', ARGV[1] .. version)
+"""
+
+
+async def _cached_text_async(cache: str, name: str) -> str | None:
+    """The cached JSON text, or None (a miss, the cache off, or Redis unavailable): then the
+    caller takes the sync path, which loads, stores and counts the miss."""
+    if not settings.RESTAURANT_CACHE_ENABLED:
+        return None
+    try:
+        raw = await get_async_redis().eval(_READ_CURRENT, 1, redis_key(name, "version"), redis_key(name, ""))
+    except (redis.RedisError, OSError):
+        return None
+    if raw is not None:
+        CACHE_REQUESTS.labels(cache, "hit").inc()
+    return raw
+
+
+async def menu_text_async(restaurant_id: str) -> str | None:
+    return await _cached_text_async("menu", f"menu:{restaurant_id}")
+
+
+async def popular_text_async() -> str | None:
+    return await _cached_text_async("popular", "popular")
 
 
 def _invalidate(cache: str, name: str) -> None:

@@ -1,12 +1,12 @@
 from django.urls import path
 
-from restaurants import api
+from restaurants import api, fast
 
 urlpatterns = [
     path("restaurants", api.RestaurantListView.as_view(), name="restaurants"),
-    path("restaurants/popular", api.PopularView.as_view(), name="popular"),
+    path("restaurants/popular", fast.popular, name="popular"),
     path("restaurants/<str:restaurant_id>", api.RestaurantDetailView.as_view(), name="restaurant"),
-    path("restaurants/<str:restaurant_id>/menu", api.MenuView.as_view(), name="menu"),
+    path("restaurants/<str:restaurant_id>/menu", fast.menu, name="menu"),
     path("restaurants/<str:restaurant_id>/menu/items", api.MenuItemListView.as_view(), name="menu-items"),
     path(
         "restaurants/<str:restaurant_id>/menu/items/<str:item_id>", api.MenuItemDetailView.as_view(), name="menu-item"
