@@ -1,1 +1,0 @@
-"""Test helpers shared by the services' suites (a pytest plugin, loaded through an entry point)."""
