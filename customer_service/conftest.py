@@ -11,21 +11,9 @@ def jwt_key_pair(live_platform):
 
 
 @pytest.fixture(autouse=True)
-def _wired_to_live_auth(settings, live_platform, mongo_db, redis_client):
-    from common.http import service_client, service_token
-
-    settings.SERVICE_URLS = {
-        **settings.SERVICE_URLS,
-        "auth": live_platform.url("auth"),
-        "restaurant": live_platform.url("restaurant"),
-    }
-    settings.SERVICE_CLIENT_ID = "customer"
-    settings.SERVICE_CLIENT_SECRET = live_platform.client_secret("customer")
-    service_client.cache_clear()
-    service_token.clear()
-    yield
-    service_client.cache_clear()
-    service_token.clear()
+def _wired_to_live_platform(wire_to_live_platform, mongo_db, redis_client):
+    """This in-process service talks to the live platform's other services."""
+    wire_to_live_platform("customer", ["auth", "restaurant", "order"])
 
 
 @pytest.fixture

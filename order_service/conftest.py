@@ -15,21 +15,9 @@ def actors(live_platform):
 
 
 @pytest.fixture(autouse=True)
-def _wired_to_live_platform(settings, live_platform, mongo_db, redis_client):
-    """This in-process order service talks to the live restaurant, delivery and auth services."""
-    from common.http import service_client, service_token
-
-    settings.SERVICE_URLS = {
-        **settings.SERVICE_URLS,
-        **{name: live_platform.url(name) for name in ("auth", "restaurant", "delivery")},
-    }
-    settings.SERVICE_CLIENT_ID = "order"
-    settings.SERVICE_CLIENT_SECRET = live_platform.client_secret("order")
-    service_client.cache_clear()
-    service_token.clear()
-    yield
-    service_client.cache_clear()
-    service_token.clear()
+def _wired_to_live_platform(wire_to_live_platform, mongo_db, redis_client):
+    """This in-process service talks to the live platform's other services."""
+    wire_to_live_platform("order", ["auth", "restaurant", "delivery"])
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 
 from common.errors import error_response
+from common.middleware import HybridMiddleware
 
 
 def _refusal(request):
@@ -19,19 +19,6 @@ def _refusal(request):
     return None
 
 
-class BodySizeLimitMiddleware:
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self._acall(request)
-        return _refusal(request) or self.get_response(request)
-
-    async def _acall(self, request):
-        return _refusal(request) or await self.get_response(request)
+class BodySizeLimitMiddleware(HybridMiddleware):
+    def before(self, request):
+        return _refusal(request)

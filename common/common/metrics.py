@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import time
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+from common.middleware import HybridMiddleware
 
 REQUESTS = Counter("http_requests_total", "HTTP requests by route, method and status", ["route", "method", "status"])
 LATENCY = Histogram(
@@ -28,27 +29,12 @@ def _observe(request, response, started: float) -> None:
     REQUESTS.labels(route, request.method, str(response.status_code)).inc()
 
 
-class RequestMetricsMiddleware:
-    sync_capable = True
-    async_capable = True
+class RequestMetricsMiddleware(HybridMiddleware):
+    def before(self, request):
+        request._metrics_started = time.monotonic()
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self._acall(request)
-        started = time.monotonic()
-        response = self.get_response(request)
-        _observe(request, response, started)
-        return response
-
-    async def _acall(self, request):
-        started = time.monotonic()
-        response = await self.get_response(request)
-        _observe(request, response, started)
+    def after(self, request, response):
+        _observe(request, response, request._metrics_started)
         return response
 
 

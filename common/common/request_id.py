@@ -7,7 +7,7 @@ import re
 import uuid
 from contextvars import ContextVar
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from common.middleware import HybridMiddleware
 
 HEADER = "X-Request-ID"
 _META_KEY = "HTTP_X_REQUEST_ID"
@@ -26,41 +26,20 @@ def request_id_from_meta(meta: dict) -> str:
     return incoming if _VALID.match(incoming) else new_request_id()
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(HybridMiddleware):
     """Sets `request.request_id`, the context variable the logs read, and the response header."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self._acall(request)
-        token = self._begin(request)
-        try:
-            response = self.get_response(request)
-        finally:
-            current_request_id.reset(token)
-        response[HEADER] = request.request_id
-        return response
-
-    async def _acall(self, request):
-        token = self._begin(request)
-        try:
-            response = await self.get_response(request)
-        finally:
-            current_request_id.reset(token)
-        response[HEADER] = request.request_id
-        return response
-
-    @staticmethod
-    def _begin(request):
+    def before(self, request):
         request.request_id = request_id_from_meta(request.META)
-        return current_request_id.set(request.request_id)
+        request._request_id_token = current_request_id.set(request.request_id)
+
+    def after(self, request, response):
+        response[HEADER] = request.request_id
+        return response
+
+    def cleanup(self, request) -> None:
+        if (token := getattr(request, "_request_id_token", None)) is not None:
+            current_request_id.reset(token)
 
 
 class RequestIdLogFilter(logging.Filter):

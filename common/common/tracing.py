@@ -8,9 +8,10 @@ off, nothing here runs: the middleware is not installed and no header is added.
 
 from __future__ import annotations
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from opentelemetry import propagate, trace
+
+from common.middleware import HybridMiddleware
 
 _tracer = trace.get_tracer("food-delivery")
 
@@ -37,34 +38,11 @@ def inject_context(headers: dict[str, str]) -> None:
         propagate.inject(headers)
 
 
-class TracingMiddleware:
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self._acall(request)
-        with self._span(request) as span:
-            response = self.get_response(request)
-            self._finish(span, request, response)
-        return response
-
-    async def _acall(self, request):
-        with self._span(request) as span:
-            response = await self.get_response(request)
-            self._finish(span, request, response)
-        return response
-
-    @staticmethod
-    def _span(request):
+class TracingMiddleware(HybridMiddleware):
+    def before(self, request):
         parent = propagate.extract({key.lower(): value for key, value in request.headers.items()})
-        return _tracer.start_as_current_span(
-            f"{request.method}",
+        request._span_scope = _tracer.start_as_current_span(
+            request.method,
             context=parent,
             kind=trace.SpanKind.SERVER,
             attributes={
@@ -73,9 +51,10 @@ class TracingMiddleware:
                 "request_id": getattr(request, "request_id", ""),
             },
         )
+        request._span = request._span_scope.__enter__()
 
-    @staticmethod
-    def _finish(span, request, response) -> None:
+    def after(self, request, response):
+        span = request._span
         match = getattr(request, "resolver_match", None)
         route = getattr(request, "route_pattern", None) or (match.route if match is not None else None)
         if route:
@@ -84,3 +63,8 @@ class TracingMiddleware:
         span.set_attribute("http.response.status_code", response.status_code)
         if response.status_code >= 500:
             span.set_status(trace.StatusCode.ERROR)
+        return response
+
+    def cleanup(self, request) -> None:
+        if (scope := getattr(request, "_span_scope", None)) is not None:
+            scope.__exit__(None, None, None)

@@ -91,3 +91,21 @@ def live_platform(tmp_path_factory):
     platform = LivePlatform(tmp_path_factory.mktemp("platform")).start()
     yield platform
     platform.stop()
+
+
+@pytest.fixture
+def wire_to_live_platform(settings, live_platform):
+    """Points this in-process service at the live platform's other services, with its own
+    service credentials: `wire_to_live_platform("order", ["auth", "restaurant", "delivery"])`."""
+    from common.http import service_client, service_token
+
+    def _wire(client_id: str, services: list[str]) -> None:
+        settings.SERVICE_URLS = {**settings.SERVICE_URLS, **{name: live_platform.url(name) for name in services}}
+        settings.SERVICE_CLIENT_ID = client_id
+        settings.SERVICE_CLIENT_SECRET = live_platform.client_secret(client_id)
+        service_client.cache_clear()
+        service_token.clear()
+
+    yield _wire
+    service_client.cache_clear()
+    service_token.clear()
