@@ -17,6 +17,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 100
 
 
+MAX_PAGE_NUMBER = 1_000_000
+
+
 @dataclass(frozen=True)
 class PageRequest:
     number: int
@@ -37,7 +40,9 @@ def page_request(request, *, default_size: int = 20, max_size: int = 100) -> Pag
             return default
         return value if value > 0 else default
 
-    return PageRequest(number=_positive("page", 1), size=min(_positive("page_size", default_size), max_size))
+    # Clamped, so skip stays a small integer (MongoDB takes 64-bit ints); a page past the end is a 404.
+    number = min(_positive("page", 1), MAX_PAGE_NUMBER)
+    return PageRequest(number=number, size=min(_positive("page_size", default_size), max_size))
 
 
 def paginated_response(

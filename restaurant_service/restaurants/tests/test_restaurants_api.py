@@ -143,3 +143,9 @@ def test_a_patch_replaces_address_or_hours_only_with_complete_ones(api_client, o
 
     assert response.status_code == 400
     assert api_client.get("/restaurants").status_code == 200
+
+
+def test_an_absurd_page_number_is_a_404_not_a_crash(api_client, owner):
+    create_restaurant(api_client, owner[1])
+
+    assert api_client.get("/restaurants?page=1081633738406893000000&page_size=-5").status_code == 404
