@@ -56,9 +56,17 @@ def order_by_idempotency_key(db: Database, *, customer_id: str, key: str) -> dic
     return db[ORDERS].find_one({"customer_id": customer_id, "idempotency_key": key})
 
 
-def transition_claim(db: Database, *, order_id: ObjectId, current: str, target: str, actor_id: str) -> bool:
-    """The single winner of leaving `current` for this order."""
-    return claim_once(db[GUARDS], f"leave:{order_id}:{current}", target=target, actor_id=actor_id)
+def transition_claim(
+    db: Database, *, order_id: ObjectId, current: str, target: str, actor_type: str, actor_id: str
+) -> bool:
+    """The single winner of leaving `current` for this order (the guard records its move)."""
+    return claim_once(
+        db[GUARDS], f"leave:{order_id}:{current}", target=target, actor_type=actor_type, actor_id=actor_id
+    )
+
+
+def transition_guard(db: Database, *, order_id: ObjectId, current: str) -> dict | None:
+    return db[GUARDS].find_one({"_id": f"leave:{order_id}:{current}"})
 
 
 def order_apply_transition(

@@ -9,6 +9,7 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
+from django.conf import settings
 from prometheus_client import Counter
 
 from common.mongo import get_database, parse_object_id
@@ -153,8 +154,10 @@ def order_transition(
             },
         )
     db = get_database()
-    if not repository.transition_claim(db, order_id=order["_id"], current=current, target=target, actor_id=actor_id):
-        latest = _order(order_id)
+    if not repository.transition_claim(
+        db, order_id=order["_id"], current=current, target=target, actor_type=actor_type, actor_id=actor_id
+    ):
+        latest = _finish_interrupted_transition(order_id=order["_id"], current=current) or _order(order_id)
         raise IllegalTransition(
             f"The order just moved on from {current}.",
             details={"current": latest["status"], "requested": target},
@@ -172,6 +175,33 @@ def order_transition(
     if target in (lifecycle.REJECTED, lifecycle.CANCELLED):
         clients.delivery_release(order_id=order_id)
     return updated
+
+
+def _finish_interrupted_transition(*, order_id, current: str) -> dict | None:
+    """Completes a transition whose winner claimed it but never applied it (its process died in
+    between): after a grace period, the guard's recorded move is applied, so an order never stays
+    stuck. Returns the order as it is afterwards, or None when there was nothing to finish."""
+    db = get_database()
+    guard = repository.transition_guard(db, order_id=order_id, current=current)
+    if guard is None or (_now() - guard["at"]).total_seconds() < settings.TRANSITION_REPAIR_AFTER_S:
+        return None
+    entry = {
+        "status": guard["target"],
+        "at": guard["at"],
+        "actor_type": guard.get("actor_type", lifecycle.SYSTEM),
+        "actor_id": guard["actor_id"],
+    }
+    repaired = repository.order_apply_transition(
+        db, order_id=order_id, current=current, target=guard["target"], entry=entry, now=_now()
+    )
+    if repaired is None:
+        return None  # it was applied after all
+    logger.warning("finished an interrupted transition", extra={"order_id": str(order_id), "target": guard["target"]})
+    TRANSITIONS.labels(guard["target"]).inc()
+    tracking.publish(repaired)
+    if guard["target"] in (lifecycle.REJECTED, lifecycle.CANCELLED):
+        clients.delivery_release(order_id=str(order_id))
+    return repaired
 
 
 def order_assign_courier(*, order_id: str, courier_id: str, delivery_id: str) -> dict:

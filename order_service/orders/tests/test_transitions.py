@@ -135,3 +135,50 @@ def test_history_lists_the_customers_orders_newest_first(api_client, service_hea
 
     assert page["count"] == 2
     assert [o["id"] for o in page["results"]] == [second["id"], first["id"]]
+
+
+def test_a_transition_interrupted_after_its_claim_is_finished_by_the_next_attempt(
+    api_client, service_headers, menu, order, mongo_db, settings
+):
+    from bson import ObjectId
+
+    from orders import repository
+
+    settings.TRANSITION_REPAIR_AFTER_S = 0
+    # The accepting process claimed the move and died before applying it.
+    repository.transition_claim(
+        mongo_db,
+        order_id=ObjectId(order["id"]),
+        current="placed",
+        target="accepted",
+        actor_type="restaurant",
+        actor_id=_owner(menu),
+    )
+
+    retry = transition(api_client, service_headers, order["id"], "rejected", "restaurant", _owner(menu))
+
+    assert retry.status_code == 409
+    assert retry.json()["error"]["details"]["current"] == "accepted"
+    stored = mongo_db["orders"].find_one({})
+    assert [h["status"] for h in stored["history"]] == ["placed", "accepted"]
+    assert stored["history"][-1]["actor_type"] == "restaurant"
+
+
+def test_a_fresh_claim_is_left_to_its_winner(api_client, service_headers, menu, order, mongo_db):
+    from bson import ObjectId
+
+    from orders import repository
+
+    repository.transition_claim(
+        mongo_db,
+        order_id=ObjectId(order["id"]),
+        current="placed",
+        target="accepted",
+        actor_type="restaurant",
+        actor_id=_owner(menu),
+    )
+
+    retry = transition(api_client, service_headers, order["id"], "rejected", "restaurant", _owner(menu))
+
+    assert retry.status_code == 409
+    assert mongo_db["orders"].find_one({})["status"] == "placed"  # still within the winner's grace period
