@@ -63,7 +63,7 @@ def wrk(url: str, *, script: str = "wrk_report.lua", env: dict | None = None) ->
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "BENCH_REPORT_LUA": str(ROOT / "bench" / "wrk_report.lua"), **(env or {})},
     )
     line = next(line for line in result.stdout.splitlines() if line.startswith("{"))
     return json.loads(line)

@@ -1,17 +1,10 @@
 import pytest
 
-from common.testing.live import LiveActors
-
 
 @pytest.fixture(scope="session")
 def jwt_key_pair(live_platform):
     """Tokens minted by the live auth service must verify here: use its key pair."""
     return live_platform.key_pair()
-
-
-@pytest.fixture(scope="session")
-def actors(live_platform):
-    return LiveActors(live_platform.url("gateway"))
 
 
 @pytest.fixture(autouse=True)

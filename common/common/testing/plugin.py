@@ -109,3 +109,11 @@ def wire_to_live_platform(settings, live_platform):
     yield _wire
     service_client.cache_clear()
     service_token.clear()
+
+
+@pytest.fixture(scope="session")
+def actors(live_platform):
+    """Registers users and builds data on the live platform through its gateway."""
+    from common.testing.live import LiveActors
+
+    return LiveActors(live_platform.url("gateway"))

@@ -5,15 +5,7 @@ import re
 import threading
 import uuid
 
-import pytest
 import requests
-
-from common.testing.live import LiveActors
-
-
-@pytest.fixture(scope="module")
-def actors(live_platform):
-    return LiveActors(live_platform.url("gateway"))
 
 
 def _eventually(check, timeout_s: float = 10.0) -> bool:
