@@ -68,16 +68,14 @@ class _EchoHandler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def echo(settings, redis_client):
     """Every upstream of the gateway points at one echo server for the test."""
-    from edge.proxy import breaker, upstream_client
+    from edge.proxy import breaker
 
     server = EchoUpstream()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     settings.UPSTREAMS = dict.fromkeys(settings.UPSTREAMS, server.url)
-    upstream_client.cache_clear()
     breaker.cache_clear()
     yield server
-    upstream_client.cache_clear()
     breaker.cache_clear()
     server.shutdown()
     server.server_close()
@@ -85,19 +83,21 @@ def echo(settings, redis_client):
 
 @pytest.fixture
 def run_async():
-    """Runs one coroutine on a fresh loop (httpx clients are bound to the loop that made them)."""
+    """Runs one coroutine on a fresh loop (upstream sessions belong to the loop that made them)."""
     from edge import ratelimit
-    from edge.proxy import upstream_client
+    from edge.proxy import close_upstream_sessions
 
-    def _clear():
-        upstream_client.cache_clear()
-        ratelimit._client.cache_clear()
+    async def _with_cleanup(coroutine):
+        try:
+            return await coroutine
+        finally:
+            await close_upstream_sessions()
 
     def _run(coroutine):
-        _clear()
+        ratelimit._client.cache_clear()
         try:
-            return asyncio.run(coroutine)
+            return asyncio.run(_with_cleanup(coroutine))
         finally:
-            _clear()
+            ratelimit._client.cache_clear()
 
     return _run

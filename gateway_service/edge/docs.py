@@ -12,12 +12,13 @@ import copy
 import time
 from typing import Any
 
+import aiohttp
 from django.conf import settings
 from django.http import JsonResponse
 from drf_spectacular.views import SpectacularSwaggerView
 
 from edge import routes
-from edge.proxy import upstream_client
+from edge.proxy import upstream_session, upstream_url
 
 _cache: dict[str, Any] = {"at": 0.0, "document": None}
 
@@ -78,10 +79,14 @@ def merge(documents: dict[str, dict]) -> dict:
 
 async def _fetch(service: str) -> dict | None:
     try:
-        response = await upstream_client(service).get("/schema", headers={"Accept": "application/json"}, timeout=5)
+        async with upstream_session(service).get(
+            upstream_url(service, "/schema"),
+            headers={"Accept": "application/json"},
+            timeout=aiohttp.ClientTimeout(total=5),
+        ) as response:
+            return await response.json() if response.status == 200 else None
     except Exception:  # a service that is down leaves its paths out until the next rebuild
         return None
-    return response.json() if response.status_code == 200 else None
 
 
 async def schema(request):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 
@@ -11,7 +12,7 @@ from common.errors import error_response
 from common.net import client_ip
 from edge import ratelimit, routes
 from edge.auth import edge_token_check
-from edge.proxy import forward, upstream_client
+from edge.proxy import forward, upstream_session, upstream_url
 
 
 async def healthz(request):
@@ -20,10 +21,13 @@ async def healthz(request):
 
 async def _upstream_ready(service: str) -> str | None:
     try:
-        response = await upstream_client(service).get("/readyz", timeout=2.0)
+        async with upstream_session(service).get(
+            upstream_url(service, "/readyz"), timeout=aiohttp.ClientTimeout(total=2.0)
+        ) as response:
+            status = response.status
     except Exception as exc:  # any transport failure means "not ready"
         return type(exc).__name__
-    return None if response.status_code == 200 else f"status {response.status_code}"
+    return None if status == 200 else f"status {status}"
 
 
 async def readyz(request):
