@@ -310,6 +310,7 @@ def main() -> int:
                         "--port",
                         str(ref_port),
                         "--no-access-log",
+                        "--no-proxy-headers",
                         "--lifespan",
                         "off",
                     ],

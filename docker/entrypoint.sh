@@ -8,8 +8,8 @@ case "${1:-serve}" in
   serve)
     if [ "${ENSURE_INDEXES_ON_START:-true}" = "true" ]; then python manage.py ensure_indexes; fi
     exec uvicorn "${SERVICE_MODULE}.asgi:application" --host 0.0.0.0 --port "${PORT}" \
-      --workers "${WEB_CONCURRENCY:-1}" --no-access-log --lifespan off --proxy-headers \
-      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" --timeout-graceful-shutdown 20 ;;
+      --workers "${WEB_CONCURRENCY:-1}" --no-access-log --lifespan off --timeout-graceful-shutdown 20 \
+      --no-proxy-headers ;;  # forwarded headers are Django's business (TRUSTED_PROXY_HOPS), not uvicorn's
   *)
     exec "$@" ;;
 esac

@@ -180,7 +180,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # How many proxies in front of this process append to X-Forwarded-For (the gateway: 1).
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)
-LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # one line per upstream call is the access log's job
+# One line per upstream call is the access log's job, not the HTTP client's.
+LOGGING["loggers"]["aiohttp.access"] = {"level": "WARNING"}
 
 # WhiteNoise serves files through a sync iterator; under ASGI Django warns on every static file.
 # The files are small and few (the browsable API's CSS), so the warning is silenced, not ignored.
