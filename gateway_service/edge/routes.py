@@ -93,17 +93,23 @@ class Match:
     browsable: Route | None = None
 
 
+# Looked up per request: literal routes by path, patterns in table order (built once).
+_LITERAL: dict[str, list[Route]] = {}
+for _route in ROUTES:
+    if _route.is_literal:
+        _LITERAL.setdefault(_route.pattern, []).append(_route)
+_PATTERNS = [r for r in ROUTES if not r.is_literal and "/static/" not in r.pattern]
+
+
 def resolve(method: str, path: str) -> Match:
     """The route for this request; `route` is None with `allowed` set when only the method is wrong."""
     if path.startswith("/internal/") or path == "/internal":
         return Match(None, frozenset())
-    if _STATIC.match(path) and ".." not in path:
+    if path.startswith("/static/") and _STATIC.match(path) and ".." not in path:
         static = ROUTES[-1]
         return Match(static if method in static.methods else None, static.methods)
-    candidates = [r for r in ROUTES if r.is_literal and r.pattern == path]
-    if not candidates:
-        # A literal route owns its path for every method: /restaurants/popular never falls to {rid}.
-        candidates = [r for r in ROUTES if not r.is_literal and r.regex.match(path) and "/static/" not in r.pattern]
+    # A literal route owns its path for every method: /restaurants/popular never falls to {rid}.
+    candidates = _LITERAL.get(path) or [r for r in _PATTERNS if r.regex.match(path)]
     allowed = frozenset().union(*(r.methods for r in candidates)) if candidates else frozenset()
     for route in candidates:
         if method in route.methods:
