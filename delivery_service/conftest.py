@@ -38,22 +38,7 @@ def kitchen(actors):
 @pytest.fixture
 def place_order(actors, kitchen):
     """Places an order on the live platform through the gateway; returns it."""
-    import uuid
-
-    def _place() -> dict:
-        return actors.ok(
-            "POST",
-            "/customers/me/orders",
-            expect=201,
-            headers={**kitchen["customer_headers"], "Idempotency-Key": uuid.uuid4().hex},
-            json={
-                "restaurant_id": kitchen["restaurant"]["id"],
-                "address_id": kitchen["address_id"],
-                "items": [{"menu_item_id": kitchen["items"][0]["id"], "quantity": 1}],
-            },
-        )
-
-    return _place
+    return lambda: actors.place_order(kitchen["customer_headers"], kitchen, kitchen["address_id"])
 
 
 @pytest.fixture

@@ -97,17 +97,7 @@ def test_nobody_else_reads_or_moves_the_order(actors):
     _, chef = actors.user("restaurants", "Chef")
     world = actors.restaurant_with_menu(chef)
     _, cleo, address_id = actors.customer_with_address()
-    order = actors.ok(
-        "POST",
-        "/customers/me/orders",
-        headers={**cleo, "Idempotency-Key": uuid.uuid4().hex},
-        json={
-            "restaurant_id": world["restaurant"]["id"],
-            "address_id": address_id,
-            "items": [{"menu_item_id": world["items"][0]["id"], "quantity": 1}],
-        },
-        expect=201,
-    )
+    order = actors.place_order(cleo, world, address_id)
     _, eve = actors.user("customers", "Eve")
     _, rival = actors.user("restaurants", "Rival")
     _, kai = actors.user("couriers", "Kai")
@@ -136,17 +126,7 @@ def test_a_rejected_order_frees_its_courier_for_the_next(actors):
     actors.ok("PATCH", "/couriers/me", headers=kai, json={"available": True})
 
     def place():
-        return actors.ok(
-            "POST",
-            "/customers/me/orders",
-            headers={**cleo, "Idempotency-Key": uuid.uuid4().hex},
-            json={
-                "restaurant_id": world["restaurant"]["id"],
-                "address_id": address_id,
-                "items": [{"menu_item_id": world["items"][0]["id"], "quantity": 1}],
-            },
-            expect=201,
-        )
+        return actors.place_order(cleo, world, address_id)
 
     first = place()
     assert _eventually(lambda: actors.ok("GET", "/couriers/me", headers=kai)["active_order_id"] == first["id"])

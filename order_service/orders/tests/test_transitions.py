@@ -137,15 +137,12 @@ def test_history_lists_the_customers_orders_newest_first(api_client, service_hea
     assert [o["id"] for o in page["results"]] == [second["id"], first["id"]]
 
 
-def test_a_transition_interrupted_after_its_claim_is_finished_by_the_next_attempt(
-    api_client, service_headers, menu, order, mongo_db, settings
-):
+def _accept_claimed_but_not_applied(mongo_db, order, menu):
+    """As if the accepting process won the claim and died before applying the move."""
     from bson import ObjectId
 
     from orders import repository
 
-    settings.TRANSITION_REPAIR_AFTER_S = 0
-    # The accepting process claimed the move and died before applying it.
     repository.transition_claim(
         mongo_db,
         order_id=ObjectId(order["id"]),
@@ -154,6 +151,13 @@ def test_a_transition_interrupted_after_its_claim_is_finished_by_the_next_attemp
         actor_type="restaurant",
         actor_id=_owner(menu),
     )
+
+
+def test_a_transition_interrupted_after_its_claim_is_finished_by_the_next_attempt(
+    api_client, service_headers, menu, order, mongo_db, settings
+):
+    settings.TRANSITION_REPAIR_AFTER_S = 0
+    _accept_claimed_but_not_applied(mongo_db, order, menu)
 
     retry = transition(api_client, service_headers, order["id"], "rejected", "restaurant", _owner(menu))
 
@@ -165,18 +169,7 @@ def test_a_transition_interrupted_after_its_claim_is_finished_by_the_next_attemp
 
 
 def test_a_fresh_claim_is_left_to_its_winner(api_client, service_headers, menu, order, mongo_db):
-    from bson import ObjectId
-
-    from orders import repository
-
-    repository.transition_claim(
-        mongo_db,
-        order_id=ObjectId(order["id"]),
-        current="placed",
-        target="accepted",
-        actor_type="restaurant",
-        actor_id=_owner(menu),
-    )
+    _accept_claimed_but_not_applied(mongo_db, order, menu)
 
     retry = transition(api_client, service_headers, order["id"], "rejected", "restaurant", _owner(menu))
 
