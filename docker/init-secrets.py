@@ -1,24 +1,21 @@
 """Creates the platform's secrets once, for docker compose: the JWT key pair and one client
 secret per service. Kubernetes gets them from the Helm chart's Secret instead."""
 
+import os
 import secrets
 import sys
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from common.keys import write_key_pair
 
+APP_UID = 10001
 target = Path(sys.argv[1] if len(sys.argv) > 1 else "/secrets")
 if (target / "jwt-private.pem").exists():
     print("secrets exist; keeping them")
     sys.exit(0)
-key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-(target / "jwt-private.pem").write_bytes(
-    key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-)
-(target / "jwt-public.pem").write_bytes(
-    key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-)
+write_key_pair(target / "jwt-private.pem", target / "jwt-public.pem")
+# Readable by the services' user (the image's uid 10001) only: the auth service signs with it.
+os.chown(target / "jwt-private.pem", APP_UID, APP_UID)
 clients = {name: secrets.token_urlsafe(32) for name in ("customer", "restaurant", "order", "delivery")}
 (target / "service-clients").write_text(",".join(f"{name}:{secret}" for name, secret in clients.items()))
 for name, secret in clients.items():

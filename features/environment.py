@@ -7,7 +7,6 @@ creates its own users (unique emails), so scenarios are independent and run in a
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import tempfile
@@ -21,6 +20,8 @@ import parse  # noqa: E402
 from behave import register_type  # noqa: E402
 from support.api import Api  # noqa: E402
 
+from common.testing.live import devstack  # noqa: E402
+
 
 # "{name:Q}" in step patterns: text between quotes, never running past a closing quote.
 @parse.with_pattern(r'[^"]+')
@@ -31,19 +32,11 @@ def _quoted(text: str) -> str:
 register_type(Q=_quoted)
 
 
-def _devstack():
-    spec = importlib.util.spec_from_file_location("devstack", ROOT / "tools" / "devstack.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["devstack"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def before_all(context):
     context.stack = None
     url = os.environ.get("GATEWAY_URL")
     if not url:
-        stack = _devstack().Stack(
+        stack = devstack().Stack(
             data_dir=Path(tempfile.mkdtemp(prefix="fd-e2e-")),
             free_ports=True,
             quiet=True,

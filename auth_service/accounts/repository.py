@@ -10,13 +10,11 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from common.mongo import claim_once
-
 ACCOUNTS = "accounts"
 FAMILIES = "token_families"
-# One document per "this may happen once" fact (a refresh token spent, a TOTP step used, ...):
-# its unique _id makes the first racing request the only winner (see common.mongo.claim_once).
-GUARDS = "guards"
+# Every "this may happen once" fact (a refresh token spent, a TOTP step used, MFA switched on, a
+# recovery code spent) is one conditional update on the document that holds it: the filter names
+# the state the change needs, so of several racing requests exactly one matches (ARCHITECTURE 3.1).
 
 
 def ensure_indexes(db: Database) -> list[str]:
@@ -70,11 +68,9 @@ def mfa_set_pending_secret(db: Database, *, account_id: ObjectId, secret: str) -
 
 
 def mfa_enable(db: Database, *, account_id: ObjectId, secret: str, step: int, recovery_hashes: list[str]) -> bool:
-    if not claim_once(db[GUARDS], f"mfa-enable:{account_id}"):
-        return False
-    claim_once(db[GUARDS], f"totp:{account_id}:{step}")
-    db[ACCOUNTS].update_one(
-        {"_id": account_id, "mfa.pending_secret": secret},
+    """Switches MFA on with the confirmed pending secret; False when a racing confirmation won."""
+    result = db[ACCOUNTS].update_one(
+        {"_id": account_id, "mfa.enabled": {"$ne": True}, "mfa.pending_secret": secret},
         {
             "$set": {
                 "mfa.enabled": True,
@@ -85,7 +81,7 @@ def mfa_enable(db: Database, *, account_id: ObjectId, secret: str, step: int, re
             "$unset": {"mfa.pending_secret": ""},
         },
     )
-    return True
+    return result.modified_count == 1
 
 
 def mfa_consume_step(db: Database, *, account: dict, step: int) -> bool:
@@ -94,21 +90,20 @@ def mfa_consume_step(db: Database, *, account: dict, step: int) -> bool:
     Steps at or before the last one used are refused too, so an older code seen over someone's
     shoulder is worthless once a newer one was used (RFC 6238 section 5.2).
     """
-    if step <= account.get("mfa", {}).get("last_step", -1):
-        return False
-    if not claim_once(db[GUARDS], f"totp:{account['_id']}:{step}"):
-        return False
-    db[ACCOUNTS].update_one({"_id": account["_id"], "mfa.last_step": {"$lt": step}}, {"$set": {"mfa.last_step": step}})
-    return True
+    result = db[ACCOUNTS].update_one(
+        {"_id": account["_id"], "mfa.enabled": True, "mfa.last_step": {"$lt": step}},
+        {"$set": {"mfa.last_step": step}},
+    )
+    return result.modified_count == 1
 
 
 def mfa_consume_recovery_code(db: Database, *, account: dict, code_hash: str) -> bool:
-    if code_hash not in account.get("mfa", {}).get("recovery_hashes", []):
-        return False
-    if not claim_once(db[GUARDS], f"recovery:{account['_id']}:{code_hash}"):
-        return False
-    db[ACCOUNTS].update_one({"_id": account["_id"]}, {"$pull": {"mfa.recovery_hashes": code_hash}})
-    return True
+    """Spends a recovery code: the `$pull` matches only while the code is still on the account."""
+    result = db[ACCOUNTS].update_one(
+        {"_id": account["_id"], "mfa.enabled": True, "mfa.recovery_hashes": code_hash},
+        {"$pull": {"mfa.recovery_hashes": code_hash}},
+    )
+    return result.modified_count == 1
 
 
 # --- refresh-token families ------------------------------------------------------------------
@@ -137,15 +132,14 @@ def family_create(
 def family_rotate(db: Database, *, family_id: str, presented_jti: str, new_jti: str, now: datetime) -> bool:
     """Spends the presented refresh token and makes `new_jti` the family's current one.
 
-    False when another request already spent it (two racing refreshes: one wins).
+    False when another request already spent it (two racing refreshes: one wins) or the family
+    was revoked meanwhile.
     """
-    if not claim_once(db[GUARDS], f"refresh:{presented_jti}", family_id=family_id):
-        return False
-    db[FAMILIES].update_one(
-        {"_id": family_id, "current_jti": presented_jti},
+    result = db[FAMILIES].update_one(
+        {"_id": family_id, "current_jti": presented_jti, "revoked": False},
         {"$set": {"current_jti": new_jti, "previous_jti": presented_jti, "rotated_at": now}},
     )
-    return True
+    return result.modified_count == 1
 
 
 def family_get(db: Database, *, family_id: str) -> dict[str, Any] | None:

@@ -9,15 +9,12 @@ from __future__ import annotations
 import functools
 import importlib
 import re
-from datetime import UTC, datetime
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from django.conf import settings
 from pymongo import MongoClient
-from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 _OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 
@@ -64,20 +61,3 @@ def parse_object_id(value: object) -> ObjectId | None:
         return ObjectId(value)
     except InvalidId:
         return None
-
-
-def claim_once(collection: Collection, key: str, **fields) -> bool:
-    """Records `key` in a guard collection; True for the first caller only, however many race.
-
-    This is how the platform makes "only one of several concurrent requests wins" hold on every
-    server it supports. A conditional update (`find_one_and_update` with the expected state in
-    the filter) is atomic on MongoDB, but FerretDB v1 runs it as a read followed by a separate
-    write, so two racing requests can both "win" (measured on its SQLite and PostgreSQL backends,
-    see the README's design decisions). A unique key, `_id` here, is enforced by the storage
-    engine on both, so the insert that creates it is the single winner.
-    """
-    try:
-        collection.insert_one({"_id": key, "at": datetime.now(UTC), **fields})
-    except DuplicateKeyError:
-        return False
-    return True

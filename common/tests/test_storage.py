@@ -86,15 +86,3 @@ def test_rate_limits_fail_open_when_redis_is_down(settings):
 
     assert state.allowed
     assert not closed.allowed
-
-
-def test_claim_once_has_exactly_one_winner_under_a_race(mongo_db):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from common.mongo import claim_once
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda n: claim_once(mongo_db["guards"], "courier:1", by=n), range(16)))
-
-    assert results.count(True) == 1
-    assert mongo_db["guards"].count_documents({}) == 1

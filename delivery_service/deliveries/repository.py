@@ -9,8 +9,6 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from common.mongo import claim_once
-
 COURIERS = "couriers"
 # One document per courier who is on a delivery: `_id` is the courier (at most one active delivery
 # per courier) and `order_id` is unique (at most one courier per order). Claiming a courier is
@@ -18,7 +16,6 @@ COURIERS = "couriers"
 # FerretDB alike; releasing is deleting it.
 ASSIGNMENTS = "active_assignments"
 DELIVERIES = "deliveries"
-GUARDS = "guards"
 
 
 def ensure_indexes(db: Database) -> list[str]:
@@ -89,13 +86,10 @@ def delivery_get(db: Database, *, delivery_id: ObjectId, courier_id: str) -> dic
     return db[DELIVERIES].find_one({"_id": delivery_id, "courier_id": courier_id})
 
 
-def delivery_status_claim(db: Database, *, delivery_id: ObjectId, current: str) -> bool:
-    return claim_once(db[GUARDS], f"leave:{delivery_id}:{current}")
-
-
 def delivery_set_status(
     db: Database, *, delivery_id: ObjectId, current: str, target: str, entry: dict, now: datetime
 ) -> dict | None:
+    """One conditional update: of several racing requests, only the one that finds `current` moves it."""
     return db[DELIVERIES].find_one_and_update(
         {"_id": delivery_id, "status": current},
         {"$set": {"status": target, "updated_at": now}, "$push": {"history": entry}},

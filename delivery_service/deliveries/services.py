@@ -190,14 +190,11 @@ def delivery_advance(*, delivery_id: str, courier_id: str, target: str) -> dict:
         # A retry after the order moved but before this delivery did: finish the job below.
     db = get_database()
     now = _now()
-    claimed = repository.delivery_status_claim(db, delivery_id=delivery["_id"], current=current)
-    # A lost claim whose delivery still shows `current` was interrupted (the order has already moved,
-    # or the call above would have refused): finish it, conditionally on the state as read.
-    if claimed or _delivery(delivery_id=delivery_id, courier_id=courier_id)["status"] == current:
-        entry = {"status": target, "at": now, "actor_type": "courier", "actor_id": courier_id}
-        repository.delivery_set_status(
-            db, delivery_id=delivery["_id"], current=current, target=target, entry=entry, now=now
-        )
+    entry = {"status": target, "at": now, "actor_type": "courier", "actor_id": courier_id}
+    # None when a racing request moved it first: both answer with the delivery as it is now.
+    repository.delivery_set_status(
+        db, delivery_id=delivery["_id"], current=current, target=target, entry=entry, now=now
+    )
     delivery = _delivery(delivery_id=delivery_id, courier_id=courier_id)
     if target == "delivered":
         repository.assignment_release(db, courier_id=courier_id, order_id=delivery["order_id"])

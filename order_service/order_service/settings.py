@@ -21,9 +21,6 @@ SPECTACULAR_SETTINGS = {
 # The event stream is an async view; every middleware of the shared list is async-capable, so an
 # open stream never holds a thread.
 ORDER_STATUS_TTL_S = env_int("ORDER_STATUS_TTL_S", 6 * 3600)
-# A transition claimed but not applied for this long was interrupted (its process died); the next
-# attempt on the order finishes it (see services._finish_interrupted_transition).
-TRANSITION_REPAIR_AFTER_S = env_float("TRANSITION_REPAIR_AFTER_S", 10.0)
 SSE_HEARTBEAT_S = env_float("SSE_HEARTBEAT_S", 15.0)
 SSE_POLL_INTERVAL_S = env_float("SSE_POLL_INTERVAL_S", 1.0)
 

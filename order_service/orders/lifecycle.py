@@ -5,8 +5,8 @@ state to which.
        |-> rejected (restaurant)
        '-> cancelled (customer, while placed)
 
-Every state is left at most once (the graph has no cycles), which is what lets a transition be
-guarded by a unique "left state S" key.
+A move is one conditional update whose filter names the state it leaves and the acting party
+(repository.order_apply_transition), so of several racing requests exactly one wins.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ STATES = (PLACED, ACCEPTED, PREPARING, READY, PICKED_UP, DELIVERED, REJECTED, CA
 FINAL_STATES = frozenset({DELIVERED, REJECTED, CANCELLED})
 # Orders in these states still need (or have) a courier.
 ACTIVE_STATES = (PLACED, ACCEPTED, PREPARING, READY, PICKED_UP)
+# A courier can still be given to an order in these states (not once it is picked up).
+AWAITING_COURIER_STATES = (PLACED, ACCEPTED, PREPARING, READY)
 
 RESTAURANT, CUSTOMER, COURIER, SYSTEM = "restaurant", "customer", "courier", "system"
 

@@ -9,12 +9,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from common.mongo import claim_once
-
 ORDERS = "orders"
-# Unique keys for "this happens once" facts: leaving a state, getting a courier
-# (see common.mongo.claim_once for why conditional updates alone are not enough on FerretDB v1).
-GUARDS = "guards"
 
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
 OLDEST_FIRST = [("created_at", ASCENDING), ("_id", ASCENDING)]
@@ -56,40 +51,27 @@ def order_by_idempotency_key(db: Database, *, customer_id: str, key: str) -> dic
     return db[ORDERS].find_one({"customer_id": customer_id, "idempotency_key": key})
 
 
-def transition_claim(
-    db: Database, *, order_id: ObjectId, current: str, target: str, actor_type: str, actor_id: str
-) -> bool:
-    """The single winner of leaving `current` for this order (the guard records its move)."""
-    return claim_once(
-        db[GUARDS], f"leave:{order_id}:{current}", target=target, actor_type=actor_type, actor_id=actor_id
-    )
-
-
-def transition_guard(db: Database, *, order_id: ObjectId, current: str) -> dict | None:
-    return db[GUARDS].find_one({"_id": f"leave:{order_id}:{current}"})
-
-
 def order_apply_transition(
-    db: Database, *, order_id: ObjectId, current: str, target: str, entry: dict, now: datetime
+    db: Database, *, order_id: ObjectId, current: str, target: str, party: dict, entry: dict, now: datetime
 ) -> dict | None:
-    # The expected state in the filter keeps this conditional on MongoDB as well.
+    """Moves the order from `current` to `target` in one conditional update, or returns None.
+
+    The filter names the state the move starts from and the acting party (`{"customer_id": ...}`),
+    so of several racing requests exactly one matches, and history gets exactly one entry.
+    """
     return db[ORDERS].find_one_and_update(
-        {"_id": order_id, "status": current},
+        {"_id": order_id, "status": current, **party},
         {"$set": {"status": target, "updated_at": now}, "$push": {"history": entry}},
         return_document=ReturnDocument.AFTER,
     )
 
 
-def courier_claim(db: Database, *, order_id: ObjectId, courier_id: str) -> bool:
-    """At most one courier per order, whatever races."""
-    return claim_once(db[GUARDS], f"courier:{order_id}", courier_id=courier_id)
-
-
 def order_set_courier(
-    db: Database, *, order_id: ObjectId, courier_id: str, delivery_id: str, now: datetime
+    db: Database, *, order_id: ObjectId, courier_id: str, delivery_id: str, states: tuple[str, ...], now: datetime
 ) -> dict | None:
+    """Records the order's courier if it has none and is in one of `states`; None otherwise."""
     return db[ORDERS].find_one_and_update(
-        {"_id": order_id, "courier_id": None},
+        {"_id": order_id, "courier_id": None, "status": {"$in": list(states)}},
         {"$set": {"courier_id": courier_id, "delivery_id": delivery_id, "assigned_at": now, "updated_at": now}},
         return_document=ReturnDocument.AFTER,
     )

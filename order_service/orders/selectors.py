@@ -32,7 +32,7 @@ def orders_for_restaurant(
 
 def orders_awaiting_courier(*, limit: int) -> list[dict]:
     # Picked-up orders always have a courier; every other active state may still wait for one.
-    states = tuple(s for s in lifecycle.ACTIVE_STATES if s != lifecycle.PICKED_UP)
+    states = lifecycle.AWAITING_COURIER_STATES
     return repository.orders_awaiting_courier(get_database(), states=states, limit=limit)
 
 

@@ -9,7 +9,6 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from django.conf import settings
 from prometheus_client import Counter
 
 from common.mongo import get_database, parse_object_id
@@ -153,23 +152,22 @@ def order_transition(
                 "allowed": lifecycle.next_states(current=current, actor_type=actor_type),
             },
         )
-    db = get_database()
-    if not repository.transition_claim(
-        db, order_id=order["_id"], current=current, target=target, actor_type=actor_type, actor_id=actor_id
-    ):
-        latest = _finish_interrupted_transition(order_id=order["_id"], current=current) or _order(order_id)
-        raise IllegalTransition(
-            f"The order just moved on from {current}.",
-            details={"current": latest["status"], "requested": target},
-        )
     now = _now()
     entry = {"status": target, "at": now, "actor_type": actor_type, "actor_id": actor_id}
     updated = repository.order_apply_transition(
-        db, order_id=order["_id"], current=current, target=target, entry=entry, now=now
+        get_database(),
+        order_id=order["_id"],
+        current=current,
+        target=target,
+        party={lifecycle.PARTY_FIELD[actor_type]: actor_id},
+        entry=entry,
+        now=now,
     )
-    if updated is None:  # only if the document changed under a won claim: report, do not guess
-        logger.error("transition claimed but not applied", extra={"order_id": order_id, "target": target})
-        raise IllegalTransition(details={"current": _order(order_id)["status"], "requested": target})
+    if updated is None:  # a racing request moved it first
+        raise IllegalTransition(
+            f"The order just moved on from {current}.",
+            details={"current": _order(order_id)["status"], "requested": target},
+        )
     TRANSITIONS.labels(target).inc()
     tracking.publish(updated)
     if target in (lifecycle.REJECTED, lifecycle.CANCELLED):
@@ -177,47 +175,24 @@ def order_transition(
     return updated
 
 
-def _finish_interrupted_transition(*, order_id, current: str) -> dict | None:
-    """Completes a transition whose winner claimed it but never applied it (its process died in
-    between): after a grace period, the guard's recorded move is applied, so an order never stays
-    stuck. Returns the order as it is afterwards, or None when there was nothing to finish."""
-    db = get_database()
-    guard = repository.transition_guard(db, order_id=order_id, current=current)
-    if guard is None or (_now() - guard["at"]).total_seconds() < settings.TRANSITION_REPAIR_AFTER_S:
-        return None
-    entry = {
-        "status": guard["target"],
-        "at": guard["at"],
-        "actor_type": guard.get("actor_type", lifecycle.SYSTEM),
-        "actor_id": guard["actor_id"],
-    }
-    repaired = repository.order_apply_transition(
-        db, order_id=order_id, current=current, target=guard["target"], entry=entry, now=_now()
-    )
-    if repaired is None:
-        return None  # it was applied after all
-    logger.warning("finished an interrupted transition", extra={"order_id": str(order_id), "target": guard["target"]})
-    TRANSITIONS.labels(guard["target"]).inc()
-    tracking.publish(repaired)
-    if guard["target"] in (lifecycle.REJECTED, lifecycle.CANCELLED):
-        clients.delivery_release(order_id=str(order_id))
-    return repaired
-
-
 def order_assign_courier(*, order_id: str, courier_id: str, delivery_id: str) -> dict:
     """Records the courier the delivery service claimed; at most one per order."""
     order = _order(order_id)
-    if order["status"] not in lifecycle.ACTIVE_STATES or order["status"] == lifecycle.PICKED_UP:
+    if order["status"] not in lifecycle.AWAITING_COURIER_STATES:
         raise IllegalTransition("The order no longer needs a courier.", details={"current": order["status"]})
     if order.get("courier_id") == courier_id:
         return order  # a retried call
-    db = get_database()
-    if order.get("courier_id") or not repository.courier_claim(db, order_id=order["_id"], courier_id=courier_id):
-        raise CourierAlreadyAssigned(details={"courier_id": _order(order_id).get("courier_id")})
+    if order.get("courier_id"):
+        raise CourierAlreadyAssigned(details={"courier_id": order["courier_id"]})
     updated = repository.order_set_courier(
-        db, order_id=order["_id"], courier_id=courier_id, delivery_id=delivery_id, now=_now()
+        get_database(),
+        order_id=order["_id"],
+        courier_id=courier_id,
+        delivery_id=delivery_id,
+        states=lifecycle.AWAITING_COURIER_STATES,
+        now=_now(),
     )
     if updated is None:
-        raise CourierAlreadyAssigned()
+        raise CourierAlreadyAssigned(details={"courier_id": _order(order_id).get("courier_id")})
     tracking.publish(updated)
     return updated

@@ -1,12 +1,12 @@
 """The whole platform as real processes, for tests that need real upstreams (not mocks of them).
 
-It is started by the project's own tooling (tools/devstack.py), on free ports, against the
+It is started by the project's own tooling (tools/devstack), on free ports, against the
 MongoDB-compatible server and Redis of the test run (`MONGO_URL`, `REDIS_URL`).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import sys
 from functools import cache
@@ -17,11 +17,10 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @cache
 def devstack():
-    spec = importlib.util.spec_from_file_location("devstack", ROOT / "tools" / "devstack.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["devstack"] = module
-    spec.loader.exec_module(module)
-    return module
+    """The project's tooling package (tools/devstack), which is not installed: it runs before anything is."""
+    if str(ROOT / "tools") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tools"))
+    return importlib.import_module("devstack")
 
 
 class LivePlatform:

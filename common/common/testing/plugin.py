@@ -46,19 +46,9 @@ def api_client():
 @pytest.fixture(scope="session")
 def jwt_key_pair() -> tuple[str, str]:
     """A throwaway RSA key pair for the test session (private PEM, public PEM)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from common.keys import rsa_key_pair_pem
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return rsa_key_pair_pem()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,144 @@
+"""Order placement under load: N concurrent customers placing orders through the gateway.
+
+    python bench/placement.py --gateway http://127.0.0.1:8000 [--clients 20] [--seconds 15]
+
+Each client is one customer of its own (as in real life: placement rate limits and idempotency
+keys are per customer), ordering from one restaurant with a unique Idempotency-Key per order.
+Prints throughput and latency percentiles and returns them as JSON on the last line. Used by
+`make bench` (bench/run.py) and runnable against any running platform (before/after figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+import uuid
+
+import aiohttp
+
+PASSWORD = "correct horse battery"
+ADDRESS = {"label": "Home", "line1": "2 C", "city": "B", "postcode": "2", "lat": 1.0, "lng": 1.0}
+
+
+async def _call(session, method: str, url: str, token: str | None = None, body: dict | None = None, headers=None):
+    all_headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
+    async with session.request(method, url, json=body, headers=all_headers) as response:
+        text = await response.text()
+        if response.status >= 400:
+            raise SystemExit(f"{method} {url}: {response.status} {text}")
+        return json.loads(text) if text else {}
+
+
+async def _user(session, gateway: str, kind: str) -> str:
+    email = f"bench-{uuid.uuid4().hex[:10]}@example.com"
+    await _call(session, "POST", f"{gateway}/{kind}/register", body={"email": email, "password": PASSWORD, "name": "B"})
+    login = await _call(session, "POST", f"{gateway}/{kind}/login", body={"email": email, "password": PASSWORD})
+    return login["access"]
+
+
+async def seed(session, gateway: str, clients: int) -> list[tuple[str, dict]]:
+    """A restaurant with a menu, and `clients` customers with an address each: (token, order body)."""
+    owner = await _user(session, gateway, "restaurants")
+    restaurant = await _call(
+        session,
+        "POST",
+        f"{gateway}/restaurants",
+        owner,
+        {"name": "Bench Bistro", "cuisine": "bench", "address": {**ADDRESS, "lat": 1.0, "lng": 1.0}},
+    )
+    items = [
+        await _call(
+            session,
+            "POST",
+            f"{gateway}/restaurants/{restaurant['id']}/menu/items",
+            owner,
+            {"name": f"Dish {n}", "description": "x" * 80, "price_cents": 1000 + n},
+        )
+        for n in range(3)
+    ]
+
+    async def customer() -> tuple[str, dict]:
+        token = await _user(session, gateway, "customers")
+        address = await _call(session, "POST", f"{gateway}/customers/me/addresses", token, ADDRESS)
+        body = {
+            "restaurant_id": restaurant["id"],
+            "address_id": address["id"],
+            "items": [{"menu_item_id": items[0]["id"], "quantity": 2}, {"menu_item_id": items[1]["id"], "quantity": 1}],
+        }
+        return token, body
+
+    return await asyncio.gather(*(customer() for _ in range(clients)))
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return 0.0
+    return sorted_values[min(len(sorted_values) - 1, round(p / 100 * (len(sorted_values) - 1)))]
+
+
+async def measure(gateway: str, *, clients: int, seconds: float, warmup_s: float = 2.0) -> dict:
+    connector = aiohttp.TCPConnector(limit=clients + 4)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        customers = await seed(session, gateway, clients)
+        latencies: list[float] = []
+        errors: dict[str, int] = {}
+        measuring = False
+
+        async def place(token: str, body: dict, until: float) -> None:
+            while time.monotonic() < until:
+                started = time.perf_counter()
+                headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+                try:
+                    async with session.post(f"{gateway}/customers/me/orders", json=body, headers=headers) as response:
+                        await response.read()
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    status = type(exc).__name__
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                if not measuring:
+                    continue
+                if status == 201:
+                    latencies.append(elapsed_ms)
+                else:
+                    errors[str(status)] = errors.get(str(status), 0) + 1
+
+        until = time.monotonic() + warmup_s
+        await asyncio.gather(*(place(t, b, until) for t, b in customers))
+        measuring = True
+        started = time.monotonic()
+        until = started + seconds
+        await asyncio.gather(*(place(t, b, until) for t, b in customers))
+        took = time.monotonic() - started
+    latencies.sort()
+    return {
+        "clients": clients,
+        "orders": len(latencies),
+        "orders_per_s": round(len(latencies) / took, 1),
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "mean_ms": round(statistics.fmean(latencies), 1) if latencies else 0.0,
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gateway", default="http://127.0.0.1:8000")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=15)
+    args = parser.parse_args()
+    result = asyncio.run(measure(args.gateway.rstrip("/"), clients=args.clients, seconds=args.seconds))
+    print(
+        f"placement, {result['clients']} clients: {result['orders_per_s']} orders/s, "
+        f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, errors {result['errors']}"
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,225 @@
+"""One platform: its databases and the six services, on fixed ports (`make run`) or free ones (tests)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import databases
+from .keys import ensure_jwt_keys, ensure_service_secrets
+from .paths import ROOT, VENV_BIN
+from .processes import COLORS, Managed, child_env, free_port, http_status, log, port_open, wait_for
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    directory: str
+    module: str
+    port: int
+
+    @property
+    def env_url_name(self) -> str:
+        return f"{self.name.upper()}_SERVICE_URL"
+
+
+SERVICES = [
+    Service("auth", "auth_service", "auth_service", 8001),
+    Service("customer", "customer_service", "customer_service", 8002),
+    Service("restaurant", "restaurant_service", "restaurant_service", 8003),
+    Service("order", "order_service", "order_service", 8004),
+    Service("delivery", "delivery_service", "delivery_service", 8005),
+    Service("gateway", "gateway_service", "gateway_service", 8000),
+]
+
+
+@dataclass
+class Stack:
+    """Databases and services of one platform, on fixed (run) or free (test) ports."""
+
+    data_dir: Path
+    free_ports: bool = False
+    quiet: bool = False
+    processes: list[Managed] = field(default_factory=list)
+    mongo_url: str = ""
+    redis_url: str = ""
+    ports: dict[str, int] = field(default_factory=dict)
+    # Keeps this platform's databases and keys apart from any other on the same servers.
+    db_prefix: str = ""
+    # Extra environment for every service (tests lift the per-address limits: every test client
+    # shares 127.0.0.1).
+    extra_env: dict[str, str] = field(default_factory=dict)
+    # The unpatched FerretDB, only to show what the store conformance suite catches.
+    ferretdb_as_released: bool = False
+
+    def _start(self, name: str, args: list[str], **kwargs) -> Managed:
+        color = COLORS[len(self.processes) % len(COLORS)]
+        log_dir = self.data_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        process = Managed(name, args, color=color, quiet=self.quiet, log_file=log_dir / f"{name}.log", **kwargs)
+        self.processes.append(process)
+        return process
+
+    def start_databases(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.mongo_url = os.environ.get("MONGO_URL") or databases.start_mongo(
+            self._start, self.data_dir, free=self.free_ports, as_released=self.ferretdb_as_released
+        )
+        self.redis_url = os.environ.get("REDIS_URL") or databases.start_redis(
+            self._start, self.data_dir, free=self.free_ports
+        )
+        log(f"MongoDB-compatible server: {self.mongo_url}   Redis: {self.redis_url}")
+
+    def service_env(self) -> dict[str, str]:
+        """What every service process gets: addresses, keys, secrets (as Kubernetes would give them)."""
+        private, public = ensure_jwt_keys(self.data_dir / "secrets")
+        client_secrets = ensure_service_secrets(
+            self.data_dir / "secrets", [s.name for s in SERVICES if s.name != "auth"]
+        )
+        env = {
+            "MONGO_URL": self.mongo_url,
+            "REDIS_URL": self.redis_url,
+            "JWT_PUBLIC_KEY_FILE": str(public),
+            "SERVICE_CLIENTS": ",".join(f"{name}:{secret}" for name, secret in client_secrets.items()),
+            "PYTHONUNBUFFERED": "1",
+        }
+        env.update(self.extra_env)
+        if self.db_prefix:
+            env["MONGO_DB_PREFIX"] = self.db_prefix
+            env["REDIS_KEY_PREFIX"] = f"{self.db_prefix}fd:"
+        for service in SERVICES:
+            env[service.env_url_name] = f"http://127.0.0.1:{self.ports[service.name]}"
+        env["_PRIVATE_KEY_FILE"] = str(private)
+        env["_CLIENT_SECRETS"] = json.dumps(client_secrets)
+        return env
+
+    def start_services(self) -> None:
+        self.ports = {s.name: (free_port() if self.free_ports else s.port) for s in SERVICES}
+        if not self.free_ports:
+            busy = [p for p in self.ports.values() if port_open(p)]
+            if busy:
+                raise SystemExit(f"ports {busy} are in use: stop what uses them (or another `make run`) first")
+        env_for = self.env_for
+
+        log("creating indexes")
+        python = str(VENV_BIN / "python")
+        index_jobs = [
+            subprocess.Popen(
+                [python, "manage.py", "ensure_indexes"],
+                cwd=ROOT / s.directory,
+                env=child_env(env_for(s)),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for s in SERVICES
+            if s.name != "gateway"
+        ]
+        for job in index_jobs:
+            output, _ = job.communicate()
+            if job.returncode != 0:
+                raise SystemExit(f"ensure_indexes failed:\n{output}")
+
+        for service in SERVICES:
+            self._start(
+                service.name,
+                [
+                    str(VENV_BIN / "uvicorn"),
+                    f"{service.module}.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.ports[service.name]),
+                    "--no-access-log",
+                    "--no-proxy-headers",
+                    "--lifespan",
+                    "off",
+                    "--timeout-graceful-shutdown",
+                    "5",
+                ],
+                cwd=ROOT / service.directory,
+                env=env_for(service),
+            )
+        for service, process in zip(SERVICES, self.processes[-len(SERVICES) :], strict=True):
+            url = f"http://127.0.0.1:{self.ports[service.name]}/readyz"
+            wait_for(
+                lambda url=url: http_status(url) == 200, timeout_s=60, what=f"{service.name} service", process=process
+            )
+
+    def env_for(self, service: Service) -> dict[str, str]:
+        """The environment of one service process: shared settings plus its own credentials."""
+        env = self.service_env()
+        private_key_file = env.pop("_PRIVATE_KEY_FILE")
+        client_secrets = json.loads(env.pop("_CLIENT_SECRETS"))
+        if service.name == "auth":
+            env["JWT_PRIVATE_KEY_FILE"] = private_key_file
+        else:
+            env.pop("SERVICE_CLIENTS")
+            env["SERVICE_CLIENT_ID"] = service.name
+            env["SERVICE_CLIENT_SECRET"] = client_secrets[service.name]
+        return env
+
+    def start_instance(self, name: str, service_name: str, port: int, extra_env: dict[str, str]) -> Managed:
+        """Another process of a service (benchmarks run a second, differently configured one)."""
+        service = next(s for s in SERVICES if s.name == service_name)
+        process = self._start(
+            name,
+            [
+                str(VENV_BIN / "uvicorn"),
+                f"{service.module}.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--no-proxy-headers",
+                "--lifespan",
+                "off",
+            ],
+            cwd=ROOT / service.directory,
+            env=child_env({**self.env_for(service), **extra_env}),
+        )
+        wait_for(
+            lambda: http_status(f"http://127.0.0.1:{port}/readyz") == 200, timeout_s=60, what=name, process=process
+        )
+        return process
+
+    def process(self, name: str) -> Managed:
+        return next(p for p in self.processes if p.name == name)
+
+    def kill(self, name: str) -> None:
+        """Kills a process abruptly (SIGKILL), as a crash would; for resilience tests."""
+        process = self.process(name)
+        process.signal(signal.SIGKILL)
+        process.popen.wait()
+
+    def pause(self, name: str) -> None:
+        """Freezes a process (SIGSTOP), as a GC pause, an overloaded node or a partition would."""
+        self.process(name).signal(signal.SIGSTOP)
+
+    def resume(self, name: str) -> None:
+        self.process(name).signal(signal.SIGCONT)
+
+    def restart(self, name: str) -> Managed:
+        """Starts a killed process again with the same command, directory, environment and user."""
+        old = self.process(name)
+        self.processes.remove(old)
+        process = old.restarted(quiet=self.quiet)
+        self.processes.append(process)
+        return process
+
+    def pid_of(self, name: str) -> int:
+        return self.process(name).popen.pid
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+        self.processes.clear()

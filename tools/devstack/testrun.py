@@ -1,0 +1,99 @@
+"""`make test`: the store conformance suite first, then every service's pytest suite, then the
+Behave features, all against real servers on free ports; prints one table and a closing line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from .paths import ROOT, VENV_BIN
+from .processes import log
+from .stack import SERVICES, Stack
+
+# The store's guarantees come first: every other suite builds on them (ARCHITECTURE 3.2).
+CONFORMANCE_SUITE = "store_conformance"
+TEST_SUITES = [CONFORMANCE_SUITE, "common", *[s.directory for s in SERVICES]]
+
+
+def _junit_counts(path: Path) -> tuple[int, int, int]:
+    if not path.exists():
+        return 0, 0, 0
+    root = ET.parse(path).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root)
+    total = sum(int(s.get("tests", 0)) for s in suites)
+    failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+    skipped = sum(int(s.get("skipped", 0)) for s in suites)
+    return total - failed - skipped, failed, skipped
+
+
+def run_tests(args) -> int:
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="fd-test-"))
+    stack = Stack(data_dir=work, free_ports=True, quiet=True, ferretdb_as_released=args.as_released)
+    results: list[tuple[str, int, int, int, int]] = []
+    try:
+        stack.start_databases()
+        env = {
+            **os.environ,
+            "MONGO_URL": stack.mongo_url,
+            "REDIS_URL": stack.redis_url,
+            "DEVSTACK_DATA_DIR": str(work),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        suites = [] if args.only_e2e else (args.suites or TEST_SUITES)
+        for suite in suites:
+            if not (ROOT / suite).is_dir():
+                raise SystemExit(f"unknown suite {suite}; known: {', '.join(TEST_SUITES)}")
+            junit = work / f"{suite}.xml"
+            log(f"pytest {suite}")
+            code = subprocess.call(
+                [str(VENV_BIN / "pytest"), f"--junitxml={junit}", *args.pytest_args], cwd=ROOT / suite, env=env
+            )
+            passed, failed, skipped = _junit_counts(junit)
+            # pytest exits 5 when a suite collected nothing: that is a broken suite here.
+            results.append((suite, code, passed, failed, skipped))
+            if suite == CONFORMANCE_SUITE and code != 0 and not args.as_released:
+                log("the store breaks MongoDB's guarantees: the other suites would prove nothing; stopping")
+                break
+        stopped_early = bool(results) and results[-1][0] == CONFORMANCE_SUITE and results[-1][1] != 0
+        if (args.e2e or args.only_e2e) and (ROOT / "features").is_dir() and not args.suites and not stopped_early:
+            log("behave features")
+            junit_dir = work / "behave"
+            code = subprocess.call(
+                [
+                    str(VENV_BIN / "behave"),
+                    "--junit",
+                    f"--junit-directory={junit_dir}",
+                    "--format=progress",
+                    "features",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+            passed = failed = skipped = 0
+            for report in junit_dir.glob("*.xml"):
+                p, f, s = _junit_counts(report)
+                passed, failed, skipped = passed + p, failed + f, skipped + s
+            results.append(("features", code, passed, failed, skipped))
+    finally:
+        stack.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(f"{'suite':<20} {'exit':>4} {'passed':>7} {'failed':>7} {'skipped':>8}")
+    for suite, code, passed, failed, skipped in results:
+        print(f"{suite:<20} {code:>4} {passed:>7} {failed:>7} {skipped:>8}")
+    total_passed = sum(r[2] for r in results)
+    total_failed = sum(r[3] for r in results)
+    total_skipped = sum(r[4] for r in results)
+    broken = [r[0] for r in results if r[1] != 0]
+    print(f"took {time.monotonic() - started:.0f}s")
+    print(f"{total_passed} passed, {total_failed} failed, {total_skipped} skipped")
+    if broken:
+        print(f"failing suites: {', '.join(broken)}")
+        return 1
+    return 0
