@@ -8,12 +8,14 @@ Measurements (throughput and p50/p95/p99 at fixed concurrency, with wrk):
   menu-uncached   the same on a second restaurant process with the cache off
   menu-gateway    the cached read through the gateway
   menu-nginx      the cached read through nginx (Debian's) proxying to the restaurant service
-  order-place     POST /customers/me/orders through the gateway (validation, pricing, storage, dispatch)
-and live tracking (an asyncio client): STREAMS concurrent SSE streams through the gateway, their
+and, with an asyncio client (bench/placement.py), order placement: BENCH_PLACEMENT_CLIENTS (20)
+customers placing orders concurrently through the gateway; the store on its own (bench/store.py):
+indexed equality finds among 10,000 documents and mixed writes per second; and live tracking (an asyncio client): STREAMS concurrent SSE streams through the gateway, their
 memory cost in the gateway and order processes, and the delay from each transition (its `at`) to
 its event arriving at every client.
 
-Environment: BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_STREAMS (1000), GATEWAY_URL +
+Environment: BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_PLACEMENT_CLIENTS (20), BENCH_STREAMS
+(1000), GATEWAY_URL +
 RESTAURANT_URL to measure a platform started elsewhere (then reference/uncached/nginx are skipped).
 """
 
@@ -34,10 +36,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import devstack  # noqa: E402
+import placement  # noqa: E402
+import store  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 DURATION_S = int(os.environ.get("BENCH_DURATION_S", 10))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 32))
+PLACEMENT_CLIENTS = int(os.environ.get("BENCH_PLACEMENT_CLIENTS", 20))
 STREAMS = int(os.environ.get("BENCH_STREAMS", 1000))
 ORDERS_FOR_STREAMS = 50
 MENU_ITEMS = 20
@@ -340,12 +345,11 @@ def main() -> int:
             log(f"live tracking: {STREAMS} streams")
             pids = {"gateway": stack.pid_of("gateway"), "order": stack.pid_of("order")}
             results["streams"] = asyncio.run(measure_streams(gateway, world, pids))
-        log("order-place")
-        results["http"]["order-place"] = wrk(
-            gateway + "/customers/me/orders",
-            script="wrk_place_order.lua",
-            env={"BENCH_TOKEN": world["customer"]["access"], "BENCH_BODY": json.dumps(world["order_body"])},
-        )
+        log(f"order placement: {PLACEMENT_CLIENTS} concurrent customers for {DURATION_S}s")
+        results["placement"] = asyncio.run(placement.measure(gateway, clients=PLACEMENT_CLIENTS, seconds=DURATION_S))
+        if not external:
+            log("store: indexed finds among 10,000 documents, mixed writes")
+            results["store"] = store.measure(stack.mongo_url)
         if not external:
             nginx.terminate()
             nginx.wait(10)
@@ -373,6 +377,18 @@ def main() -> int:
             f"{row['p99_us'] / 1000:>8.2f} {row['errors']:>7} {row['non_2xx']:>8}"
         )
     print("\nratios (throughput): " + ", ".join(f"{k} = {v}" for k, v in results["ratios"].items()))
+    if "placement" in results:
+        p = results["placement"]
+        print(
+            f"placement, {p['clients']} concurrent customers: {p['orders_per_s']} orders/s, p50 {p['p50_ms']} ms, "
+            f"p95 {p['p95_ms']} ms, p99 {p['p99_ms']} ms, errors {p['errors']}"
+        )
+    if "store" in results:
+        st = results["store"]
+        print(
+            f"store: indexed equality find among {st['documents']} documents p50 {st['indexed_find']['p50_ms']} ms, "
+            f"p99 {st['indexed_find']['p99_ms']} ms; {st['mixed_writes_per_s']} mixed writes/s"
+        )
     if "streams" in results:
         s = results["streams"]
         print(

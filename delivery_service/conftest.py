@@ -3,6 +3,14 @@ from pymongo import MongoClient
 
 
 @pytest.fixture(scope="session")
+def live_platform_env():
+    """This suite's in-process delivery service owns the assignments of the orders it dispatches;
+    the live delivery service (its own database) must not reconcile them away, so its periodic
+    reconciler is off (one owner per fact, even in tests)."""
+    return {"DISPATCH_SWEEP_S": "0"}
+
+
+@pytest.fixture(scope="session")
 def jwt_key_pair(live_platform):
     """Tokens minted by the live auth service must verify here: use its key pair."""
     return live_platform.key_pair()
@@ -16,12 +24,12 @@ def _wired_to_live_platform(wire_to_live_platform, mongo_db, redis_client):
 
 @pytest.fixture(autouse=True)
 def _no_waiting_orders_from_earlier_tests(settings, live_platform):
-    """The live order service's queue is shared by every test; mark what earlier tests left
-    waiting as taken, so each test sees only its own orders waiting (setup only; no test reads
+    """The live order service's queue is shared by every test, each with its own delivery database:
+    take what earlier tests left waiting or assigned out of dispatch, so each test sees only its own (setup only; no test reads
     another service's database to check an outcome)."""
     client = MongoClient(settings.MONGO_URL)
     client[f"{live_platform.db_prefix}orders"]["orders"].update_many(
-        {"courier_id": None}, {"$set": {"courier_id": "drained-by-tests"}}
+        {"dispatch": {"$in": ["waiting", "assigned"]}}, {"$set": {"dispatch": "drained-by-tests"}}
     )
     client.close()
 

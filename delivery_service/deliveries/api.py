@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from common.errors import InvalidInput
 from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsCourier, IsService
-from deliveries import services
+from deliveries import dispatch, services
 from deliveries.serializers import (
     DELIVERY_STATES,
     CourierOutput,
@@ -80,17 +80,40 @@ class DeliveryStatusView(APIView):
 
 
 class InternalDispatchView(APIView):
+    """Internal: a kick (an order was placed); the pass runs in the background."""
+
     permission_classes = [IsService]
 
     @extend_schema(request=None, exclude=True)
     def post(self, request):
-        return Response({"assigned": services.dispatch()}, status=status.HTTP_202_ACCEPTED)
+        dispatch.kick()
+        return Response(status=status.HTTP_202_ACCEPTED)
 
 
 class InternalReleaseView(APIView):
+    """Internal: an order finished (cancelled, rejected); free its courier now."""
+
     permission_classes = [IsService]
 
     @extend_schema(request=ReleaseInput, exclude=True)
     def post(self, request):
-        services.order_release(order_id=_valid(ReleaseInput, request)["order_id"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        outcome = dispatch.release(order_id=_valid(ReleaseInput, request)["order_id"])
+        return Response({"outcome": outcome.value})
+
+
+class InternalReconcileView(APIView):
+    """Internal: one reconciliation pass now, for operators and tests; answers what it did."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=None, exclude=True)
+    def post(self, request):
+        report = dispatch.reconcile()
+        return Response(
+            {
+                "assignments_checked": report.assignments_checked,
+                "orders_checked": report.orders_checked,
+                "skipped": report.skipped,
+                "dispatched": [o.value for o in report.dispatched],
+            }
+        )

@@ -11,15 +11,52 @@ def orders_awaiting_courier(*, limit: int) -> list[dict]:
     return response.json()["results"]
 
 
-def order_assign_courier(*, order_id: str, courier_id: str, delivery_id: str) -> dict:
+def order_project_courier(*, order_id: str, courier_id: str, delivery_id: str) -> dict:
+    """Writes the assignment onto the order (idempotent PUT, so the HTTP client retries it)."""
     response = internal_request(
         "order",
-        "POST",
+        "PUT",
         f"/internal/orders/{order_id}/courier",
         json={"courier_id": courier_id, "delivery_id": delivery_id},
     )
     raise_for_upstream(response, "order")
     return response.json()
+
+
+def order_unproject_courier(*, order_id: str, delivery_id: str) -> dict:
+    """Removes a courier from the order if it still names `delivery_id` (idempotent)."""
+    response = internal_request(
+        "order", "DELETE", f"/internal/orders/{order_id}/courier", params={"delivery_id": delivery_id}
+    )
+    raise_for_upstream(response, "order")
+    return response.json()
+
+
+def orders_by_ids(*, order_ids: list[str]) -> dict[str, dict]:
+    """The orders as the order service has them now, by id; unknown ids are absent."""
+    found: dict[str, dict] = {}
+    for start in range(0, len(order_ids), 500):
+        response = internal_request(
+            "order", "POST", "/internal/orders/lookup", json={"ids": order_ids[start : start + 500]}
+        )
+        raise_for_upstream(response, "order")
+        found.update({o["id"]: o for o in response.json()["results"]})
+    return found
+
+
+def orders_with_courier(*, page_size: int = 200) -> list[dict]:
+    """Every live order that names a courier, read page by page."""
+    orders: list[dict] = []
+    after = None
+    while True:
+        params = {"limit": page_size, **({"after": after} if after else {})}
+        response = internal_request("order", "GET", "/internal/orders/with-courier", params=params)
+        raise_for_upstream(response, "order")
+        page = response.json()["results"]
+        orders.extend(page)
+        if len(page) < page_size:
+            return orders
+        after = page[-1]["id"]
 
 
 def order_transition(*, order_id: str, status: str, courier_id: str) -> dict:

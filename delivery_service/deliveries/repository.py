@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import enum
 from datetime import datetime
 
 from bson import ObjectId
@@ -52,12 +54,28 @@ def couriers_free(db: Database, *, limit: int) -> list[dict]:
     return [c for c in candidates.limit(limit + len(busy)) if c["_id"] not in busy][:limit]
 
 
-def assignment_claim(db: Database, *, courier_id: str, order_id: str, delivery_id: ObjectId, now: datetime) -> bool:
+class Claim(enum.Enum):
+    CLAIMED = "claimed"
+    COURIER_BUSY = "courier_busy"  # another order got this courier first
+    ORDER_TAKEN = "order_taken"  # the order already has an assignment
+
+
+def assignment_claim(db: Database, *, courier_id: str, order_id: str, delivery_id: ObjectId, now: datetime) -> Claim:
+    """The assignment itself: one insert that the two unique keys let exactly one racer make."""
     try:
         db[ASSIGNMENTS].insert_one({"_id": courier_id, "order_id": order_id, "delivery_id": delivery_id, "at": now})
     except DuplicateKeyError:
-        return False
-    return True
+        return Claim.ORDER_TAKEN if assignment_of_order(db, order_id=order_id) else Claim.COURIER_BUSY
+    return Claim.CLAIMED
+
+
+def assignment_of_order(db: Database, *, order_id: str) -> dict | None:
+    return db[ASSIGNMENTS].find_one({"order_id": order_id})
+
+
+def assignments_all(db: Database) -> list[dict]:
+    """Every active assignment: one per busy courier, so bounded by the number of couriers."""
+    return list(db[ASSIGNMENTS].find({}))
 
 
 def assignment_of_courier(db: Database, *, courier_id: str) -> dict | None:
@@ -68,17 +86,15 @@ def assignment_release(db: Database, *, courier_id: str, order_id: str) -> bool:
     return db[ASSIGNMENTS].delete_one({"_id": courier_id, "order_id": order_id}).deleted_count == 1
 
 
-def assignment_release_order(db: Database, *, order_id: str) -> dict | None:
-    return db[ASSIGNMENTS].find_one_and_delete({"order_id": order_id})
+def delivery_insert_once(db: Database, *, document: dict) -> None:
+    """Creates the delivery unless it exists: its `_id` was chosen when the assignment was
+    claimed, so a repeat (a retry, the reconciler) cannot create a second one."""
+    with contextlib.suppress(DuplicateKeyError):
+        db[DELIVERIES].insert_one(document)
 
 
-def assignment_exists(db: Database, *, courier_id: str, order_id: str) -> bool:
-    return db[ASSIGNMENTS].count_documents({"_id": courier_id, "order_id": order_id}) == 1
-
-
-def delivery_insert(db: Database, *, document: dict) -> dict:
-    db[DELIVERIES].insert_one(document)
-    return document
+def delivery_by_id(db: Database, *, delivery_id: ObjectId) -> dict | None:
+    return db[DELIVERIES].find_one({"_id": delivery_id})
 
 
 def delivery_get(db: Database, *, delivery_id: ObjectId, courier_id: str) -> dict | None:
@@ -94,13 +110,6 @@ def delivery_set_status(
         {"_id": delivery_id, "status": current},
         {"$set": {"status": target, "updated_at": now}, "$push": {"history": entry}},
         return_document=ReturnDocument.AFTER,
-    )
-
-
-def deliveries_cancel_for_order(db: Database, *, order_id: str, entry: dict, now: datetime) -> None:
-    db[DELIVERIES].update_many(
-        {"order_id": order_id, "status": "assigned"},
-        {"$set": {"status": "cancelled", "updated_at": now}, "$push": {"history": entry}},
     )
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("deliveries/<str:delivery_id>/status", api.DeliveryStatusView.as_view(), name="delivery-status"),
     path("internal/dispatch", api.InternalDispatchView.as_view(), name="dispatch"),
     path("internal/deliveries/release", api.InternalReleaseView.as_view(), name="release"),
+    path("internal/reconcile", api.InternalReconcileView.as_view(), name="reconcile"),
 ]

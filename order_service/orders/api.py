@@ -11,11 +11,25 @@ from common.errors import InvalidInput
 from common.pagination import page_request, paginated_response
 from common.permissions import IsAuthenticatedParty, IsCustomer, IsService
 from orders import lifecycle, selectors, services
-from orders.serializers import AssignCourierInput, OrderOutput, PlaceOrderInput, TransitionInput
+from orders.serializers import (
+    AssignCourierInput,
+    OrderOutput,
+    OrdersLookupInput,
+    OrdersWithCourierFilter,
+    PlaceOrderInput,
+    TransitionInput,
+    UnprojectCourierInput,
+)
 
 
 def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _valid_query(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
@@ -124,10 +138,46 @@ class InternalAwaitingCourierView(APIView):
         return Response({"results": [_render(o) for o in orders]})
 
 
-class InternalAssignCourierView(APIView):
+class InternalCourierView(APIView):
+    """Internal: the order's courier, a projection of the delivery service's assignment.
+
+    PUT records it (idempotent: the same assignment again answers 200); DELETE forgets it if it
+    still names `delivery_id` (idempotent; a no-op once the order names another delivery).
+    """
+
     permission_classes = [IsService]
 
     @extend_schema(request=AssignCourierInput, responses={200: OrderOutput}, exclude=True)
-    def post(self, request, order_id: str):
+    def put(self, request, order_id: str):
         data = _valid(AssignCourierInput, request)
-        return Response(_render(services.order_assign_courier(order_id=order_id, **data)))
+        return Response(_render(services.order_project_courier(order_id=order_id, **data)))
+
+    post = put  # the earlier verb; kept for callers deployed before the change
+
+    @extend_schema(responses={200: OrderOutput}, exclude=True)
+    def delete(self, request, order_id: str):
+        data = _valid_query(UnprojectCourierInput, request)
+        return Response(_render(services.order_unproject_courier(order_id=order_id, delivery_id=data["delivery_id"])))
+
+
+class InternalOrdersWithCourierView(APIView):
+    """Internal: live orders that name a courier, in id order, a page at a time (the reconciler)."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        data = _valid_query(OrdersWithCourierFilter, request)
+        orders = selectors.orders_with_courier(limit=data["limit"], after=data.get("after"))
+        return Response({"results": [_render(o) for o in orders]})
+
+
+class InternalOrdersLookupView(APIView):
+    """Internal: several orders by id at once (the reconciler reads the truth in one call)."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=OrdersLookupInput, exclude=True)
+    def post(self, request):
+        data = _valid(OrdersLookupInput, request)
+        return Response({"results": [_render(o) for o in selectors.orders_by_ids(order_ids=data["ids"])]})

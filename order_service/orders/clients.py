@@ -9,7 +9,8 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from common.errors import ServiceUnavailable
+from common import faults
+from common.errors import ApiError, ServiceUnavailable
 from common.http import internal_request
 from common.mongo import parse_object_id
 from orders.errors import UnknownRestaurant
@@ -105,11 +106,21 @@ def delivery_dispatch() -> None:
         logger.warning("delivery service not reached for dispatch")
 
 
+def delivery_release_later(*, order_id: str) -> None:
+    in_background(lambda: delivery_release(order_id=order_id))
+
+
 def delivery_release(*, order_id: str) -> None:
+    """Tells the delivery service that the order is finished, so its courier is freed now rather
+    than at the reconciler's next pass. Best effort: any failure, a timeout included, is left to
+    the reconciler, which reads the order's status itself."""
     try:
-        response = internal_request("delivery", "POST", "/internal/deliveries/release", json={"order_id": order_id})
-    except ServiceUnavailable:
-        logger.warning("courier release not delivered", extra={"order_id": order_id})
+        response = faults.call(
+            "order.release",
+            lambda: internal_request("delivery", "POST", "/internal/deliveries/release", json={"order_id": order_id}),
+        )
+    except ApiError:
+        logger.warning("courier release not confirmed; the reconciler will", extra={"order_id": order_id})
         return
     if response.status_code >= 400:
         logger.warning("courier release refused", extra={"order_id": order_id, "status": response.status_code})

@@ -21,6 +21,11 @@ ACTIVE_STATES = (PLACED, ACCEPTED, PREPARING, READY, PICKED_UP)
 # A courier can still be given to an order in these states (not once it is picked up).
 AWAITING_COURIER_STATES = (PLACED, ACCEPTED, PREPARING, READY)
 
+# Where the order stands for dispatch, kept in its `dispatch` field by the same conditional updates
+# that change its status or courier: one indexed equality answers "which orders wait for a courier"
+# and "which live orders name one", without scanning finished orders.
+DISPATCH_WAITING, DISPATCH_ASSIGNED, DISPATCH_CLOSED = "waiting", "assigned", "closed"
+
 RESTAURANT, CUSTOMER, COURIER, SYSTEM = "restaurant", "customer", "courier", "system"
 
 # (from, to) -> the kind of party allowed to make the move

@@ -9,6 +9,8 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from orders.lifecycle import DISPATCH_ASSIGNED, DISPATCH_CLOSED, DISPATCH_WAITING
+
 ORDERS = "orders"
 
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
@@ -25,9 +27,8 @@ def ensure_indexes(db: Database) -> list[str]:
         db[ORDERS].create_index(
             [("restaurant_id", ASCENDING), ("status", ASCENDING), *NEWEST_FIRST], name="restaurant_orders"
         ),
-        db[ORDERS].create_index(
-            [("courier_id", ASCENDING), ("status", ASCENDING), *OLDEST_FIRST], name="awaiting_courier"
-        ),
+        # The delivery service's two queries: the waiting queue (oldest first) and live orders with a courier.
+        db[ORDERS].create_index([("dispatch", ASCENDING), *OLDEST_FIRST], name="dispatch_queue"),
     ]
 
 
@@ -52,16 +53,25 @@ def order_by_idempotency_key(db: Database, *, customer_id: str, key: str) -> dic
 
 
 def order_apply_transition(
-    db: Database, *, order_id: ObjectId, current: str, target: str, party: dict, entry: dict, now: datetime
+    db: Database,
+    *,
+    order_id: ObjectId,
+    current: str,
+    target: str,
+    party: dict,
+    entry: dict,
+    now: datetime,
+    closes: bool,
 ) -> dict | None:
     """Moves the order from `current` to `target` in one conditional update, or returns None.
 
     The filter names the state the move starts from and the acting party (`{"customer_id": ...}`),
     so of several racing requests exactly one matches, and history gets exactly one entry.
     """
+    changes = {"status": target, "updated_at": now, **({"dispatch": DISPATCH_CLOSED} if closes else {})}
     return db[ORDERS].find_one_and_update(
         {"_id": order_id, "status": current, **party},
-        {"$set": {"status": target, "updated_at": now}, "$push": {"history": entry}},
+        {"$set": changes, "$push": {"history": entry}},
         return_document=ReturnDocument.AFTER,
     )
 
@@ -72,9 +82,33 @@ def order_set_courier(
     """Records the order's courier if it has none and is in one of `states`; None otherwise."""
     return db[ORDERS].find_one_and_update(
         {"_id": order_id, "courier_id": None, "status": {"$in": list(states)}},
-        {"$set": {"courier_id": courier_id, "delivery_id": delivery_id, "assigned_at": now, "updated_at": now}},
+        {
+            "$set": {
+                "courier_id": courier_id,
+                "delivery_id": delivery_id,
+                "dispatch": DISPATCH_ASSIGNED,
+                "assigned_at": now,
+                "updated_at": now,
+            }
+        },
         return_document=ReturnDocument.AFTER,
     )
+
+
+def order_clear_courier(
+    db: Database, *, order_id: ObjectId, delivery_id: str, states: tuple[str, ...], now: datetime
+) -> dict | None:
+    """Forgets the courier of delivery `delivery_id` (and only that one) while the order still
+    waits for pickup: the order is back in the queue. None when it names another delivery."""
+    return db[ORDERS].find_one_and_update(
+        {"_id": order_id, "delivery_id": delivery_id, "status": {"$in": list(states)}},
+        {"$set": {"courier_id": None, "delivery_id": None, "dispatch": DISPATCH_WAITING, "updated_at": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def orders_by_ids(db: Database, *, order_ids: list[ObjectId]) -> list[dict]:
+    return list(db[ORDERS].find({"_id": {"$in": order_ids}}))
 
 
 def orders_page(db: Database, *, query: dict, skip: int, limit: int) -> tuple[int, list[dict]]:
@@ -82,7 +116,11 @@ def orders_page(db: Database, *, query: dict, skip: int, limit: int) -> tuple[in
     return count, list(db[ORDERS].find(query).sort(NEWEST_FIRST).skip(skip).limit(limit))
 
 
-def orders_awaiting_courier(db: Database, *, states: tuple[str, ...], limit: int) -> list[dict]:
-    """Oldest first: the order waiting longest gets the next free courier."""
-    query = {"courier_id": None, "status": {"$in": list(states)}}
+def orders_in_dispatch(db: Database, *, dispatch: str, limit: int, after: ObjectId | None = None) -> list[dict]:
+    """Orders whose dispatch state is `dispatch`, oldest first: the waiting queue (the order
+    waiting longest gets the next courier), or live orders with a courier (paged by `after`)."""
+    query: dict = {"dispatch": dispatch}
+    if after is not None:
+        query["_id"] = {"$gt": after}
+        return list(db[ORDERS].find(query).sort([("_id", ASCENDING)]).limit(limit))
     return list(db[ORDERS].find(query).sort(OLDEST_FIRST).limit(limit))

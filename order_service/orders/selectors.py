@@ -31,9 +31,20 @@ def orders_for_restaurant(
 
 
 def orders_awaiting_courier(*, limit: int) -> list[dict]:
-    # Picked-up orders always have a courier; every other active state may still wait for one.
-    states = lifecycle.AWAITING_COURIER_STATES
-    return repository.orders_awaiting_courier(get_database(), states=states, limit=limit)
+    """The dispatch queue: orders without a courier that can still get one, oldest first."""
+    return repository.orders_in_dispatch(get_database(), dispatch=lifecycle.DISPATCH_WAITING, limit=limit)
+
+
+def orders_with_courier(*, limit: int, after: str | None) -> list[dict]:
+    """Live orders that name a courier, in id order, a page at a time (the reconciler checks each)."""
+    return repository.orders_in_dispatch(
+        get_database(), dispatch=lifecycle.DISPATCH_ASSIGNED, limit=limit, after=parse_object_id(after)
+    )
+
+
+def orders_by_ids(*, order_ids: list[str]) -> list[dict]:
+    ids = [oid for oid in map(parse_object_id, order_ids) if oid is not None]
+    return repository.orders_by_ids(get_database(), order_ids=ids) if ids else []
 
 
 def order_get_by_id(*, order_id: str) -> dict | None:

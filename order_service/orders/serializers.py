@@ -45,6 +45,19 @@ class AssignCourierInput(serializers.Serializer):
     delivery_id = serializers.CharField(max_length=64)
 
 
+class UnprojectCourierInput(serializers.Serializer):
+    delivery_id = serializers.CharField(max_length=64)
+
+
+class OrdersWithCourierFilter(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=500, default=200)
+    after = serializers.RegexField(r"^[0-9a-f]{24}$", required=False)
+
+
+class OrdersLookupInput(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.CharField(max_length=64), max_length=500)
+
+
 class OrderLineOutput(serializers.Serializer):
     menu_item_id = serializers.CharField()
     name = serializers.CharField()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from prometheus_client import Counter
 
+from common import faults
 from common.mongo import get_database, parse_object_id
 from orders import clients, lifecycle, repository, tracking
 from orders.errors import (
@@ -104,6 +105,7 @@ def order_place(
         "status": lifecycle.PLACED,
         "courier_id": None,
         "delivery_id": None,
+        "dispatch": lifecycle.DISPATCH_WAITING,
         "history": [{"status": lifecycle.PLACED, "at": now, "actor_type": lifecycle.CUSTOMER, "actor_id": customer_id}],
         "idempotency_key": key,
         "request_hash": request_hash,
@@ -162,6 +164,7 @@ def order_transition(
         party={lifecycle.PARTY_FIELD[actor_type]: actor_id},
         entry=entry,
         now=now,
+        closes=target in lifecycle.FINAL_STATES,
     )
     if updated is None:  # a racing request moved it first
         raise IllegalTransition(
@@ -169,21 +172,24 @@ def order_transition(
             details={"current": _order(order_id)["status"], "requested": target},
         )
     TRANSITIONS.labels(target).inc()
+    faults.point("order.transition.after_update")
     tracking.publish(updated)
     if target in (lifecycle.REJECTED, lifecycle.CANCELLED):
-        clients.delivery_release(order_id=order_id)
+        # A kick, not the mechanism: the delivery service's reconciler frees the courier of a
+        # finished order whether or not this arrives (it may be down or paused right now).
+        clients.delivery_release_later(order_id=order_id)
     return updated
 
 
-def order_assign_courier(*, order_id: str, courier_id: str, delivery_id: str) -> dict:
-    """Records the courier the delivery service claimed; at most one per order."""
+def order_project_courier(*, order_id: str, courier_id: str, delivery_id: str) -> dict:
+    """Records the courier the delivery service assigned (it owns the assignment; this is its
+    projection). Idempotent: the same assignment again answers the order as it is. An order that
+    names another delivery, or no longer waits for pickup, is a conflict the caller resolves."""
     order = _order(order_id)
+    if order.get("courier_id") == courier_id and order.get("delivery_id") == delivery_id:
+        return order  # a retried or repeated message
     if order["status"] not in lifecycle.AWAITING_COURIER_STATES:
         raise IllegalTransition("The order no longer needs a courier.", details={"current": order["status"]})
-    if order.get("courier_id") == courier_id:
-        return order  # a retried call
-    if order.get("courier_id"):
-        raise CourierAlreadyAssigned(details={"courier_id": order["courier_id"]})
     updated = repository.order_set_courier(
         get_database(),
         order_id=order["_id"],
@@ -193,6 +199,32 @@ def order_assign_courier(*, order_id: str, courier_id: str, delivery_id: str) ->
         now=_now(),
     )
     if updated is None:
-        raise CourierAlreadyAssigned(details={"courier_id": _order(order_id).get("courier_id")})
+        latest = _order(order_id)
+        if latest.get("courier_id") == courier_id and latest.get("delivery_id") == delivery_id:
+            return latest  # a concurrent identical message won
+        if latest["status"] not in lifecycle.AWAITING_COURIER_STATES:
+            raise IllegalTransition("The order no longer needs a courier.", details={"current": latest["status"]})
+        raise CourierAlreadyAssigned(
+            details={"courier_id": latest.get("courier_id"), "delivery_id": latest.get("delivery_id")}
+        )
+    tracking.publish(updated)
+    return updated
+
+
+def order_unproject_courier(*, order_id: str, delivery_id: str) -> dict:
+    """Forgets a courier whose delivery the delivery service no longer has (the reconciler's repair
+    of a stale projection). Idempotent, and a no-op once the order names another delivery or has
+    been picked up."""
+    order = _order(order_id)
+    updated = repository.order_clear_courier(
+        get_database(),
+        order_id=order["_id"],
+        delivery_id=delivery_id,
+        states=lifecycle.AWAITING_COURIER_STATES,
+        now=_now(),
+    )
+    if updated is None:
+        return order
+    logger.warning("stale courier projection cleared", extra={"order_id": order_id, "delivery_id": delivery_id})
     tracking.publish(updated)
     return updated

@@ -9,5 +9,7 @@ urlpatterns = [
     path("internal/orders", api.InternalOrdersView.as_view(), name="internal-orders"),
     path("internal/orders/awaiting-courier", api.InternalAwaitingCourierView.as_view(), name="awaiting-courier"),
     path("internal/orders/<str:order_id>/transition", api.InternalTransitionView.as_view(), name="transition"),
-    path("internal/orders/<str:order_id>/courier", api.InternalAssignCourierView.as_view(), name="assign-courier"),
+    path("internal/orders/with-courier", api.InternalOrdersWithCourierView.as_view(), name="orders-with-courier"),
+    path("internal/orders/lookup", api.InternalOrdersLookupView.as_view(), name="orders-lookup"),
+    path("internal/orders/<str:order_id>/courier", api.InternalCourierView.as_view(), name="order-courier"),
 ]

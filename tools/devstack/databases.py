@@ -55,7 +55,7 @@ def start_mongo(start: Start, data_dir: Path, *, free: bool, as_released: bool =
                 "FERRETDB_LISTEN_ADDR": f"127.0.0.1:{port}",
                 "FERRETDB_TELEMETRY": "disable",
                 "FERRETDB_DEBUG_ADDR": "127.0.0.1:0",
-                "FERRETDB_LOG_LEVEL": "WARN",
+                "FERRETDB_LOG_LEVEL": "ERROR",
             },
         )
     wait_for(lambda: port_open(port), timeout_s=30, what="MongoDB-compatible server", process=process)
@@ -135,6 +135,8 @@ def start_postgres(start: Start, data_dir: Path, *, free: bool) -> str:
         str(port),
         "--username",
         "ferretdb",
+        "--dbname",
+        "postgres",
         "--quiet",
     ]
     wait_for(lambda: subprocess.call(ready) == 0, timeout_s=30, what="PostgreSQL", process=process)

@@ -24,7 +24,7 @@ def devstack():
 
 
 class LivePlatform:
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None):
         import uuid
 
         self.db_prefix = f"live_{uuid.uuid4().hex[:8]}_"
@@ -38,6 +38,7 @@ class LivePlatform:
                 "RATE_LIMIT_AUTH_PER_MINUTE": "100000",
                 "RATE_LIMIT_DEFAULT_PER_MINUTE": "100000",
                 "LOGIN_FAILURES_PER_IP": "100000",
+                **(extra_env or {}),
             },
         )
 

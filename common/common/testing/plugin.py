@@ -74,11 +74,17 @@ def issue_token():
 
 
 @pytest.fixture(scope="session")
-def live_platform(tmp_path_factory):
+def live_platform_env() -> dict[str, str]:
+    """Extra environment for the live platform's processes; a suite's conftest may override it."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def live_platform(tmp_path_factory, live_platform_env):
     """All six services as real processes on free ports (started once per test session)."""
     from common.testing.live import LivePlatform
 
-    platform = LivePlatform(tmp_path_factory.mktemp("platform")).start()
+    platform = LivePlatform(tmp_path_factory.mktemp("platform"), extra_env=live_platform_env).start()
     yield platform
     platform.stop()
 

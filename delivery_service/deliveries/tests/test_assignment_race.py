@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deliveries import repository, services
+from deliveries import dispatch, repository
 
 
 def _couriers(mongo_db, count):
@@ -29,7 +29,7 @@ def _couriers(mongo_db, count):
 
 def _race(runs: int) -> None:
     with ThreadPoolExecutor(max_workers=runs) as pool:
-        list(pool.map(lambda _: services.dispatch(), range(runs)))
+        list(pool.map(lambda _: dispatch.dispatch(), range(runs)))
 
 
 def _assert_invariants(mongo_db, *, orders, couriers):

@@ -139,20 +139,35 @@ def test_another_courier_cannot_see_or_move_the_delivery(api_client, actors, pla
     assert api_client.get("/deliveries/nope", headers=headers).status_code == 404
 
 
-def test_a_released_order_frees_its_courier_for_the_next_one(api_client, place_order, courier, issue_token):
+def test_a_cancelled_order_frees_its_courier_for_the_next_one(
+    api_client, place_order, courier, issue_token, actors, kitchen
+):
     _, headers = courier
     first, second = place_order(), place_order()
     _go_online(api_client, headers)
+    actors.ok("POST", f"/orders/{first['id']}/cancel", headers=kitchen["customer_headers"])
     service = {"Authorization": f"Bearer {issue_token('service', sub='order')}"}
 
     released = api_client.post(
         "/internal/deliveries/release", {"order_id": first["id"]}, format="json", headers=service
     )
 
-    assert released.status_code == 204
+    assert released.status_code == 200
     statuses = {d["order_id"]: d["status"] for d in api_client.get("/deliveries", headers=headers).json()["results"]}
     assert statuses[first["id"]] == "cancelled"
     assert api_client.get("/couriers/me", headers=headers).json()["active_order_id"] == second["id"]
+
+
+def test_a_release_message_for_a_live_order_changes_nothing(api_client, place_order, courier, issue_token):
+    """The order service owns the order's status: the delivery service reads it, never trusts a message."""
+    _, headers = courier
+    order = place_order()
+    _go_online(api_client, headers)
+    service = {"Authorization": f"Bearer {issue_token('service', sub='order')}"}
+
+    api_client.post("/internal/deliveries/release", {"order_id": order["id"]}, format="json", headers=service)
+
+    assert api_client.get("/couriers/me", headers=headers).json()["active_order_id"] == order["id"]
 
 
 def test_the_deliveries_list_filters_by_status(api_client, place_order, courier):

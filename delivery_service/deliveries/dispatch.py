@@ -1,0 +1,360 @@
+"""Courier assignment and its reconciler: the one place that decides which courier has which
+order, readable top to bottom (ARCHITECTURE 4.3).
+
+Who owns which fact:
+- the assignment (which courier has which order) is this service's: one `active_assignments`
+  document, unique per courier and per order, and the delivery document it names;
+- the order's `courier_id`/`delivery_id` is a projection of it, written only from here through an
+  idempotent call to the order service (the same assignment again answers success);
+- the order's status is the order service's; this module only reads it.
+
+So a step never undoes what may have happened: a call that times out or fails with a 5xx is
+"unknown", and the reconciler, which reads both sides and repairs whatever differs, finishes it.
+Every step is conditional or idempotent, so dispatch and reconciliation are safe to repeat, to
+interrupt anywhere, and to run in several replicas at once. The Redis lock per order only keeps
+replicas from doing the same work twice.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bson import ObjectId
+from prometheus_client import Counter, Histogram
+
+from common import faults
+from common.errors import ApiError, Conflict, NotFound
+from common.mongo import get_database
+from deliveries import clients, lifecycle, locks, repository
+from deliveries.repository import Claim
+
+logger = logging.getLogger(__name__)
+
+ASSIGNMENTS = Counter("courier_assignments_total", "Couriers assigned to orders")
+REPAIRS = Counter("dispatch_repairs_total", "Inconsistencies the reconciler repaired", ["kind"])
+ASSIGNMENT_WAIT = Histogram(
+    "courier_assignment_wait_seconds",
+    "From order placement to courier assignment",
+    buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600),
+)
+
+FINAL_ORDER_STATES = frozenset({"delivered", "cancelled", "rejected"})
+
+
+class Outcome(enum.Enum):
+    ASSIGNED = "assigned"  # the assignment exists and the order names it
+    PENDING = "pending"  # the assignment exists; the order service has not confirmed it yet
+    ORDER_GONE = "order_gone"  # the order no longer needs a courier; any assignment was released
+    NO_FREE_COURIER = "no_free_courier"
+    SKIPPED = "skipped"  # could not be handled now (an error); the next pass tries again
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- dispatch: free couriers to waiting orders ------------------------------------------------------
+
+
+def dispatch(*, batch: int = 20) -> list[Outcome]:
+    """Gives free couriers to waiting orders, the oldest order first. An order that cannot be
+    handled is skipped; only running out of free couriers ends the pass early."""
+    try:
+        waiting = clients.orders_awaiting_courier(limit=batch)
+    except ApiError as exc:
+        logger.warning("order queue unavailable; dispatch postponed", extra={"error": exc.code})
+        return []
+    outcomes = []
+    for order in waiting:
+        try:
+            with locks.order_lock(order["id"]):
+                outcome = assign(order)
+        except ApiError as exc:
+            logger.warning("order skipped by dispatch", extra={"order_id": order["id"], "error": exc.code})
+            outcome = Outcome.SKIPPED
+        outcomes.append(outcome)
+        if outcome is Outcome.NO_FREE_COURIER:
+            break
+    return outcomes
+
+
+def assign(order: dict) -> Outcome:
+    """Claims a free courier for `order` (as the order service listed it) and projects the claim."""
+    db = get_database()
+    if (existing := repository.assignment_of_order(db, order_id=order["id"])) is not None:
+        return converge(existing, order)  # claimed earlier, not yet projected: finish that one
+    delivery_id = ObjectId()
+    for courier in repository.couriers_free(db, limit=10):
+        claim = repository.assignment_claim(
+            db, courier_id=courier["_id"], order_id=order["id"], delivery_id=delivery_id, now=_now()
+        )
+        if claim is Claim.CLAIMED:
+            break
+        if claim is Claim.ORDER_TAKEN:  # a racing pass claimed this order
+            return converge(repository.assignment_of_order(db, order_id=order["id"]), order)
+    else:
+        return Outcome.NO_FREE_COURIER
+    faults.point("dispatch.after_claim")
+    assignment = repository.assignment_of_courier(db, courier_id=courier["_id"])
+    return converge(assignment, order)
+
+
+# --- convergence of one assignment with its order ------------------------------------------------------
+
+
+def converge(assignment: dict | None, order: dict | None) -> Outcome:
+    """Brings one assignment, its delivery and its order into agreement, given the order as the
+    order service has it (None: the order does not exist). Idempotent."""
+    if assignment is None:
+        return Outcome.SKIPPED  # released meanwhile
+    db = get_database()
+    _ensure_delivery(db, assignment, order)
+    if order is None or order["status"] in FINAL_ORDER_STATES:
+        _finish(db, assignment, order_status=order["status"] if order else "cancelled")
+        return Outcome.ORDER_GONE
+    if order["status"] == "picked_up":
+        _follow(db, assignment, order_status="picked_up")
+        return Outcome.ASSIGNED
+    if _names(order, assignment):
+        return Outcome.ASSIGNED
+    if order.get("delivery_id"):
+        # The order names a delivery that is not its assignment (there is one per order): stale.
+        clients.order_unproject_courier(order_id=order["id"], delivery_id=order["delivery_id"])
+        REPAIRS.labels("stale_projection").inc()
+    return _project(db, assignment, order)
+
+
+def _names(order: dict, assignment: dict) -> bool:
+    return order.get("courier_id") == assignment["_id"] and order.get("delivery_id") == str(assignment["delivery_id"])
+
+
+def _ensure_delivery(db, assignment: dict, order: dict | None) -> None:
+    """The delivery document of an assignment, created once (a crash may have come between the
+    claim and this, so the reconciler calls it too)."""
+    if repository.delivery_by_id(db, delivery_id=assignment["delivery_id"]) is not None:
+        return
+    now = _now()
+    repository.delivery_insert_once(
+        db,
+        document={
+            "_id": assignment["delivery_id"],
+            "order_id": assignment["order_id"],
+            "courier_id": assignment["_id"],
+            "status": lifecycle.ASSIGNED,
+            "pickup": (order or {}).get("pickup_address"),
+            "dropoff": (order or {}).get("delivery_address"),
+            "history": [_system_entry(lifecycle.ASSIGNED, now)],
+            "created_at": assignment.get("at", now),
+            "updated_at": now,
+        },
+    )
+    faults.point("dispatch.after_delivery")
+
+
+def _project(db, assignment: dict, order: dict) -> Outcome:
+    """Writes the assignment onto the order. A definite refusal settles the assignment; anything
+    ambiguous leaves it for the reconciler, never undoing it."""
+    try:
+        projected = faults.call(
+            "dispatch.project",
+            lambda: clients.order_project_courier(
+                order_id=order["id"], courier_id=assignment["_id"], delivery_id=str(assignment["delivery_id"])
+            ),
+        )
+    except (Conflict, NotFound):
+        # The order moved on (finished, or another projection raced in): read it and converge.
+        latest = clients.orders_by_ids(order_ids=[order["id"]]).get(order["id"])
+        if latest is not None and latest["status"] not in FINAL_ORDER_STATES and not _names(latest, assignment):
+            return Outcome.SKIPPED  # a projection race; the next pass sees a settled order
+        return converge(assignment, latest)
+    except ApiError as exc:
+        logger.warning(
+            "assignment not confirmed by the order service; the reconciler will finish it",
+            extra={"order_id": order["id"], "courier_id": assignment["_id"], "error": exc.code},
+        )
+        return Outcome.PENDING
+    ASSIGNMENTS.inc()
+    if created_at := projected.get("created_at"):
+        placed_at = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+        ASSIGNMENT_WAIT.observe(max(0.0, (_now() - placed_at).total_seconds()))
+    return Outcome.ASSIGNED
+
+
+def _follow(db, assignment: dict, *, order_status: str) -> dict | None:
+    """Moves the delivery along the lifecycle table to where its order is (a crash can come
+    between the order's move and the delivery's)."""
+    delivery = repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
+    target = lifecycle.FOR_ORDER_STATUS.get(order_status)
+    if delivery is None or target is None or delivery["status"] == target:
+        return delivery
+    path = lifecycle.path_to(current=delivery["status"], target=target)
+    if path is None:
+        logger.error(
+            "delivery cannot follow its order",
+            extra={"delivery_id": str(delivery["_id"]), "current": delivery["status"], "order_status": order_status},
+        )
+        return delivery
+    current = delivery["status"]
+    for step in path:
+        now = _now()
+        repository.delivery_set_status(
+            db, delivery_id=delivery["_id"], current=current, target=step, entry=_system_entry(step, now), now=now
+        )
+        current = step
+    REPAIRS.labels("delivery_followed_order").inc()
+    return repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
+
+
+def _finish(db, assignment: dict, *, order_status: str) -> None:
+    """The order is finished: the delivery follows it, then the courier is free. In that order, so
+    a crash in between leaves the assignment, which the reconciler finishes."""
+    _follow(db, assignment, order_status=order_status)
+    faults.point("release.after_delivery_update")
+    if repository.assignment_release(db, courier_id=assignment["_id"], order_id=assignment["order_id"]):
+        logger.info("courier released", extra={"courier_id": assignment["_id"], "order_id": assignment["order_id"]})
+
+
+def _system_entry(status: str, at: datetime) -> dict:
+    return {"status": status, "at": at, "actor_type": lifecycle.SYSTEM, "actor_id": "dispatch"}
+
+
+# --- releases: the order service's kick after a cancel or reject ---------------------------------------
+
+
+def release(*, order_id: str) -> Outcome:
+    """The order service says an order finished: converge its assignment now (reading the order's
+    status from its owner, not trusting the message), then give the courier the next order."""
+    assignment = repository.assignment_of_order(get_database(), order_id=order_id)
+    if assignment is None:
+        return Outcome.ORDER_GONE
+    order = clients.orders_by_ids(order_ids=[order_id]).get(order_id)
+    outcome = converge(assignment, order)
+    kick()
+    return outcome
+
+
+# --- the reconciler --------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    assignments_checked: int = 0
+    orders_checked: int = 0
+    skipped: list[str] = field(default_factory=list)
+    dispatched: list[Outcome] = field(default_factory=list)
+
+
+def reconcile() -> Report:
+    """One level-triggered pass over both sides; converges from any state. Each item is handled
+    on its own: one that fails is skipped and never blocks the others."""
+    db = get_database()
+    report = Report()
+    # 1. Every assignment against its order: project it, finish it, or let the delivery follow.
+    assignments = repository.assignments_all(db)
+    try:
+        orders = clients.orders_by_ids(order_ids=[a["order_id"] for a in assignments]) if assignments else {}
+    except ApiError as exc:
+        logger.warning("order service unavailable; reconciliation postponed", extra={"error": exc.code})
+        report.skipped.append("all")
+        return report
+    for assignment in assignments:
+        report.assignments_checked += 1
+        try:
+            with locks.order_lock(assignment["order_id"]):
+                converge(assignment, orders.get(assignment["order_id"]))
+        except ApiError as exc:
+            report.skipped.append(assignment["order_id"])
+            logger.warning("assignment skipped", extra={"order_id": assignment["order_id"], "error": exc.code})
+    # 2. Every live order that names a courier against the assignments. Orders are read first: an
+    # assignment always exists before its projection, so one missing now was never there or ended.
+    try:
+        named = clients.orders_with_courier()
+    except ApiError as exc:
+        logger.warning("order service unavailable; projections not checked", extra={"error": exc.code})
+        named = []
+    for order in named:
+        report.orders_checked += 1
+        try:
+            _check_projection(db, order)
+        except ApiError as exc:
+            report.skipped.append(order["id"])
+            logger.warning("projection skipped", extra={"order_id": order["id"], "error": exc.code})
+    # 3. Waiting orders to free couriers.
+    report.dispatched = dispatch()
+    return report
+
+
+def _check_projection(db, order: dict) -> None:
+    assignment = repository.assignment_of_order(db, order_id=order["id"])
+    if assignment is not None:
+        if not _names(order, assignment):
+            converge(assignment, order)
+        return
+    if order["status"] == "picked_up":
+        # The courier is on the way with the food: restore the assignment the order names.
+        claim = repository.assignment_claim(
+            db,
+            courier_id=order["courier_id"],
+            order_id=order["id"],
+            delivery_id=ObjectId(order["delivery_id"]),
+            now=_now(),
+        )
+        if claim is not Claim.CLAIMED:
+            logger.error("picked-up order names a courier busy elsewhere", extra={"order_id": order["id"]})
+        REPAIRS.labels("assignment_restored").inc()
+        return
+    clients.order_unproject_courier(order_id=order["id"], delivery_id=order["delivery_id"])
+    REPAIRS.labels("projection_without_assignment").inc()
+
+
+# --- when it runs: periodically, and kicked by events ----------------------------------------------------
+
+
+class _Worker:
+    """One background thread per process that reconciles every `interval_s` and dispatches when
+    kicked (a courier became free, an order was placed); kicks that arrive while it works are
+    merged into its next pass."""
+
+    def __init__(self):
+        self.kicked = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self, interval_s: float) -> None:
+        self.thread = threading.Thread(target=self._run, args=(interval_s,), name="dispatch", daemon=True)
+        self.thread.start()
+
+    def _run(self, interval_s: float) -> None:
+        last_reconcile = 0.0
+        while True:
+            kicked = self.kicked.wait(timeout=interval_s)
+            self.kicked.clear()
+            try:
+                now = time.monotonic()
+                if not kicked or now - last_reconcile >= interval_s:
+                    last_reconcile = now
+                    reconcile()
+                else:
+                    dispatch()
+            except Exception:  # the loop must outlive any single failure
+                logger.exception("dispatch pass failed")
+
+
+_worker = _Worker()
+
+
+def start_worker(interval_s: float) -> None:
+    _worker.start(interval_s)
+
+
+def kick() -> None:
+    """Asks for a dispatch pass: in the background when the worker runs (a server process), else
+    right here (tests, management commands)."""
+    if _worker.thread is not None and _worker.thread.is_alive():
+        _worker.kicked.set()
+    else:
+        dispatch()

@@ -1,0 +1,155 @@
+"""Faults injected at every write and every internal call of assignment, release and delivery:
+after each, one reconciler pass must restore every invariant (ARCHITECTURE 4.3).
+
+The delivery service runs in-process (its faults can be armed); the order service is the live one.
+Outcomes are checked as clients see them: orders through the gateway, couriers and deliveries
+through this service's public routes, by `common.testing.invariants`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from common import faults
+from common.testing.invariants import dispatch_violations
+from deliveries import dispatch
+
+
+@pytest.fixture
+def world(api_client, actors, kitchen):
+    """Two couriers of this test, and a `call` that sends courier routes to this service."""
+    couriers = [actors.user("couriers", f"Kai{n}")[1] for n in range(2)]
+
+    def call(method: str, path: str, headers: dict | None = None, **kwargs):
+        if path.startswith(("/couriers", "/deliveries")):
+            return api_client.generic(method, path, headers=headers, **kwargs)
+        return actors.call(method, path, headers=headers, **kwargs)
+
+    def go_online(headers: dict) -> None:
+        assert api_client.patch("/couriers/me", {"available": True}, format="json", headers=headers).status_code == 200
+
+    def violations() -> list[str]:
+        return dispatch_violations(call, customers=[kitchen["customer_headers"]], couriers=couriers)
+
+    def active_order(headers: dict) -> str | None:
+        return api_client.get("/couriers/me", headers=headers).json()["active_order_id"]
+
+    def deliveries(headers: dict) -> list[dict]:
+        return api_client.get("/deliveries", headers=headers).json()["results"]
+
+    return {
+        "couriers": couriers,
+        "go_online": go_online,
+        "violations": violations,
+        "active_order": active_order,
+        "deliveries": deliveries,
+    }
+
+
+def _restaurant_moves(actors, kitchen, order_id, *statuses):
+    for status in statuses:
+        actors.ok(
+            "POST",
+            f"/restaurants/{kitchen['restaurant']['id']}/orders/{order_id}/status",
+            headers=kitchen["owner_headers"],
+            json={"status": status},
+        )
+
+
+@pytest.mark.parametrize(
+    ("point", "mode"),
+    [
+        ("dispatch.after_claim", faults.CRASH),
+        ("dispatch.after_delivery", faults.CRASH),
+        ("dispatch.project", faults.CRASH_BEFORE),
+        ("dispatch.project", faults.TIMEOUT_AFTER),
+    ],
+)
+def test_an_assignment_interrupted_anywhere_converges(world, place_order, point, mode):
+    first, second = place_order(), place_order()
+    with faults.armed(point, mode):
+        if mode == faults.TIMEOUT_AFTER:
+            world["go_online"](world["couriers"][0])  # the kick runs the pass right here
+        else:
+            with pytest.raises(faults.InjectedCrash):
+                world["go_online"](world["couriers"][0])
+    # Nothing was undone: the claimed courier still holds the order, even when the outcome was unknown.
+    assert world["active_order"](world["couriers"][0]) == first["id"]
+
+    dispatch.reconcile()
+    world["go_online"](world["couriers"][1])
+
+    assert world["violations"]() == []
+    assert {world["active_order"](h) for h in world["couriers"]} == {first["id"], second["id"]}
+
+
+def test_a_leftover_claim_on_the_oldest_order_does_not_stop_dispatch(world, place_order):
+    """What a delivery process that died between its two writes leaves behind."""
+    first, second = place_order(), place_order()
+    with faults.armed("dispatch.after_claim", faults.CRASH), pytest.raises(faults.InjectedCrash):
+        world["go_online"](world["couriers"][0])
+
+    world["go_online"](world["couriers"][1])  # a plain dispatch pass, no reconciler
+
+    assert world["active_order"](world["couriers"][1]) == second["id"]
+    assert world["active_order"](world["couriers"][0]) == first["id"]
+    dispatch.reconcile()
+    assert world["violations"]() == []
+
+
+@pytest.mark.parametrize(
+    ("point", "mode"), [("release.after_delivery_update", faults.CRASH), ("dispatch.project", faults.CRASH_BEFORE)]
+)
+def test_a_cancelled_order_frees_its_courier_without_the_release_message(
+    world, place_order, actors, kitchen, point, mode
+):
+    """The order service's release kick never arrives (the delivery service was down or paused),
+    or the release dies half-way: the reconciler frees the courier and gives them the next order."""
+    first = place_order()
+    courier = world["couriers"][0]
+    world["go_online"](courier)
+    assert world["active_order"](courier) == first["id"]
+    actors.ok("POST", f"/orders/{first['id']}/cancel", headers=kitchen["customer_headers"])  # no kick reaches us
+    second = place_order()
+
+    with faults.armed(point, mode), contextlib.suppress(faults.InjectedCrash):
+        dispatch.reconcile()
+    dispatch.reconcile()
+
+    assert world["active_order"](courier) == second["id"]
+    deliveries = {d["order_id"]: d["status"] for d in world["deliveries"](courier)}
+    assert deliveries[first["id"]] == "cancelled"
+    assert world["violations"]() == []
+
+
+@pytest.mark.parametrize(
+    ("point", "mode"),
+    [
+        ("advance.order_transition", faults.CRASH_BEFORE),
+        ("advance.order_transition", faults.TIMEOUT_AFTER),
+        ("advance.after_order_transition", faults.CRASH),
+        ("advance.after_delivery_update", faults.CRASH),
+    ],
+)
+def test_a_delivery_interrupted_anywhere_converges(world, place_order, api_client, actors, kitchen, point, mode):
+    order = place_order()
+    courier = world["couriers"][0]
+    world["go_online"](courier)
+    _restaurant_moves(actors, kitchen, order["id"], "accepted", "preparing", "ready")
+    delivery = world["deliveries"](courier)[0]
+    status = f"/deliveries/{delivery['id']}/status"
+    assert api_client.post(status, {"status": "picked_up"}, format="json", headers=courier).status_code == 200
+
+    with faults.armed(point, mode), contextlib.suppress(faults.InjectedCrash):
+        answer = api_client.post(status, {"status": "delivered"}, format="json", headers=courier)
+        assert answer.status_code in (200, 503, 504)  # a timeout: the courier does not know
+    dispatch.reconcile()
+    retried = api_client.post(status, {"status": "delivered"}, format="json", headers=courier)
+
+    assert retried.status_code in (200, 409)
+    assert world["deliveries"](courier)[0]["status"] == "delivered"
+    assert actors.ok("GET", f"/orders/{order['id']}", headers=kitchen["customer_headers"])["status"] == "delivered"
+    assert world["active_order"](courier) is None
+    assert world["violations"]() == []

@@ -1,0 +1,53 @@
+"""The delivery state machine table: what it allows, and that it refuses everything else."""
+
+import itertools
+
+import pytest
+
+from deliveries import lifecycle
+
+ALLOWED = {
+    ("assigned", "picked_up", "courier"),
+    ("assigned", "picked_up", "system"),
+    ("picked_up", "delivered", "courier"),
+    ("picked_up", "delivered", "system"),
+    ("assigned", "cancelled", "system"),
+}
+
+
+@pytest.mark.parametrize(("current", "target", "actor"), sorted(ALLOWED))
+def test_the_table_allows_its_moves(current, target, actor):
+    assert lifecycle.allowed(current=current, target=target, actor_type=actor)
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "actor"),
+    [
+        (c, t, a)
+        for c, t, a in itertools.product(lifecycle.STATES, lifecycle.STATES, ("courier", "system", "customer"))
+        if (c, t, a) not in ALLOWED
+    ],
+)
+def test_every_other_move_is_refused(current, target, actor):
+    assert not lifecycle.allowed(current=current, target=target, actor_type=actor)
+
+
+def test_a_courier_cannot_cancel_and_nothing_leaves_a_final_state():
+    assert lifecycle.next_state(current="assigned", actor_type="courier") == "picked_up"
+    assert lifecycle.next_state(current="delivered", actor_type="system") is None
+    assert lifecycle.next_state(current="cancelled", actor_type="courier") is None
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "path"),
+    [
+        ("assigned", "delivered", ["picked_up", "delivered"]),
+        ("assigned", "cancelled", ["cancelled"]),
+        ("picked_up", "delivered", ["delivered"]),
+        ("delivered", "delivered", []),
+        ("picked_up", "cancelled", None),
+        ("cancelled", "delivered", None),
+    ],
+)
+def test_the_system_follows_the_order_along_allowed_moves_only(current, target, path):
+    assert lifecycle.path_to(current=current, target=target) == path
