@@ -104,7 +104,7 @@ class ServiceClient:
             raise ServiceUnavailable(
                 f"The {self.name} service is unavailable.", code="upstream_unavailable", details={"service": self.name}
             ) from exc
-        if response.status_code >= 500:
+        if response.status_code >= 500 and not self._passed_on(response):
             self.breaker.record_failure()
         else:
             self.breaker.record_success()
@@ -118,6 +118,17 @@ class ServiceClient:
             },
         )
         return response
+
+
+    def _passed_on(self, response: requests.Response) -> bool:
+        """Whether a 5xx names another service as the one that failed (`raise_for_upstream` and this
+        client put the failing service in `details.service`): the upstream itself worked, so its
+        circuit must not open because something further away is down."""
+        try:
+            failed = response.json()["error"]["details"]["service"]
+        except (ValueError, KeyError, TypeError):
+            return False
+        return isinstance(failed, str) and failed != self.name
 
 
 @functools.cache

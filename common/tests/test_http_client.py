@@ -1,6 +1,7 @@
 """The service HTTP client against a real HTTP server on loopback."""
 
 import http.server
+import json
 import threading
 import time
 
@@ -16,7 +17,7 @@ class Upstream(http.server.ThreadingHTTPServer):
     """Answers from a script of (status, delay) per request and records what it received."""
 
     def __init__(self):
-        self.script: list[tuple[int, float]] = []
+        self.script: list[tuple] = []  # (status, delay) or (status, delay, body)
         self.received: list[dict] = []
         super().__init__(("127.0.0.1", 0), _Handler)
 
@@ -30,9 +31,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
         self.server.received.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
-        status, delay = self.server.script.pop(0) if self.server.script else (200, 0)
+        status, delay, *body = self.server.script.pop(0) if self.server.script else (200, 0)
         time.sleep(delay)
-        body = b'{"ok": true}'
+        body = json.dumps(body[0] if body else {"ok": True}).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -118,3 +119,28 @@ def test_a_down_upstream_is_a_503_and_opens_the_circuit():
 
     assert caught.value.details["circuit"] == "open"
     assert int(caught.value.headers["Retry-After"]) >= 1
+
+
+def _passed_on(service: str) -> dict:
+    return {"error": {"code": "upstream_unavailable", "message": "x", "details": {"service": service}}}
+
+
+def test_errors_passed_on_from_further_away_do_not_open_the_circuit(upstream):
+    """The menu service answering 503 because *its* upstream is down is not the menu service failing."""
+    upstream.script = [(503, 0, _passed_on("restaurant"))] * 4 + [(200, 0)]
+    client = _client(upstream.url, retries=0, threshold=2)
+
+    statuses = [client.request("POST", "/x").status_code for _ in range(5)]
+
+    assert statuses == [503, 503, 503, 503, 200]
+    assert client.breaker.state == "closed"
+
+
+def test_the_upstreams_own_5xx_opens_the_circuit(upstream):
+    upstream.script = [(503, 0, _passed_on("menu")), (500, 0, {"error": {"code": "internal"}})]
+    client = _client(upstream.url, retries=0, threshold=2)
+
+    client.request("POST", "/x")
+    client.request("POST", "/x")
+
+    assert client.breaker.state == "open"

@@ -46,7 +46,7 @@ class _Hub:
             settings.REDIS_URL,
             decode_responses=True,
             socket_connect_timeout=settings.REDIS_TIMEOUT_S,
-            health_check_interval=30,
+            socket_keepalive=True,
         )
         self.queues: dict[str, set[asyncio.Queue]] = {}
         self.task: asyncio.Task | None = None
@@ -70,15 +70,28 @@ class _Hub:
                 del self.queues[order_id]
 
     async def _fan_out(self, pubsub) -> None:
+        """Reads the subscription; when it is quiet for a heartbeat, pings through it, and gives up
+        when not even the pong comes back (a silently dead connection never raises by itself)."""
+        loop = asyncio.get_running_loop()
+        last_heard = loop.time()
+        quiet_limit = 2 * settings.SSE_HEARTBEAT_S + settings.REDIS_TIMEOUT_S
         try:
-            async for message in pubsub.listen():
-                if message["type"] != "pmessage":
+            while True:
+                message = await pubsub.get_message(timeout=settings.SSE_HEARTBEAT_S)
+                now = loop.time()
+                if message is None:
+                    if now - last_heard > quiet_limit:
+                        raise TimeoutError("live events subscription stopped answering")
+                    await asyncio.wait_for(pubsub.ping(), timeout=settings.REDIS_TIMEOUT_S)
                     continue
+                last_heard = now
+                if message["type"] != "pmessage":
+                    continue  # subscribe confirmations, pongs
                 event = json.loads(message["data"])
                 for queue in list(self.queues.get(event["order_id"], ())):
                     if not queue.full():  # a stuck client must not hold up everyone else
                         queue.put_nowait(event)
-        except (redis.RedisError, OSError):
+        except (redis.RedisError, OSError, TimeoutError):
             logger.warning("live events subscription lost; open streams poll MongoDB")
         finally:
             for queues in self.queues.values():
@@ -164,12 +177,16 @@ async def _stream(order_id: str, order: dict) -> AsyncIterator[bytes]:
 
 
 async def _from_queue(queue: asyncio.Queue, order_id: str) -> AsyncIterator[dict | None]:
-    """Events from the shared subscription; None when a heartbeat is due. If Redis goes away
-    mid-stream, the stream carries on by polling MongoDB."""
+    """Events from the shared subscription; at every heartbeat, the order as MongoDB has it (the
+    caller drops what it already sent), so a lost publish delays an event by one heartbeat at
+    most; then None for the heartbeat itself. If Redis goes away, the stream polls MongoDB."""
     while True:
         try:
             event = await asyncio.wait_for(queue.get(), timeout=settings.SSE_HEARTBEAT_S)
         except TimeoutError:
+            order = await sync_to_async(selectors.order_get_by_id)(order_id=order_id)
+            if order is not None:
+                yield tracking.event_of(order)
             yield None
             continue
         if event is _REDIS_LOST:

@@ -146,3 +146,24 @@ def test_only_the_orders_parties_may_follow_it(order, issue_token):
     assert run({"Authorization": f"Bearer {issue_token('customer', sub='d' * 24)}"}) == 404
     assert run({"Authorization": f"Bearer {issue_token('courier', sub='k' * 24)}"}) == 404
     assert run({"Authorization": f"Bearer {issue_token('service')}"}) == 403
+
+
+def test_a_lost_publish_reaches_the_stream_at_the_next_heartbeat(
+    api_client, service_headers, menu, order, issue_token, settings
+):
+    """The process that moved the order dies before publishing: MongoDB has the new status, Redis
+    never hears of it. The stream re-reads the order every heartbeat, so it still arrives."""
+    from common import faults
+
+    settings.SSE_HEARTBEAT_S = 0.3
+
+    def reject_and_die_before_publishing():
+        with faults.armed("order.transition.after_update", faults.CRASH), pytest.raises(faults.InjectedCrash):
+            transition(api_client, service_headers, order["id"], "rejected", "restaurant", menu["owner_id"])
+
+    started = time.monotonic()
+    ended, raw = _follow(order["id"], _customer(issue_token), [reject_and_die_before_publishing])
+
+    assert ended
+    assert _parse(raw) == ["placed", "rejected"]
+    assert time.monotonic() - started < 5

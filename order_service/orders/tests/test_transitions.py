@@ -135,3 +135,57 @@ def test_history_lists_the_customers_orders_newest_first(api_client, service_hea
 
     assert page["count"] == 2
     assert [o["id"] for o in page["results"]] == [second["id"], first["id"]]
+
+
+def test_a_cancel_does_not_wait_for_the_delivery_service(api_client, order, issue_token, settings):
+    """The courier's release is a kick to the delivery service, sent after the answer: with the
+    delivery service unreachable the cancel still answers at once (its reconciler frees the courier)."""
+    import time
+
+    from common.http import service_client
+
+    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "delivery": "http://10.255.255.1:9"}  # never answers
+    service_client.cache_clear()
+    customer = {"Authorization": f"Bearer {issue_token('customer', sub='c' * 24)}"}
+    started = time.monotonic()
+
+    response = api_client.post(f"/orders/{order['id']}/cancel", headers=customer)
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert time.monotonic() - started < 1.0
+    service_client.cache_clear()
+
+
+def test_racing_identical_projections_are_one_success_each(api_client, service_headers, order):
+    """The delivery service's assignment message is idempotent: repeats and retries all succeed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rest_framework.test import APIClient
+
+    body = {"courier_id": "k" * 24, "delivery_id": "d" * 24}
+
+    def project(_):
+        return (
+            APIClient()
+            .put(f"/internal/orders/{order['id']}/courier", body, format="json", headers=service_headers)
+            .status_code
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(project, range(8)))
+    other = api_client.put(
+        f"/internal/orders/{order['id']}/courier",
+        {"courier_id": "j" * 24, "delivery_id": "e" * 24},
+        format="json",
+        headers=service_headers,
+    )
+    stale_clear = api_client.delete(
+        f"/internal/orders/{order['id']}/courier?delivery_id={'e' * 24}", headers=service_headers
+    )
+
+    assert statuses == [200] * 8
+    assert other.status_code == 409
+    assert other.json()["error"]["details"]["delivery_id"] == "d" * 24
+    assert stale_clear.status_code == 200
+    assert stale_clear.json()["courier_id"] == "k" * 24  # clearing another delivery changes nothing
