@@ -55,6 +55,8 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     # The unpatched FerretDB, only to show what the store conformance suite catches.
     ferretdb_as_released: bool = False
+    # A Redis of its own even when REDIS_URL is set (tests that pause Redis must not pause everyone's).
+    own_redis: bool = False
 
     def _start(self, name: str, args: list[str], **kwargs) -> Managed:
         color = COLORS[len(self.processes) % len(COLORS)]
@@ -69,7 +71,7 @@ class Stack:
         self.mongo_url = os.environ.get("MONGO_URL") or databases.start_mongo(
             self._start, self.data_dir, free=self.free_ports, as_released=self.ferretdb_as_released
         )
-        self.redis_url = os.environ.get("REDIS_URL") or databases.start_redis(
+        self.redis_url = (not self.own_redis and os.environ.get("REDIS_URL")) or databases.start_redis(
             self._start, self.data_dir, free=self.free_ports
         )
         log(f"MongoDB-compatible server: {self.mongo_url}   Redis: {self.redis_url}")

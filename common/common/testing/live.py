@@ -24,7 +24,7 @@ def devstack():
 
 
 class LivePlatform:
-    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None):
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None, *, own_redis: bool = False):
         import uuid
 
         self.db_prefix = f"live_{uuid.uuid4().hex[:8]}_"
@@ -33,6 +33,7 @@ class LivePlatform:
             free_ports=True,
             quiet=True,
             db_prefix=self.db_prefix,
+            own_redis=own_redis,
             # Every test registers users from 127.0.0.1; the limits have their own tests.
             extra_env={
                 "RATE_LIMIT_AUTH_PER_MINUTE": "100000",
