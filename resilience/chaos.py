@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Chaos run (`make chaos`): while customers place orders, restaurants prepare them and couriers
-deliver them, Redis is killed and restarted, then the delivery service, then the restaurant
-service. Afterwards, through the public API only:
+deliver them, processes are killed (SIGKILL, then restarted) and paused (SIGSTOP for longer than
+their callers' read timeout, then SIGCONT): Redis, the order service, the delivery service, the
+restaurant service. Afterwards, through the public API only:
 
   * every acknowledged order exists exactly once (clients retry with the same Idempotency-Key,
     as a real app would after a failure);
-  * no courier has two active deliveries, no order has two couriers;
-  * no order waits for a courier while a courier is free;
+  * the cross-service dispatch invariants (common/testing/invariants.py): no courier named by two
+    live orders; every live order's courier has that delivery; every active delivery's order is
+    live and names its courier; no courier with two active deliveries; no order waits while a
+    courier is free;
   * the platform answers again without restarting anything else.
 
-Exits non-zero on any violation. Takes about two minutes.
+Exits non-zero on any violation. Takes about three minutes.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from pathlib import Path
 
 import requests
 
+from common.testing.invariants import wait_for_dispatch_invariants
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import devstack  # noqa: E402
@@ -32,7 +37,15 @@ import devstack  # noqa: E402
 PASSWORD = "correct horse battery"
 ADDRESS = {"line1": "1 A", "city": "B", "postcode": "1", "lat": 1.0, "lng": 1.0}
 CUSTOMERS, COURIERS = 4, 3
-OUTAGE_S = 8
+OUTAGE_S = 8  # longer than the services' read timeout (5 s): a pause is a timeout to callers
+FAULTS = [
+    ("kill", "redis"),
+    ("pause", "order"),
+    ("kill", "delivery"),
+    ("pause", "delivery"),
+    ("pause", "redis"),
+    ("kill", "restaurant"),
+]
 
 
 def log(message: str) -> None:
@@ -199,7 +212,6 @@ def all_pages(client: Client, path: str, token: str) -> list[dict]:
 
 def verify(client: Client, load: Load) -> list[str]:
     problems = []
-    waiting_orders = 0
     for customer in load.customers:
         client.relogin(customer)
         orders = all_pages(client, "/customers/me/orders", customer["access"])
@@ -215,23 +227,22 @@ def verify(client: Client, load: Load) -> list[str]:
             # Stored but never acknowledged (the answer was lost and the retry budget ran out):
             # allowed, never a duplicate, and reported.
             log(f"{customer['email']}: {len(extra)} stored orders whose acknowledgement the client never got")
-        waiting_orders += sum(
-            1 for o in orders if o["courier_id"] is None and o["status"] in ("placed", "accepted", "preparing", "ready")
-        )
-    free_couriers = 0
     for courier in load.couriers:
         client.relogin(courier)
-        active = [
-            d for d in all_pages(client, "/deliveries", courier["access"]) if d["status"] in ("assigned", "picked_up")
-        ]
-        if len(active) > 1:
-            problems.append(f"courier {courier['email']} has {len(active)} active deliveries")
-        me = client.call("GET", "/couriers/me", courier["access"]).json()
-        if me["available"] and me["active_order_id"] is None:
-            free_couriers += 1
-    if waiting_orders and free_couriers:
-        problems.append(f"{waiting_orders} orders wait while {free_couriers} couriers are free")
-    return problems
+
+    def call(method: str, path: str, headers: dict | None = None):
+        return client.call(method, path, headers=dict(headers or {}))
+
+    def bearer(user: dict) -> dict:
+        return {"Authorization": f"Bearer {user['access']}"}
+
+    # The reconciler converges within its interval: wait for it, then report what still differs.
+    return problems + wait_for_dispatch_invariants(
+        call,
+        customers=[bearer(c) for c in load.customers],
+        couriers=[bearer(k) for k in load.couriers],
+        timeout_s=30,
+    )
 
 
 def main() -> int:
@@ -251,12 +262,18 @@ def main() -> int:
         threads = load.start()
         log("load running")
         time.sleep(10)
-        for victim in ("redis", "delivery", "restaurant"):
-            log(f"killing {victim}")
-            stack.kill(victim)
-            time.sleep(OUTAGE_S)
-            log(f"restarting {victim}")
-            stack.restart(victim)
+        for action, victim in FAULTS:
+            log(f"{action} {victim}")
+            if action == "kill":
+                stack.kill(victim)
+                time.sleep(OUTAGE_S)
+                log(f"restarting {victim}")
+                stack.restart(victim)
+            else:
+                stack.pause(victim)
+                time.sleep(OUTAGE_S)
+                log(f"resuming {victim}")
+                stack.resume(victim)
             time.sleep(OUTAGE_S)
         load.stop.set()
         for thread in threads:
@@ -265,7 +282,6 @@ def main() -> int:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and requests.get(stack.gateway_url + "/readyz", timeout=5).status_code != 200:
             time.sleep(1)
-        time.sleep(6)  # a dispatch sweep or two
         ready = requests.get(stack.gateway_url + "/readyz", timeout=5).status_code == 200
         problems = verify(client, load) + ([] if ready else ["the platform is not ready again"])
         acknowledged = sum(len(ids) for ids in load.acknowledged.values())
