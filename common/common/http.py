@@ -119,7 +119,6 @@ class ServiceClient:
         )
         return response
 
-
     def _passed_on(self, response: requests.Response) -> bool:
         """Whether a 5xx names another service as the one that failed (`raise_for_upstream` and this
         client put the failing service in `details.service`): the upstream itself worked, so its
