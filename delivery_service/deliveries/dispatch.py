@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bson import ObjectId
+from django.conf import settings
 from prometheus_client import Counter, Histogram
 
 from common import faults
@@ -234,7 +235,7 @@ def release(*, order_id: str) -> Outcome:
         return Outcome.ORDER_GONE
     order = clients.orders_by_ids(order_ids=[order_id]).get(order_id)
     outcome = converge(assignment, order)
-    kick()
+    kick(wait_s=settings.DISPATCH_KICK_WAIT_S)
     return outcome
 
 
@@ -317,31 +318,50 @@ def _check_projection(db, order: dict) -> None:
 
 class _Worker:
     """One background thread per process that reconciles every `interval_s` and dispatches when
-    kicked (a courier became free, an order was placed); kicks that arrive while it works are
-    merged into its next pass."""
+    kicked (a courier became free, an order was placed or finished). Kicks that arrive while it
+    works are merged into its next pass; a kicker may wait a moment for that pass, so the usual
+    answer already shows the assignment, while a slow pass (a paused order service) never holds a
+    request for longer than the wait."""
 
     def __init__(self):
-        self.kicked = threading.Event()
+        self.changed = threading.Condition()
+        self.requested = 0  # kicks so far
+        self.completed = 0  # kicks served by a finished pass
         self.thread: threading.Thread | None = None
 
     def start(self, interval_s: float) -> None:
         self.thread = threading.Thread(target=self._run, args=(interval_s,), name="dispatch", daemon=True)
         self.thread.start()
 
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def kick(self, wait_s: float) -> None:
+        with self.changed:
+            self.requested += 1
+            ticket = self.requested
+            self.changed.notify_all()
+            if wait_s > 0:
+                self.changed.wait_for(lambda: self.completed >= ticket, timeout=wait_s)
+
     def _run(self, interval_s: float) -> None:
-        last_reconcile = 0.0
+        last_reconcile = time.monotonic()
         while True:
-            kicked = self.kicked.wait(timeout=interval_s)
-            self.kicked.clear()
+            with self.changed:
+                kicked = self.changed.wait_for(lambda: self.requested > self.completed, timeout=interval_s)
+                serving = self.requested
             try:
-                now = time.monotonic()
-                if not kicked or now - last_reconcile >= interval_s:
-                    last_reconcile = now
-                    reconcile()
-                else:
+                if kicked and time.monotonic() - last_reconcile < interval_s:
                     dispatch()
+                else:
+                    last_reconcile = time.monotonic()
+                    reconcile()
             except Exception:  # the loop must outlive any single failure
                 logger.exception("dispatch pass failed")
+            finally:
+                with self.changed:
+                    self.completed = max(self.completed, serving)
+                    self.changed.notify_all()
 
 
 _worker = _Worker()
@@ -351,10 +371,10 @@ def start_worker(interval_s: float) -> None:
     _worker.start(interval_s)
 
 
-def kick() -> None:
-    """Asks for a dispatch pass: in the background when the worker runs (a server process), else
-    right here (tests, management commands)."""
-    if _worker.thread is not None and _worker.thread.is_alive():
-        _worker.kicked.set()
+def kick(*, wait_s: float = 0.0) -> None:
+    """Asks for a dispatch pass, waiting up to `wait_s` for it: in the background when the worker
+    runs (a server process), else right here (tests, management commands)."""
+    if _worker.running():
+        _worker.kick(wait_s)
     else:
         dispatch()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from django.conf import settings
+
 from common import faults
 from common.errors import Conflict
 from common.mongo import get_database, parse_object_id
@@ -54,7 +56,7 @@ def courier_update(*, courier_id: str, changes: dict) -> dict:
         changes["available_since"] = now
     updated = repository.courier_update(get_database(), courier_id=courier_id, changes=changes)
     if becomes_available:
-        dispatch.kick()
+        dispatch.kick(wait_s=settings.DISPATCH_KICK_WAIT_S)
     return updated
 
 
@@ -109,7 +111,7 @@ def delivery_advance(*, delivery_id: str, courier_id: str, target: str) -> dict:
     if target == lifecycle.DELIVERED:
         faults.point("advance.after_delivery_update")
         repository.assignment_release(db, courier_id=courier_id, order_id=delivery["order_id"])
-        dispatch.kick()  # the courier is free: give them the oldest waiting order
+        dispatch.kick(wait_s=settings.DISPATCH_KICK_WAIT_S)  # the courier is free: the oldest waiting order
     return delivery
 
 

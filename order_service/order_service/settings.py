@@ -23,6 +23,8 @@ SPECTACULAR_SETTINGS = {
 ORDER_STATUS_TTL_S = env_int("ORDER_STATUS_TTL_S", 6 * 3600)
 SSE_HEARTBEAT_S = env_float("SSE_HEARTBEAT_S", 15.0)
 SSE_POLL_INTERVAL_S = env_float("SSE_POLL_INTERVAL_S", 1.0)
+# How long a cancel or reject waits for the courier release it sends in the background.
+RELEASE_WAIT_S = env_float("RELEASE_WAIT_S", 1.0)
 
 # The event stream is a plain async Django view, which drf-spectacular cannot see; describe it.
 SPECTACULAR_SETTINGS = {

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from django.conf import settings
 
 from common import faults
 from common.errors import ApiError, ServiceUnavailable
@@ -23,9 +27,9 @@ logger = logging.getLogger(__name__)
 _background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="notify")
 
 
-def in_background(call: Callable[[], None]) -> None:
+def in_background(call: Callable[[], None]) -> Future:
     context = contextvars.copy_context()  # keeps the request id in the logs and forwarded headers
-    _background.submit(context.run, _logged, call)
+    return _background.submit(context.run, _logged, call)
 
 
 def _logged(call: Callable[[], None]) -> None:
@@ -106,8 +110,13 @@ def delivery_dispatch() -> None:
         logger.warning("delivery service not reached for dispatch")
 
 
-def delivery_release_later(*, order_id: str) -> None:
-    in_background(lambda: delivery_release(order_id=order_id))
+def delivery_release_soon(*, order_id: str) -> None:
+    """Sends the release in the background and waits a moment for it, so the usual answer comes
+    after the courier is free (and has the next order); a slow or paused delivery service never
+    holds the cancel longer than RELEASE_WAIT_S."""
+    sent = in_background(lambda: delivery_release(order_id=order_id))
+    with contextlib.suppress(FutureTimeout):
+        sent.result(timeout=settings.RELEASE_WAIT_S)
 
 
 def delivery_release(*, order_id: str) -> None:

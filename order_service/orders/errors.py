@@ -40,3 +40,8 @@ class IdempotencyKeyReused(Conflict):
 class CourierAlreadyAssigned(Conflict):
     code = "courier_already_assigned"
     message = "The order already has a courier."
+
+
+class OutsideDeliveryArea(Conflict):
+    code = "outside_delivery_area"
+    message = "The delivery address is outside the restaurant's delivery area."

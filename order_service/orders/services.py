@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from prometheus_client import Counter
 
-from common import faults
+from common import faults, geo
 from common.mongo import get_database, parse_object_id
 from orders import clients, lifecycle, repository, tracking
 from orders.errors import (
@@ -20,6 +20,7 @@ from orders.errors import (
     IllegalTransition,
     ItemsUnavailable,
     OrderNotFound,
+    OutsideDeliveryArea,
     RestaurantNotAccepting,
     UnknownItems,
 )
@@ -82,6 +83,9 @@ def order_place(
         raise RestaurantNotAccepting(
             details={"accepting_orders": quote["accepting_orders"], "is_open_now": quote["is_open_now"]}
         )
+    _check_delivery_area(
+        pickup=quote.get("address"), dropoff=delivery_address, radius_km=quote.get("delivery_radius_km")
+    )
 
     lines = [
         {
@@ -125,6 +129,16 @@ def order_place(
     clients.count_order_later(restaurant_id=restaurant_id)
     clients.dispatch_later()
     return order, True
+
+
+def _check_delivery_area(*, pickup: dict | None, dropoff: dict, radius_km: float | None) -> None:
+    """Both places with coordinates: the address must be within the restaurant's radius. Without
+    coordinates on either side there is no distance rule (ARCHITECTURE 5)."""
+    if radius_km is None or not geo.has_coordinates(pickup) or not geo.has_coordinates(dropoff):
+        return
+    distance = geo.distance_km(pickup["lat"], pickup["lng"], dropoff["lat"], dropoff["lng"])
+    if distance > radius_km:
+        raise OutsideDeliveryArea(details={"distance_km": round(distance, 2), "radius_km": radius_km})
 
 
 def _order(order_id: str) -> dict:
@@ -177,7 +191,7 @@ def order_transition(
     if target in (lifecycle.REJECTED, lifecycle.CANCELLED):
         # A kick, not the mechanism: the delivery service's reconciler frees the courier of a
         # finished order whether or not this arrives (it may be down or paused right now).
-        clients.delivery_release_later(order_id=order_id)
+        clients.delivery_release_soon(order_id=order_id)
     return updated
 
 

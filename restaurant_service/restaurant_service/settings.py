@@ -1,6 +1,6 @@
 """Settings of the restaurant service: restaurants, menus, the popular-restaurant cache and restaurant-side order actions."""
 
-from common.env import env_bool, env_int, env_str
+from common.env import env_bool, env_float, env_int, env_str
 from common.settings_base import *  # noqa: F403
 from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
 
@@ -24,3 +24,6 @@ RESTAURANT_CACHE_ENABLED = env_bool("RESTAURANT_CACHE_ENABLED", True)
 MENU_CACHE_TTL_S = env_int("MENU_CACHE_TTL_S", 300)
 POPULAR_CACHE_TTL_S = env_int("POPULAR_CACHE_TTL_S", 60)
 POPULAR_LIMIT = env_int("POPULAR_LIMIT", 10)
+
+# How far from a restaurant (with coordinates) it delivers, unless the restaurant sets its own.
+DELIVERY_RADIUS_KM = env_float("DELIVERY_RADIUS_KM", 8.0)

@@ -68,6 +68,11 @@ def menu_json(*, restaurant_id: str) -> str:
     return cache.menu_cached(restaurant_id, load)
 
 
+def delivery_radius_km(restaurant: dict) -> float:
+    """The restaurant's own delivery radius, else the platform's default."""
+    return restaurant.get("delivery_radius_km") or settings.DELIVERY_RADIUS_KM
+
+
 def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
     """The restaurant's current names and prices for an order, read from MongoDB (never the cache)."""
     restaurant = restaurant_get(restaurant_id=restaurant_id)
@@ -81,6 +86,7 @@ def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
         "owner_id": restaurant["owner_id"],
         "name": restaurant["name"],
         "address": restaurant.get("address"),
+        "delivery_radius_km": delivery_radius_km(restaurant),
         "accepting_orders": restaurant.get("accepting_orders", True),
         "is_open_now": is_open_now(restaurant),
         "items": [

@@ -11,8 +11,16 @@ class AddressSerializer(serializers.Serializer):
     line1 = serializers.CharField(max_length=200)
     city = serializers.CharField(max_length=100)
     postcode = serializers.CharField(max_length=20)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lng = serializers.FloatField(min_value=-180, max_value=180)
+    # Optional (ARCHITECTURE 5): a restaurant without coordinates has no distance rules.
+    lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True)
+    lng = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True)
+
+    def validate(self, attrs: dict) -> dict:
+        if (attrs.get("lat") is None) != (attrs.get("lng") is None):
+            raise serializers.ValidationError({"lat": ["Give both lat and lng, or neither."]})
+        attrs.setdefault("lat", None)
+        attrs.setdefault("lng", None)
+        return attrs
 
 
 class OpeningHoursSerializer(serializers.Serializer):
@@ -38,6 +46,9 @@ class RestaurantInput(serializers.Serializer):
     address = AddressSerializer()
     opening_hours = OpeningHoursSerializer(many=True, required=False, max_length=28)
     accepting_orders = serializers.BooleanField(required=False)
+    delivery_radius_km = serializers.FloatField(
+        min_value=0.1, max_value=200, required=False, allow_null=True, help_text="default DELIVERY_RADIUS_KM (8)"
+    )
 
     # A PATCH replaces the address or the hours as a whole, so they must be whole even then (DRF
     # passes `partial` down to nested serializers).
@@ -52,7 +63,7 @@ class RestaurantInput(serializers.Serializer):
 
 
 def _require(value: dict, serializer_class) -> None:
-    missing = [name for name in serializer_class().fields if name not in value]
+    missing = [name for name, field in serializer_class().fields.items() if field.required and name not in value]
     if missing:
         raise serializers.ValidationError({name: ["This field is required."] for name in missing})
 
@@ -66,6 +77,7 @@ class RestaurantOutput(serializers.Serializer):
     address = AddressSerializer()
     opening_hours = OpeningHoursSerializer(many=True)
     accepting_orders = serializers.BooleanField()
+    delivery_radius_km = serializers.SerializerMethodField()
     is_open_now = serializers.SerializerMethodField()
     order_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
@@ -75,6 +87,11 @@ class RestaurantOutput(serializers.Serializer):
         from restaurants.selectors import is_open_now
 
         return is_open_now(restaurant)
+
+    def get_delivery_radius_km(self, restaurant: dict) -> float:
+        from restaurants.selectors import delivery_radius_km
+
+        return delivery_radius_km(restaurant)
 
 
 class MenuItemInput(serializers.Serializer):

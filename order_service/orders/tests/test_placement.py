@@ -74,6 +74,55 @@ def test_a_restaurant_not_taking_orders_is_a_409(api_client, service_headers, ac
     assert response.json()["error"]["code"] == "restaurant_not_accepting"
 
 
+ROTTERDAM = {
+    "label": "Far",
+    "line1": "1 Coolsingel",
+    "city": "Rotterdam",
+    "postcode": "3011",
+    "lat": 51.92,
+    "lng": 4.48,
+}
+
+
+def _place_to(api_client, service_headers, world, address):
+    from orders.tests import helpers
+
+    body = {
+        "customer_id": "c" * 24,
+        "restaurant_id": world["restaurant"]["id"],
+        "items": [{"menu_item_id": world["items"][0]["id"], "quantity": 1}],
+        "delivery_address": address,
+        "idempotency_key": "far-1",
+    }
+    assert helpers.ADDRESS["city"] == "Amsterdam"  # where the live restaurants are
+    return api_client.post("/internal/orders", body, format="json", headers=service_headers)
+
+
+def test_an_address_outside_the_delivery_area_is_a_409_and_stores_nothing(api_client, service_headers, menu, mongo_db):
+    response = _place_to(api_client, service_headers, menu, ROTTERDAM)
+
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "outside_delivery_area"
+    assert error["details"]["radius_km"] == 8.0
+    assert 55 < error["details"]["distance_km"] < 60
+    assert mongo_db["orders"].count_documents({}) == 0
+
+
+def test_a_restaurant_sets_its_own_delivery_radius(api_client, service_headers, actors):
+    owner_headers = actors.user("restaurants")[1]
+    far_reaching = actors.restaurant_with_menu(owner_headers, delivery_radius_km=80)
+
+    assert _place_to(api_client, service_headers, far_reaching, ROTTERDAM).status_code == 201
+
+
+def test_without_coordinates_there_is_no_distance_rule(api_client, service_headers, actors):
+    owner_headers = actors.user("restaurants")[1]
+    nowhere = actors.restaurant_with_menu(owner_headers, address={"line1": "1 A", "city": "B", "postcode": "1"})
+
+    assert _place_to(api_client, service_headers, nowhere, ROTTERDAM).status_code == 201
+
+
 def test_an_unknown_restaurant_is_a_400(api_client, service_headers, menu):
     bogus = {**menu, "restaurant": {"id": "0" * 24}}
 

@@ -17,6 +17,17 @@ def test_a_restaurant_user_creates_a_restaurant_they_own(api_client, owner):
     assert set(restaurant) >= {"name", "address", "opening_hours", "is_open_now", "created_at"}
 
 
+def test_an_address_without_coordinates_is_accepted_as_the_contract_says(api_client, owner):
+    address = {"line1": "1 Canal St", "city": "Amsterdam", "postcode": "1011"}
+
+    response = api_client.post(
+        "/restaurants", {"name": "Pho", "cuisine": "thai", "address": address}, format="json", headers=owner[1]
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["address"] == {**address, "lat": None, "lng": None}
+
+
 def test_only_restaurant_users_create_restaurants(api_client, issue_token):
     body = {"name": "X", "cuisine": "thai", "address": ADDRESS}
     customer = {"Authorization": f"Bearer {issue_token('customer')}"}
@@ -30,6 +41,7 @@ def test_only_restaurant_users_create_restaurants(api_client, issue_token):
     [
         {"name": ""},
         {"address": {**ADDRESS, "lat": 95}},
+        {"address": {"line1": "1 A", "city": "B", "postcode": "1", "lat": 52.0}},
         {"address": "Main street"},
         {"opening_hours": [{"day": 7, "open": "10:00", "close": "11:00"}]},
         {"opening_hours": [{"day": 1, "open": "10:07", "close": "11:00"}]},
