@@ -17,6 +17,7 @@ from deliveries.serializers import (
     CourierUpdateInput,
     DeliveryOutput,
     DeliveryStatusInput,
+    LocationInput,
     ReleaseInput,
 )
 
@@ -28,7 +29,13 @@ def _valid(serializer_class, request) -> dict:
 
 
 def _render_courier(courier: dict) -> dict:
-    return CourierOutput({**courier, "active_order_id": services.courier_active_order(courier_id=courier["_id"])}).data
+    return CourierOutput(
+        {
+            **courier,
+            "active_order_id": services.courier_active_order(courier_id=courier["_id"]),
+            "location": courier.get("location"),
+        }
+    ).data
 
 
 class CourierMeView(APIView):
@@ -42,6 +49,19 @@ class CourierMeView(APIView):
     def patch(self, request):
         courier = services.courier_update(courier_id=request.user.id, changes=_valid(CourierUpdateInput, request))
         return Response(_render_courier(courier))
+
+
+class CourierLocationView(APIView):
+    """The courier's current position: the nearest free courier gets the next order near them, and
+    the followers of their order see them coming."""
+
+    permission_classes = [IsCourier]
+
+    @extend_schema(request=LocationInput, responses={204: None})
+    def post(self, request):
+        data = _valid(LocationInput, request)
+        services.courier_report_location(courier_id=request.user.id, lat=data["lat"], lng=data["lng"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class DeliveryListView(APIView):

@@ -21,6 +21,7 @@ import enum
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -28,10 +29,10 @@ from bson import ObjectId
 from django.conf import settings
 from prometheus_client import Counter, Histogram
 
-from common import faults
+from common import faults, geo
 from common.errors import ApiError, Conflict, NotFound
 from common.mongo import get_database
-from deliveries import clients, lifecycle, locks, repository
+from deliveries import clients, lifecycle, locks, repository, tracking
 from deliveries.repository import Claim
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Outcome(enum.Enum):
     PENDING = "pending"  # the assignment exists; the order service has not confirmed it yet
     ORDER_GONE = "order_gone"  # the order no longer needs a courier; any assignment was released
     NO_FREE_COURIER = "no_free_courier"
+    NOT_IN_REACH = "not_in_reach"  # free couriers exist, none near enough this order yet: it waits
     SKIPPED = "skipped"  # could not be handled now (an error); the next pass tries again
 
 
@@ -71,7 +73,7 @@ def dispatch(*, batch: int = 20) -> list[Outcome]:
         logger.warning("order queue unavailable; dispatch postponed", extra={"error": exc.code})
         return []
     outcomes = []
-    for order in waiting:
+    for order in waiting:  # oldest first; an order with nobody in reach waits and does not block the rest
         try:
             with locks.order_lock(order["id"]):
                 outcome = assign(order)
@@ -85,24 +87,50 @@ def dispatch(*, batch: int = 20) -> list[Outcome]:
 
 
 def assign(order: dict) -> Outcome:
-    """Claims a free courier for `order` (as the order service listed it) and projects the claim."""
+    """Claims the best free courier for `order` (as the order service listed it) and projects the
+    claim. NO_FREE_COURIER when none is free at all; NOT_IN_REACH when none is near this order
+    (it waits; another order may have couriers near it)."""
     db = get_database()
     if (existing := repository.assignment_of_order(db, order_id=order["id"])) is not None:
         return converge(existing, order)  # claimed earlier, not yet projected: finish that one
     delivery_id = ObjectId()
-    for courier in repository.couriers_free(db, limit=10):
+    for courier_id in candidates(db, order):
         claim = repository.assignment_claim(
-            db, courier_id=courier["_id"], order_id=order["id"], delivery_id=delivery_id, now=_now()
+            db, courier_id=courier_id, order_id=order["id"], delivery_id=delivery_id, now=_now()
         )
         if claim is Claim.CLAIMED:
             break
         if claim is Claim.ORDER_TAKEN:  # a racing pass claimed this order
             return converge(repository.assignment_of_order(db, order_id=order["id"]), order)
     else:
-        return Outcome.NO_FREE_COURIER
+        return Outcome.NOT_IN_REACH if repository.couriers_free(db, limit=1) else Outcome.NO_FREE_COURIER
     faults.point("dispatch.after_claim")
-    assignment = repository.assignment_of_courier(db, courier_id=courier["_id"])
+    assignment = repository.assignment_of_courier(db, courier_id=courier_id)
     return converge(assignment, order)
+
+
+def candidates(db, order: dict) -> Iterator[str]:
+    """Free couriers for `order`, best first (ARCHITECTURE 4.3): those with a fresh position within
+    the search radius of the pickup, nearest first; then those whose position is unknown (never
+    sent, or stale), longest available first, so clients that send no positions keep working. An
+    order without pickup coordinates takes any free courier, longest available first. A courier
+    found here may be taken by a racing pass before the claim; the claim decides."""
+    pickup = order.get("pickup_address")
+    if geo.has_coordinates(pickup):
+        waiting_s = (_now() - _parse_time(order["created_at"])).total_seconds()
+        radius = tracking.search_radius_km(waiting_s=waiting_s)
+        for courier_id, _km in tracking.couriers_near(lat=pickup["lat"], lng=pickup["lng"], radius_km=radius):
+            courier = repository.courier_get(db, courier_id=courier_id)
+            if courier is not None and courier.get("available"):
+                yield courier_id
+    now = _now()
+    for courier in repository.couriers_free(db, limit=50):
+        if not geo.has_coordinates(pickup) or not tracking.is_fresh(courier.get("location"), now):
+            yield courier["_id"]
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 # --- convergence of one assignment with its order ------------------------------------------------------
@@ -181,8 +209,7 @@ def _project(db, assignment: dict, order: dict) -> Outcome:
         return Outcome.PENDING
     ASSIGNMENTS.inc()
     if created_at := projected.get("created_at"):
-        placed_at = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
-        ASSIGNMENT_WAIT.observe(max(0.0, (_now() - placed_at).total_seconds()))
+        ASSIGNMENT_WAIT.observe(max(0.0, (_now() - _parse_time(created_at)).total_seconds()))
     return Outcome.ASSIGNED
 
 

@@ -47,6 +47,15 @@ def courier_update(db: Database, *, courier_id: str, changes: dict) -> dict | No
     )
 
 
+def courier_set_location(db: Database, *, courier_id: str, location: dict) -> None:
+    db[COURIERS].update_one({"_id": courier_id}, {"$set": {"location": location}})
+
+
+def couriers_located_since(db: Database, *, since: datetime) -> list[dict]:
+    """Available couriers with a position reported since `since` (dispatch without Redis)."""
+    return list(db[COURIERS].find({"available": True, "location.at": {"$gte": since}}))
+
+
 def couriers_free(db: Database, *, limit: int) -> list[dict]:
     """Available couriers without an active delivery, the longest waiting first."""
     busy = {a["_id"] for a in db[ASSIGNMENTS].find({}, {"_id": 1})}

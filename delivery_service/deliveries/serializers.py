@@ -12,6 +12,29 @@ class CourierUpdateInput(serializers.Serializer):
     available = serializers.BooleanField(required=False)
 
 
+class LocationInput(serializers.Serializer):
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+
+    def to_internal_value(self, data):
+        # JSON true/false and numeric strings are not coordinates; DRF's FloatField would take them.
+        if isinstance(data, dict):
+            wrong = {
+                name: ["A number is required."]
+                for name in ("lat", "lng")
+                if name in data and (isinstance(data[name], bool) or not isinstance(data[name], int | float))
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
+
+
+class LocationOutput(serializers.Serializer):
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    at = serializers.DateTimeField()
+
+
 class CourierOutput(serializers.Serializer):
     id = serializers.CharField(source="_id")
     name = serializers.CharField()
@@ -19,6 +42,7 @@ class CourierOutput(serializers.Serializer):
     available = serializers.BooleanField()
     available_since = serializers.DateTimeField(allow_null=True)
     active_order_id = serializers.CharField(allow_null=True)
+    location = LocationOutput(allow_null=True, help_text="the last position reported, null if none")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from common import faults
 from common.errors import Conflict
 from common.mongo import get_database, parse_object_id
-from deliveries import clients, dispatch, lifecycle, repository
+from deliveries import clients, dispatch, lifecycle, repository, tracking
 from deliveries.errors import DeliveryNotFound, IllegalDeliveryTransition
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,15 @@ def courier_update(*, courier_id: str, changes: dict) -> dict:
     if becomes_available:
         dispatch.kick(wait_s=settings.DISPATCH_KICK_WAIT_S)
     return updated
+
+
+def courier_report_location(*, courier_id: str, lat: float, lng: float) -> dict:
+    """Records the position; a free, available courier may now be in reach of a waiting order."""
+    courier = courier_get_or_create(courier_id=courier_id)
+    location = tracking.courier_report_location(courier_id=courier_id, lat=lat, lng=lng)
+    if courier.get("available") and courier_active_order(courier_id=courier_id) is None:
+        dispatch.kick()
+    return location
 
 
 def courier_active_order(*, courier_id: str) -> str | None:

@@ -18,8 +18,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "couriers, availability, assignment and delivery status.",
 }
 
-# Seconds between dispatch sweeps (0: off). The sweep assigns orders that were placed while this
-# service was unreachable; every other assignment happens at once on the event that allows it.
+# Seconds between reconciler passes (0: no background worker; dispatch then runs inline on kicks).
 DISPATCH_SWEEP_S = env_float("DISPATCH_SWEEP_S", 5.0)
 # How long a request that frees a courier (going online, a delivery done, a release) waits for the
 # dispatch pass it kicked, so its answer usually shows the new assignment; a slow pass never holds
@@ -27,3 +26,15 @@ DISPATCH_SWEEP_S = env_float("DISPATCH_SWEEP_S", 5.0)
 DISPATCH_KICK_WAIT_S = env_float("DISPATCH_KICK_WAIT_S", 2.0)
 ASSIGN_LOCK_TIMEOUT_S = env_float("ASSIGN_LOCK_TIMEOUT_S", 10.0)
 ASSIGN_LOCK_WAIT_S = env_float("ASSIGN_LOCK_WAIT_S", 2.0)
+
+# Couriers' positions and nearest-courier dispatch (ARCHITECTURE 4.3).
+COURIER_LOCATION_MAX_AGE_S = env_float("COURIER_LOCATION_MAX_AGE_S", 120.0)  # older counts as unknown
+DISPATCH_RADIUS_KM = env_float("DISPATCH_RADIUS_KM", 5.0)  # couriers this close to the pickup, nearest first
+# An order that found nobody in reach for this long searches twice as far, again and again, up to
+# DISPATCH_MAX_RADIUS_KM, so it never starves.
+DISPATCH_WIDEN_AFTER_S = env_float("DISPATCH_WIDEN_AFTER_S", 120.0)
+DISPATCH_MAX_RADIUS_KM = env_float("DISPATCH_MAX_RADIUS_KM", 40.0)
+# Speeds for arrival estimates, km/h per vehicle (an estimate: straight lines, no traffic).
+COURIER_SPEEDS_KMH = env_str("COURIER_SPEEDS_KMH", "on_foot:5,bicycle:15,scooter:25,motorbike:30,car:25")
+COURIER_DEFAULT_SPEED_KMH = env_float("COURIER_DEFAULT_SPEED_KMH", 15.0)
+LOCATION_EVENT_MIN_INTERVAL_S = env_float("LOCATION_EVENT_MIN_INTERVAL_S", 2.0)

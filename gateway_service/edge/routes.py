@@ -75,6 +75,7 @@ ROUTES: tuple[Route, ...] = (
     _r("/orders/{oid}/cancel", "order", "POST"),
     # deliveries
     _r("/couriers/me", "delivery", "GET HEAD PATCH"),
+    _r("/couriers/me/location", "delivery", "POST"),
     _r("/deliveries", "delivery", "GET HEAD"),
     _r("/deliveries/{did}", "delivery", "GET HEAD"),
     _r("/deliveries/{did}/status", "delivery", "POST"),

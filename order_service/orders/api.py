@@ -10,9 +10,10 @@ from rest_framework.views import APIView
 from common.errors import InvalidInput
 from common.pagination import page_request, paginated_response
 from common.permissions import IsAuthenticatedParty, IsCustomer, IsService
-from orders import lifecycle, selectors, services
+from orders import lifecycle, selectors, services, tracking
 from orders.serializers import (
     AssignCourierInput,
+    OrderDetailOutput,
     OrderOutput,
     OrdersLookupInput,
     OrdersWithCourierFilter,
@@ -41,12 +42,12 @@ def _render(order: dict) -> dict:
 class OrderDetailView(APIView):
     permission_classes = [IsAuthenticatedParty]
 
-    @extend_schema(responses={200: OrderOutput})
+    @extend_schema(responses={200: OrderDetailOutput})
     def get(self, request, order_id: str):
         order = selectors.order_get_for_party(
             order_id=order_id, actor_type=request.user.user_type, actor_id=request.user.id
         )
-        return Response(_render(order))
+        return Response({**_render(order), **tracking.courier_location(order)})
 
 
 class OrderCancelView(APIView):

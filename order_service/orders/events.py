@@ -49,6 +49,7 @@ class _Hub:
             socket_keepalive=True,
         )
         self.queues: dict[str, set[asyncio.Queue]] = {}
+        self.location_pattern = tracking.location_key("*")
         self.task: asyncio.Task | None = None
         self.lock = asyncio.Lock()
 
@@ -56,7 +57,8 @@ class _Hub:
         async with self.lock:
             if self.task is None or self.task.done():
                 pubsub = self.redis.pubsub()
-                await pubsub.psubscribe(tracking.channel("*"))  # raises when Redis is down
+                # raises when Redis is down
+                await pubsub.psubscribe(tracking.channel("*"), tracking.location_key("*"))
                 self.task = asyncio.create_task(self._fan_out(pubsub))
         queue: asyncio.Queue = asyncio.Queue(maxsize=100)
         self.queues.setdefault(order_id, set()).add(queue)
@@ -88,6 +90,8 @@ class _Hub:
                 if message["type"] != "pmessage":
                     continue  # subscribe confirmations, pongs
                 event = json.loads(message["data"])
+                if message["pattern"] == self.location_pattern:
+                    event["type"] = "location"
                 for queue in list(self.queues.get(event["order_id"], ())):
                     if not queue.full():  # a stuck client must not hold up everyone else
                         queue.put_nowait(event)
@@ -114,6 +118,11 @@ def _hub() -> _Hub:
 def _sse(event: dict) -> bytes:
     data = {k: event[k] for k in ("order_id", "status", "at", "courier_id")}
     return f"id: {event['seq']}\nevent: status\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def _sse_location(event: dict) -> bytes:
+    data = {k: event.get(k) for k in ("order_id", "courier_id", "lat", "lng", "at", "eta_s")}
+    return f"event: location\ndata: {json.dumps(data)}\n\n".encode()
 
 
 async def order_events(request, order_id: str):
@@ -163,6 +172,10 @@ async def _stream(order_id: str, order: dict) -> AsyncIterator[bytes]:
         async for event in events:
             if event is None:
                 yield b": heartbeat\n\n"
+                continue
+            if event.get("type") == "location":
+                if event.get("courier_id") == last.get("courier_id"):  # never a previous courier's
+                    yield _sse_location(event)
                 continue
             if event["seq"] <= last["seq"]:
                 continue  # already sent (the initial read can be newer than a queued message)

@@ -87,3 +87,17 @@ class OrderOutput(serializers.Serializer):
     history = HistoryEntryOutput(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+class CourierLocationOutput(serializers.Serializer):
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    at = serializers.DateTimeField()
+
+
+class OrderDetailOutput(OrderOutput):
+    """One order as its parties see it: while a courier is assigned, where they are and when they
+    should arrive (at the restaurant before pickup, at the door after; an estimate)."""
+
+    courier_location = CourierLocationOutput(allow_null=True)
+    eta_s = serializers.IntegerField(allow_null=True, help_text="seconds, estimated")

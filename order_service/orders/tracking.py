@@ -26,6 +26,35 @@ def channel(order_id: str) -> str:
     return redis_key("order-events", order_id)
 
 
+def location_key(order_id: str) -> str:
+    """The delivery service's published read model of the assigned courier's position (its
+    deliveries/tracking.py): the latest as a key, each new one as a message on the same name."""
+    return redis_key("order-location", order_id)
+
+
+NO_LOCATION = {"courier_location": None, "eta_s": None}
+
+
+def courier_location(order: dict) -> dict:
+    """`{courier_location: {lat, lng, at}, eta_s}` while a courier is assigned and the order is not
+    finished; nulls when there is none, it is not known (yet), or Redis cannot say."""
+    if not order.get("courier_id") or order["status"] in ("delivered", "cancelled", "rejected"):
+        return NO_LOCATION
+    try:
+        raw = get_redis().get(location_key(str(order["_id"])))
+    except redis.RedisError:
+        return NO_LOCATION
+    if not raw:
+        return NO_LOCATION
+    event = json.loads(raw)
+    if event.get("courier_id") != order["courier_id"]:
+        return NO_LOCATION  # a previous courier's position
+    return {
+        "courier_location": {"lat": event["lat"], "lng": event["lng"], "at": event["at"]},
+        "eta_s": event.get("eta_s"),
+    }
+
+
 def event_of(order: dict) -> dict:
     """The SSE event `data` for the order's current state."""
     last = order["history"][-1] if order.get("history") else {}

@@ -101,6 +101,7 @@ KIND_OF_ROUTE = {
     "/restaurants/{rid}/menu/items": "restaurant",
     "/restaurants/{rid}/orders": "restaurant",
     "/couriers/me": "courier",
+    "/couriers/me/location": "courier",
     "/deliveries": "courier",
     "/deliveries/{did}": "courier",
     "/deliveries/{did}/status": "courier",

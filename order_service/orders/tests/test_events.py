@@ -21,7 +21,9 @@ def _fast_polling(settings):
 
 
 def _parse(raw: bytes) -> list[str]:
-    return [json.loads(line[5:])["status"] for line in raw.decode().splitlines() if line.startswith("data:")]
+    """The statuses of the `status` events (location events carry none)."""
+    data = [json.loads(line[5:]) for line in raw.decode().splitlines() if line.startswith("data:")]
+    return [d["status"] for d in data if "status" in d]
 
 
 def _follow(order_id, headers, moves, *, stop_after: int | None = None):
@@ -167,3 +169,92 @@ def test_a_lost_publish_reaches_the_stream_at_the_next_heartbeat(
     assert ended
     assert _parse(raw) == ["placed", "rejected"]
     assert time.monotonic() - started < 5
+
+
+def _assign(api_client, service_headers, order, courier_id="k" * 24):
+    response = api_client.put(
+        f"/internal/orders/{order['id']}/courier",
+        {"courier_id": courier_id, "delivery_id": "d" * 24},
+        format="json",
+        headers=service_headers,
+    )
+    assert response.status_code == 200, response.content
+
+
+def _published_position(redis_client, order_id, courier_id, lat=52.38, lng=4.9, eta_s=240, publish=False):
+    """What the delivery service publishes for the followers of the order (deliveries/tracking.py)."""
+    from orders.tracking import location_key
+
+    event = json.dumps(
+        {
+            "order_id": order_id,
+            "courier_id": courier_id,
+            "lat": lat,
+            "lng": lng,
+            "at": "2026-11-24T12:00:00+00:00",
+            "eta_s": eta_s,
+        }
+    )
+    redis_client.set(location_key(order_id), event)
+    if publish:
+        redis_client.publish(location_key(order_id), event)
+
+
+def test_the_order_shows_where_its_courier_is_and_when_they_arrive(
+    api_client, service_headers, order, issue_token, redis_client
+):
+    customer = _customer(issue_token)
+    unassigned = api_client.get(f"/orders/{order['id']}", headers=customer).json()
+    _assign(api_client, service_headers, order)
+    _published_position(redis_client, order["id"], "k" * 24)
+
+    shown = api_client.get(f"/orders/{order['id']}", headers=customer).json()
+
+    assert (unassigned["courier_location"], unassigned["eta_s"]) == (None, None)
+    assert shown["courier_location"] == {"lat": 52.38, "lng": 4.9, "at": "2026-11-24T12:00:00+00:00"}
+    assert shown["eta_s"] == 240
+
+
+def test_another_couriers_position_is_never_shown(api_client, service_headers, order, issue_token, redis_client):
+    _assign(api_client, service_headers, order)
+    _published_position(redis_client, order["id"], "j" * 24)
+
+    shown = api_client.get(f"/orders/{order['id']}", headers=_customer(issue_token)).json()
+
+    assert shown["courier_location"] is None
+
+
+def test_the_stream_carries_the_couriers_position(
+    api_client, service_headers, menu, order, issue_token, redis_client, settings
+):
+    settings.SSE_HEARTBEAT_S = 0.3
+    _assign(api_client, service_headers, order)
+
+    def courier_moves_then_restaurant_rejects():
+        time.sleep(0.3)
+        _published_position(redis_client, order["id"], "j" * 24, publish=True)  # not this order's courier
+        _published_position(redis_client, order["id"], "k" * 24, publish=True)
+        time.sleep(0.3)
+        transition(api_client, service_headers, order["id"], "rejected", "restaurant", menu["owner_id"])
+
+    _ended, raw = _follow(order["id"], _customer(issue_token), [courier_moves_then_restaurant_rejects])
+
+    text = raw.decode()
+    locations = [
+        json.loads(line[5:])
+        for block in text.split("\n\n")
+        if "event: location" in block
+        for line in block.splitlines()
+        if line.startswith("data:")
+    ]
+    assert locations == [
+        {
+            "order_id": order["id"],
+            "courier_id": "k" * 24,
+            "lat": 52.38,
+            "lng": 4.9,
+            "at": "2026-11-24T12:00:00+00:00",
+            "eta_s": 240,
+        }
+    ]
+    assert _parse(raw)[-1] == "rejected"
