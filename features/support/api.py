@@ -98,7 +98,8 @@ class EventFollower:
     """Reads an order's event stream in the background, as a customer's app would."""
 
     def __init__(self, api: Api, order_id: str, token: str):
-        self.events: list[dict] = []
+        self.events: list[dict] = []  # `status` events
+        self.locations: list[dict] = []  # `location` events
         self.opened = threading.Event()
         self.status_code: int | None = None
         self._thread = threading.Thread(target=self._run, args=(api, order_id, token), daemon=True)
@@ -113,9 +114,14 @@ class EventFollower:
         ) as response:
             self.status_code = response.status_code
             self.opened.set()
+            kind = "status"
             for line in response.iter_lines():
-                if line.startswith(b"data:"):
-                    self.events.append(json.loads(line[5:]))
+                if line.startswith(b"event:"):
+                    kind = line[6:].strip().decode()
+                elif line.startswith(b"data:"):
+                    (self.locations if kind == "location" else self.events).append(json.loads(line[5:]))
+                elif not line:
+                    kind = "status"
 
     def wait_until_closed(self, timeout_s: float) -> bool:
         self._thread.join(timeout_s)
