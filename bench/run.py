@@ -10,7 +10,8 @@ Measurements (throughput and p50/p95/p99 at fixed concurrency, with wrk):
   menu-nginx      the cached read through nginx (Debian's) proxying to the restaurant service
 and, with an asyncio client (bench/placement.py), order placement: BENCH_PLACEMENT_CLIENTS (20)
 customers placing orders concurrently through the gateway; the store on its own (bench/store.py):
-indexed equality finds among 10,000 documents and mixed writes per second; and live tracking (an asyncio client): STREAMS concurrent SSE streams through the gateway, their
+indexed equality finds among 10,000 documents and mixed writes per second; nearest-courier dispatch
+with 10,000 located couriers (bench/dispatch.py); and live tracking (an asyncio client): STREAMS concurrent SSE streams through the gateway, their
 memory cost in the gateway and order processes, and the delay from each transition (its `at`) to
 its event arriving at every client.
 
@@ -350,6 +351,15 @@ def main() -> int:
         if not external:
             log("store: indexed finds among 10,000 documents, mixed writes")
             results["store"] = store.measure(stack.mongo_url)
+            log("dispatch: nearest free courier among 10,000 located couriers")
+            dispatched = subprocess.run(
+                [str(devstack.VENV_BIN / "python"), str(ROOT / "bench" / "dispatch.py")],
+                env={**os.environ, "MONGO_URL": stack.mongo_url, "REDIS_URL": stack.redis_url},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            results["dispatch"] = json.loads(dispatched.stdout.strip().splitlines()[-1])
         if not external:
             nginx.terminate()
             nginx.wait(10)
@@ -388,6 +398,12 @@ def main() -> int:
         print(
             f"store: indexed equality find among {st['documents']} documents p50 {st['indexed_find']['p50_ms']} ms, "
             f"p99 {st['indexed_find']['p99_ms']} ms; {st['mixed_writes_per_s']} mixed writes/s"
+        )
+    if "dispatch" in results:
+        d = results["dispatch"]
+        print(
+            f"dispatch: nearest free courier among {d['couriers']} located couriers, {d['orders']} orders: "
+            f"p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms, p99 {d['p99_ms']} ms"
         )
     if "streams" in results:
         s = results["streams"]
