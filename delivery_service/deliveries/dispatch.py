@@ -67,6 +67,8 @@ def _now() -> datetime:
 def dispatch(*, batch: int = 20) -> list[Outcome]:
     """Gives free couriers to waiting orders, the oldest order first. An order that cannot be
     handled is skipped; only running out of free couriers ends the pass early."""
+    if not repository.couriers_free(get_database(), limit=1):
+        return []  # nobody to give an order to: the queue need not even be read
     try:
         waiting = clients.orders_awaiting_courier(limit=batch)
     except ApiError as exc:
