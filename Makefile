@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := auth_service customer_service restaurant_service order_service delivery_service gateway_service
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test conformance-as-released e2e lint lint-tools format clean-data clean ferretdb system-deps screenshots bench chaos
+.PHONY: help setup run images test conformance-as-released e2e lint lint-tools format clean-data clean ferretdb system-deps screenshots bench chaos
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,19 @@ ferretdb: ## build FerretDB (skipped when MONGO_URL is set or mongod is on PATH)
 		$(PYTHON) -m tools.devstack build-ferretdb; \
 	fi
 
+IMAGE_REPOSITORY ?= ghcr.io/food-delivery/food-delivery
+IMAGE_TAG ?= $(shell sed -n 's/^appVersion: *"*\([^"]*\)"*$$/\1/p' helm/food-delivery/Chart.yaml)
+
+images: ## the six images as the chart names them: $(IMAGE_REPOSITORY)-<service>:$(IMAGE_TAG) (docker, podman or buildah)
+	@if command -v docker >/dev/null && docker info >/dev/null 2>&1; then build="docker build"; \
+	elif command -v podman >/dev/null; then build="podman build"; \
+	elif command -v buildah >/dev/null; then build="buildah bud"; \
+	else echo "make images needs a container builder: docker (with a running engine), podman or buildah"; exit 1; fi; \
+	for service in $(SERVICES); do \
+		name="$(IMAGE_REPOSITORY)-$${service%_service}:$(IMAGE_TAG)"; echo "building $$name"; \
+		$$build --build-arg SERVICE=$$service -t "$$name" . || exit 1; \
+	done
+
 run: setup ## start the whole platform in the foreground (Ctrl-C stops it)
 	$(BIN)/python -m tools.devstack run
 
@@ -54,10 +67,11 @@ conformance-as-released: setup ## shows the store conformance suite catching Fer
 e2e: setup ## only the Behave features
 	$(BIN)/python -m tools.devstack test --only-e2e
 
-lint: setup lint-tools ## ruff, the Helm chart (lint, template, schema validation) and the workflows (actionlint)
+lint: setup lint-tools ## ruff, the Helm chart (lint, schema, template for several value sets, validation, template tests) and the workflows (actionlint)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python tools/lint_chart.py
+	cd helm/tests && ../../$(BIN)/pytest
 	.local/bin/actionlint
 
 lint-tools: ## helm and actionlint, pinned in tools/lint-tools/go.mod, built into .local/bin

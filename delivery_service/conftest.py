@@ -53,3 +53,19 @@ def place_order(actors, kitchen):
 def courier(actors):
     """A live courier account: (id, headers). Its profile here is made on first access."""
     return actors.user("couriers", "Kai")
+
+
+@pytest.fixture
+def restaurant_moves(actors, kitchen):
+    """The kitchen's owner moves an order through the given statuses, through the gateway."""
+
+    def move(order_id: str, *statuses: str) -> None:
+        for status in statuses:
+            actors.ok(
+                "POST",
+                f"/restaurants/{kitchen['restaurant']['id']}/orders/{order_id}/status",
+                headers=kitchen["owner_headers"],
+                json={"status": status},
+            )
+
+    return move

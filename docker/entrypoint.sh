@@ -4,7 +4,8 @@
 set -eu
 case "${1:-serve}" in
   indexes)
-    exec python manage.py ensure_indexes ;;
+    # As an init container it may start before MongoDB: wait for it rather than crash-loop.
+    exec python manage.py ensure_indexes --wait "${INDEXES_WAIT_S:-300}" ;;
   serve)
     if [ "${ENSURE_INDEXES_ON_START:-true}" = "true" ]; then python manage.py ensure_indexes; fi
     exec uvicorn "${SERVICE_MODULE}.asgi:application" --host 0.0.0.0 --port "${PORT}" \

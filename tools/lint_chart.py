@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Checks the Helm chart statically: `helm lint`, `helm template` over the default and the
-production-like values, and every rendered manifest against the Kubernetes JSON schemas
-(kubernetes-validate, offline, strict). Custom resources (ServiceMonitor) have no schema there
+"""Checks the Helm chart statically: `helm lint` (with values.schema.json), `helm template` over
+several value sets, and every rendered manifest against the Kubernetes JSON schemas
+(kubernetes-validate, offline, strict). The templates' logic is tested in helm/tests (pytest). Custom resources (ServiceMonitor) have no schema there
 and are checked for their apiVersion and kind only."""
 
 from __future__ import annotations
@@ -18,7 +18,33 @@ CHART = ROOT / "helm" / "food-delivery"
 HELM = str(ROOT / ".local" / "bin" / "helm")
 KUBE_VERSION = "1.30.0"
 CUSTOM_RESOURCES = {("monitoring.coreos.com/v1", "ServiceMonitor")}
-VALUE_SETS = {"default": [], "production": ["-f", str(CHART / "values-production.yaml")]}
+VALUE_SETS = {
+    "default": [],
+    "production": ["-f", str(CHART / "values-production.yaml")],
+    "one replica": [
+        "--set",
+        "autoscaling.enabled=false",
+        *[
+            arg
+            for service in ("gateway", "auth", "customer", "restaurant", "order", "delivery")
+            for arg in ("--set", f"services.{service}.replicas=1")
+        ],
+    ],
+    "autoscaling off": ["--set", "autoscaling.enabled=false"],
+    "network policies off": ["--set", "networkPolicy.enabled=false"],
+    "no ingress, external databases": [
+        "--set",
+        "ingress.enabled=false",
+        "--set",
+        "mongodb.enabled=false",
+        "--set",
+        "redis.enabled=false",
+        "--set",
+        "mongodb.externalUrl=mongodb://mongo:27017/",
+        "--set",
+        "redis.externalUrl=redis://redis:6379/0",
+    ],
+}
 
 
 def run(args: list[str]) -> str:

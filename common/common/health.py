@@ -36,11 +36,14 @@ CHECKS = {"mongodb": _check_mongo, "redis": _check_redis}
 
 @require_GET
 def readyz(request):
-    failures = {name: error for name, check in CHECKS.items() if (error := check()) is not None}
-    if failures:
+    results = {name: check() for name, check in CHECKS.items()}
+    failures = {name: error for name, error in results.items() if error is not None}
+    blocking = {name: error for name, error in failures.items() if name in settings.READINESS_REQUIRES}
+    if blocking:
         return JsonResponse(
             {"error": {"code": "not_ready", "message": "Dependencies are unreachable.", "details": failures}},
             status=503,
             headers={"Retry-After": "5"},
         )
-    return JsonResponse({"status": "ready", "service": settings.SERVICE_NAME, "checks": dict.fromkeys(CHECKS, "ok")})
+    checks = {name: ("ok" if error is None else f"degraded: {error}") for name, error in results.items()}
+    return JsonResponse({"status": "ready", "service": settings.SERVICE_NAME, "checks": checks})

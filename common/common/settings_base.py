@@ -77,6 +77,10 @@ MONGO_INDEX_MODULES: list[str] = []
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "fd:")
 REDIS_TIMEOUT_S = env_float("REDIS_TIMEOUT_S", 1.0)
+# Dependencies whose loss takes the process out of rotation (`/readyz` 503). The others are still
+# checked and reported: a service that carries on without Redis need not leave the load balancer
+# when Redis blips (the Helm chart lists only mongodb for the backends).
+READINESS_REQUIRES = env_list("READINESS_REQUIRES", ["mongodb", "redis"])
 
 # --- Other services ------------------------------------------------------------------------
 SERVICE_URLS = {

@@ -1,5 +1,7 @@
 """Against the real MongoDB-compatible server and Redis the tooling started."""
 
+import time
+
 import pytest
 from pymongo.errors import DuplicateKeyError
 
@@ -60,6 +62,21 @@ def test_readyz_is_503_when_redis_is_unreachable(client, settings, mongo_db):
     assert set(response.json()["error"]["details"]) == {"redis"}
 
 
+def test_a_dependency_that_is_not_required_is_reported_but_keeps_the_service_ready(client, settings, mongo_db):
+    settings.READINESS_REQUIRES = ["mongodb"]
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"
+    settings.REDIS_TIMEOUT_S = 0.2
+    try:
+        response = client.get("/readyz")
+    finally:
+        _redis_client.cache_clear()
+
+    assert response.status_code == 200
+    checks = response.json()["checks"]
+    assert checks["mongodb"] == "ok"
+    assert checks["redis"].startswith("degraded: ")
+
+
 def test_healthz_needs_no_dependency(client, settings):
     settings.MONGO_URL = "mongodb://127.0.0.1:9/"
     assert client.get("/healthz").status_code == 200
@@ -86,3 +103,19 @@ def test_rate_limits_fail_open_when_redis_is_down(settings):
 
     assert state.allowed
     assert not closed.allowed
+
+
+def test_index_creation_waits_for_an_unreachable_mongodb_then_says_so(settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.MONGO_URL = "mongodb://127.0.0.1:9/"
+    settings.MONGO_TIMEOUT_MS = 200
+    started = time.monotonic()
+    try:
+        with pytest.raises(CommandError, match="MongoDB unreachable"):
+            call_command("ensure_indexes", wait=2.5)
+    finally:
+        _client.cache_clear()
+
+    assert time.monotonic() - started >= 2.0  # it kept trying before giving up

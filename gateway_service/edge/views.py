@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import aiohttp
 from django.conf import settings
@@ -30,6 +31,21 @@ async def _upstream_ready(service: str) -> str | None:
     return None if status == 200 else f"status {status}"
 
 
+def _direct_only(view):
+    """Operations endpoints for the cluster (probes, Prometheus), not for the internet: behind an
+    ingress (OPERATIONS_DIRECT_ONLY), a request that came through a proxy (it carries
+    X-Forwarded-For, which the ingress always adds) is told the route does not exist."""
+
+    @functools.wraps(view)
+    async def wrapped(request):
+        if settings.OPERATIONS_DIRECT_ONLY and "HTTP_X_FORWARDED_FOR" in request.META:
+            return error_response(404, "not_found", "Not found.")
+        return await view(request)
+
+    return wrapped
+
+
+@_direct_only
 async def readyz(request):
     """Ready when every upstream is: the gateway alone cannot serve any contract route."""
     services = list(settings.UPSTREAMS)
@@ -40,6 +56,7 @@ async def readyz(request):
     return JsonResponse({"status": "ready", "service": "gateway", "upstreams": dict.fromkeys(services, "ok")})
 
 
+@_direct_only
 async def metrics(request):
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 

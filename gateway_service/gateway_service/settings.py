@@ -27,6 +27,9 @@ UPSTREAM_READ_TIMEOUT_S = env_float("UPSTREAM_READ_TIMEOUT_S", 15.0)
 # The gateway is the edge: it trusts no forwarded header unless told a proxy (an ingress) sits
 # in front of it.
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+# Behind an ingress: /readyz and /metrics answer only requests that did not come through a proxy
+# (probes and Prometheus reach the pod directly), so the internet sees neither.
+OPERATIONS_DIRECT_ONLY = env_bool("OPERATIONS_DIRECT_ONLY", False)
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:3000", "http://127.0.0.1:3000"])
 CORS_ALLOW_CREDENTIALS = False

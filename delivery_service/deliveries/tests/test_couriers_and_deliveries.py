@@ -13,16 +13,6 @@ def _order_of(actors, kitchen, order_id):
     return actors.ok("GET", f"/orders/{order_id}", headers=kitchen["customer_headers"])
 
 
-def _restaurant_moves(actors, kitchen, order_id, *statuses):
-    for status in statuses:
-        actors.ok(
-            "POST",
-            f"/restaurants/{kitchen['restaurant']['id']}/orders/{order_id}/status",
-            headers=kitchen["owner_headers"],
-            json={"status": status},
-        )
-
-
 def test_the_courier_profile_is_made_on_first_access(api_client, courier):
     _, headers = courier
 
@@ -80,13 +70,15 @@ def test_pickup_before_the_food_is_ready_is_a_409(api_client, actors, kitchen, p
     assert _order_of(actors, kitchen, order["id"])["status"] == "placed"
 
 
-def test_the_courier_delivers_and_then_gets_the_oldest_waiting_order(api_client, actors, kitchen, place_order, courier):
+def test_the_courier_delivers_and_then_gets_the_oldest_waiting_order(
+    api_client, actors, kitchen, place_order, courier, restaurant_moves
+):
     _courier_id, headers = courier
     first, second, third = place_order(), place_order(), place_order()
     _go_online(api_client, headers)
     delivery = api_client.get("/deliveries", headers=headers).json()["results"][0]
     assert delivery["order_id"] == first["id"]
-    _restaurant_moves(actors, kitchen, first["id"], "accepted", "preparing", "ready")
+    restaurant_moves(first["id"], "accepted", "preparing", "ready")
 
     picked = api_client.post(
         f"/deliveries/{delivery['id']}/status", {"status": "picked_up"}, format="json", headers=headers

@@ -48,16 +48,6 @@ def world(api_client, actors, kitchen):
     }
 
 
-def _restaurant_moves(actors, kitchen, order_id, *statuses):
-    for status in statuses:
-        actors.ok(
-            "POST",
-            f"/restaurants/{kitchen['restaurant']['id']}/orders/{order_id}/status",
-            headers=kitchen["owner_headers"],
-            json={"status": status},
-        )
-
-
 @pytest.mark.parametrize(
     ("point", "mode"),
     [
@@ -133,11 +123,13 @@ def test_a_cancelled_order_frees_its_courier_without_the_release_message(
         ("advance.after_delivery_update", faults.CRASH),
     ],
 )
-def test_a_delivery_interrupted_anywhere_converges(world, place_order, api_client, actors, kitchen, point, mode):
+def test_a_delivery_interrupted_anywhere_converges(
+    world, place_order, api_client, actors, kitchen, restaurant_moves, point, mode
+):
     order = place_order()
     courier = world["couriers"][0]
     world["go_online"](courier)
-    _restaurant_moves(actors, kitchen, order["id"], "accepted", "preparing", "ready")
+    restaurant_moves(order["id"], "accepted", "preparing", "ready")
     delivery = world["deliveries"](courier)[0]
     status = f"/deliveries/{delivery['id']}/status"
     assert api_client.post(status, {"status": "picked_up"}, format="json", headers=courier).status_code == 200

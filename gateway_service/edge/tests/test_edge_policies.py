@@ -75,3 +75,27 @@ def test_one_access_log_line_per_request_without_secrets(echo, run_async, caplog
     rendered = json.dumps(vars(line), default=str)
     assert token not in rendered
     assert "hunter2" not in rendered
+
+
+def test_behind_an_ingress_metrics_and_readiness_are_not_served_to_the_internet(run_async, settings):
+    """Probes and Prometheus reach the pod directly; whatever came through the ingress carries
+    X-Forwarded-For and is told these routes do not exist."""
+    settings.OPERATIONS_DIRECT_ONLY = True
+
+    async def scenario():
+        client = AsyncClient()
+        via_ingress = {"headers": {"X-Forwarded-For": "203.0.113.7"}}
+        return (
+            await client.get("/metrics", **via_ingress),
+            await client.get("/readyz", **via_ingress),
+            await client.get("/metrics"),
+            await client.get("/healthz", **via_ingress),
+        )
+
+    metrics_outside, ready_outside, metrics_inside, health_outside = run_async(scenario())
+
+    assert metrics_outside.status_code == 404
+    assert ready_outside.status_code == 404
+    assert json.loads(metrics_outside.content)["error"]["code"] == "not_found"
+    assert metrics_inside.status_code == 200
+    assert health_outside.status_code == 200

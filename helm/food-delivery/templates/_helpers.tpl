@@ -55,8 +55,27 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - name: SERVICE_CLIENT_SECRET
   valueFrom: {secretKeyRef: {name: {{ $secret }}, key: {{ printf "client-secret-%s" .spec.clientId }}}}
 {{- end }}
+{{- if eq .service "gateway" }}
+# The ingress controller appends one X-Forwarded-For hop; without it nothing in front is trusted.
+- name: TRUSTED_PROXY_HOPS
+  value: {{ ternary "1" "0" .root.Values.ingress.enabled | quote }}
+# /readyz and /metrics only for what reaches the pod directly (probes, Prometheus), not the ingress.
+- name: OPERATIONS_DIRECT_ONLY
+  value: {{ .root.Values.ingress.enabled | quote }}
+{{- else }}
+# Backends carry on without Redis (fallbacks), so only MongoDB takes them out of rotation.
+- name: READINESS_REQUIRES
+  value: mongodb
+{{- end }}
 {{- range $key, $value := .spec.env }}
 - name: {{ $key }}
   value: {{ $value | quote }}
 {{- end }}
+{{- end -}}
+
+{{/* A namespace selector: the given one, else the namespace named `name` (none when both are empty). */}}
+{{- define "fd.namespaceSelector" -}}
+{{- if .selector -}}{{ toYaml .selector }}
+{{- else if .name -}}matchLabels: {kubernetes.io/metadata.name: {{ .name | quote }}}
+{{- end -}}
 {{- end -}}
