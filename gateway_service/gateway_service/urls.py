@@ -1,9 +1,10 @@
 from django.urls import path, re_path
 
 from common.urls import handler400, handler403, handler404, handler500  # noqa: F401
-from edge import docs, views
+from edge import docs, root, views
 
 urlpatterns = [
+    path("", root.ApiRootView.as_view(), name="api-root"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),

@@ -99,3 +99,17 @@ def test_behind_an_ingress_metrics_and_readiness_are_not_served_to_the_internet(
     assert json.loads(metrics_outside.content)["error"]["code"] == "not_found"
     assert metrics_inside.status_code == 200
     assert health_outside.status_code == 200
+
+
+def test_the_api_root_links_every_public_resource_group(client):
+    answer = client.get("/", HTTP_ACCEPT="application/json")
+    page = client.get("/", HTTP_ACCEPT="text/html")
+
+    assert answer.status_code == 200
+    groups = answer.json()
+    assert set(groups) == {"identity", "customers", "restaurants", "orders", "couriers", "platform"}
+    assert groups["restaurants"]["list"] == "http://testserver/restaurants"
+    assert groups["couriers"]["location"].endswith("/couriers/me/location")
+    assert page.status_code == 200
+    assert page["Content-Type"].startswith("text/html")
+    assert b"Food delivery API" in page.content
