@@ -25,6 +25,9 @@ class Principal:
     def pk(self) -> str:
         return self.id
 
+    def __str__(self) -> str:  # how DRF's browsable pages name the signed-in user
+        return f"{self.user_type} {self.id}"
+
 
 class JWTAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"

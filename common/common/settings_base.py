@@ -37,6 +37,7 @@ MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
     "common.metrics.RequestMetricsMiddleware",
     "common.body_limit.BodySizeLimitMiddleware",
+    "common.csrf.CsrfCookieMiddleware",
 ]
 
 TEMPLATES = [

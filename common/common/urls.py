@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from common.errors import error_response
 from common.health import healthz, readyz
 from common.metrics import metrics_view
+
+
+def _sign_in_at_the_gateway(request):
+    """DRF's pages link "Log in"/"Log out" to these names; browsers sign in at the gateway, which
+    serves /api-auth/ itself, so a service reached directly only says where to go."""
+    return error_response(404, "sign_in_at_gateway", "Sign in through the gateway: /api-auth/login/")
+
+
+# The names DRF's templates reverse (`rest_framework:login`, `rest_framework:logout`).
+_browser_sign_in = (
+    [
+        path("login/", _sign_in_at_the_gateway, name="login"),
+        path("logout/", _sign_in_at_the_gateway, name="logout"),
+    ],
+    "rest_framework",
+)
 
 platform_urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -14,6 +31,7 @@ platform_urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("schema/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-docs"),
+    path("api-auth/", include(_browser_sign_in, namespace="rest_framework")),
 ]
 
 # Wired by each service's urls.py: `from common.urls import *` brings these in too.

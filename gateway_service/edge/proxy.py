@@ -98,6 +98,10 @@ def breaker(service: str) -> CircuitBreaker:
 
 def request_headers(request, client_address: str) -> dict[str, str]:
     headers = {name: value for name, value in request.headers.items() if name.lower() not in _NOT_FORWARDED}
+    if "Cookie" in headers:
+        headers["Cookie"] = _without_session_cookie(headers["Cookie"])
+        if not headers["Cookie"]:
+            del headers["Cookie"]
     prior = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.TRUSTED_PROXY_HOPS > 0 else ""
     headers["X-Forwarded-For"] = f"{prior}, {client_address}" if prior else client_address
     headers["X-Forwarded-Proto"] = request.scheme
@@ -105,6 +109,12 @@ def request_headers(request, client_address: str) -> dict[str, str]:
     headers[REQUEST_ID_HEADER] = request.request_id
     inject_context(headers)
     return headers
+
+
+def _without_session_cookie(cookie_header: str) -> str:
+    """The browser session's id stays at the gateway: services get the bearer token instead."""
+    kept = [part for part in cookie_header.split(";") if part.strip().split("=", 1)[0] != "fd_session"]
+    return ";".join(kept).strip()
 
 
 async def _relay(upstream: aiohttp.ClientResponse, service: str):

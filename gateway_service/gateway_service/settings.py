@@ -14,6 +14,8 @@ MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "common.body_limit.BodySizeLimitMiddleware",
+    # After the body limit (it may read a form body), before anything reads the request's headers.
+    "edge.browser_sessions.BrowserSessionMiddleware",
 ]
 
 # The gateway keeps no data of its own; Redis holds its rate-limit counters.
@@ -30,6 +32,12 @@ TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 # Behind an ingress: /readyz and /metrics answer only requests that did not come through a proxy
 # (probes and Prometheus reach the pod directly), so the internet sees neither.
 OPERATIONS_DIRECT_ONLY = env_bool("OPERATIONS_DIRECT_ONLY", False)
+
+# Browser sign-in (edge/browser_sessions.py): how long a signed-in browser stays signed in, and the
+# origins besides the gateway's own host allowed to send unsafe requests with its cookie.
+BROWSER_SESSION_TTL_S = env_int("BROWSER_SESSION_TTL_S", 8 * 3600)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_COOKIE_SAMESITE = "Lax"
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:3000", "http://127.0.0.1:3000"])
 CORS_ALLOW_CREDENTIALS = False

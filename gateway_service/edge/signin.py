@@ -1,0 +1,173 @@
+"""`/api-auth/login/` and `/api-auth/logout/`: signing a browser in and out (the path DRF's
+browsable pages link to). The mechanism is in edge/browser_sessions.py."""
+
+from __future__ import annotations
+
+import aiohttp
+from django.conf import settings
+from django.http import HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token, rotate_token
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from common.errors import error_response
+from common.net import client_ip
+from edge import ratelimit
+from edge.browser_sessions import COOKIE, KIND_PATHS, auth_call, csrf_refusal, session_create, session_end
+
+USER_TYPES = (("customer", "Customer"), ("restaurant", "Restaurant user"), ("courier", "Courier"))
+
+
+def safe_next(request, target: str | None) -> str:
+    """Where to go after signing in or out: a path on this site only, never elsewhere."""
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and not target.startswith(("//", "/\\"))
+    ):
+        return target
+    return "/"
+
+
+def _wants_json(request) -> bool:
+    return request.content_type == "application/json"
+
+
+def _form(request, *, status: int = 200, **context):
+    get_token(request)  # the form's CSRF token, and its cookie
+    page = render(
+        request,
+        "edge/signin.html",
+        {
+            "user_types": USER_TYPES,
+            "next": safe_next(request, context.pop("next", None)),
+            "user_type": context.pop("user_type", "customer"),
+            **context,
+        },
+        status=status,
+    )
+    return _with_csrf_cookie(request, page)
+
+
+def _with_csrf_cookie(request, response):
+    from django.middleware.csrf import CsrfViewMiddleware
+
+    return CsrfViewMiddleware(lambda _request: response).process_response(request, response)
+
+
+async def login(request):  # noqa: PLR0911 - one answer per outcome, top to bottom
+    if request.method in ("GET", "HEAD"):
+        return _form(request, next=request.GET.get("next"))
+    if request.method != "POST":
+        return error_response(405, "method_not_allowed", "GET or POST.", headers={"Allow": "GET, HEAD, POST"})
+    if (refusal := await _guard(request)) is not None:
+        return refusal
+    data = _data(request)
+    user_type, target = data.get("user_type", "customer"), data.get("next")
+    if user_type not in KIND_PATHS:
+        return _refused(request, 400, "invalid", "Choose customer, restaurant or courier.", next=target)
+    try:
+        status, body = await _authenticate(user_type, data)
+    except (aiohttp.ClientError, TimeoutError):
+        return _refused(request, 503, "upstream_unavailable", "Signing in is not possible right now.", next=target)
+    if status == 200 and body.get("mfa_required"):
+        if _wants_json(request):
+            return JsonResponse({"mfa_required": True, "mfa_token": body["mfa_token"]})
+        return _form(request, mfa_token=body["mfa_token"], next=target)
+    if status != 200 or "access" not in body:
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        return _refused(
+            request,
+            status if 400 <= status < 500 else 503,
+            error.get("code", "invalid_credentials"),
+            error.get("message", "Those details did not work."),
+            user_type=user_type,
+            email=data.get("email", ""),
+            next=target,
+            mfa_token=data.get("mfa_token"),
+        )
+    return await _signed_in(request, tokens=body, user_type=user_type, target=target)
+
+
+async def _guard(request):
+    """The CSRF check (no signing in someone else's browser either) and the sign-in rate limit."""
+    request.body  # noqa: B018 - read once, so both the CSRF check and the form parsing can use it
+    if (refusal := csrf_refusal(request)) is not None:
+        return refusal
+    if settings.RATE_LIMITS_ENABLED:
+        policy = ratelimit.Policy("auth", settings.RATE_LIMIT_AUTH_PER_MINUTE, 60)
+        state = await ratelimit.check(policy, f"ip:{client_ip(request)}")
+        if not state.allowed:
+            return error_response(
+                429,
+                "rate_limited",
+                "Too many sign-in attempts; try again later.",
+                headers={"Retry-After": str(max(1, state.retry_after_s))},
+            )
+    return None
+
+
+async def _authenticate(user_type: str, data: dict) -> tuple[int, dict]:
+    if data.get("mfa_token"):
+        return await auth_call("/restaurants/login/mfa", {"mfa_token": data["mfa_token"], "code": data.get("code", "")})
+    credentials = {"email": data.get("email", ""), "password": data.get("password", "")}
+    return await auth_call(f"/{KIND_PATHS[user_type]}/login", credentials)
+
+
+async def _signed_in(request, *, tokens: dict, user_type: str, target: str | None):
+    if old := request.COOKIES.get(COOKIE):
+        await session_end(old)
+    session_id = await session_create(tokens=tokens, user_type=user_type)
+    rotate_token(request)  # a new CSRF secret for the signed-in browser
+    response = (
+        JsonResponse({"user_type": user_type, "signed_in": True})
+        if _wants_json(request)
+        else HttpResponseRedirect(safe_next(request, target))
+    )
+    response.set_cookie(
+        COOKIE,
+        session_id,
+        max_age=settings.BROWSER_SESSION_TTL_S,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+        path="/",
+    )
+    return _with_csrf_cookie(request, response)
+
+
+def _data(request) -> dict:
+    if _wants_json(request):
+        import json
+
+        try:
+            parsed = json.loads(request.body or b"{}")
+        except ValueError:
+            return {}
+        return {k: v for k, v in parsed.items() if isinstance(v, str)} if isinstance(parsed, dict) else {}
+    return {key: request.POST.get(key) for key in request.POST}
+
+
+def _refused(request, status: int, code: str, message: str, **form):
+    if _wants_json(request):
+        return error_response(status, code, message)
+    return _form(request, status=status, error=message, **{k: v for k, v in form.items() if v is not None})
+
+
+async def logout(request):
+    if request.method != "POST":
+        return error_response(405, "method_not_allowed", "Sign out with POST.", headers={"Allow": "POST"})
+    request.body  # noqa: B018
+    if (refusal := csrf_refusal(request)) is not None:  # no signing someone out from elsewhere
+        return refusal
+    if session_id := request.COOKIES.get(COOKIE):
+        await session_end(session_id)
+    target = request.POST.get("next") if not _wants_json(request) else None
+    response = (
+        JsonResponse({"signed_in": False}) if _wants_json(request) else HttpResponseRedirect(safe_next(request, target))
+    )
+    response.delete_cookie(COOKIE, path="/", samesite="Lax")
+    return response
