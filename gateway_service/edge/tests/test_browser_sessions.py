@@ -237,3 +237,24 @@ def test_the_forms_of_a_browsable_page_carry_a_token_the_gateway_accepts(gateway
     )
 
     assert added.status_code == 201, added.text
+
+
+def test_an_expiring_access_token_is_refreshed_without_the_browser_noticing(gateway, customer, live_platform):
+    import json
+    import os
+
+    import redis
+
+    browser, _form, _answer = _sign_in(gateway, customer)
+    store = redis.Redis.from_url(os.environ["REDIS_URL"], decode_responses=True)
+    key = f"{live_platform.db_prefix}fd:browser-session:{browser.cookies['fd_session']}"
+    session = json.loads(store.get(key))
+    store.set(key, json.dumps({**session, "access_exp": time.time() - 1}), keepttl=True)  # as if it expired
+
+    me = browser.get(f"{gateway}/customers/me", headers={"Accept": "application/json"}, timeout=10)
+
+    assert me.status_code == 200
+    refreshed = json.loads(store.get(key))
+    assert refreshed["access"] != session["access"]
+    assert refreshed["refresh"] != session["refresh"]  # refresh tokens rotate
+    assert refreshed["access_exp"] > time.time()
