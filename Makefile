@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := auth_service customer_service restaurant_service order_service delivery_service gateway_service
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run images test conformance-as-released e2e lint lint-tools format clean-data clean ferretdb system-deps screenshots bench chaos
+.PHONY: help setup run images demo test conformance-as-released e2e lint lint-tools format clean-data clean ferretdb system-deps screenshots bench chaos
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -78,6 +78,9 @@ lint-tools: ## helm and actionlint, pinned in tools/lint-tools/go.mod, built int
 	@if [ ! -x .local/bin/helm ] || [ ! -x .local/bin/actionlint ]; then \
 		cd tools/lint-tools && GOBIN=$(CURDIR)/.local/bin go install helm.sh/helm/v3/cmd/helm github.com/rhysd/actionlint/cmd/actionlint; \
 	fi
+
+demo: setup ## demo restaurants, couriers and a customer on the running platform (`make run` first), then a simulator of orders; Ctrl-C stops
+	$(BIN)/python tools/demo.py $(DEMO_ARGS)
 
 bench: setup ## benchmarks: starts the platform, measures, prints a table, writes bench/out/ (results.json, latency.png)
 	@command -v wrk >/dev/null && command -v nginx >/dev/null || { \
