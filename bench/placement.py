@@ -126,6 +126,54 @@ async def measure(gateway: str, *, clients: int, seconds: float, warmup_s: float
     }
 
 
+def store_orders(mongo_url: str, database: str, *, count: int, batch: int = 2000) -> None:
+    """Puts `count` finished orders straight into the order service's database, shaped as it stores
+    them (history, prices, a delivered status), spread over many customers and restaurants: the
+    benchmark's fixture for "placement after 50,000 stored orders", not a path any client takes."""
+    from datetime import UTC, datetime, timedelta
+
+    from bson import ObjectId
+    from pymongo import MongoClient
+
+    client = MongoClient(mongo_url)
+    orders = client[database]["orders"]
+    start = datetime.now(UTC) - timedelta(days=30)
+    for first in range(0, count, batch):
+        documents = []
+        for n in range(first, min(count, first + batch)):
+            at = start + timedelta(seconds=n * 50)
+            documents.append(
+                {
+                    "customer_id": f"{n % 5000:024x}",
+                    "restaurant_id": f"{n % 300:024x}",
+                    "restaurant_owner_id": f"{n % 300 + 10**6:024x}",
+                    "items": [
+                        {"menu_item_id": str(ObjectId()), "name": "Dish", "unit_price_cents": 1000, "quantity": 1}
+                    ],
+                    "total_cents": 1000,
+                    "delivery_address": {
+                        "label": "Home",
+                        "line1": "1 A",
+                        "city": "B",
+                        "postcode": "1",
+                        "lat": 1.0,
+                        "lng": 1.0,
+                    },
+                    "status": "delivered",
+                    "dispatch": "closed",
+                    "courier_id": f"{n % 700 + 10**7:024x}",
+                    "delivery_id": str(ObjectId()),
+                    "history": [{"status": "placed", "at": at, "actor_type": "customer", "actor_id": "x"}],
+                    "idempotency_key": f"stored-{n}",
+                    "request_hash": "x",
+                    "created_at": at,
+                    "updated_at": at,
+                }
+            )
+        orders.insert_many(documents, ordered=False)
+    client.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gateway", default="http://127.0.0.1:8000")

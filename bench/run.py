@@ -15,7 +15,8 @@ with 10,000 located couriers (bench/dispatch.py); and live tracking (an asyncio 
 memory cost in the gateway and order processes, and the delay from each transition (its `at`) to
 its event arriving at every client.
 
-Environment: BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_PLACEMENT_CLIENTS (20), BENCH_STREAMS
+Environment: BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_PLACEMENT_CLIENTS (20),
+BENCH_STORED_ORDERS (50,000: placement is measured again after storing that many), BENCH_STREAMS
 (1000), GATEWAY_URL +
 RESTAURANT_URL to measure a platform started elsewhere (then reference/uncached/nginx are skipped).
 """
@@ -44,6 +45,7 @@ OUT = ROOT / "bench" / "out"
 DURATION_S = int(os.environ.get("BENCH_DURATION_S", 10))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 32))
 PLACEMENT_CLIENTS = int(os.environ.get("BENCH_PLACEMENT_CLIENTS", 20))
+STORED_ORDERS = int(os.environ.get("BENCH_STORED_ORDERS", 50_000))
 STREAMS = int(os.environ.get("BENCH_STREAMS", 1000))
 ORDERS_FOR_STREAMS = 50
 MENU_ITEMS = 20
@@ -348,6 +350,13 @@ def main() -> int:
             results["streams"] = asyncio.run(measure_streams(gateway, world, pids))
         log(f"order placement: {PLACEMENT_CLIENTS} concurrent customers for {DURATION_S}s")
         results["placement"] = asyncio.run(placement.measure(gateway, clients=PLACEMENT_CLIENTS, seconds=DURATION_S))
+        if not external and STORED_ORDERS:
+            log(f"storing {STORED_ORDERS} orders, then order placement again")
+            placement.store_orders(stack.mongo_url, f"{stack.db_prefix}orders", count=STORED_ORDERS)
+            results["placement_stored"] = asyncio.run(
+                placement.measure(gateway, clients=PLACEMENT_CLIENTS, seconds=DURATION_S)
+            )
+            results["placement_stored"]["stored_orders"] = STORED_ORDERS
         if not external:
             log("store: indexed finds among 10,000 documents, mixed writes")
             results["store"] = store.measure(stack.mongo_url)
@@ -387,12 +396,13 @@ def main() -> int:
             f"{row['p99_us'] / 1000:>8.2f} {row['errors']:>7} {row['non_2xx']:>8}"
         )
     print("\nratios (throughput): " + ", ".join(f"{k} = {v}" for k, v in results["ratios"].items()))
-    if "placement" in results:
-        p = results["placement"]
-        print(
-            f"placement, {p['clients']} concurrent customers: {p['orders_per_s']} orders/s, p50 {p['p50_ms']} ms, "
-            f"p95 {p['p95_ms']} ms, p99 {p['p99_ms']} ms, errors {p['errors']}"
-        )
+    for key, label in (("placement", "empty store"), ("placement_stored", f"after {STORED_ORDERS} stored orders")):
+        if key in results:
+            p = results[key]
+            print(
+                f"placement ({label}), {p['clients']} concurrent customers: {p['orders_per_s']} orders/s, "
+                f"p50 {p['p50_ms']} ms, p95 {p['p95_ms']} ms, p99 {p['p99_ms']} ms, errors {p['errors']}"
+            )
     if "store" in results:
         st = results["store"]
         print(
