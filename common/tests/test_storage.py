@@ -7,7 +7,6 @@ from pymongo.errors import DuplicateKeyError
 
 from common.mongo import _client, parse_object_id
 from common.ratelimit import window_hit, window_peek, window_reset
-from common.redis_client import _client as _redis_client
 
 
 def test_declared_indexes_are_created_and_enforced(mongo_db):
@@ -50,26 +49,19 @@ def test_readyz_is_503_with_details_when_mongodb_is_unreachable(client, settings
     assert response["Retry-After"]
 
 
-def test_readyz_is_503_when_redis_is_unreachable(client, settings, mongo_db):
-    settings.REDIS_URL = "redis://127.0.0.1:9/0"
-    settings.REDIS_TIMEOUT_S = 0.2
-    try:
-        response = client.get("/readyz")
-    finally:
-        _redis_client.cache_clear()
+def test_readyz_is_503_when_redis_is_unreachable(client, mongo_db, redis_down):
+    response = client.get("/readyz")
 
     assert response.status_code == 503
     assert set(response.json()["error"]["details"]) == {"redis"}
 
 
-def test_a_dependency_that_is_not_required_is_reported_but_keeps_the_service_ready(client, settings, mongo_db):
+def test_a_dependency_that_is_not_required_is_reported_but_keeps_the_service_ready(
+    client, settings, mongo_db, redis_down
+):
     settings.READINESS_REQUIRES = ["mongodb"]
-    settings.REDIS_URL = "redis://127.0.0.1:9/0"
-    settings.REDIS_TIMEOUT_S = 0.2
-    try:
-        response = client.get("/readyz")
-    finally:
-        _redis_client.cache_clear()
+
+    response = client.get("/readyz")
 
     assert response.status_code == 200
     checks = response.json()["checks"]
@@ -92,14 +84,9 @@ def test_fixed_window_counts_in_redis_and_refuses_past_the_limit(redis_client):
     assert window_peek("login:x", limit=2).allowed
 
 
-def test_rate_limits_fail_open_when_redis_is_down(settings):
-    settings.REDIS_URL = "redis://127.0.0.1:9/0"
-    settings.REDIS_TIMEOUT_S = 0.2
-    try:
-        state = window_hit("any", limit=1, window_s=60)
-        closed = window_hit("any", limit=1, window_s=60, fail_open=False)
-    finally:
-        _redis_client.cache_clear()
+def test_rate_limits_fail_open_when_redis_is_down(redis_down):
+    state = window_hit("any", limit=1, window_s=60)
+    closed = window_hit("any", limit=1, window_s=60, fail_open=False)
 
     assert state.allowed
     assert not closed.allowed

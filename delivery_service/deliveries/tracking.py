@@ -11,6 +11,7 @@ report their own position; it reaches the followers of the one order assigned to
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -97,12 +98,19 @@ def _tell_followers(db, *, assignment: dict, location: dict) -> None:
 
 
 def speed_kmh(vehicle: str | None) -> float:
+    speeds = _speed_table(settings.COURIER_SPEEDS_KMH)
+    return speeds.get((vehicle or "").strip().lower(), settings.COURIER_DEFAULT_SPEED_KMH)
+
+
+@functools.cache
+def _speed_table(spec: str) -> dict[str, float]:
+    """ "bicycle:15,car:25" as a table, parsed once per value of the setting."""
     speeds = {}
-    for pair in settings.COURIER_SPEEDS_KMH.split(","):
+    for pair in spec.split(","):
         name, _, value = pair.partition(":")
         if name.strip() and value.strip():
-            speeds[name.strip()] = float(value)
-    return speeds.get((vehicle or "").strip().lower(), settings.COURIER_DEFAULT_SPEED_KMH)
+            speeds[name.strip().lower()] = float(value)
+    return speeds
 
 
 def eta_s(*, delivery: dict, location: dict, vehicle: str | None) -> int | None:

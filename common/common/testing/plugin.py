@@ -37,6 +37,19 @@ def redis_client(settings):
 
 
 @pytest.fixture
+def redis_down(settings):
+    """Points this process at a Redis that does not answer (a closed port, short timeouts), with
+    no cached client left over on either side of the test."""
+    from common.redis_client import _client
+
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"
+    settings.REDIS_TIMEOUT_S = 0.2
+    _client.cache_clear()
+    yield
+    _client.cache_clear()
+
+
+@pytest.fixture
 def api_client():
     from rest_framework.test import APIClient
 

@@ -59,18 +59,11 @@ def test_concurrent_dispatch_never_double_assigns(mongo_db, place_order, orders,
     assert {d["order_id"] for d in deliveries} == {o["id"] for o in placed[: min(orders, couriers)]}
 
 
-def test_concurrent_dispatch_is_correct_with_redis_down(mongo_db, place_order, settings):
-    from common.redis_client import _client
-
+def test_concurrent_dispatch_is_correct_with_redis_down(mongo_db, place_order, redis_down):
     for _ in range(6):
         place_order()
     _couriers(mongo_db, 4)
-    settings.REDIS_URL = "redis://127.0.0.1:9/0"
-    settings.REDIS_TIMEOUT_S = 0.2
-    _client.cache_clear()
-    try:
-        _race(runs=8)
-    finally:
-        _client.cache_clear()
+
+    _race(runs=8)
 
     _assert_invariants(mongo_db, orders=6, couriers=4)

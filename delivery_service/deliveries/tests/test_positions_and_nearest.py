@@ -140,20 +140,14 @@ def test_a_stale_position_counts_as_unknown(api_client, couriers, place_order, s
     assert _active(api_client, stale) == second["id"]
 
 
-def test_without_redis_dispatch_uses_the_positions_in_mongodb(api_client, couriers, place_order, settings):
-    from common.redis_client import _client
-
+def test_without_redis_dispatch_uses_the_positions_in_mongodb(api_client, couriers, place_order, request):
     mid, near = couriers(2)
     _at(api_client, mid, MID)
     _at(api_client, near, NEAR)
     order = place_order()
-    settings.REDIS_URL = "redis://127.0.0.1:9/0"
-    settings.REDIS_TIMEOUT_S = 0.2
-    _client.cache_clear()
-    try:
-        dispatch.dispatch()
-    finally:
-        _client.cache_clear()
+    request.getfixturevalue("redis_down")  # only now: the positions above went to Redis too
+
+    dispatch.dispatch()
 
     assert _active(api_client, near) == order["id"]
 

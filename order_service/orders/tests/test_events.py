@@ -91,26 +91,17 @@ def test_a_final_order_streams_its_status_once_and_ends(api_client, service_head
     assert _parse(raw) == ["rejected"]
 
 
-def test_without_redis_the_stream_polls_mongodb(api_client, service_headers, menu, order, issue_token, settings):
-    from common.redis_client import _client
-
-    settings.REDIS_URL = "redis://127.0.0.1:9/0"
-    settings.REDIS_TIMEOUT_S = 0.2
-    _client.cache_clear()
-
+def test_without_redis_the_stream_polls_mongodb(api_client, service_headers, menu, order, issue_token, redis_down):
     def move_then_wait(status):
         transition(api_client, service_headers, order["id"], status, "restaurant", menu["owner_id"])
         time.sleep(0.5)  # longer than a poll, so each state is seen (polling can merge quick moves)
 
-    try:
-        _ended, raw = _follow(
-            order["id"],
-            _customer(issue_token),
-            [lambda: move_then_wait("accepted"), lambda: move_then_wait("preparing")],
-            stop_after=3,
-        )
-    finally:
-        _client.cache_clear()
+    _ended, raw = _follow(
+        order["id"],
+        _customer(issue_token),
+        [lambda: move_then_wait("accepted"), lambda: move_then_wait("preparing")],
+        stop_after=3,
+    )
 
     assert _parse(raw) == ["placed", "accepted", "preparing"]
 

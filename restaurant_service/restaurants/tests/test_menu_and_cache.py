@@ -2,7 +2,6 @@
 
 import pytest
 
-from common.redis_client import _client as redis_client_factory
 from restaurants.tests.helpers import add_item, create_restaurant
 
 
@@ -104,19 +103,15 @@ def test_cache_entries_expire_on_their_own(api_client, owner, restaurant, redis_
     assert all(0 < ttl <= 300 for ttl in ttls)
 
 
-def test_with_redis_down_menus_are_read_from_mongodb(api_client, owner, restaurant, settings):
+def test_with_redis_down_menus_are_read_from_mongodb(api_client, owner, restaurant, request):
     add_item(api_client, owner[1], restaurant["id"])
-    settings.REDIS_URL = "redis://127.0.0.1:9/0"
-    settings.REDIS_TIMEOUT_S = 0.2
-    redis_client_factory.cache_clear()
-    try:
-        menu = api_client.get(f"/restaurants/{restaurant['id']}/menu")
-        edited = api_client.patch(
-            f"/restaurants/{restaurant['id']}", {"name": "Still works"}, format="json", headers=owner[1]
-        )
-        popular = api_client.get("/restaurants/popular")
-    finally:
-        redis_client_factory.cache_clear()
+    request.getfixturevalue("redis_down")
+
+    menu = api_client.get(f"/restaurants/{restaurant['id']}/menu")
+    edited = api_client.patch(
+        f"/restaurants/{restaurant['id']}", {"name": "Still works"}, format="json", headers=owner[1]
+    )
+    popular = api_client.get("/restaurants/popular")
 
     assert menu.status_code == 200
     assert len(menu.json()["items"]) == 1
