@@ -1,29 +1,34 @@
-"""One Redis connection pool per process, and the key prefix that keeps platforms (and tests) apart."""
+"""The process's Redis clients, and the key prefix that keeps platforms (and tests) apart.
+
+The sync client comes from django-redis (`CACHES["redis"]` in settings, one pool per process);
+the asyncio client, which django-redis does not offer, is built from the same settings.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import weakref
 
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
+from django_redis import get_redis_connection
+from django_redis.pool import ConnectionFactory
 
 
-@functools.cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=settings.REDIS_TIMEOUT_S,
-        socket_connect_timeout=settings.REDIS_TIMEOUT_S,
-        health_check_interval=30,
-        decode_responses=True,
-    )
+class PoolPerOptionsConnectionFactory(ConnectionFactory):
+    """django-redis keys its process-wide pools by URL alone, so two aliases on one Redis would
+    share the first one's pool and its reply decoding; here each set of pool options has its own."""
+
+    def get_or_create_connection_pool(self, params):
+        key = (params["url"], tuple(sorted(self.pool_cls_kwargs.items())))
+        if key not in self._pools:
+            self._pools[key] = self.get_connection_pool(params)
+        return self._pools[key]
 
 
 def get_redis() -> redis.Redis:
-    return _client(settings.REDIS_URL)
+    return get_redis_connection("redis")
 
 
 def redis_key(*parts: object) -> str:

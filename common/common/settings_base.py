@@ -78,6 +78,39 @@ MONGO_INDEX_MODULES: list[str] = []
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "fd:")
 REDIS_TIMEOUT_S = env_float("REDIS_TIMEOUT_S", 1.0)
+
+
+def redis_caches(url: str, timeout_s: float) -> dict:
+    """django-redis holds the process's Redis connections. `default` is Django's cache (JSON
+    values, never pickles). `redis` is the raw client the platform's own Redis code takes from
+    `common.redis_client.get_redis()`: GEO sets, locks, rate limits, read models; its replies are
+    `str`, so it is never used as a cache itself. Each alias keeps one connection pool per process."""
+    common_options = {
+        "SOCKET_TIMEOUT": timeout_s,
+        "SOCKET_CONNECT_TIMEOUT": timeout_s,
+        "CONNECTION_FACTORY": "common.redis_client.PoolPerOptionsConnectionFactory",
+    }
+    pool = {"health_check_interval": 30}
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": REDIS_KEY_PREFIX + "cache",
+            "OPTIONS": {
+                **common_options,
+                "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+                "CONNECTION_POOL_KWARGS": pool,
+            },
+        },
+        "redis": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {**common_options, "CONNECTION_POOL_KWARGS": {**pool, "decode_responses": True}},
+        },
+    }
+
+
+CACHES = redis_caches(REDIS_URL, REDIS_TIMEOUT_S)
 # Dependencies whose loss takes the process out of rotation (`/readyz` 503). The others are still
 # checked and reported: a service that carries on without Redis need not leave the load balancer
 # when Redis blips (the Helm chart lists only mongodb for the backends).
@@ -131,7 +164,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON for clients; the two form encodings for the browsable API's HTML forms.
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "common.errors.api_exception_handler",

@@ -7,6 +7,7 @@ from pymongo.errors import DuplicateKeyError
 
 from common.mongo import _client, parse_object_id
 from common.ratelimit import window_hit, window_peek, window_reset
+from common.redis_client import redis_key
 
 
 def test_declared_indexes_are_created_and_enforced(mongo_db):
@@ -106,3 +107,24 @@ def test_index_creation_waits_for_an_unreachable_mongodb_then_says_so(settings):
         _client.cache_clear()
 
     assert time.monotonic() - started >= 2.0  # it kept trying before giving up
+
+
+def test_djangos_cache_is_redis_through_django_redis_and_stores_json(redis_client):
+    from django.core.cache import cache
+
+    cache.set("storage-test", {"menu": [1, 2]}, timeout=30)
+    try:
+        stored = list(redis_client.scan_iter(match="*storage-test", count=500))
+        assert len(stored) == 1  # in the platform's Redis, not in this process
+        assert redis_client.get(stored[0]) == '{"menu": [1, 2]}'  # JSON, never a pickle
+        assert cache.get("storage-test") == {"menu": [1, 2]}
+    finally:
+        cache.delete("storage-test")
+
+
+def test_the_raw_client_comes_from_django_redis_and_answers_text(redis_client):
+    from django_redis import get_redis_connection
+
+    assert redis_client is get_redis_connection("redis")
+    redis_client.set(redis_key("raw"), "value", ex=30)
+    assert redis_client.get(redis_key("raw")) == "value"

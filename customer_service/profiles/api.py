@@ -6,36 +6,72 @@ import re
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from common.errors import InvalidInput
 from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsCustomer
+from common.viewsets import ViewSet
 from profiles import selectors, services
 from profiles.serializers import AddressSerializer, PlaceOrderInput, ProfileOutput, ProfileUpdateInput
 
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
-class MeView(APIView):
+
+class MeViewSet(ViewSet):
+    """`/customers/me`: the signed-in customer's profile, order history and feed."""
+
     permission_classes = [IsCustomer]
+    serializer_class = ProfileOutput
+    serializer_classes = {"update": ProfileUpdateInput, "partial_update": ProfileUpdateInput, "orders": PlaceOrderInput}
 
-    @extend_schema(responses={200: ProfileOutput})
-    def get(self, request):
+    def retrieve(self, request):
         return Response(ProfileOutput(services.profile_get_or_create(customer_id=request.user.id)).data)
 
     @extend_schema(request=ProfileUpdateInput, responses={200: ProfileOutput})
-    def patch(self, request):
-        serializer = ProfileUpdateInput(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        profile = services.profile_update(customer_id=request.user.id, changes=serializer.validated_data)
+    def update(self, request, partial: bool = False):
+        # Every profile field is optional, so a PUT (the browsable API's form) changes what it names.
+        profile = services.profile_update(customer_id=request.user.id, changes=self.validated(partial=True))
         return Response(ProfileOutput(profile).data)
 
+    @extend_schema(request=ProfileUpdateInput, responses={200: ProfileOutput})
+    def partial_update(self, request):
+        return self.update(request, partial=True)
 
-class AddressListView(APIView):
+    @action(detail=True, methods=["get", "post"])
+    def orders(self, request):
+        """The customer's order history, and placing an order (`Idempotency-Key` makes retries safe)."""
+        if request.method == "GET":
+            page = page_request(request)
+            count, orders = selectors.customer_orders(customer_id=request.user.id, page=page)
+            return paginated_response(request, page, count=count, results=orders)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not _IDEMPOTENCY_KEY.match(key):
+            raise InvalidInput(
+                "Idempotency-Key must be 1 to 200 visible ASCII characters.", details={"Idempotency-Key": ["invalid"]}
+            )
+        order, created = services.order_place(customer_id=request.user.id, idempotency_key=key, **self.validated())
+        headers = {} if created else {"Idempotent-Replayed": "true"}
+        return Response(order, status=status.HTTP_201_CREATED, headers=headers)
+
+    @action(detail=True)
+    def feed(self, request):
+        """Open restaurants matching the customer's preferred cuisines, from the restaurant service."""
+        page = page_request(request)
+        count, restaurants = selectors.customer_feed(customer_id=request.user.id, page=page)
+        return paginated_response(request, page, count=count, results=restaurants)
+
+
+class AddressViewSet(ViewSet):
+    """`/customers/me/addresses`: the signed-in customer's delivery addresses."""
+
     permission_classes = [IsCustomer]
+    serializer_class = AddressSerializer
+    lookup_url_kwarg = "address_id"
 
     @extend_schema(responses={200: page_of(AddressSerializer)})
-    def get(self, request):
+    def list(self, request):
         page = page_request(request)
         addresses = services.addresses_list(customer_id=request.user.id)
         return paginated_response(
@@ -45,72 +81,24 @@ class AddressListView(APIView):
             results=AddressSerializer(addresses[page.skip : page.skip + page.size], many=True).data,
         )
 
-    @extend_schema(request=AddressSerializer, responses={201: AddressSerializer})
-    def post(self, request):
-        serializer = AddressSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        address = services.address_add(customer_id=request.user.id, data=serializer.validated_data)
+    def create(self, request):
+        address = services.address_add(customer_id=request.user.id, data=self.validated())
         return Response(AddressSerializer(address).data, status=status.HTTP_201_CREATED)
 
-
-class AddressDetailView(APIView):
-    permission_classes = [IsCustomer]
-
-    @extend_schema(responses={200: AddressSerializer})
-    def get(self, request, address_id: str):
+    def retrieve(self, request, address_id: str):
         return Response(
             AddressSerializer(services.address_get(customer_id=request.user.id, address_id=address_id)).data
         )
 
-    @extend_schema(request=AddressSerializer, responses={200: AddressSerializer})
-    def patch(self, request, address_id: str):
-        serializer = AddressSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+    def update(self, request, address_id: str, partial: bool = False):
         address = services.address_update(
-            customer_id=request.user.id, address_id=address_id, changes=serializer.validated_data
+            customer_id=request.user.id, address_id=address_id, changes=self.validated(partial=partial)
         )
         return Response(AddressSerializer(address).data)
 
-    def delete(self, request, address_id: str):
+    def partial_update(self, request, address_id: str):
+        return self.update(request, address_id, partial=True)
+
+    def destroy(self, request, address_id: str):
         services.address_delete(customer_id=request.user.id, address_id=address_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class FeedView(APIView):
-    """Open restaurants matching the customer's preferred cuisines, from the restaurant service."""
-
-    permission_classes = [IsCustomer]
-
-    def get(self, request):
-        page = page_request(request)
-        count, restaurants = selectors.customer_feed(customer_id=request.user.id, page=page)
-        return paginated_response(request, page, count=count, results=restaurants)
-
-
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
-
-
-class OrdersView(APIView):
-    """The customer's order history, and placing an order (`Idempotency-Key` makes retries safe)."""
-
-    permission_classes = [IsCustomer]
-
-    def get(self, request):
-        page = page_request(request)
-        count, orders = selectors.customer_orders(customer_id=request.user.id, page=page)
-        return paginated_response(request, page, count=count, results=orders)
-
-    @extend_schema(request=PlaceOrderInput)
-    def post(self, request):
-        key = request.headers.get("Idempotency-Key")
-        if key is not None and not _IDEMPOTENCY_KEY.match(key):
-            raise InvalidInput(
-                "Idempotency-Key must be 1 to 200 visible ASCII characters.", details={"Idempotency-Key": ["invalid"]}
-            )
-        serializer = PlaceOrderInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        order, created = services.order_place(
-            customer_id=request.user.id, idempotency_key=key, **serializer.validated_data
-        )
-        headers = {} if created else {"Idempotent-Replayed": "true"}
-        return Response(order, status=status.HTTP_201_CREATED, headers=headers)

@@ -40,13 +40,13 @@ def redis_client(settings):
 def redis_down(settings):
     """Points this process at a Redis that does not answer (a closed port, short timeouts), with
     no cached client left over on either side of the test."""
-    from common.redis_client import _client
+    from common.settings_base import redis_caches
 
     settings.REDIS_URL = "redis://127.0.0.1:9/0"
     settings.REDIS_TIMEOUT_S = 0.2
-    _client.cache_clear()
+    # Django drops its cache handlers (django-redis's clients) when CACHES changes, here and on undo.
+    settings.CACHES = redis_caches(settings.REDIS_URL, settings.REDIS_TIMEOUT_S)
     yield
-    _client.cache_clear()
 
 
 @pytest.fixture
