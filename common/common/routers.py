@@ -31,7 +31,9 @@ class SingletonRouter(SimpleRouter):
             detail=True,
             initkwargs={"suffix": "Instance"},
         ),
-        DynamicRoute(url=r"^{prefix}/{url_path}{trailing_slash}$", name="{basename}-{url_name}", detail=True, initkwargs={}),
+        DynamicRoute(
+            url=r"^{prefix}/{url_path}{trailing_slash}$", name="{basename}-{url_name}", detail=True, initkwargs={}
+        ),
     ]
 
     def __init__(self):

@@ -46,7 +46,6 @@ def redis_down(settings):
     settings.REDIS_TIMEOUT_S = 0.2
     # Django drops its cache handlers (django-redis's clients) when CACHES changes, here and on undo.
     settings.CACHES = redis_caches(settings.REDIS_URL, settings.REDIS_TIMEOUT_S)
-    yield
 
 
 @pytest.fixture
