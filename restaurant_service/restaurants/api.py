@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import InvalidInput
 from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsRestaurantUser, IsService
+from common.viewsets import ViewSet
 from restaurants import selectors, services
 from restaurants.serializers import (
     ORDER_STATES,
@@ -42,42 +43,62 @@ def _valid(serializer_class, request, *, partial: bool = False) -> dict:
     return serializer.validated_data
 
 
-class _PublicReadOwnerWrite(APIView):
-    """Anyone may read; writing needs a restaurant user's token (ownership is checked in services)."""
+class RestaurantFilter(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, help_text="part of the name, any case")
+    cuisine = serializers.CharField(
+        required=False, allow_blank=True, help_text="one cuisine, or several separated by commas"
+    )
+    open_now = serializers.BooleanField(required=False, default=False)
+
+
+class OrderFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ORDER_STATES, required=False, allow_blank=True)
+
+
+class RestaurantViewSet(ViewSet):
+    """`/restaurants`: anyone may browse; creating and changing need the owner's restaurant token
+    (ownership is checked in services)."""
+
+    serializer_class = RestaurantOutput
+    serializer_classes = {"create": RestaurantInput, "update": RestaurantInput, "partial_update": RestaurantInput}
+    lookup_url_kwarg = "restaurant_id"
 
     def get_permissions(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return [AllowAny()]
         return [IsRestaurantUser()]
 
-
-class RestaurantListView(_PublicReadOwnerWrite):
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="part of the name, any case"),
-            OpenApiParameter("cuisine", str, description="one cuisine, or several separated by commas"),
-            OpenApiParameter("open_now", bool),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
-        ],
-        responses={200: page_of(RestaurantOutput)},
-    )
-    def get(self, request):
-        params = request.query_params
-        cuisines = [c.strip().lower() for c in params.get("cuisine", "").split(",") if c.strip()]
+    @extend_schema(parameters=[RestaurantFilter], responses={200: page_of(RestaurantOutput)})
+    def list(self, request):
+        wanted = self.filters(RestaurantFilter)
+        cuisines = [c.strip().lower() for c in wanted.get("cuisine", "").split(",") if c.strip()]
         page = page_request(request)
         count, restaurants = selectors.restaurants_browse(
-            text=params.get("q", "").strip()[:100] or None,
+            text=wanted.get("q", "").strip()[:100] or None,
             cuisines=cuisines[:20],
-            open_now=params.get("open_now", "").lower() in ("1", "true", "yes"),
+            open_now=wanted["open_now"],
             page=page,
         )
         return paginated_response(request, page, count=count, results=RestaurantOutput(restaurants, many=True).data)
 
-    @extend_schema(request=RestaurantInput, responses={201: RestaurantOutput})
-    def post(self, request):
-        restaurant = services.restaurant_create(owner_id=request.user.id, data=_valid(RestaurantInput, request))
+    @extend_schema(responses={201: RestaurantOutput})
+    def create(self, request):
+        restaurant = services.restaurant_create(owner_id=request.user.id, data=self.validated())
         return Response(RestaurantOutput(restaurant).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, restaurant_id: str):
+        return Response(RestaurantOutput(selectors.restaurant_get(restaurant_id=restaurant_id)).data)
+
+    @extend_schema(responses={200: RestaurantOutput})
+    def update(self, request, restaurant_id: str, partial: bool = False):
+        restaurant = services.restaurant_update(
+            restaurant_id=restaurant_id, owner_id=request.user.id, changes=self.validated(partial=partial)
+        )
+        return Response(RestaurantOutput(restaurant).data)
+
+    @extend_schema(responses={200: RestaurantOutput})
+    def partial_update(self, request, restaurant_id: str):
+        return self.update(request, restaurant_id, partial=True)
 
 
 class PopularView(APIView):
@@ -88,21 +109,6 @@ class PopularView(APIView):
         return _json_text_response(request, selectors.restaurants_popular_json())
 
 
-class RestaurantDetailView(_PublicReadOwnerWrite):
-    @extend_schema(responses={200: RestaurantOutput})
-    def get(self, request, restaurant_id: str):
-        return Response(RestaurantOutput(selectors.restaurant_get(restaurant_id=restaurant_id)).data)
-
-    @extend_schema(request=RestaurantInput, responses={200: RestaurantOutput})
-    def patch(self, request, restaurant_id: str):
-        restaurant = services.restaurant_update(
-            restaurant_id=restaurant_id,
-            owner_id=request.user.id,
-            changes=_valid(RestaurantInput, request, partial=True),
-        )
-        return Response(RestaurantOutput(restaurant).data)
-
-
 class MenuView(APIView):
     permission_classes = [AllowAny]
 
@@ -111,63 +117,61 @@ class MenuView(APIView):
         return _json_text_response(request, selectors.menu_json(restaurant_id=restaurant_id))
 
 
-class MenuItemListView(APIView):
-    permission_classes = [IsRestaurantUser]
+class MenuItemViewSet(ViewSet):
+    """`/restaurants/{id}/menu/items`: the owner adds, changes and removes menu items."""
 
-    @extend_schema(request=MenuItemInput, responses={201: MenuItemOutput})
-    def post(self, request, restaurant_id: str):
-        item = services.menu_item_create(
-            restaurant_id=restaurant_id, owner_id=request.user.id, data=_valid(MenuItemInput, request)
-        )
+    permission_classes = [IsRestaurantUser]
+    serializer_class = MenuItemInput
+    lookup_url_kwarg = "item_id"
+
+    @extend_schema(responses={201: MenuItemOutput})
+    def create(self, request, restaurant_id: str):
+        item = services.menu_item_create(restaurant_id=restaurant_id, owner_id=request.user.id, data=self.validated())
         return Response(MenuItemOutput(item).data, status=status.HTTP_201_CREATED)
 
-
-class MenuItemDetailView(APIView):
-    permission_classes = [IsRestaurantUser]
-
-    @extend_schema(request=MenuItemInput, responses={200: MenuItemOutput})
-    def patch(self, request, restaurant_id: str, item_id: str):
+    @extend_schema(responses={200: MenuItemOutput})
+    def update(self, request, restaurant_id: str, item_id: str, partial: bool = False):
         item = services.menu_item_update(
             restaurant_id=restaurant_id,
             item_id=item_id,
             owner_id=request.user.id,
-            changes=_valid(MenuItemInput, request, partial=True),
+            changes=self.validated(partial=partial),
         )
         return Response(MenuItemOutput(item).data)
 
+    @extend_schema(responses={200: MenuItemOutput})
+    def partial_update(self, request, restaurant_id: str, item_id: str):
+        return self.update(request, restaurant_id, item_id, partial=True)
+
     @extend_schema(responses={204: None})
-    def delete(self, request, restaurant_id: str, item_id: str):
+    def destroy(self, request, restaurant_id: str, item_id: str):
         services.menu_item_delete(restaurant_id=restaurant_id, item_id=item_id, owner_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class RestaurantOrdersView(APIView):
-    """The owner's view of the restaurant's orders (kept by the order service)."""
+class RestaurantOrderViewSet(ViewSet):
+    """`/restaurants/{id}/orders`: the owner's view of the restaurant's orders (kept by the order
+    service), and moving one along its lifecycle."""
 
     permission_classes = [IsRestaurantUser]
+    serializer_class = OrderStatusInput
+    lookup_url_kwarg = "order_id"
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=ORDER_STATES)])
-    def get(self, request, restaurant_id: str):
-        wanted = request.query_params.get("status") or None
-        if wanted and wanted not in ORDER_STATES:
-            raise InvalidInput(details={"status": [f"One of: {', '.join(ORDER_STATES)}."]})
+    @extend_schema(parameters=[OrderFilter])
+    def list(self, request, restaurant_id: str):
         page = page_request(request)
         count, orders = selectors.restaurant_orders(
-            restaurant_id=restaurant_id, owner_id=request.user.id, status=wanted, page=page
+            restaurant_id=restaurant_id,
+            owner_id=request.user.id,
+            status=self.filters(OrderFilter).get("status") or None,
+            page=page,
         )
         return paginated_response(request, page, count=count, results=orders)
 
-
-class RestaurantOrderStatusView(APIView):
-    permission_classes = [IsRestaurantUser]
-
-    @extend_schema(request=OrderStatusInput)
-    def post(self, request, restaurant_id: str, order_id: str):
+    @action(detail=True, methods=["post"], url_path="status")
+    def transition(self, request, restaurant_id: str, order_id: str):
         order = services.restaurant_order_transition(
-            restaurant_id=restaurant_id,
-            order_id=order_id,
-            owner_id=request.user.id,
-            status=_valid(OrderStatusInput, request)["status"],
+            restaurant_id=restaurant_id, order_id=order_id, owner_id=request.user.id, status=self.validated()["status"]
         )
         return Response(order)
 

@@ -45,7 +45,9 @@ class RestaurantInput(serializers.Serializer):
     description = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     address = AddressSerializer()
     opening_hours = OpeningHoursSerializer(many=True, required=False, max_length=28)
-    accepting_orders = serializers.BooleanField(required=False)
+    # Checked at first in the browsable API's form: an unticked box is `false`, and new
+    # restaurants and items otherwise start open and available.
+    accepting_orders = serializers.BooleanField(required=False, initial=True)
     delivery_radius_km = serializers.FloatField(
         min_value=0.1, max_value=200, required=False, allow_null=True, help_text="default DELIVERY_RADIUS_KM (8)"
     )
@@ -98,7 +100,7 @@ class MenuItemInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
     price_cents = serializers.IntegerField(min_value=1, max_value=1_000_000)
-    available = serializers.BooleanField(required=False)
+    available = serializers.BooleanField(required=False, initial=True)
     category = serializers.CharField(max_length=50, required=False, allow_blank=True)
     dietary_tags = serializers.ListField(child=serializers.CharField(max_length=30), max_length=10, required=False)
 

@@ -1,22 +1,18 @@
 from django.urls import path
 
+from common.routers import Router
 from restaurants import api, fast
 
+router = Router()
+router.register("restaurants", api.RestaurantViewSet, basename="restaurant")
+router.register(r"restaurants/(?P<restaurant_id>[^/]+)/menu/items", api.MenuItemViewSet, basename="menu-item")
+router.register(r"restaurants/(?P<restaurant_id>[^/]+)/orders", api.RestaurantOrderViewSet, basename="restaurant-order")
+
 urlpatterns = [
-    path("restaurants", api.RestaurantListView.as_view(), name="restaurants"),
+    # Before the router's `restaurants/{id}`, which would take "popular" for an id.
     path("restaurants/popular", fast.popular, name="popular"),
-    path("restaurants/<str:restaurant_id>", api.RestaurantDetailView.as_view(), name="restaurant"),
     path("restaurants/<str:restaurant_id>/menu", fast.menu, name="menu"),
-    path("restaurants/<str:restaurant_id>/menu/items", api.MenuItemListView.as_view(), name="menu-items"),
-    path(
-        "restaurants/<str:restaurant_id>/menu/items/<str:item_id>", api.MenuItemDetailView.as_view(), name="menu-item"
-    ),
-    path("restaurants/<str:restaurant_id>/orders", api.RestaurantOrdersView.as_view(), name="restaurant-orders"),
-    path(
-        "restaurants/<str:restaurant_id>/orders/<str:order_id>/status",
-        api.RestaurantOrderStatusView.as_view(),
-        name="restaurant-order-status",
-    ),
+    *router.urls,
     path("internal/restaurants/<str:restaurant_id>/order-quote", api.OrderQuoteView.as_view(), name="order-quote"),
     path("internal/restaurants/<str:restaurant_id>/orders-placed", api.OrderPlacedView.as_view(), name="orders-placed"),
 ]

@@ -1,15 +1,7 @@
 """The browsable API for a person: HTML forms with the routes' fields, and what they submit works."""
 
-import re
-
+from common.testing.browsable import HTML, form_fields
 from profiles.tests.helpers import auth as _auth
-
-HTML = {"Accept": "text/html"}
-
-
-def _form_fields(page: str, form_id: str) -> set[str]:
-    form = page.split(f'id="{form_id}"', 1)[1].split("</form>", 1)[0]
-    return set(re.findall(r'name="([a-z_0-9]+)"', form)) - {"csrfmiddlewaretoken"}
 
 
 def test_the_addresses_page_has_an_html_form_with_the_address_fields(api_client, customer):
@@ -17,7 +9,7 @@ def test_the_addresses_page_has_an_html_form_with_the_address_fields(api_client,
 
     page = api_client.get("/customers/me/addresses", headers={**HTML, **_auth(token)}).content.decode()
 
-    assert _form_fields(page, "post-object-form") >= {"label", "line1", "city", "postcode", "lat", "lng", "is_default"}
+    assert form_fields(page, "post-object-form") >= {"label", "line1", "city", "postcode", "lat", "lng", "is_default"}
 
 
 def test_an_address_submitted_as_a_form_is_stored_like_json(api_client, customer):
@@ -52,7 +44,7 @@ def test_an_address_page_has_a_prefilled_edit_form_and_put_replaces_it(api_clien
     path = f"/customers/me/addresses/{created['id']}"
 
     page = api_client.get(path, headers={**HTML, **_auth(token)}).content.decode()
-    assert _form_fields(page, "put-object-form") >= {"label", "line1", "city"}
+    assert form_fields(page, "put-object-form") >= {"label", "line1", "city"}
     assert 'value="2 Side St"' in page
 
     replaced = api_client.put(
@@ -70,5 +62,5 @@ def test_the_profile_page_has_an_edit_form_and_the_orders_page_a_place_order_for
     profile = api_client.get("/customers/me", headers={**HTML, **_auth(token)}).content.decode()
     orders = api_client.get("/customers/me/orders", headers={**HTML, **_auth(token)}).content.decode()
 
-    assert _form_fields(profile, "put-object-form") >= {"name", "phone"}
-    assert _form_fields(orders, "post-object-form") >= {"restaurant_id", "address_id"}
+    assert form_fields(profile, "put-object-form") >= {"name", "phone"}
+    assert form_fields(orders, "post-object-form") >= {"restaurant_id", "address_id"}
