@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import InvalidInput
 from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsCourier, IsService
+from common.viewsets import ViewSet
 from deliveries import dispatch, services
 from deliveries.serializers import (
     DELIVERY_STATES,
@@ -38,64 +39,68 @@ def _render_courier(courier: dict) -> dict:
     ).data
 
 
-class CourierMeView(APIView):
-    permission_classes = [IsCourier]
+class DeliveryFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=DELIVERY_STATES, required=False, allow_blank=True)
 
-    @extend_schema(responses={200: CourierOutput})
-    def get(self, request):
+
+class CourierMeViewSet(ViewSet):
+    """`/couriers/me`: the signed-in courier's profile and availability, and their position."""
+
+    permission_classes = [IsCourier]
+    serializer_class = CourierOutput
+    serializer_classes = {"update": CourierUpdateInput, "partial_update": CourierUpdateInput, "location": LocationInput}
+
+    def retrieve(self, request):
         return Response(_render_courier(services.courier_get_or_create(courier_id=request.user.id)))
 
     @extend_schema(request=CourierUpdateInput, responses={200: CourierOutput})
-    def patch(self, request):
-        courier = services.courier_update(courier_id=request.user.id, changes=_valid(CourierUpdateInput, request))
+    def update(self, request):
+        # Every field is optional, so a PUT (the browsable API's form) changes what it names.
+        courier = services.courier_update(courier_id=request.user.id, changes=self.validated(partial=True))
         return Response(_render_courier(courier))
 
+    @extend_schema(request=CourierUpdateInput, responses={200: CourierOutput})
+    def partial_update(self, request):
+        return self.update(request)
 
-class CourierLocationView(APIView):
-    """The courier's current position: the nearest free courier gets the next order near them, and
-    the followers of their order see them coming."""
-
-    permission_classes = [IsCourier]
-
-    @extend_schema(request=LocationInput, responses={204: None})
-    def post(self, request):
-        data = _valid(LocationInput, request)
+    @extend_schema(responses={204: None})
+    @action(detail=True, methods=["post"])
+    def location(self, request):
+        """The courier's current position: the nearest free courier gets the next order near them,
+        and the followers of their order see them coming."""
+        data = self.validated()
         services.courier_report_location(courier_id=request.user.id, lat=data["lat"], lng=data["lng"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class DeliveryListView(APIView):
-    permission_classes = [IsCourier]
+class DeliveryViewSet(ViewSet):
+    """`/deliveries`: the signed-in courier's own deliveries, and moving one along."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=DELIVERY_STATES)], responses={200: page_of(DeliveryOutput)}
-    )
-    def get(self, request):
-        wanted = request.query_params.get("status") or None
-        if wanted and wanted not in DELIVERY_STATES:
-            raise InvalidInput(details={"status": [f"One of: {', '.join(DELIVERY_STATES)}."]})
+    permission_classes = [IsCourier]
+    serializer_class = DeliveryOutput
+    serializer_classes = {"status": DeliveryStatusInput}
+    lookup_url_kwarg = "delivery_id"
+
+    @extend_schema(parameters=[DeliveryFilter], responses={200: page_of(DeliveryOutput)})
+    def list(self, request):
         page = page_request(request)
         count, deliveries = services.deliveries_for_courier(
-            courier_id=request.user.id, status=wanted, skip=page.skip, limit=page.size
+            courier_id=request.user.id,
+            status=self.filters(DeliveryFilter).get("status") or None,
+            skip=page.skip,
+            limit=page.size,
         )
         return paginated_response(request, page, count=count, results=DeliveryOutput(deliveries, many=True).data)
 
-
-class DeliveryDetailView(APIView):
-    permission_classes = [IsCourier]
-
-    @extend_schema(responses={200: DeliveryOutput})
-    def get(self, request, delivery_id: str):
+    def retrieve(self, request, delivery_id: str):
         return Response(DeliveryOutput(services.delivery_get(delivery_id=delivery_id, courier_id=request.user.id)).data)
 
-
-class DeliveryStatusView(APIView):
-    permission_classes = [IsCourier]
-
-    @extend_schema(request=DeliveryStatusInput, responses={200: DeliveryOutput})
-    def post(self, request, delivery_id: str):
-        data = _valid(DeliveryStatusInput, request)
-        delivery = services.delivery_advance(delivery_id=delivery_id, courier_id=request.user.id, target=data["status"])
+    @extend_schema(responses={200: DeliveryOutput})
+    @action(detail=True, methods=["post"])
+    def status(self, request, delivery_id: str):
+        delivery = services.delivery_advance(
+            delivery_id=delivery_id, courier_id=request.user.id, target=self.validated()["status"]
+        )
         return Response(DeliveryOutput(delivery).data)
 
 

@@ -1,6 +1,7 @@
 """Input and output shapes of the delivery routes."""
 
 from rest_framework import serializers
+from rest_framework.utils import html
 
 VEHICLES = ("bicycle", "scooter", "motorbike", "car", "on_foot")
 DELIVERY_STATES = ("assigned", "picked_up", "delivered", "cancelled")
@@ -18,7 +19,8 @@ class LocationInput(serializers.Serializer):
 
     def to_internal_value(self, data):
         # JSON true/false and numeric strings are not coordinates; DRF's FloatField would take them.
-        if isinstance(data, dict):
+        # A form (the browsable API's) has only strings: there FloatField's parsing is the check.
+        if isinstance(data, dict) and not html.is_html_input(data):
             wrong = {
                 name: ["A number is required."]
                 for name in ("lat", "lng")

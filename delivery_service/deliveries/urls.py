@@ -1,13 +1,16 @@
 from django.urls import path
 
+from common.routers import Router, SingletonRouter
 from deliveries import api
 
+me = SingletonRouter()
+me.register("couriers/me", api.CourierMeViewSet, basename="courier-me")
+router = Router()
+router.register("deliveries", api.DeliveryViewSet, basename="delivery")
+
 urlpatterns = [
-    path("couriers/me", api.CourierMeView.as_view(), name="courier-me"),
-    path("couriers/me/location", api.CourierLocationView.as_view(), name="courier-location"),
-    path("deliveries", api.DeliveryListView.as_view(), name="deliveries"),
-    path("deliveries/<str:delivery_id>", api.DeliveryDetailView.as_view(), name="delivery"),
-    path("deliveries/<str:delivery_id>/status", api.DeliveryStatusView.as_view(), name="delivery-status"),
+    *me.urls,
+    *router.urls,
     path("internal/dispatch", api.InternalDispatchView.as_view(), name="dispatch"),
     path("internal/deliveries/release", api.InternalReleaseView.as_view(), name="release"),
     path("internal/reconcile", api.InternalReconcileView.as_view(), name="reconcile"),
