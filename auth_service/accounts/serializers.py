@@ -5,7 +5,9 @@ from rest_framework import serializers
 
 class RegisterInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, write_only=True, style={"input_type": "password"}
+    )
     name = serializers.CharField(max_length=100)
 
 
@@ -18,7 +20,7 @@ class AccountOutput(serializers.Serializer):
 
 class LoginInput(serializers.Serializer):
     email = serializers.CharField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
 
 class TokenPairOutput(serializers.Serializer):

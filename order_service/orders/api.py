@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import InvalidInput
 from common.pagination import page_request, paginated_response
 from common.permissions import IsAuthenticatedParty, IsCustomer, IsService
+from common.viewsets import ViewSet
 from orders import lifecycle, selectors, services, tracking
 from orders.serializers import (
     AssignCourierInput,
@@ -39,26 +40,46 @@ def _render(order: dict) -> dict:
     return OrderOutput(order).data
 
 
-class OrderDetailView(APIView):
-    permission_classes = [IsAuthenticatedParty]
+class CancelInput(serializers.Serializer):
+    """Cancelling takes no fields; declared so the browsable API shows the order its Cancel button."""
 
-    @extend_schema(responses={200: OrderDetailOutput})
-    def get(self, request, order_id: str):
+
+class OrderViewSet(ViewSet):
+    """`/orders/{id}`: an order as its customer, restaurant or courier sees it, and cancelling it."""
+
+    permission_classes = [IsAuthenticatedParty]
+    serializer_class = OrderDetailOutput
+    serializer_classes = {"cancel": CancelInput}
+    lookup_url_kwarg = "order_id"
+
+    def get_permissions(self):
+        return [IsCustomer()] if self.action == "cancel" else super().get_permissions()
+
+    def retrieve(self, request, order_id: str):
         order = selectors.order_get_for_party(
             order_id=order_id, actor_type=request.user.user_type, actor_id=request.user.id
         )
         return Response({**_render(order), **tracking.courier_location(order)})
 
-
-class OrderCancelView(APIView):
-    permission_classes = [IsCustomer]
-
     @extend_schema(request=None, responses={200: OrderOutput})
-    def post(self, request, order_id: str):
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, order_id: str):
         order = services.order_transition(
             order_id=order_id, target=lifecycle.CANCELLED, actor_type=lifecycle.CUSTOMER, actor_id=request.user.id
         )
         return Response(_render(order))
+
+
+class OrdersFilter(serializers.Serializer):
+    customer_id = serializers.CharField(max_length=64, required=False)
+    restaurant_id = serializers.CharField(max_length=64, required=False)
+    owner_id = serializers.CharField(max_length=64, required=False)
+    status = serializers.ChoiceField(choices=lifecycle.STATES, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("customer_id") and not (attrs.get("restaurant_id") and attrs.get("owner_id")):
+            raise serializers.ValidationError("Give customer_id, or restaurant_id with owner_id.")
+        return attrs
 
 
 class InternalOrdersView(APIView):
@@ -79,29 +100,19 @@ class InternalOrdersView(APIView):
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return Response(_render(order), status=status.HTTP_201_CREATED, headers=headers)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("customer_id", str),
-            OpenApiParameter("restaurant_id", str),
-            OpenApiParameter("owner_id", str),
-            OpenApiParameter("status", str),
-        ],
-        exclude=True,
-    )
+    @extend_schema(parameters=[OrdersFilter], exclude=True)
     def get(self, request):
-        params = request.query_params
+        wanted = _valid_query(OrdersFilter, request)
         page = page_request(request)
-        wanted_status = params.get("status") or None
-        if wanted_status and wanted_status not in lifecycle.STATES:
-            raise InvalidInput(details={"status": [f"One of: {', '.join(lifecycle.STATES)}."]})
-        if params.get("customer_id"):
-            count, orders = selectors.orders_for_customer(customer_id=params["customer_id"], page=page)
-        elif params.get("restaurant_id") and params.get("owner_id"):
-            count, orders = selectors.orders_for_restaurant(
-                restaurant_id=params["restaurant_id"], owner_id=params["owner_id"], status=wanted_status, page=page
-            )
+        if wanted.get("customer_id"):
+            count, orders = selectors.orders_for_customer(customer_id=wanted["customer_id"], page=page)
         else:
-            raise InvalidInput("Give customer_id, or restaurant_id with owner_id.")
+            count, orders = selectors.orders_for_restaurant(
+                restaurant_id=wanted["restaurant_id"],
+                owner_id=wanted["owner_id"],
+                status=wanted.get("status") or None,
+                page=page,
+            )
         return paginated_response(request, page, count=count, results=[_render(o) for o in orders])
 
 

@@ -1,11 +1,14 @@
 from django.urls import path
 
+from common.routers import Router
 from orders import api, events
 
+router = Router()
+router.register("orders", api.OrderViewSet, basename="order")
+
 urlpatterns = [
-    path("orders/<str:order_id>", api.OrderDetailView.as_view(), name="order"),
+    *router.urls,
     path("orders/<str:order_id>/events", events.order_events, name="order-events"),
-    path("orders/<str:order_id>/cancel", api.OrderCancelView.as_view(), name="order-cancel"),
     path("internal/orders", api.InternalOrdersView.as_view(), name="internal-orders"),
     path("internal/orders/awaiting-courier", api.InternalAwaitingCourierView.as_view(), name="awaiting-courier"),
     path("internal/orders/<str:order_id>/transition", api.InternalTransitionView.as_view(), name="transition"),
