@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := auth_service customer_service restaurant_service order_service delivery_service gateway_service
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run images demo test conformance-as-released e2e lint lint-tools format clean-data clean ferretdb system-deps screenshots bench chaos
+.PHONY: browser-deps help setup run images demo test conformance-as-released e2e lint lint-tools format clean-data clean ferretdb system-deps screenshots bench chaos
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,8 +56,16 @@ images: ## the six images as the chart names them: $(IMAGE_REPOSITORY)-<service>
 run: setup ## start the whole platform in the foreground (Ctrl-C stops it)
 	$(BIN)/python -m tools.devstack run
 
-test: setup ## every test suite: unit, integration, end-to-end
+test: setup browser-deps ## every test suite: unit, integration, end-to-end, real-browser
 	$(BIN)/python -m tools.devstack test
+
+browser-deps: ## Debian's Chromium and ChromeDriver for the browser tests (skipped when present; without them those tests skip)
+	@if ! command -v chromedriver >/dev/null || ! { command -v chromium || command -v chromium-browser || command -v google-chrome; } >/dev/null; then \
+		echo "installing chromium chromium-driver (for the browser tests)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+			|| echo "could not install Chromium: the browser tests will skip"; \
+	fi
 
 conformance-as-released: setup ## shows the store conformance suite catching FerretDB as released (succeeds when it fails there)
 	@if MONGO_URL= $(BIN)/python -m tools.devstack test store_conformance --as-released; then \

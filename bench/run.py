@@ -11,7 +11,8 @@ Measurements (throughput and p50/p95/p99 at fixed concurrency, with wrk):
 and, with an asyncio client (bench/placement.py), order placement: BENCH_PLACEMENT_CLIENTS (20)
 customers placing orders concurrently through the gateway; the store on its own (bench/store.py):
 indexed equality finds among 10,000 documents and mixed writes per second; nearest-courier dispatch
-with 10,000 located couriers (bench/dispatch.py); and live tracking (an asyncio client): STREAMS concurrent SSE streams through the gateway, their
+with 10,000 located couriers (bench/dispatch.py); order transitions, accepted to delivered, with
+as many kitchens and couriers (bench/transitions.py); and live tracking (an asyncio client): STREAMS concurrent SSE streams through the gateway, their
 memory cost in the gateway and order processes, and the delay from each transition (its `at`) to
 its event arriving at every client.
 
@@ -40,6 +41,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import devstack  # noqa: E402
 import placement  # noqa: E402
 import store  # noqa: E402
+import transitions  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 DURATION_S = int(os.environ.get("BENCH_DURATION_S", 10))
@@ -271,6 +273,39 @@ def plot(results: dict, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def plot_writes(results: dict, path: Path) -> None:
+    """The write path: placement (empty store, after the stored orders) and transitions, p50/p95/p99
+    against the #16 target, and their throughput."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = {
+        label: results[key]
+        for key, label in (
+            ("placement", "placement, empty store"),
+            ("placement_stored", "placement, after stored orders"),
+            ("transitions", "transitions"),
+        )
+        if key in results
+    }
+    if not rows:
+        return
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    for label, row in rows.items():
+        left.plot(["p50", "p95", "p99"], [row["p50_ms"], row["p95_ms"], row["p99_ms"]], marker="o", label=label)
+    left.axhline(150, color="grey", linestyle="--", label="#16 target: p99 150 ms")
+    left.set(title=f"Write latency at {PLACEMENT_CLIENTS} concurrent clients", ylabel="ms")
+    left.legend()
+    rates = {label: row.get("orders_per_s", row.get("transitions_per_s")) for label, row in rows.items()}
+    right.barh(list(rates), list(rates.values()))
+    right.axvline(100, color="grey", linestyle="--")
+    right.set(title="Throughput (orders/s; transitions/s)", xlabel="per second")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for tool in ("wrk",):
@@ -348,6 +383,11 @@ def main() -> int:
             log(f"live tracking: {STREAMS} streams")
             pids = {"gateway": stack.pid_of("gateway"), "order": stack.pid_of("order")}
             results["streams"] = asyncio.run(measure_streams(gateway, world, pids))
+        # Before placement: its orders would wait for couriers, and dispatch serves the oldest first.
+        log(f"transitions: {PLACEMENT_CLIENTS} kitchens and {PLACEMENT_CLIENTS} couriers for {DURATION_S}s")
+        results["transitions"] = asyncio.run(
+            transitions.measure(gateway, clients=PLACEMENT_CLIENTS, seconds=DURATION_S)
+        )
         log(f"order placement: {PLACEMENT_CLIENTS} concurrent customers for {DURATION_S}s")
         results["placement"] = asyncio.run(placement.measure(gateway, clients=PLACEMENT_CLIENTS, seconds=DURATION_S))
         if not external and STORED_ORDERS:
@@ -388,6 +428,7 @@ def main() -> int:
     }
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
     plot(results, OUT / "latency.png")
+    plot_writes(results, OUT / "writes.png")
 
     print(f"\n{'measurement':<15} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'non-2xx':>8}")
     for name, row in http_rows.items():
@@ -403,6 +444,13 @@ def main() -> int:
                 f"placement ({label}), {p['clients']} concurrent customers: {p['orders_per_s']} orders/s, "
                 f"p50 {p['p50_ms']} ms, p95 {p['p95_ms']} ms, p99 {p['p99_ms']} ms, errors {p['errors']}"
             )
+    if "transitions" in results:
+        t = results["transitions"]
+        print(
+            f"transitions, {t['clients']} kitchens and {t['clients']} couriers: {t['transitions_per_s']} transitions/s, "
+            f"p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms, p99 {t['p99_ms']} ms; {t['lifecycles']} lifecycles "
+            f"accepted -> delivered, p50 {t['lifecycle_p50_ms']} ms; errors {t['errors']}"
+        )
     if "store" in results:
         st = results["store"]
         print(
@@ -422,7 +470,7 @@ def main() -> int:
             f"event delay p50 {s['delay_p50_ms']} ms, p95 {s['delay_p95_ms']} ms, p99 {s['delay_p99_ms']} ms "
             f"({s['events_received']} events); memory per stream KiB: {s['kib_per_stream']}"
         )
-    print(f"\nwrote {OUT / 'results.json'} and {OUT / 'latency.png'}")
+    print(f"\nwrote {OUT / 'results.json'}, {OUT / 'latency.png'} and {OUT / 'writes.png'}")
     return 0
 
 

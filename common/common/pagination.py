@@ -67,18 +67,22 @@ _PAGE_SERIALIZERS: dict[type, type] = {}
 
 def page_of(item_serializer: type) -> type:
     """The OpenAPI shape of a page of `item_serializer` items: `{count, next, previous, results}`."""
+    from drf_spectacular.utils import extend_schema_serializer
     from rest_framework import serializers
 
     if item_serializer not in _PAGE_SERIALIZERS:
         base = item_serializer.__name__.removesuffix("Output").removesuffix("Serializer")
-        _PAGE_SERIALIZERS[item_serializer] = type(
-            f"{base}Page",
-            (serializers.Serializer,),
-            {
-                "count": serializers.IntegerField(),
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": item_serializer(many=True),
-            },
+        # Already the whole page: a viewset's `list` must not be wrapped in a list or a page again.
+        _PAGE_SERIALIZERS[item_serializer] = extend_schema_serializer(many=False)(
+            type(
+                f"{base}Page",
+                (serializers.Serializer,),
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": item_serializer(many=True),
+                },
+            )
         )
     return _PAGE_SERIALIZERS[item_serializer]

@@ -29,7 +29,7 @@ class SingletonRouter(SimpleRouter):
             mapping={"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"},
             name="{basename}",
             detail=True,
-            initkwargs={"suffix": "Instance"},
+            initkwargs={},  # the page is titled by the viewset's `name`, with no "Instance" suffix
         ),
         DynamicRoute(
             url=r"^{prefix}/{url_path}{trailing_slash}$", name="{basename}-{url_name}", detail=True, initkwargs={}

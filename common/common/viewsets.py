@@ -13,14 +13,26 @@ from rest_framework import viewsets
 class ViewSet(viewsets.GenericViewSet):
     # The action's name (`create`, `partial_update`, an @action's name) -> its serializer class.
     serializer_classes: dict[str, type] = {}
+    # What the browsable API calls the resource itself (its extra actions keep their own names).
+    title: str | None = None
     # Documents live in MongoDB behind each app's repository module: there is no queryset to filter.
     filter_backends = []
 
     def get_queryset(self):
         return None
 
+    def get_object(self):
+        # Handlers load documents through their app's services; DRF calls this only to describe a
+        # PUT in an OPTIONS answer, which needs no document.
+        return None
+
     def get_serializer_class(self):
         return self.serializer_classes.get(self.action) or super().get_serializer_class()
+
+    def get_view_name(self):
+        if self.title and not self.name:
+            return self.title
+        return super().get_view_name()
 
     def validated(self, *, partial: bool = False) -> dict:
         serializer = self.get_serializer(data=self.request.data, partial=partial)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -22,6 +23,7 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 class MeViewSet(ViewSet):
     """`/customers/me`: the signed-in customer's profile, order history and feed."""
 
+    title = "My profile"
     permission_classes = [IsCustomer]
     serializer_class = ProfileOutput
     serializer_classes = {"update": ProfileUpdateInput, "partial_update": ProfileUpdateInput, "orders": PlaceOrderInput}
@@ -31,14 +33,15 @@ class MeViewSet(ViewSet):
 
     @extend_schema(request=ProfileUpdateInput, responses={200: ProfileOutput})
     def update(self, request, partial: bool = False):
-        # Every profile field is optional, so a PUT (the browsable API's form) changes what it names.
-        profile = services.profile_update(customer_id=request.user.id, changes=self.validated(partial=True))
+        profile = services.profile_update(customer_id=request.user.id, changes=self.validated(partial=partial))
         return Response(ProfileOutput(profile).data)
 
     @extend_schema(request=ProfileUpdateInput, responses={200: ProfileOutput})
     def partial_update(self, request):
         return self.update(request, partial=True)
 
+    @extend_schema(methods=["GET"], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(methods=["POST"], request=PlaceOrderInput, responses={201: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get", "post"])
     def orders(self, request):
         """The customer's order history, and placing an order (`Idempotency-Key` makes retries safe)."""
@@ -55,6 +58,7 @@ class MeViewSet(ViewSet):
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return Response(order, status=status.HTTP_201_CREATED, headers=headers)
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True)
     def feed(self, request):
         """Open restaurants matching the customer's preferred cuisines, from the restaurant service."""

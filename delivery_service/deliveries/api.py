@@ -46,6 +46,7 @@ class DeliveryFilter(serializers.Serializer):
 class CourierMeViewSet(ViewSet):
     """`/couriers/me`: the signed-in courier's profile and availability, and their position."""
 
+    title = "My courier profile"
     permission_classes = [IsCourier]
     serializer_class = CourierOutput
     serializer_classes = {"update": CourierUpdateInput, "partial_update": CourierUpdateInput, "location": LocationInput}
@@ -54,14 +55,14 @@ class CourierMeViewSet(ViewSet):
         return Response(_render_courier(services.courier_get_or_create(courier_id=request.user.id)))
 
     @extend_schema(request=CourierUpdateInput, responses={200: CourierOutput})
-    def update(self, request):
-        # Every field is optional, so a PUT (the browsable API's form) changes what it names.
-        courier = services.courier_update(courier_id=request.user.id, changes=self.validated(partial=True))
+    def update(self, request, partial: bool = False):
+        # Every field is optional; from a form (the browsable API's), an unticked box is `false`.
+        courier = services.courier_update(courier_id=request.user.id, changes=self.validated(partial=partial))
         return Response(_render_courier(courier))
 
     @extend_schema(request=CourierUpdateInput, responses={200: CourierOutput})
     def partial_update(self, request):
-        return self.update(request)
+        return self.update(request, partial=True)
 
     @extend_schema(responses={204: None})
     @action(detail=True, methods=["post"])

@@ -165,7 +165,8 @@ async def logout(request):
         return refusal
     if session_id := request.COOKIES.get(COOKIE):
         await session_end(session_id)
-    target = request.POST.get("next") if not _wants_json(request) else None
+    # DRF's "Log out" form names the page to come back to in its query string.
+    target = (request.POST.get("next") or request.GET.get("next")) if not _wants_json(request) else None
     response = (
         JsonResponse({"signed_in": False}) if _wants_json(request) else HttpResponseRedirect(safe_next(request, target))
     )

@@ -63,6 +63,17 @@ async def metrics(request):
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 
+def _anonymous_page_view(request) -> bool:
+    """A browser without credentials opening a page: the service answers it (still 401, verified
+    there) with DRF's page, whose navbar links to the sign-in form; an API client gets the edge's
+    JSON refusal without an upstream call."""
+    return (
+        request.method in ("GET", "HEAD")
+        and "HTTP_AUTHORIZATION" not in request.META
+        and "text/html" in request.headers.get("Accept", "")
+    )
+
+
 async def proxy(request):
     match = routes.resolve(request.method, request.path)
     if match.route is None and match.browsable is not None and "text/html" in request.headers.get("Accept", ""):
@@ -81,7 +92,7 @@ async def proxy(request):
     claims = None
     if route.auth == routes.TOKEN:
         refusal, claims = edge_token_check(request)
-        if refusal is not None:
+        if refusal is not None and not _anonymous_page_view(request):
             return refusal
     address = client_ip(request)
     limit_headers = {}

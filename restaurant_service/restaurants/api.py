@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -157,7 +158,7 @@ class RestaurantOrderViewSet(ViewSet):
     serializer_class = OrderStatusInput
     lookup_url_kwarg = "order_id"
 
-    @extend_schema(parameters=[OrderFilter])
+    @extend_schema(parameters=[OrderFilter], responses={200: OpenApiTypes.OBJECT})
     def list(self, request, restaurant_id: str):
         page = page_request(request)
         count, orders = selectors.restaurant_orders(
@@ -168,6 +169,7 @@ class RestaurantOrderViewSet(ViewSet):
         )
         return paginated_response(request, page, count=count, results=orders)
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="status")
     def transition(self, request, restaurant_id: str, order_id: str):
         order = services.restaurant_order_transition(

@@ -165,6 +165,32 @@ def test_signing_out_ends_the_session_and_needs_the_csrf_token(gateway, customer
     assert after.status_code == 401
 
 
+def test_drfs_log_out_form_comes_back_to_the_page_named_in_its_query_string(gateway, customer):
+    browser, _form, _answer = _sign_in(gateway, customer)
+
+    signed_out = browser.post(
+        f"{gateway}/api-auth/logout/?next=/restaurants",
+        data={"csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+        headers={"Origin": gateway},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    assert signed_out.status_code == 302
+    assert signed_out.headers["Location"] == "/restaurants"
+
+
+def test_an_anonymous_browser_gets_the_401_page_with_a_log_in_link_and_an_api_client_json(gateway):
+    page = requests.get(f"{gateway}/customers/me", headers={"Accept": "text/html"}, timeout=10)
+    api = requests.get(f"{gateway}/customers/me", headers={"Accept": "application/json"}, timeout=10)
+
+    assert page.status_code == 401
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "href='/api-auth/login/?next=/customers/me'" in page.text
+    assert api.status_code == 401
+    assert api.json()["error"]["code"] == "not_authenticated"
+
+
 def test_the_session_id_never_reaches_a_service(gateway, customer, live_platform):
     """The echo of what a service received is not available, so check the services' side: the
     customer service answers a request that carries only the session cookie as anonymous."""

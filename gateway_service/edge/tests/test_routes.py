@@ -61,4 +61,5 @@ def test_a_browser_get_of_a_public_post_route_is_browsable_on_its_service():
     assert match.route is None
     assert match.browsable.service == "auth"
     assert resolve("DELETE", "/customers/register").browsable is None
-    assert resolve("GET", "/restaurants/mfa/setup").browsable is None  # needs a token: no form for anonymous
+    # A route that needs a token too: a signed-in browser gets its form; the service checks the token.
+    assert resolve("GET", "/restaurants/mfa/setup").browsable.service == "auth"
