@@ -79,7 +79,9 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, round(p / 100 * (len(sorted_values) - 1)))]
 
 
-async def measure(gateway: str, *, clients: int, seconds: float, warmup_s: float = 2.0) -> dict:
+async def measure(gateway: str, *, clients: int, seconds: float, warmup_s: float = 2.0, probe=None) -> dict:
+    """`probe`, when given, is called as measuring starts and as it ends (say, to read CPU counters);
+    its two answers are returned under "probe"."""
     connector = aiohttp.TCPConnector(limit=clients + 4)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -109,10 +111,12 @@ async def measure(gateway: str, *, clients: int, seconds: float, warmup_s: float
         until = time.monotonic() + warmup_s
         await asyncio.gather(*(place(t, b, until) for t, b in customers))
         measuring = True
+        probed = [probe() if probe else None]
         started = time.monotonic()
         until = started + seconds
         await asyncio.gather(*(place(t, b, until) for t, b in customers))
         took = time.monotonic() - started
+        probed.append(probe() if probe else None)
     latencies.sort()
     return {
         "clients": clients,
@@ -123,6 +127,7 @@ async def measure(gateway: str, *, clients: int, seconds: float, warmup_s: float
         "p99_ms": round(percentile(latencies, 99), 1),
         "mean_ms": round(statistics.fmean(latencies), 1) if latencies else 0.0,
         "errors": errors,
+        **({"probe": probed} if probe else {}),
     }
 
 

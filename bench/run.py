@@ -273,6 +273,33 @@ def plot(results: dict, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def cpu_seconds(stack) -> dict[str, float]:
+    """CPU time (user + system) used so far by each process the stack started, with its children
+    (PostgreSQL's backends, uvicorn's workers), read from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, cpu seconds)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # exited meanwhile
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in stats.items():
+        children.setdefault(parent, []).append(pid)
+
+    def tree(pid: int) -> float:
+        return stats.get(pid, (0, 0.0))[1] + sum(tree(child) for child in children.get(pid, []))
+
+    return {process.name: tree(process.popen.pid) for process in stack.processes}
+
+
+def cpu_ms_per_order(before: dict[str, float], after: dict[str, float], orders: int) -> dict[str, float]:
+    spent = {name: (after[name] - before.get(name, 0.0)) * 1000 / max(orders, 1) for name in after}
+    return {name: round(ms, 2) for name, ms in sorted(spent.items(), key=lambda kv: -kv[1]) if ms >= 0.05}
+
+
 def plot_writes(results: dict, path: Path) -> None:
     """The write path: placement (empty store, after the stored orders) and transitions, p50/p95/p99
     against the #16 target, and their throughput."""
@@ -389,7 +416,23 @@ def main() -> int:
             transitions.measure(gateway, clients=PLACEMENT_CLIENTS, seconds=DURATION_S)
         )
         log(f"order placement: {PLACEMENT_CLIENTS} concurrent customers for {DURATION_S}s")
-        results["placement"] = asyncio.run(placement.measure(gateway, clients=PLACEMENT_CLIENTS, seconds=DURATION_S))
+        results["placement"] = asyncio.run(
+            placement.measure(
+                gateway,
+                clients=PLACEMENT_CLIENTS,
+                seconds=DURATION_S,
+                probe=None if external else (lambda: cpu_seconds(stack)),
+            )
+        )
+        if not external:
+            # Where an order's CPU goes, over the measured window only: N cores give N x 1,000 ms
+            # of CPU per second, which bounds orders/s from above whatever the latency.
+            cpu_before, cpu_after = results["placement"].pop("probe")
+            cost = cpu_ms_per_order(cpu_before, cpu_after, results["placement"]["orders"])
+            results["placement"]["cpu_ms_per_order"] = cost
+            results["placement"]["cpu_bound_orders_per_s"] = round(
+                1000 * (os.cpu_count() or 1) / max(sum(cost.values()), 0.001), 1
+            )
         if not external and STORED_ORDERS:
             log(f"storing {STORED_ORDERS} orders, then order placement again")
             placement.store_orders(stack.mongo_url, f"{stack.db_prefix}orders", count=STORED_ORDERS)
@@ -444,6 +487,13 @@ def main() -> int:
                 f"placement ({label}), {p['clients']} concurrent customers: {p['orders_per_s']} orders/s, "
                 f"p50 {p['p50_ms']} ms, p95 {p['p95_ms']} ms, p99 {p['p99_ms']} ms, errors {p['errors']}"
             )
+    if "cpu_ms_per_order" in results.get("placement", {}):
+        p = results["placement"]
+        total = round(sum(p["cpu_ms_per_order"].values()), 1)
+        print(
+            f"placement CPU per order: {total} ms ({p['cpu_ms_per_order']}); "
+            f"{os.cpu_count()} cores allow at most {p['cpu_bound_orders_per_s']} orders/s"
+        )
     if "transitions" in results:
         t = results["transitions"]
         print(

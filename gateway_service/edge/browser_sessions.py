@@ -120,13 +120,16 @@ async def _fresh_access(session_id: str, session: dict) -> str | None:
 
 
 def csrf_refusal(request):
-    """Django's own CSRF check (token and Origin/Referer), answered in the contract's error shape."""
+    """Django's own CSRF check (token and Origin/Referer); a refusal comes from `csrf_failure`."""
     check = CsrfViewMiddleware(lambda _request: None)
     check.process_request(request)
-    if (refusal := check.process_view(request, _needs_csrf, (), {})) is not None:
-        reason = getattr(refusal, "reason_phrase", "") or "CSRF verification failed."
-        return error_response(403, "csrf_failed", "CSRF verification failed: " + reason)
-    return None
+    return check.process_view(request, _needs_csrf, (), {})
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: the contract's error shape, with Django's reason ("CSRF token missing.",
+    "Origin checking failed - https://elsewhere.example does not match any trusted origins.")."""
+    return error_response(403, "csrf_failed", f"CSRF verification failed: {reason or 'refused'}")
 
 
 def _needs_csrf(request):  # a stand-in view that is not csrf_exempt

@@ -104,6 +104,7 @@ def test_unsafe_requests_with_the_cookie_need_the_csrf_token(gateway, customer):
 
     assert without.status_code == 403
     assert without.json()["error"]["code"] == "csrf_failed"
+    assert "CSRF token missing" in without.json()["error"]["message"]  # Django's reason, said
     assert with_token.status_code == 201, with_token.text
 
 
@@ -119,6 +120,7 @@ def test_a_foreign_origin_is_refused_even_with_the_token(gateway, customer):
 
     assert answer.status_code == 403
     assert answer.json()["error"]["code"] == "csrf_failed"
+    assert "https://evil.example does not match any trusted origins" in answer.json()["error"]["message"]
 
 
 def test_bearer_clients_need_no_csrf_token(gateway, customer):
