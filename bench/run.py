@@ -17,7 +17,8 @@ memory cost in the gateway and order processes, and the delay from each transiti
 its event arriving at every client.
 
 Environment: BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_PLACEMENT_CLIENTS (20),
-BENCH_STORED_ORDERS (50,000: placement is measured again after storing that many), BENCH_STREAMS
+BENCH_STORED_ORDERS (50,000: placement is measured again after storing that many),
+BENCH_TRANSITIONS (1; 0 skips the transitions), BENCH_STREAMS
 (1000), GATEWAY_URL +
 RESTAURANT_URL to measure a platform started elsewhere (then reference/uncached/nginx are skipped).
 """
@@ -45,6 +46,7 @@ import transitions  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 DURATION_S = int(os.environ.get("BENCH_DURATION_S", 10))
+TRANSITIONS = os.environ.get("BENCH_TRANSITIONS", "1") != "0"
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 32))
 PLACEMENT_CLIENTS = int(os.environ.get("BENCH_PLACEMENT_CLIENTS", 20))
 STORED_ORDERS = int(os.environ.get("BENCH_STORED_ORDERS", 50_000))
@@ -300,6 +302,20 @@ def cpu_ms_per_order(before: dict[str, float], after: dict[str, float], orders: 
     return {name: round(ms, 2) for name, ms in sorted(spent.items(), key=lambda kv: -kv[1]) if ms >= 0.05}
 
 
+def measure_placement(gateway: str, stack) -> dict:
+    """Placement at PLACEMENT_CLIENTS; with our own stack, also where each order's CPU went over the
+    measured window: N cores give N x 1,000 ms of CPU per second, which bounds orders/s from above
+    whatever the latency."""
+    probe = (lambda: cpu_seconds(stack)) if stack else None
+    result = asyncio.run(placement.measure(gateway, clients=PLACEMENT_CLIENTS, seconds=DURATION_S, probe=probe))
+    if stack:
+        cpu_before, cpu_after = result.pop("probe")
+        result["cpu_ms_per_order"] = cpu_ms_per_order(cpu_before, cpu_after, result["orders"])
+        total = sum(result["cpu_ms_per_order"].values())
+        result["cpu_bound_orders_per_s"] = round(1000 * (os.cpu_count() or 1) / max(total, 0.001), 1)
+    return result
+
+
 def plot_writes(results: dict, path: Path) -> None:
     """The write path: placement (empty store, after the stored orders) and transitions, p50/p95/p99
     against the #16 target, and their throughput."""
@@ -411,34 +427,17 @@ def main() -> int:
             pids = {"gateway": stack.pid_of("gateway"), "order": stack.pid_of("order")}
             results["streams"] = asyncio.run(measure_streams(gateway, world, pids))
         # Before placement: its orders would wait for couriers, and dispatch serves the oldest first.
-        log(f"transitions: {PLACEMENT_CLIENTS} kitchens and {PLACEMENT_CLIENTS} couriers for {DURATION_S}s")
-        results["transitions"] = asyncio.run(
-            transitions.measure(gateway, clients=PLACEMENT_CLIENTS, seconds=DURATION_S)
-        )
+        if TRANSITIONS:
+            log(f"transitions: {PLACEMENT_CLIENTS} kitchens and {PLACEMENT_CLIENTS} couriers for {DURATION_S}s")
+            results["transitions"] = asyncio.run(
+                transitions.measure(gateway, clients=PLACEMENT_CLIENTS, seconds=DURATION_S)
+            )
         log(f"order placement: {PLACEMENT_CLIENTS} concurrent customers for {DURATION_S}s")
-        results["placement"] = asyncio.run(
-            placement.measure(
-                gateway,
-                clients=PLACEMENT_CLIENTS,
-                seconds=DURATION_S,
-                probe=None if external else (lambda: cpu_seconds(stack)),
-            )
-        )
-        if not external:
-            # Where an order's CPU goes, over the measured window only: N cores give N x 1,000 ms
-            # of CPU per second, which bounds orders/s from above whatever the latency.
-            cpu_before, cpu_after = results["placement"].pop("probe")
-            cost = cpu_ms_per_order(cpu_before, cpu_after, results["placement"]["orders"])
-            results["placement"]["cpu_ms_per_order"] = cost
-            results["placement"]["cpu_bound_orders_per_s"] = round(
-                1000 * (os.cpu_count() or 1) / max(sum(cost.values()), 0.001), 1
-            )
+        results["placement"] = measure_placement(gateway, None if external else stack)
         if not external and STORED_ORDERS:
             log(f"storing {STORED_ORDERS} orders, then order placement again")
             placement.store_orders(stack.mongo_url, f"{stack.db_prefix}orders", count=STORED_ORDERS)
-            results["placement_stored"] = asyncio.run(
-                placement.measure(gateway, clients=PLACEMENT_CLIENTS, seconds=DURATION_S)
-            )
+            results["placement_stored"] = measure_placement(gateway, stack)
             results["placement_stored"]["stored_orders"] = STORED_ORDERS
         if not external:
             log("store: indexed finds among 10,000 documents, mixed writes")
@@ -487,13 +486,14 @@ def main() -> int:
                 f"placement ({label}), {p['clients']} concurrent customers: {p['orders_per_s']} orders/s, "
                 f"p50 {p['p50_ms']} ms, p95 {p['p95_ms']} ms, p99 {p['p99_ms']} ms, errors {p['errors']}"
             )
-    if "cpu_ms_per_order" in results.get("placement", {}):
-        p = results["placement"]
-        total = round(sum(p["cpu_ms_per_order"].values()), 1)
-        print(
-            f"placement CPU per order: {total} ms ({p['cpu_ms_per_order']}); "
-            f"{os.cpu_count()} cores allow at most {p['cpu_bound_orders_per_s']} orders/s"
-        )
+    for key in ("placement", "placement_stored"):
+        if "cpu_ms_per_order" in results.get(key, {}):
+            p = results[key]
+            total = round(sum(p["cpu_ms_per_order"].values()), 1)
+            print(
+                f"{key} CPU per order: {total} ms ({p['cpu_ms_per_order']}); "
+                f"{os.cpu_count()} cores allow at most {p['cpu_bound_orders_per_s']} orders/s"
+            )
     if "transitions" in results:
         t = results["transitions"]
         print(
@@ -505,7 +505,8 @@ def main() -> int:
         st = results["store"]
         print(
             f"store: indexed equality find among {st['documents']} documents p50 {st['indexed_find']['p50_ms']} ms, "
-            f"p99 {st['indexed_find']['p99_ms']} ms; {st['mixed_writes_per_s']} mixed writes/s"
+            f"p99 {st['indexed_find']['p99_ms']} ms; 20 ids by $in p50 {st['find_20_ids_in']['p50_ms']} ms; "
+            f"{st['mixed_writes_per_s']} mixed writes/s"
         )
     if "dispatch" in results:
         d = results["dispatch"]

@@ -59,6 +59,14 @@ def measure(mongo_url: str, *, documents: int = DOCUMENTS, finds: int = 500) -> 
             samples.append((time.perf_counter() - started) * 1000)
         by_id = _percentiles(samples)
 
+        samples = []  # the reconciler's lookup: 20 orders by id in one query
+        for first in range(0, len(ids) - 20, 20):
+            started = time.perf_counter()
+            found = list(db.orders.find({"_id": {"$in": ids[first : first + 20]}}))
+            samples.append((time.perf_counter() - started) * 1000)
+            assert len(found) == 20
+        in_20_ids = _percentiles(samples)
+
         def write(n: int) -> bool:
             oid = ids[n % len(ids)]
             try:
@@ -84,6 +92,7 @@ def measure(mongo_url: str, *, documents: int = DOCUMENTS, finds: int = 500) -> 
         "documents": documents,
         "indexed_find": find,
         "find_by_id": by_id,
+        "find_20_ids_in": in_20_ids,
         "mixed_writes_per_s": writes_per_s,
         "failed_writes": failed,
     }

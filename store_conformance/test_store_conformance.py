@@ -135,3 +135,36 @@ def test_an_indexed_equality_matches_as_on_mongodb(db):
     assert sorted(d["_id"] for d in db.things.find({"tag": {"$eq": "b"}})) == [2, 3]
     assert db.things.count_documents({"tag": "a", "_id": 2}) == 1
     assert db.things.find_one({"_id": 7})["tag"] == "ab"
+
+
+def test_an_indexed_in_matches_as_on_mongodb(db):
+    """`$in` matches any of the values, and arrays containing one of them, nothing else, whatever
+    the values' types (tools/ferretdb/indexed-in.patch answers string, ObjectId and date lists
+    from the index and leaves the others to the handler)."""
+    from datetime import UTC, datetime
+
+    from bson import ObjectId
+
+    oid, when = ObjectId(), datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    db.things.create_index("tag")
+    db.things.insert_many(
+        [
+            {"_id": 1, "tag": "a"},
+            {"_id": 2, "tag": ["z", "b"]},
+            {"_id": 3, "tag": "c"},
+            {"_id": 4, "tag": oid},
+            {"_id": 5, "tag": when},
+            {"_id": 6, "tag": {"x": "a"}},
+            {"_id": 7, "tag": 1},
+            {"_id": 8},
+        ]
+    )
+
+    def ids(values: list) -> list:
+        return sorted(d["_id"] for d in db.things.find({"tag": {"$in": values}}))
+
+    assert ids(["a", "b"]) == [1, 2]
+    assert ids([oid, when, "nothing"]) == [4, 5]
+    assert ids(["a", 1]) == [1, 7]  # mixed types: not pushed down, still exact
+    assert ids([]) == []
+    assert sorted(d["_id"] for d in db.things.find({"_id": {"$in": [3, 5, 99]}})) == [3, 5]

@@ -65,8 +65,9 @@ class LogoutView(_PublicView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MfaSetupView(APIView):
+class MfaSetupView(GenericAPIView):
     permission_classes = [IsRestaurantUser]
+    serializer_class = s.MfaSetupInput  # no fields: the browsable API shows a button
 
     @extend_schema(request=None, responses={200: s.MfaSetupOutput})
     def post(self, request):

@@ -39,6 +39,10 @@ class RefreshInput(serializers.Serializer):
     refresh = serializers.CharField(max_length=4096)
 
 
+class MfaSetupInput(serializers.Serializer):
+    """Starting the set-up takes no fields."""
+
+
 class MfaSetupOutput(serializers.Serializer):
     secret = serializers.CharField()
     otpauth_uri = serializers.CharField()

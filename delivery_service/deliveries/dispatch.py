@@ -160,6 +160,13 @@ def converge(assignment: dict | None, order: dict | None) -> Outcome:
     return _project(db, assignment, order)
 
 
+def converge_order(*, order_id: str) -> Outcome:
+    """`converge` for one order now, under its lock, as the reconciler would."""
+    with locks.order_lock(order_id):
+        assignment = repository.assignment_of_order(get_database(), order_id=order_id)
+        return converge(assignment, clients.orders_by_ids(order_ids=[order_id]).get(order_id))
+
+
 def _names(order: dict, assignment: dict) -> bool:
     return order.get("courier_id") == assignment["_id"] and order.get("delivery_id") == str(assignment["delivery_id"])
 

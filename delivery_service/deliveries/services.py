@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 
 from common import faults
-from common.errors import Conflict
+from common.errors import Conflict, NotFound
 from common.mongo import get_database, parse_object_id
 from deliveries import clients, dispatch, lifecycle, repository, tracking
 from deliveries.errors import DeliveryNotFound, IllegalDeliveryTransition
@@ -89,6 +89,21 @@ def delivery_get(*, delivery_id: str, courier_id: str) -> dict:
     return _delivery(delivery_id=delivery_id, courier_id=courier_id)
 
 
+def _order_transition(*, order_id: str, target: str, courier_id: str) -> None:
+    def move() -> None:
+        clients.order_transition(order_id=order_id, status=target, courier_id=courier_id)
+
+    try:
+        faults.call("advance.order_transition", move)
+    except NotFound:
+        # The delivery exists a moment before the order names its courier (claim, delivery, then
+        # projection), and a crash can stretch that moment until the reconciler. A courier who acts
+        # in it finishes the projection, as the reconciler would, rather than being told "not found".
+        if dispatch.converge_order(order_id=order_id) is not dispatch.Outcome.ASSIGNED:
+            raise
+        move()
+
+
 def delivery_advance(*, delivery_id: str, courier_id: str, target: str) -> dict:
     """picked_up / delivered, by the assigned courier. The order's state machine decides first (it
     knows whether the restaurant marked the food ready); the delivery follows. A crash between the
@@ -100,10 +115,7 @@ def delivery_advance(*, delivery_id: str, courier_id: str, target: str) -> dict:
             f"A delivery that is {current} cannot become {target}.", details={"current": current, "requested": target}
         )
     try:
-        faults.call(
-            "advance.order_transition",
-            lambda: clients.order_transition(order_id=delivery["order_id"], status=target, courier_id=courier_id),
-        )
+        _order_transition(order_id=delivery["order_id"], target=target, courier_id=courier_id)
     except Conflict as exc:
         if exc.details.get("current") != target:
             raise

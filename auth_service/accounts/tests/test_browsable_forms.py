@@ -37,3 +37,11 @@ def test_registering_and_signing_in_with_form_posts_works(api_client):
     assert registered.status_code == 201, registered.content
     assert signed_in.status_code == 200
     assert set(signed_in.json()) >= {"access", "refresh"}
+
+
+def test_mfa_set_up_has_its_button_for_a_signed_in_restaurant_user(api_client, issue_token):
+    headers = {**HTML, "Authorization": f"Bearer {issue_token('restaurant', sub='a' * 24)}"}
+
+    page = api_client.get("/restaurants/mfa/setup", headers=headers).content.decode()
+
+    assert 'id="post-object-form"' in page

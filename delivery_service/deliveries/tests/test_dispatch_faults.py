@@ -145,3 +145,23 @@ def test_a_delivery_interrupted_anywhere_converges(
     assert actors.ok("GET", f"/orders/{order['id']}", headers=kitchen["customer_headers"])["status"] == "delivered"
     assert world["active_order"](courier) is None
     assert world["violations"]() == []
+
+
+def test_a_courier_acting_between_the_claim_and_the_projection_is_not_told_not_found(
+    world, place_order, api_client, restaurant_moves
+):
+    """The courier sees the delivery as soon as it exists, a moment before the order names them (a
+    crash here makes that moment last until the reconciler). Picking up then must work, not 404."""
+    order = place_order()
+    with faults.armed("dispatch.after_delivery", faults.CRASH), pytest.raises(faults.InjectedCrash):
+        world["go_online"](world["couriers"][0])
+    restaurant_moves(order["id"], "accepted", "preparing", "ready")
+    [delivery] = world["deliveries"](world["couriers"][0])
+
+    picked_up = api_client.post(
+        f"/deliveries/{delivery['id']}/status", {"status": "picked_up"}, format="json", headers=world["couriers"][0]
+    )
+
+    assert picked_up.status_code == 200, picked_up.content
+    assert picked_up.json()["status"] == "picked_up"
+    assert world["violations"]() == []
