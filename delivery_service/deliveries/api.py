@@ -78,6 +78,7 @@ class DeliveryViewSet(ViewSet):
     """`/deliveries`: the signed-in courier's own deliveries, and moving one along."""
 
     permission_classes = [IsCourier]
+    filter_serializer_class = DeliveryFilter
     serializer_class = DeliveryOutput
     serializer_classes = {"status": DeliveryStatusInput}
     lookup_url_kwarg = "delivery_id"
@@ -87,7 +88,7 @@ class DeliveryViewSet(ViewSet):
         page = page_request(request)
         count, deliveries = services.deliveries_for_courier(
             courier_id=request.user.id,
-            status=self.filters(DeliveryFilter).get("status") or None,
+            status=self.filters().get("status") or None,
             skip=page.skip,
             limit=page.size,
         )

@@ -60,6 +60,7 @@ class RestaurantViewSet(ViewSet):
     """`/restaurants`: anyone may browse; creating and changing need the owner's restaurant token
     (ownership is checked in services)."""
 
+    filter_serializer_class = RestaurantFilter
     serializer_class = RestaurantOutput
     serializer_classes = {"create": RestaurantInput, "update": RestaurantInput, "partial_update": RestaurantInput}
     lookup_url_kwarg = "restaurant_id"
@@ -71,7 +72,7 @@ class RestaurantViewSet(ViewSet):
 
     @extend_schema(parameters=[RestaurantFilter], responses={200: page_of(RestaurantOutput)})
     def list(self, request):
-        wanted = self.filters(RestaurantFilter)
+        wanted = self.filters()
         cuisines = [c.strip().lower() for c in wanted.get("cuisine", "").split(",") if c.strip()]
         page = page_request(request)
         count, restaurants = selectors.restaurants_browse(
@@ -155,6 +156,7 @@ class RestaurantOrderViewSet(ViewSet):
     service), and moving one along its lifecycle."""
 
     permission_classes = [IsRestaurantUser]
+    filter_serializer_class = OrderFilter
     serializer_class = OrderStatusInput
     lookup_url_kwarg = "order_id"
 
@@ -164,7 +166,7 @@ class RestaurantOrderViewSet(ViewSet):
         count, orders = selectors.restaurant_orders(
             restaurant_id=restaurant_id,
             owner_id=request.user.id,
-            status=self.filters(OrderFilter).get("status") or None,
+            status=self.filters().get("status") or None,
             page=page,
         )
         return paginated_response(request, page, count=count, results=orders)

@@ -32,3 +32,11 @@ def test_an_unknown_delivery_status_filter_is_a_400_naming_it(api_client, courie
 
     assert response.status_code == 400
     assert set(response.json()["error"]["details"]) == {"status"}
+
+
+def test_the_deliveries_page_offers_the_status_filter_as_a_form(api_client, courier):
+    page = api_client.get("/deliveries?status=delivered", headers={**HTML, **courier[1]}).content.decode()
+
+    filters = page.split('id="filtersModal"', 1)[1]
+    assert 'name="status"' in filters
+    assert 'value="delivered" selected' in filters

@@ -1,5 +1,7 @@
 """The browsable API for a restaurant user: HTML forms for every change, filters as serializers."""
 
+import re
+
 import pytest
 
 from common.testing.browsable import HTML, form_fields
@@ -64,3 +66,13 @@ def test_a_bad_filter_value_is_a_400_naming_it(api_client, owner, path, field):
 
     assert response.status_code == 400
     assert set(response.json()["error"]["details"]) == {field}
+
+
+def test_the_restaurant_list_offers_its_filters_as_a_form_filled_with_the_current_ones(api_client, owner):
+    create_restaurant(api_client, owner[1])
+
+    browse = api_client.get("/restaurants?q=pho", headers=HTML).content.decode()
+
+    filters = browse.split('id="filtersModal"', 1)[1]
+    assert {"q", "cuisine", "open_now"} <= set(re.findall(r'name="([a-z_]+)"', filters))
+    assert 'value="pho"' in filters
