@@ -179,18 +179,28 @@ def store_orders(mongo_url: str, database: str, *, count: int, batch: int = 2000
     client.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def command_line(doc: str, measure, summary) -> None:
+    """The command line of the load clients (this one and bench/transitions.py): `--gateway`,
+    `--clients`, `--seconds`; prints the summary line, then the figures as JSON on the last line."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gateway", default="http://127.0.0.1:8000")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
     result = asyncio.run(measure(args.gateway.rstrip("/"), clients=args.clients, seconds=args.seconds))
-    print(
-        f"placement, {result['clients']} clients: {result['orders_per_s']} orders/s, "
-        f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, errors {result['errors']}"
-    )
+    print(summary(result))
     print(json.dumps(result))
+
+
+def main() -> None:
+    command_line(
+        __doc__,
+        measure,
+        lambda r: (
+            f"placement, {r['clients']} clients: {r['orders_per_s']} orders/s, "
+            f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms, errors {r['errors']}"
+        ),
+    )
 
 
 if __name__ == "__main__":

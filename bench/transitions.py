@@ -12,7 +12,6 @@ them and returns them as JSON on the last line. Used by `make bench` (bench/run.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import statistics
@@ -20,7 +19,7 @@ import time
 import uuid
 
 import aiohttp
-from placement import ADDRESS, _call, _user, percentile
+from placement import ADDRESS, _call, _user, command_line, percentile
 
 KITCHEN_STEPS = ("accepted", "preparing", "ready")
 COURIER_STEPS = ("picked_up", "delivered")
@@ -143,19 +142,15 @@ async def measure(gateway: str, *, clients: int, seconds: float) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gateway", default="http://127.0.0.1:8000")
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=15)
-    args = parser.parse_args()
-    result = asyncio.run(measure(args.gateway.rstrip("/"), clients=args.clients, seconds=args.seconds))
-    print(
-        f"transitions, {result['clients']} kitchens and {result['clients']} couriers: "
-        f"{result['transitions_per_s']} transitions/s, p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
-        f"p99 {result['p99_ms']} ms; {result['lifecycles']} lifecycles, p50 {result['lifecycle_p50_ms']} ms; "
-        f"errors {result['errors']}"
+    command_line(
+        __doc__,
+        measure,
+        lambda r: (
+            f"transitions, {r['clients']} kitchens and {r['clients']} couriers: "
+            f"{r['transitions_per_s']} transitions/s, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, "
+            f"p99 {r['p99_ms']} ms; {r['lifecycles']} lifecycles, p50 {r['lifecycle_p50_ms']} ms; errors {r['errors']}"
+        ),
     )
-    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -8,33 +8,23 @@ Needs a running platform (`make run`), or GATEWAY_URL pointing at one.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from common.testing.chromium import FLAGS as CHROMIUM_FLAGS
+from common.testing.chromium import chromium_binary
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / ".artifacts" / "screenshots"
 PAGES = {"docs": "/docs", "browsable-register": "/customers/register", "browsable-restaurants": "/restaurants"}
-# Without these, Chromium reaches for Google's hosts at start-up, which a closed network refuses.
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--window-size=1280,1000",
-    "--virtual-time-budget=8000",
-]
+# Debian's Chromium's flags are shared with the browser tests; the budget lets pages finish loading.
+FLAGS = [*CHROMIUM_FLAGS, "--virtual-time-budget=8000"]
 
 
 def main() -> int:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = chromium_binary()
     if chromium is None:
         sys.exit("chromium is not installed: apt-get install chromium")
     gateway = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,9 +13,9 @@ from common.permissions import IsCourier, IsService
 from common.viewsets import ViewSet
 from deliveries import dispatch, services
 from deliveries.serializers import (
-    DELIVERY_STATES,
     CourierOutput,
     CourierUpdateInput,
+    DeliveryFilter,
     DeliveryOutput,
     DeliveryStatusInput,
     LocationInput,
@@ -37,10 +37,6 @@ def _render_courier(courier: dict) -> dict:
             "location": courier.get("location"),
         }
     ).data
-
-
-class DeliveryFilter(serializers.Serializer):
-    status = serializers.ChoiceField(choices=DELIVERY_STATES, required=False, allow_blank=True)
 
 
 class CourierMeViewSet(ViewSet):

@@ -74,3 +74,7 @@ class DeliveryOutput(serializers.Serializer):
 
 class ReleaseInput(serializers.Serializer):
     order_id = serializers.CharField(max_length=64)
+
+
+class DeliveryFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=DELIVERY_STATES, required=False, allow_blank=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,8 +14,10 @@ from common.viewsets import ViewSet
 from orders import lifecycle, selectors, services, tracking
 from orders.serializers import (
     AssignCourierInput,
+    CancelInput,
     OrderDetailOutput,
     OrderOutput,
+    OrdersFilter,
     OrdersLookupInput,
     OrdersWithCourierFilter,
     PlaceOrderInput,
@@ -38,10 +40,6 @@ def _valid_query(serializer_class, request) -> dict:
 
 def _render(order: dict) -> dict:
     return OrderOutput(order).data
-
-
-class CancelInput(serializers.Serializer):
-    """Cancelling takes no fields; declared so the browsable API shows the order its Cancel button."""
 
 
 class OrderViewSet(ViewSet):
@@ -68,18 +66,6 @@ class OrderViewSet(ViewSet):
             order_id=order_id, target=lifecycle.CANCELLED, actor_type=lifecycle.CUSTOMER, actor_id=request.user.id
         )
         return Response(_render(order))
-
-
-class OrdersFilter(serializers.Serializer):
-    customer_id = serializers.CharField(max_length=64, required=False)
-    restaurant_id = serializers.CharField(max_length=64, required=False)
-    owner_id = serializers.CharField(max_length=64, required=False)
-    status = serializers.ChoiceField(choices=lifecycle.STATES, required=False, allow_blank=True)
-
-    def validate(self, attrs: dict) -> dict:
-        if not attrs.get("customer_id") and not (attrs.get("restaurant_id") and attrs.get("owner_id")):
-            raise serializers.ValidationError("Give customer_id, or restaurant_id with owner_id.")
-        return attrs
 
 
 class InternalOrdersView(APIView):

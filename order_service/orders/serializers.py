@@ -101,3 +101,19 @@ class OrderDetailOutput(OrderOutput):
 
     courier_location = CourierLocationOutput(allow_null=True)
     eta_s = serializers.IntegerField(allow_null=True, help_text="seconds, estimated")
+
+
+class CancelInput(serializers.Serializer):
+    """Cancelling takes no fields; declared so the browsable API shows the order its Cancel button."""
+
+
+class OrdersFilter(serializers.Serializer):
+    customer_id = serializers.CharField(max_length=64, required=False)
+    restaurant_id = serializers.CharField(max_length=64, required=False)
+    owner_id = serializers.CharField(max_length=64, required=False)
+    status = serializers.ChoiceField(choices=lifecycle.STATES, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("customer_id") and not (attrs.get("restaurant_id") and attrs.get("owner_id")):
+            raise serializers.ValidationError("Give customer_id, or restaurant_id with owner_id.")
+        return attrs

@@ -7,7 +7,7 @@ import json
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -19,13 +19,14 @@ from common.permissions import IsRestaurantUser, IsService
 from common.viewsets import ViewSet
 from restaurants import selectors, services
 from restaurants.serializers import (
-    ORDER_STATES,
     MenuItemInput,
     MenuItemOutput,
     MenuOutput,
+    OrderFilter,
     OrderQuoteInput,
     OrdersPlacedInput,
     OrderStatusInput,
+    RestaurantFilter,
     RestaurantInput,
     RestaurantOutput,
 )
@@ -42,18 +43,6 @@ def _valid(serializer_class, request, *, partial: bool = False) -> dict:
     serializer = serializer_class(data=request.data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-class RestaurantFilter(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, help_text="part of the name, any case")
-    cuisine = serializers.CharField(
-        required=False, allow_blank=True, help_text="one cuisine, or several separated by commas"
-    )
-    open_now = serializers.BooleanField(required=False, default=False)
-
-
-class OrderFilter(serializers.Serializer):
-    status = serializers.ChoiceField(choices=ORDER_STATES, required=False, allow_blank=True)
 
 
 class RestaurantViewSet(ViewSet):

@@ -137,3 +137,15 @@ class OrderStatusInput(serializers.Serializer):
 
 class OrdersPlacedInput(serializers.Serializer):
     count = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
+
+
+class RestaurantFilter(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, help_text="part of the name, any case")
+    cuisine = serializers.CharField(
+        required=False, allow_blank=True, help_text="one cuisine, or several separated by commas"
+    )
+    open_now = serializers.BooleanField(required=False, default=False)
+
+
+class OrderFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ORDER_STATES, required=False, allow_blank=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from common.testing.chromium import FLAGS, chromium_binary
 from common.testing.live import PASSWORD, LiveActors
 
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -26,23 +27,10 @@ from selenium.webdriver.support.select import Select  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / ".artifacts" / "browser"
-# Without the networking flags Chromium reaches for Google's hosts, which a closed network refuses.
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1280,1000",
-)
 
 
 def _chromium() -> tuple[str, str]:
-    browser = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    browser = chromium_binary()
     driver = shutil.which("chromedriver")
     if browser is None or driver is None:
         pytest.skip(
