@@ -113,12 +113,11 @@ def order_place(
     *, customer_id: str, restaurant_id: str, items: list[dict], address_id: str, idempotency_key: str | None
 ) -> tuple[dict, bool]:
     """Places an order for delivery to one of the customer's addresses (the order service prices it)."""
-    try:
-        address = address_get(customer_id=customer_id, address_id=address_id)
-    except NotFound as exc:
-        raise InvalidInput(
-            "No such address in your profile.", code="unknown_address", details={"address_id": address_id}
-        ) from exc
+    # One indexed read of the address alone: placement needs neither the profile nor the default flag.
+    oid = parse_object_id(address_id)
+    address = oid and repository.address_get(get_database(), customer_id=customer_id, address_id=oid)
+    if not address:
+        raise InvalidInput("No such address in your profile.", code="unknown_address", details={"address_id": address_id})
     delivery_address = {key: address[key] for key in ("label", "line1", "city", "postcode", "lat", "lng")}
     return clients.order_place(
         customer_id=customer_id,

@@ -25,6 +25,11 @@ SSE_HEARTBEAT_S = env_float("SSE_HEARTBEAT_S", 15.0)
 SSE_POLL_INTERVAL_S = env_float("SSE_POLL_INTERVAL_S", 1.0)
 # How long a cancel or reject waits for the courier release it sends in the background.
 RELEASE_WAIT_S = env_float("RELEASE_WAIT_S", 1.0)
+# Placement tells the restaurant service (popular counter) and the delivery service (dispatch)
+# after answering; notifications within these windows go out as one call (a counter update
+# rewrites the restaurant's document, a dispatch pass reads the free couriers).
+POPULAR_COUNT_FLUSH_S = env_float("POPULAR_COUNT_FLUSH_S", 1.0)
+DISPATCH_KICK_DELAY_S = env_float("DISPATCH_KICK_DELAY_S", 0.05)
 
 # The event stream is a plain async Django view, which drf-spectacular cannot see; describe it.
 SPECTACULAR_SETTINGS = {

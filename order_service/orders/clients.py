@@ -6,6 +6,7 @@ import contextlib
 import contextvars
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -74,6 +75,7 @@ def count_order_later(*, restaurant_id: str) -> None:
 
 
 def _flush_counts() -> None:
+    time.sleep(settings.POPULAR_COUNT_FLUSH_S)  # orders placed meanwhile join this call
     with _counts_lock:
         counts = dict(_pending_counts)
         _pending_counts.clear()
@@ -97,7 +99,8 @@ def dispatch_later() -> None:
 
 
 def _dispatch_now() -> None:
-    _dispatch_pending.clear()  # before the call: an order placed meanwhile asks for another run
+    time.sleep(settings.DISPATCH_KICK_DELAY_S)  # orders placed meanwhile are served by the same run
+    _dispatch_pending.clear()  # before the call: an order placed from here on asks for another run
     delivery_dispatch()
 
 

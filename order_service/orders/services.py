@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from prometheus_client import Counter
 
 from common import faults, geo
+from common.errors import ApiError
 from common.mongo import get_database, parse_object_id
 from orders import clients, lifecycle, repository, tracking
 from orders.errors import (
@@ -64,12 +65,39 @@ def order_place(
 
     The same Idempotency-Key from the same customer returns the first order (created=False),
     even for concurrent retries: the unique index on (customer_id, idempotency_key) admits one.
+    The first order is looked up only when this one cannot be stored (the insert hit the key, or
+    pricing failed: a retry must get its order even if the restaurant has closed since), so a
+    first attempt, the usual case, costs no read.
     """
     key = idempotency_key or f"auto-{uuid.uuid4().hex}"
     request_hash = _request_hash(restaurant_id=restaurant_id, items=items, delivery_address=delivery_address)
-    if idempotency_key and (existing := _replay(customer_id=customer_id, key=key, request_hash=request_hash)):
+    try:
+        document = _priced_order(
+            customer_id=customer_id, restaurant_id=restaurant_id, items=items, delivery_address=delivery_address
+        )
+    except ApiError:
+        if idempotency_key and (existing := _replay(customer_id=customer_id, key=key, request_hash=request_hash)):
+            return existing, False
+        raise
+    document.update(idempotency_key=key, request_hash=request_hash)
+    try:
+        order = repository.order_insert(get_database(), document=document)
+    except repository.DuplicateOrder:
+        # A first attempt or a concurrent retry with the same key stored it.
+        existing = _replay(customer_id=customer_id, key=key, request_hash=request_hash)
+        if existing is None:
+            raise
         return existing, False
+    ORDERS_PLACED.inc()
+    tracking.publish(order)
+    clients.count_order_later(restaurant_id=restaurant_id)
+    clients.dispatch_later()
+    return order, True
 
+
+def _priced_order(*, customer_id: str, restaurant_id: str, items: list[dict], delivery_address: dict) -> dict:
+    """The new order's document, priced from the restaurant's current menu; raises the contract's
+    error when the restaurant, an item or the address does not allow it."""
     quote = clients.restaurant_quote(
         restaurant_id=restaurant_id, menu_item_ids=sorted({i["menu_item_id"] for i in items})
     )
@@ -86,7 +114,6 @@ def order_place(
     _check_delivery_area(
         pickup=quote.get("address"), dropoff=delivery_address, radius_km=quote.get("delivery_radius_km")
     )
-
     lines = [
         {
             "menu_item_id": i["menu_item_id"],
@@ -97,7 +124,7 @@ def order_place(
         for i in items
     ]
     now = _now()
-    document = {
+    return {
         "customer_id": customer_id,
         "restaurant_id": restaurant_id,
         "restaurant_owner_id": quote["owner_id"],
@@ -111,24 +138,9 @@ def order_place(
         "delivery_id": None,
         "dispatch": lifecycle.DISPATCH_WAITING,
         "history": [{"status": lifecycle.PLACED, "at": now, "actor_type": lifecycle.CUSTOMER, "actor_id": customer_id}],
-        "idempotency_key": key,
-        "request_hash": request_hash,
         "created_at": now,
         "updated_at": now,
     }
-    try:
-        order = repository.order_insert(get_database(), document=document)
-    except repository.DuplicateOrder:
-        # A concurrent retry with the same key won the insert.
-        existing = _replay(customer_id=customer_id, key=key, request_hash=request_hash)
-        if existing is None:
-            raise
-        return existing, False
-    ORDERS_PLACED.inc()
-    tracking.publish(order)
-    clients.count_order_later(restaurant_id=restaurant_id)
-    clients.dispatch_later()
-    return order, True
 
 
 def _check_delivery_area(*, pickup: dict | None, dropoff: dict, radius_km: float | None) -> None:

@@ -184,6 +184,27 @@ def test_restaurant_service_down_is_a_503_and_stores_nothing(api_client, service
     assert mongo_db["orders"].count_documents({}) == 0
 
 
+def test_a_retry_gets_its_order_while_the_restaurant_service_is_down(
+    api_client, service_headers, menu, settings, mongo_db
+):
+    # The first attempt costs no idempotency read; a retry that cannot be priced must still find it.
+    from common.http import service_client
+
+    first = place(api_client, service_headers, menu, key="lost-answer")
+    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "restaurant": "http://127.0.0.1:9"}
+    service_client.cache_clear()
+
+    retry = place(api_client, service_headers, menu, key="lost-answer")
+    reused = place(api_client, service_headers, menu, key="lost-answer", quantities=(5, 1))
+
+    assert retry.status_code == 201
+    assert retry.json()["id"] == first.json()["id"]
+    assert retry["Idempotent-Replayed"] == "true"
+    assert reused.status_code == 409
+    assert reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert mongo_db["orders"].count_documents({}) == 1
+
+
 def test_delivery_service_down_still_acknowledges_the_order(api_client, service_headers, menu, settings, mongo_db):
     from common.http import service_client
 
