@@ -117,7 +117,9 @@ def order_place(
     oid = parse_object_id(address_id)
     address = oid and repository.address_get(get_database(), customer_id=customer_id, address_id=oid)
     if not address:
-        raise InvalidInput("No such address in your profile.", code="unknown_address", details={"address_id": address_id})
+        raise InvalidInput(
+            "No such address in your profile.", code="unknown_address", details={"address_id": address_id}
+        )
     delivery_address = {key: address[key] for key in ("label", "line1", "city", "postcode", "lat", "lng")}
     return clients.order_place(
         customer_id=customer_id,
