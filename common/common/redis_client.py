@@ -7,11 +7,14 @@ the asyncio client, which django-redis does not offer, is built from the same se
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django_redis import get_redis_connection
 from django_redis.pool import ConnectionFactory
 
@@ -27,8 +30,17 @@ class PoolPerOptionsConnectionFactory(ConnectionFactory):
         return self._pools[key]
 
 
+@functools.cache
 def get_redis() -> redis.Redis:
+    """The process's sync client. Kept here because Django's cache handlers live per request
+    context: django-redis would build a new client object (on the shared pool) for every request."""
     return get_redis_connection("redis")
+
+
+@receiver(setting_changed)
+def _forget_client(*, setting: str, **_) -> None:
+    if setting in ("CACHES", "REDIS_URL"):
+        get_redis.cache_clear()
 
 
 def redis_key(*parts: object) -> str:

@@ -1,5 +1,8 @@
 """A few views that exercise the shared error handling and authentication."""
 
+import itertools
+import threading
+
 from django.urls import path
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -46,10 +49,30 @@ class CustomerOnlyView(APIView):
         return Response({"id": request.user.id, "user_type": request.user.user_type})
 
 
+_threads = itertools.count(1)
+_this_thread = threading.local()
+
+
+class ThreadView(APIView):
+    """Answers with a number naming the thread its sync code ran on (numbers are never reused, unlike
+    thread ids); waits at `ThreadView.barrier` when one is set."""
+
+    permission_classes = [AllowAny]
+    barrier = None
+
+    def get(self, request):
+        if not hasattr(_this_thread, "number"):
+            _this_thread.number = next(_threads)
+        if self.barrier is not None:
+            self.barrier.wait(timeout=5)
+        return Response({"thread": _this_thread.number})
+
+
 urlpatterns = [
     *platform_urlpatterns,
     path("echo", EchoView.as_view()),
     path("crash", CrashView.as_view()),
     path("conflict", ConflictView.as_view()),
     path("customer-only", CustomerOnlyView.as_view()),
+    path("thread", ThreadView.as_view()),
 ]

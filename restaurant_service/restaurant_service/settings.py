@@ -22,6 +22,8 @@ SPECTACULAR_SETTINGS = {
 PLATFORM_TIMEZONE = env_str("PLATFORM_TIMEZONE", "UTC")
 RESTAURANT_CACHE_ENABLED = env_bool("RESTAURANT_CACHE_ENABLED", True)
 MENU_CACHE_TTL_S = env_int("MENU_CACHE_TTL_S", 300)
+# The restaurant's own fields for order quotes (never prices); short, see cache.quote_facts_cached.
+QUOTE_CACHE_TTL_S = env_int("QUOTE_CACHE_TTL_S", 60)
 POPULAR_CACHE_TTL_S = env_int("POPULAR_CACHE_TTL_S", 60)
 POPULAR_LIMIT = env_int("POPULAR_LIMIT", 10)
 

@@ -25,13 +25,16 @@ logger = logging.getLogger(__name__)
 CACHE_REQUESTS = Counter("restaurant_cache_requests_total", "Cache reads by cache and result", ["cache", "result"])
 
 
-def _read_through(cache: str, name: str, *, ttl_s: int, load: Callable[[], Any]) -> str:
-    """The value as JSON text: cached text is served as it is, without decoding and encoding it."""
+def _read_through(
+    cache: str, name: str, *, ttl_s: int, load: Callable[[], Any], versioned_by: str | None = None
+) -> str:
+    """The value as JSON text: cached text is served as it is, without decoding and encoding it.
+    `versioned_by` names another entry whose version this one follows (invalidated with it)."""
     if not settings.RESTAURANT_CACHE_ENABLED:
         return json.dumps(load())
     client = get_redis()
     try:
-        version = client.get(redis_key(name, "version")) or "0"
+        version = client.get(redis_key(versioned_by or name, "version")) or "0"
         data_key = redis_key(name, version)
         raw = client.get(data_key)
     except redis.RedisError:
@@ -93,6 +96,23 @@ def menu_cached(restaurant_id: str, load: Callable[[], dict]) -> str:
 
 def menu_invalidate(restaurant_id: str) -> None:
     _invalidate("menu", f"menu:{restaurant_id}")
+
+
+def quote_facts_cached(restaurant_id: str, load: Callable[[], dict]) -> dict:
+    """What an order quote needs from the restaurant's own document (owner, name, address, radius,
+    whether it takes orders, opening hours), never the prices: those are read from MongoDB for
+    every quote. Versioned with the menu, which every write of the restaurant or its menu bumps
+    before answering, so a quote after an edit's answer sees the edit. Should a bump fail (Redis
+    reachable by readers but not by the writer), the entry's short lifetime bounds how long the
+    old fields last."""
+    text = _read_through(
+        "quote",
+        f"quote:{restaurant_id}",
+        ttl_s=settings.QUOTE_CACHE_TTL_S,
+        load=load,
+        versioned_by=f"menu:{restaurant_id}",
+    )
+    return json.loads(text)
 
 
 def popular_cached(load: Callable[[], dict]) -> str:

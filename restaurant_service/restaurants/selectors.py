@@ -73,22 +73,45 @@ def delivery_radius_km(restaurant: dict) -> float:
     return restaurant.get("delivery_radius_km") or settings.DELIVERY_RADIUS_KM
 
 
+def _quote_facts(restaurant_id: str) -> dict:
+    """The restaurant's fields a quote needs, from the cache: the restaurant document is the
+    platform's heaviest (its opening slots), and every placement would otherwise read it."""
+
+    def load() -> dict:
+        restaurant = restaurant_get(restaurant_id=restaurant_id)
+        return {
+            "owner_id": restaurant["owner_id"],
+            "name": restaurant["name"],
+            "address": restaurant.get("address"),
+            "delivery_radius_km": delivery_radius_km(restaurant),
+            "accepting_orders": restaurant.get("accepting_orders", True),
+            "opening_hours": restaurant.get("opening_hours") or [],
+        }
+
+    if parse_object_id(restaurant_id) is None:
+        raise RestaurantNotFound()
+    return cache.quote_facts_cached(restaurant_id, load)
+
+
 def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
-    """The restaurant's current names and prices for an order, read from MongoDB (never the cache)."""
-    restaurant = restaurant_get(restaurant_id=restaurant_id)
+    """The restaurant's current names and prices for an order: the items from MongoDB, never a
+    cache; the restaurant's own fields from the versioned cache (`_quote_facts`)."""
+    facts = _quote_facts(restaurant_id)
     wanted = {item_id: parse_object_id(item_id) for item_id in item_ids}
     found = repository.menu_items_by_ids(
-        get_database(), restaurant_id=restaurant["_id"], item_ids=[oid for oid in wanted.values() if oid]
+        get_database(),
+        restaurant_id=parse_object_id(restaurant_id),
+        item_ids=[oid for oid in wanted.values() if oid],
     )
     by_id = {str(item["_id"]): item for item in found}
     return {
         "restaurant_id": restaurant_id,
-        "owner_id": restaurant["owner_id"],
-        "name": restaurant["name"],
-        "address": restaurant.get("address"),
-        "delivery_radius_km": delivery_radius_km(restaurant),
-        "accepting_orders": restaurant.get("accepting_orders", True),
-        "is_open_now": is_open_now(restaurant),
+        "owner_id": facts["owner_id"],
+        "name": facts["name"],
+        "address": facts["address"],
+        "delivery_radius_km": facts["delivery_radius_km"],
+        "accepting_orders": facts["accepting_orders"],
+        "is_open_now": is_open_now(facts),
         "items": [
             {
                 "menu_item_id": item_id,

@@ -159,3 +159,84 @@ def test_order_quote_gives_current_prices_owner_and_unknown_items(api_client, ow
         (sold_out["id"], 800, False),
     }
     assert quote["unknown_item_ids"] == sorted(["nope", "0" * 24])
+
+
+def _quote(api_client, restaurant, service_headers, item_ids):
+    response = api_client.post(
+        f"/internal/restaurants/{restaurant['id']}/order-quote",
+        {"menu_item_ids": item_ids},
+        format="json",
+        headers=service_headers,
+    )
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_quotes_take_the_restaurants_own_fields_from_the_cache(
+    api_client, owner, restaurant, service_headers, mongo_db
+):
+    item = add_item(api_client, owner[1], restaurant["id"])
+    _quote(api_client, restaurant, service_headers, [item["id"]])
+    # Changed behind the service's back: only a cached read still shows the old name.
+    mongo_db["restaurants"].update_many({}, {"$set": {"name": "Renamed behind its back"}})
+
+    assert _quote(api_client, restaurant, service_headers, [item["id"]])["name"] == restaurant["name"]
+
+
+def test_quotes_never_take_prices_from_a_cache(api_client, owner, restaurant, service_headers, mongo_db):
+    item = add_item(api_client, owner[1], restaurant["id"])
+    api_client.get(f"/restaurants/{restaurant['id']}/menu")  # the menu cached too
+    _quote(api_client, restaurant, service_headers, [item["id"]])
+    mongo_db["menu_items"].update_many({}, {"$set": {"price_cents": 999, "available": False}})
+
+    line = _quote(api_client, restaurant, service_headers, [item["id"]])["items"][0]
+
+    assert (line["unit_price_cents"], line["available"]) == (999, False)
+
+
+def test_a_quote_after_an_edit_answers_sees_the_edit(api_client, owner, restaurant, service_headers):
+    item = add_item(api_client, owner[1], restaurant["id"])
+    _quote(api_client, restaurant, service_headers, [item["id"]])  # now cached
+
+    edited = api_client.patch(
+        f"/restaurants/{restaurant['id']}",
+        {"accepting_orders": False, "delivery_radius_km": 2.5, "name": "Closed for today"},
+        format="json",
+        headers=owner[1],
+    )
+    quote = _quote(api_client, restaurant, service_headers, [item["id"]])
+
+    assert edited.status_code == 200
+    assert (quote["accepting_orders"], quote["delivery_radius_km"], quote["name"]) == (False, 2.5, "Closed for today")
+
+
+def test_quote_entries_expire_on_their_own(api_client, owner, restaurant, service_headers, redis_client, settings):
+    item = add_item(api_client, owner[1], restaurant["id"])
+    _quote(api_client, restaurant, service_headers, [item["id"]])
+
+    ttls = [redis_client.ttl(key) for key in redis_client.scan_iter(match="*quote*")]
+
+    assert ttls
+    assert all(0 < ttl <= settings.QUOTE_CACHE_TTL_S for ttl in ttls)
+
+
+def test_with_redis_down_quotes_are_read_from_mongodb(api_client, owner, restaurant, service_headers, request):
+    item = add_item(api_client, owner[1], restaurant["id"])
+    request.getfixturevalue("redis_down")
+
+    quote = _quote(api_client, restaurant, service_headers, [item["id"], "0" * 24])
+
+    assert quote["owner_id"] == owner[0]
+    assert [line["unit_price_cents"] for line in quote["items"]] == [1250]
+    assert quote["unknown_item_ids"] == ["0" * 24]
+
+
+def test_a_quote_for_an_unknown_restaurant_is_a_404(api_client, service_headers):
+    for restaurant_id in ("0" * 24, "not-an-id"):
+        response = api_client.post(
+            f"/internal/restaurants/{restaurant_id}/order-quote",
+            {"menu_item_ids": ["0" * 24]},
+            format="json",
+            headers=service_headers,
+        )
+        assert response.status_code == 404

@@ -1,0 +1,52 @@
+"""The services' ASGI application: Django's handler with request threads that are reused.
+
+Django runs each request in a `ThreadSensitiveContext` of its own, so a sync view gets a thread
+of its own: asgiref starts a new thread for every request and joins it at the end. On the write
+path, where every service's views are sync (pymongo, requests), that start and join, and the
+per-thread set-up that follows, were a measurable part of each request's CPU (bench/RESULTS.md).
+Here each request still has a thread of its own for its sync calls, one at a time, as Django
+expects, but the thread comes from a pool of idle ones and goes back after the response.
+
+The gateway, whose request path is async end to end, uses no per-request context at all
+(`gateway_service.asgi`).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import django
+from asgiref.sync import ThreadSensitiveContext
+from django.core.handlers.asgi import ASGIHandler
+
+
+class PooledThreadsASGIHandler(ASGIHandler):
+    def __init__(self, *, max_idle: int = 64):
+        super().__init__()
+        self.max_idle = max_idle
+        self._idle: list[ThreadPoolExecutor] = []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        executor = self._idle.pop() if self._idle else ThreadPoolExecutor(1, thread_name_prefix="request")
+        finished = False
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+            finished = True
+        finally:
+            self._release(executor, reusable=finished)
+
+    def _release(self, executor: ThreadPoolExecutor, *, reusable: bool) -> None:
+        # A cancelled request (the client went away) may leave a sync call running on its thread:
+        # that thread is not handed to the next request, which would wait behind it.
+        if reusable and len(self._idle) < self.max_idle:
+            self._idle.append(executor)
+        else:
+            executor.shutdown(wait=False)
+
+
+def get_asgi_application() -> PooledThreadsASGIHandler:
+    django.setup(set_prefix=False)
+    return PooledThreadsASGIHandler()

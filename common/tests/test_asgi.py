@@ -1,0 +1,90 @@
+"""The services' ASGI handler: each request has a thread for its sync code, taken from a pool."""
+
+import asyncio
+import json
+import threading
+
+import pytest
+
+from common.asgi import PooledThreadsASGIHandler
+from tests.urls import ThreadView
+
+
+async def _get(app, path: str = "/thread") -> dict:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"accept", b"application/json")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    body_sent = asyncio.Event()
+    sent: list[dict] = []
+
+    async def receive():
+        if not body_sent.is_set():
+            body_sent.set()
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # the client stays connected
+
+    async def send(message):
+        sent.append(message)
+
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 200
+    return json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+
+@pytest.fixture
+def app():
+    return PooledThreadsASGIHandler(max_idle=4)
+
+
+def test_one_request_after_another_reuses_the_thread(app):
+    async def three():
+        return [(await _get(app))["thread"] for _ in range(3)]
+
+    threads = asyncio.run(three())
+
+    assert len(set(threads)) == 1
+
+
+def test_concurrent_requests_each_have_their_own_thread(app):
+    # Both views wait for each other: on one shared thread this would time out.
+    ThreadView.barrier = threading.Barrier(2)
+    try:
+
+        async def two():
+            return await asyncio.gather(_get(app), _get(app))
+
+        first, second = asyncio.run(two())
+    finally:
+        ThreadView.barrier = None
+
+    assert first["thread"] != second["thread"]
+    assert len(app._idle) == 2
+
+
+def test_a_cancelled_request_does_not_hand_its_busy_thread_on(app):
+    ThreadView.barrier = threading.Barrier(2)  # the view blocks until the test releases it
+    try:
+
+        async def cancelled():
+            task = asyncio.ensure_future(_get(app))
+            await asyncio.sleep(0.3)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        asyncio.run(cancelled())
+        assert app._idle == []
+    finally:
+        ThreadView.barrier.wait(timeout=5)
+        ThreadView.barrier = None
