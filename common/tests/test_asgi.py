@@ -33,6 +33,7 @@ async def _get(app, path: str = "/thread") -> dict:
             body_sent.set()
             return {"type": "http.request", "body": b"", "more_body": False}
         await asyncio.Event().wait()  # the client stays connected
+        return {"type": "http.disconnect"}
 
     async def send(message):
         sent.append(message)

@@ -34,9 +34,10 @@ def _read_through(
         return json.dumps(load())
     client = get_redis()
     try:
-        version = client.get(redis_key(versioned_by or name, "version")) or "0"
-        data_key = redis_key(name, version)
-        raw = client.get(data_key)
+        version, *value = client.eval(
+            _READ_VERSIONED, 1, redis_key(versioned_by or name, "version"), redis_key(name, "")
+        )
+        data_key, raw = redis_key(name, version), (value or [None])[0]
     except redis.RedisError:
         CACHE_REQUESTS.labels(cache, "unavailable").inc()
         logger.warning("cache unavailable, reading from MongoDB", extra={"cache": cache})
@@ -52,6 +53,13 @@ def _read_through(
         logger.warning("cache write failed", extra={"cache": cache})
     return text
 
+
+# The current version and the value stored under it, in one round trip: {version} on a miss
+# (a Lua table ends at its first nil), {version, value} on a hit.
+_READ_VERSIONED = """
+local version = redis.call('GET', KEYS[1]) or '0'
+return {version, redis.call('GET', ARGV[1] .. version)}
+"""
 
 # Reads the current version and the value stored under it in one round trip.
 _READ_CURRENT = """
