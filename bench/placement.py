@@ -79,6 +79,11 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, round(p / 100 * (len(sorted_values) - 1)))]
 
 
+def percentiles_ms(sorted_values: list[float]) -> dict[str, float]:
+    """p50, p95 and p99 of sorted latencies in ms, as the benchmarks report them."""
+    return {f"p{p}_ms": round(percentile(sorted_values, p), 1) for p in (50, 95, 99)}
+
+
 async def measure(gateway: str, *, clients: int, seconds: float, warmup_s: float = 2.0, probe=None) -> dict:
     """`probe`, when given, is called as measuring starts and as it ends (say, to read CPU counters);
     its two answers are returned under "probe"."""
@@ -122,9 +127,7 @@ async def measure(gateway: str, *, clients: int, seconds: float, warmup_s: float
         "clients": clients,
         "orders": len(latencies),
         "orders_per_s": round(len(latencies) / took, 1),
-        "p50_ms": round(percentile(latencies, 50), 1),
-        "p95_ms": round(percentile(latencies, 95), 1),
-        "p99_ms": round(percentile(latencies, 99), 1),
+        **percentiles_ms(latencies),
         "mean_ms": round(statistics.fmean(latencies), 1) if latencies else 0.0,
         "errors": errors,
         **({"probe": probed} if probe else {}),

@@ -19,7 +19,7 @@ import time
 import uuid
 
 import aiohttp
-from placement import ADDRESS, _call, _user, command_line, percentile
+from placement import ADDRESS, _call, _user, command_line, percentile, percentiles_ms
 
 KITCHEN_STEPS = ("accepted", "preparing", "ready")
 COURIER_STEPS = ("picked_up", "delivered")
@@ -131,9 +131,7 @@ async def measure(gateway: str, *, clients: int, seconds: float) -> dict:
         "clients": clients,
         "transitions": len(every),
         "transitions_per_s": round(len(every) / took, 1),
-        "p50_ms": round(percentile(every, 50), 1),
-        "p95_ms": round(percentile(every, 95), 1),
-        "p99_ms": round(percentile(every, 99), 1),
+        **percentiles_ms(every),
         "per_step_p50_ms": {step: round(percentile(sorted(v), 50), 1) for step, v in latencies.items()},
         "lifecycles": len(lifecycles),
         "lifecycle_p50_ms": round(statistics.median(lifecycles), 1) if lifecycles else 0.0,
