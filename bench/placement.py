@@ -39,15 +39,16 @@ async def _user(session, gateway: str, kind: str) -> str:
     return login["access"]
 
 
-async def seed(session, gateway: str, clients: int) -> list[tuple[str, dict]]:
-    """A restaurant with a menu, and `clients` customers with an address each: (token, order body)."""
+async def seed(session, gateway: str, clients: int) -> tuple[str, dict, list[tuple[str, dict]]]:
+    """A restaurant with a menu, and `clients` customers with an address each: (the owner's token,
+    the restaurant, [(customer's token, order body)]). Used by both load clients."""
     owner = await _user(session, gateway, "restaurants")
     restaurant = await _call(
         session,
         "POST",
         f"{gateway}/restaurants",
         owner,
-        {"name": "Bench Bistro", "cuisine": "bench", "address": {**ADDRESS, "lat": 1.0, "lng": 1.0}},
+        {"name": "Bench Bistro", "cuisine": "bench", "address": ADDRESS},
     )
     items = [
         await _call(
@@ -70,7 +71,7 @@ async def seed(session, gateway: str, clients: int) -> list[tuple[str, dict]]:
         }
         return token, body
 
-    return await asyncio.gather(*(customer() for _ in range(clients)))
+    return owner, restaurant, await asyncio.gather(*(customer() for _ in range(clients)))
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -90,7 +91,7 @@ async def measure(gateway: str, *, clients: int, seconds: float, warmup_s: float
     connector = aiohttp.TCPConnector(limit=clients + 4)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        customers = await seed(session, gateway, clients)
+        _, _, customers = await seed(session, gateway, clients)
         latencies: list[float] = []
         errors: dict[str, int] = {}
         measuring = False

@@ -19,7 +19,7 @@ import time
 import uuid
 
 import aiohttp
-from placement import ADDRESS, _call, _user, command_line, percentile, percentiles_ms
+from placement import _call, _user, command_line, percentile, percentiles_ms, seed
 
 KITCHEN_STEPS = ("accepted", "preparing", "ready")
 COURIER_STEPS = ("picked_up", "delivered")
@@ -36,31 +36,7 @@ async def _timed(session, method: str, url: str, token: str, body: dict | None =
 async def measure(gateway: str, *, clients: int, seconds: float) -> dict:
     connector = aiohttp.TCPConnector(limit=2 * clients + 4)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
-        owner = await _user(session, gateway, "restaurants")
-        restaurant = await _call(
-            session,
-            "POST",
-            f"{gateway}/restaurants",
-            owner,
-            {"name": "Bench Kitchen", "cuisine": "bench", "address": ADDRESS},
-        )
-        item = await _call(
-            session,
-            "POST",
-            f"{gateway}/restaurants/{restaurant['id']}/menu/items",
-            owner,
-            {"name": "D", "price_cents": 900},
-        )
-
-        async def customer() -> tuple[str, dict]:
-            token = await _user(session, gateway, "customers")
-            address = await _call(session, "POST", f"{gateway}/customers/me/addresses", token, ADDRESS)
-            body = {
-                "restaurant_id": restaurant["id"],
-                "address_id": address["id"],
-                "items": [{"menu_item_id": item["id"], "quantity": 1}],
-            }
-            return token, body
+        owner, restaurant, customers = await seed(session, gateway, clients)
 
         async def courier() -> str:
             token = await _user(session, gateway, "couriers")
@@ -68,7 +44,6 @@ async def measure(gateway: str, *, clients: int, seconds: float) -> dict:
             await _call(session, "PATCH", f"{gateway}/couriers/me", token, {"available": True})
             return token
 
-        customers = await asyncio.gather(*(customer() for _ in range(clients)))
         couriers = await asyncio.gather(*(courier() for _ in range(clients)))
         latencies: dict[str, list[float]] = {step: [] for step in (*KITCHEN_STEPS, *COURIER_STEPS)}
         errors: dict[str, int] = {}

@@ -25,6 +25,19 @@ logger = logging.getLogger(__name__)
 CACHE_REQUESTS = Counter("restaurant_cache_requests_total", "Cache reads by cache and result", ["cache", "result"])
 
 
+# The current version and the value stored under it, in one round trip: {version} on a miss
+# (a Lua table ends at its first nil), {version, value} on a hit.
+_READ_VERSIONED = """
+local version = redis.call('GET', KEYS[1]) or '0'
+return {version, redis.call('GET', ARGV[1] .. version)}
+"""
+
+
+def _versioned(reply: list) -> tuple[str, str | None]:
+    """(version, value) from a `_READ_VERSIONED` reply."""
+    return reply[0], (reply[1] if len(reply) > 1 else None)
+
+
 def _read_through(
     cache: str, name: str, *, ttl_s: int, load: Callable[[], Any], versioned_by: str | None = None
 ) -> str:
@@ -34,10 +47,9 @@ def _read_through(
         return json.dumps(load())
     client = get_redis()
     try:
-        version, *value = client.eval(
-            _READ_VERSIONED, 1, redis_key(versioned_by or name, "version"), redis_key(name, "")
-        )
-        data_key, raw = redis_key(name, version), (value or [None])[0]
+        reply = client.eval(_READ_VERSIONED, 1, redis_key(versioned_by or name, "version"), redis_key(name, ""))
+        version, raw = _versioned(reply)
+        data_key = redis_key(name, version)
     except redis.RedisError:
         CACHE_REQUESTS.labels(cache, "unavailable").inc()
         logger.warning("cache unavailable, reading from MongoDB", extra={"cache": cache})
@@ -54,29 +66,16 @@ def _read_through(
     return text
 
 
-# The current version and the value stored under it, in one round trip: {version} on a miss
-# (a Lua table ends at its first nil), {version, value} on a hit.
-_READ_VERSIONED = """
-local version = redis.call('GET', KEYS[1]) or '0'
-return {version, redis.call('GET', ARGV[1] .. version)}
-"""
-
-# Reads the current version and the value stored under it in one round trip.
-_READ_CURRENT = """
-local version = redis.call('GET', KEYS[1]) or '0'
-return redis.call('GET', ARGV[1] .. version)
-"""
-
-
 async def _cached_text_async(cache: str, name: str) -> str | None:
     """The cached JSON text, or None (a miss, the cache off, or Redis unavailable): then the
     caller takes the sync path, which loads, stores and counts the miss."""
     if not settings.RESTAURANT_CACHE_ENABLED:
         return None
     try:
-        raw = await get_async_redis().eval(_READ_CURRENT, 1, redis_key(name, "version"), redis_key(name, ""))
+        reply = await get_async_redis().eval(_READ_VERSIONED, 1, redis_key(name, "version"), redis_key(name, ""))
     except (redis.RedisError, OSError):
         return None
+    _version, raw = _versioned(reply)
     if raw is not None:
         CACHE_REQUESTS.labels(cache, "hit").inc()
     return raw

@@ -88,20 +88,19 @@ def _quote_facts(restaurant_id: str) -> dict:
             "opening_hours": restaurant.get("opening_hours") or [],
         }
 
-    if parse_object_id(restaurant_id) is None:
-        raise RestaurantNotFound()
     return cache.quote_facts_cached(restaurant_id, load)
 
 
 def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
     """The restaurant's current names and prices for an order: the items from MongoDB, never a
     cache; the restaurant's own fields from the versioned cache (`_quote_facts`)."""
+    restaurant_oid = parse_object_id(restaurant_id)
+    if restaurant_oid is None:
+        raise RestaurantNotFound()  # before the cache: no entry is ever made for a malformed id
     facts = _quote_facts(restaurant_id)
     wanted = {item_id: parse_object_id(item_id) for item_id in item_ids}
     found = repository.menu_items_by_ids(
-        get_database(),
-        restaurant_id=parse_object_id(restaurant_id),
-        item_ids=[oid for oid in wanted.values() if oid],
+        get_database(), restaurant_id=restaurant_oid, item_ids=[oid for oid in wanted.values() if oid]
     )
     by_id = {str(item["_id"]): item for item in found}
     return {
