@@ -116,6 +116,21 @@ CACHES = redis_caches(REDIS_URL, REDIS_TIMEOUT_S)
 # when Redis blips (the Helm chart lists only mongodb for the backends).
 READINESS_REQUIRES = env_list("READINESS_REQUIRES", ["mongodb", "redis"])
 
+# --- Live streams (common/streams.py) --------------------------------------------------------
+# Heartbeat comment and MongoDB re-read of every open stream; polling interval while Redis is away.
+SSE_HEARTBEAT_S = env_float("SSE_HEARTBEAT_S", 15.0)
+SSE_POLL_INTERVAL_S = env_float("SSE_POLL_INTERVAL_S", 1.0)
+# The history a client can resume from (`Last-Event-ID`), per topic: at most this many events and
+# this old; a topic without events for that long is forgotten (clients then get a fresh snapshot).
+SSE_HISTORY_MAX_LEN = env_int("SSE_HISTORY_MAX_LEN", 1000)
+SSE_HISTORY_MAX_AGE_S = env_float("SSE_HISTORY_MAX_AGE_S", 3600.0)
+# `retry:` sent to clients: between this and twice this, at random, so reconnects spread out.
+SSE_RETRY_MS = env_int("SSE_RETRY_MS", 2000)
+# Events a stream may have waiting before it catches up from the history instead.
+SSE_QUEUE_SIZE = env_int("SSE_QUEUE_SIZE", 200)
+# Subjects per MongoDB query when the heartbeat re-reads every open stream of a process.
+SSE_REREAD_CHUNK = env_int("SSE_REREAD_CHUNK", 1000)
+
 # --- Other services ------------------------------------------------------------------------
 SERVICE_URLS = {
     "auth": env_str("AUTH_SERVICE_URL", "http://127.0.0.1:8001"),

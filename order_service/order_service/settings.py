@@ -21,8 +21,6 @@ SPECTACULAR_SETTINGS = {
 # The event stream is an async view; every middleware of the shared list is async-capable, so an
 # open stream never holds a thread.
 ORDER_STATUS_TTL_S = env_int("ORDER_STATUS_TTL_S", 6 * 3600)
-SSE_HEARTBEAT_S = env_float("SSE_HEARTBEAT_S", 15.0)
-SSE_POLL_INTERVAL_S = env_float("SSE_POLL_INTERVAL_S", 1.0)
 # How long a cancel or reject waits for the courier release it sends in the background.
 RELEASE_WAIT_S = env_float("RELEASE_WAIT_S", 1.0)
 # Placement tells the restaurant service (popular counter) and the delivery service (dispatch)
