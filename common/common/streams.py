@@ -141,8 +141,15 @@ if ARGV[4] ~= '' and #redis.call('XRANGE', KEYS[1], ARGV[4], ARGV[4]) > 0 then
   return {'resume', redis.call('XRANGE', KEYS[1], '(' .. ARGV[4], '+'), view}
 end
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local last_id = '0-0'
-if #last > 0 then last_id = last[1][1] end
+local last_id
+if #last > 0 then
+  last_id = last[1][1]
+else
+  -- An empty history still gets an id to resume from: an anchor entry no stream sends.
+  last_id = redis.call('XADD', KEYS[1], '*', 'k', '', 'v', '0', 'e', '', 'd', '{}')
+  local ttl = math.ceil(tonumber(ARGV[3]) / 1000)
+  redis.call('EXPIRE', KEYS[1], ttl)
+end
 return {'snapshot', last_id, view}
 """
 )
@@ -379,9 +386,14 @@ class _Refresher:
 
     async def _run(self) -> None:
         read = sync_to_async(self.spec.truth, thread_sensitive=False)
+        loop = asyncio.get_running_loop()
+        last_read = loop.time()
         while self.streams:
+            await asyncio.sleep(min(settings.SSE_POLL_INTERVAL_S, settings.SSE_HEARTBEAT_S))
             polling = any(s.polling for s in self.streams)
-            await asyncio.sleep(settings.SSE_POLL_INTERVAL_S if polling else settings.SSE_HEARTBEAT_S)
+            if not polling and loop.time() - last_read < settings.SSE_HEARTBEAT_S:
+                continue
+            last_read = loop.time()
             streams = list(self.streams)
             watched: dict[str, set[str]] = {}
             for stream in streams:
@@ -498,7 +510,8 @@ class LiveStream:
             if self.last_id is not None and _id_tuple(event_id) <= _id_tuple(self.last_id):
                 continue  # covered by the snapshot, or sent already
             self.last_id = event_id
-            fresh.append((event_id, entry))
+            if entry.key:  # not an anchor
+                fresh.append((event_id, entry))
         return self._sends(fresh)
 
     def _snapshot(self, event_id: str, view: list[Entry], *, first: bool) -> bytes:
@@ -647,3 +660,25 @@ def last_event_id_of(request) -> str | None:
     """`Last-Event-ID` as EventSource sends it on reconnecting, or `?last_event_id=` for clients
     that cannot set headers."""
     return request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
+
+
+def stream_caller(request, user_types: Iterable[str]):
+    """(principal, None) for a caller of one of `user_types`, else (None, the contract's 401/403).
+    Stream views are plain async views (DRF's are sync), so they authenticate here."""
+    from rest_framework import exceptions
+
+    from common.authentication import JWTAuthentication
+    from common.errors import error_response
+
+    challenge = {"WWW-Authenticate": 'Bearer realm="api"'}
+    try:
+        auth = JWTAuthentication().authenticate(request)
+    except exceptions.AuthenticationFailed as exc:
+        return None, error_response(401, "authentication_failed", str(exc.detail), headers=challenge)
+    if auth is None:
+        return None, error_response(
+            401, "not_authenticated", "Authentication credentials were not provided.", headers=challenge
+        )
+    if auth[0].user_type not in user_types:
+        return None, error_response(403, "permission_denied", "This route is not for your kind of account.")
+    return auth[0], None

@@ -7,13 +7,13 @@ write bumps the item's version, and the "publisher" appends the new state as a r
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 
 import pytest
 
 from common import streams
 from common.streams import Entry
+from common.testing.sse import SseReader
 
 ITEMS = "stream_items"
 
@@ -66,47 +66,12 @@ def spec(mongo_db, redis_client, settings):
     return ItemsSpec(mongo_db)
 
 
-class Reader:
-    """Reads one stream as a client would: parsed events, with a timeout."""
+class Reader(SseReader):
+    """One stream of the spec, read as a client would."""
 
     def __init__(self, spec, subject="s1", last_event_id=None):
         self.stream = streams.LiveStream(spec, subject)
-        self.iterator = self.stream.events(last_event_id).__aiter__()
-        self.buffer = ""
-        self.events: list[dict] = []
-        self.comments = 0
-
-    async def next_events(self, count: int, timeout: float = 5.0) -> list[dict]:  # noqa: ASYNC109
-        async def fill():
-            while len(self.events) < count:
-                self.buffer += (await self.iterator.__anext__()).decode()
-                while "\n\n" in self.buffer:
-                    block, self.buffer = self.buffer.split("\n\n", 1)
-                    self._parse(block)
-
-        await asyncio.wait_for(fill(), timeout)
-        taken, self.events = self.events[:count], self.events[count:]
-        return taken
-
-    async def nothing_for(self, seconds: float) -> bool:
-        try:
-            await self.next_events(1, timeout=seconds)
-        except TimeoutError:
-            return True
-        return False
-
-    def _parse(self, block: str) -> None:
-        fields = {}
-        for line in block.splitlines():
-            if line.startswith(":"):
-                self.comments += 1
-            name, _, value = line.partition(": ")
-            fields[name] = value
-        if "data" in fields:
-            self.events.append({"id": fields.get("id"), "event": fields["event"], "data": json.loads(fields["data"])})
-
-    async def close(self):
-        await self.iterator.aclose()
+        super().__init__(self.stream.events(last_event_id))
 
 
 def run(coroutine):
@@ -258,7 +223,7 @@ def test_a_lost_publish_reaches_the_stream_at_the_next_heartbeat(spec, mongo_db)
         # The writer died between its MongoDB write and its publish.
         await in_thread(write, mongo_db, "a", "cooking", publish=False)
         await in_thread(write, mongo_db, "b", "new", publish=False)
-        events = await reader.next_events(2, timeout=2)
+        events = await reader.next_events(2, wait_s=2)
         # The repair went into the history: a client resuming from before it gets it too.
         await reader.close()
         return events
@@ -276,7 +241,7 @@ def test_a_lost_final_publish_reaches_a_stream_that_still_shows_the_item(spec, m
         reader = Reader(spec)
         await reader.next_events(1)
         await in_thread(write, mongo_db, "a", "gone", open_=False, publish=False)
-        events = await reader.next_events(1, timeout=2)
+        events = await reader.next_events(1, wait_s=2)
         await reader.close()
         return events
 
@@ -339,7 +304,7 @@ def test_without_redis_streams_poll_mongodb_then_go_back_to_redis(spec, mongo_db
         assert reader.stream.polling
         redis_to(real_url, 1.0)
         # Within a few poll intervals the stream is back on Redis, with a snapshot a client can resume from.
-        [back] = await reader.next_events(1, timeout=2)
+        [back] = await reader.next_events(1, wait_s=2)
         assert not reader.stream.polling
         await in_thread(write, mongo_db, "a", "ready")
         [live] = await reader.next_events(1)
@@ -399,3 +364,20 @@ def test_publishers_in_many_threads_never_duplicate_or_reorder_an_item(spec, mon
     history = streams.get_redis().xrange(streams._keys(topic)[0])
     versions = [int(fields["v"]) for _id, fields in history]
     assert versions == sorted(set(versions))
+
+
+def test_the_snapshot_of_an_empty_topic_can_be_resumed_from(spec, mongo_db):
+    async def scenario():
+        first = Reader(spec, subject="empty")
+        [snapshot] = await first.next_events(1)
+        await first.close()
+        await in_thread(write, mongo_db, "x", "new", subject="empty")
+        again = Reader(spec, subject="empty", last_event_id=snapshot["id"])
+        [missed] = await again.next_events(1)
+        await again.close()
+        return snapshot, missed
+
+    snapshot, missed = run(scenario())
+
+    assert snapshot["data"] == {"items": []}
+    assert (missed["event"], missed["data"]) == ("item", {"id": "x", "state": "new"})

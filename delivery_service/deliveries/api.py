@@ -19,6 +19,7 @@ from deliveries.serializers import (
     DeliveryOutput,
     DeliveryStatusInput,
     LocationInput,
+    OrderStatusInput,
     ReleaseInput,
 )
 
@@ -122,6 +123,18 @@ class InternalReleaseView(APIView):
     def post(self, request):
         outcome = dispatch.release(order_id=_valid(ReleaseInput, request)["order_id"])
         return Response({"outcome": outcome.value})
+
+
+class InternalOrderStatusView(APIView):
+    """Internal: an order with a courier moved; its delivery mirrors the status for the courier's feed."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=OrderStatusInput, exclude=True)
+    def post(self, request):
+        data = _valid(OrderStatusInput, request)
+        services.delivery_mirror_order(delivery_id=data["delivery_id"], order=data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class InternalReconcileView(APIView):

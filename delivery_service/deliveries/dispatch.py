@@ -32,7 +32,7 @@ from prometheus_client import Counter, Histogram
 from common import faults, geo
 from common.errors import ApiError, Conflict, NotFound
 from common.mongo import get_database
-from deliveries import clients, lifecycle, locks, repository, tracking
+from deliveries import clients, events, lifecycle, locks, repository, tracking
 from deliveries.repository import Claim
 
 logger = logging.getLogger(__name__)
@@ -144,13 +144,14 @@ def converge(assignment: dict | None, order: dict | None) -> Outcome:
     if assignment is None:
         return Outcome.SKIPPED  # released meanwhile
     db = get_database()
-    _ensure_delivery(db, assignment, order)
+    delivery = _ensure_delivery(db, assignment, order)
     if order is None or order["status"] in FINAL_ORDER_STATES:
-        _finish(db, assignment, order_status=order["status"] if order else "cancelled")
+        _finish(db, assignment, order)
         return Outcome.ORDER_GONE
     if order["status"] == "picked_up":
-        _follow(db, assignment, order_status="picked_up")
+        _follow(db, assignment, order)
         return Outcome.ASSIGNED
+    mirror_order(db, delivery, order)
     if _names(order, assignment):
         return Outcome.ASSIGNED
     if order.get("delivery_id"):
@@ -158,6 +159,21 @@ def converge(assignment: dict | None, order: dict | None) -> Outcome:
         clients.order_unproject_courier(order_id=order["id"], delivery_id=order["delivery_id"])
         REPAIRS.labels("stale_projection").inc()
     return _project(db, assignment, order)
+
+
+def mirror_order(db, delivery: dict | None, order: dict) -> dict | None:
+    """Copies the order's status onto its delivery (the courier's feed shows it: "ready, go now"),
+    when the order is newer than what the delivery has. The order service sends it after each
+    transition; the reconciler keeps it true when a message was lost."""
+    if delivery is None or not _newer(order, delivery):
+        return delivery
+    updated = repository.delivery_mirror_order(db, delivery_id=delivery["_id"], order=order, now=_now())
+    events.announce(updated)
+    return updated or delivery
+
+
+def _newer(order: dict, delivery: dict) -> bool:
+    return order.get("version") is not None and order["version"] > delivery.get("order_version", -1)
 
 
 def converge_order(*, order_id: str) -> Outcome:
@@ -171,27 +187,30 @@ def _names(order: dict, assignment: dict) -> bool:
     return order.get("courier_id") == assignment["_id"] and order.get("delivery_id") == str(assignment["delivery_id"])
 
 
-def _ensure_delivery(db, assignment: dict, order: dict | None) -> None:
+def _ensure_delivery(db, assignment: dict, order: dict | None) -> dict | None:
     """The delivery document of an assignment, created once (a crash may have come between the
     claim and this, so the reconciler calls it too)."""
-    if repository.delivery_by_id(db, delivery_id=assignment["delivery_id"]) is not None:
-        return
+    delivery = repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
+    if delivery is not None:
+        return delivery
     now = _now()
-    repository.delivery_insert_once(
-        db,
-        document={
-            "_id": assignment["delivery_id"],
-            "order_id": assignment["order_id"],
-            "courier_id": assignment["_id"],
-            "status": lifecycle.ASSIGNED,
-            "pickup": (order or {}).get("pickup_address"),
-            "dropoff": (order or {}).get("delivery_address"),
-            "history": [_system_entry(lifecycle.ASSIGNED, now)],
-            "created_at": assignment.get("at", now),
-            "updated_at": now,
-        },
-    )
+    document = {
+        "_id": assignment["delivery_id"],
+        "order_id": assignment["order_id"],
+        "courier_id": assignment["_id"],
+        "status": lifecycle.ASSIGNED,
+        "pickup": (order or {}).get("pickup_address"),
+        "dropoff": (order or {}).get("delivery_address"),
+        "order_status": (order or {}).get("status"),
+        "order_version": (order or {}).get("version", -1),
+        "history": [_system_entry(lifecycle.ASSIGNED, now)],
+        "created_at": assignment.get("at", now),
+        "updated_at": now,
+    }
+    if repository.delivery_insert_once(db, document=document):
+        events.announce(document)  # the courier is told at once
     faults.point("dispatch.after_delivery")
+    return repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
 
 
 def _project(db, assignment: dict, order: dict) -> Outcome:
@@ -222,35 +241,42 @@ def _project(db, assignment: dict, order: dict) -> Outcome:
     return Outcome.ASSIGNED
 
 
-def _follow(db, assignment: dict, *, order_status: str) -> dict | None:
+def _follow(db, assignment: dict, order: dict) -> dict | None:
     """Moves the delivery along the lifecycle table to where its order is (a crash can come
-    between the order's move and the delivery's)."""
+    between the order's move and the delivery's), the order's status mirrored in the last step."""
     delivery = repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
-    target = lifecycle.FOR_ORDER_STATUS.get(order_status)
+    target = lifecycle.FOR_ORDER_STATUS.get(order["status"])
     if delivery is None or target is None or delivery["status"] == target:
-        return delivery
+        return mirror_order(db, delivery, order)
     path = lifecycle.path_to(current=delivery["status"], target=target)
     if path is None:
         logger.error(
             "delivery cannot follow its order",
-            extra={"delivery_id": str(delivery["_id"]), "current": delivery["status"], "order_status": order_status},
+            extra={"delivery_id": str(delivery["_id"]), "current": delivery["status"], "order_status": order["status"]},
         )
         return delivery
     current = delivery["status"]
-    for step in path:
+    for n, step in enumerate(path, start=1):
         now = _now()
-        repository.delivery_set_status(
-            db, delivery_id=delivery["_id"], current=current, target=step, entry=_system_entry(step, now), now=now
+        updated = repository.delivery_set_status(
+            db,
+            delivery_id=delivery["_id"],
+            current=current,
+            target=step,
+            entry=_system_entry(step, now),
+            now=now,
+            mirror=order if n == len(path) and _newer(order, delivery) else None,
         )
+        events.announce(updated)
         current = step
     REPAIRS.labels("delivery_followed_order").inc()
     return repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
 
 
-def _finish(db, assignment: dict, *, order_status: str) -> None:
-    """The order is finished: the delivery follows it, then the courier is free. In that order, so
-    a crash in between leaves the assignment, which the reconciler finishes."""
-    _follow(db, assignment, order_status=order_status)
+def _finish(db, assignment: dict, order: dict | None) -> None:
+    """The order is finished (None: it does not exist): the delivery follows it, then the courier is
+    free. In that order, so a crash in between leaves the assignment, which the reconciler finishes."""
+    _follow(db, assignment, order or {"status": "cancelled"})
     faults.point("release.after_delivery_update")
     if repository.assignment_release(db, courier_id=assignment["_id"], order_id=assignment["order_id"]):
         logger.info("courier released", extra={"courier_id": assignment["_id"], "order_id": assignment["order_id"]})

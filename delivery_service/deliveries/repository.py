@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import enum
 from datetime import datetime
 
@@ -95,11 +94,16 @@ def assignment_release(db: Database, *, courier_id: str, order_id: str) -> bool:
     return db[ASSIGNMENTS].delete_one({"_id": courier_id, "order_id": order_id}).deleted_count == 1
 
 
-def delivery_insert_once(db: Database, *, document: dict) -> None:
+def delivery_insert_once(db: Database, *, document: dict) -> bool:
     """Creates the delivery unless it exists: its `_id` was chosen when the assignment was
-    claimed, so a repeat (a retry, the reconciler) cannot create a second one."""
-    with contextlib.suppress(DuplicateKeyError):
+    claimed, so a repeat (a retry, the reconciler) cannot create a second one. True if it did."""
+    # Every write bumps `version`: the courier's live feed orders a delivery's states by it.
+    document.setdefault("version", 1)
+    try:
         db[DELIVERIES].insert_one(document)
+    except DuplicateKeyError:
+        return False
+    return True
 
 
 def delivery_by_id(db: Database, *, delivery_id: ObjectId) -> dict | None:
@@ -112,14 +116,50 @@ def delivery_get(db: Database, *, delivery_id: ObjectId, courier_id: str) -> dic
 
 
 def delivery_set_status(
-    db: Database, *, delivery_id: ObjectId, current: str, target: str, entry: dict, now: datetime
+    db: Database,
+    *,
+    delivery_id: ObjectId,
+    current: str,
+    target: str,
+    entry: dict,
+    now: datetime,
+    mirror: dict | None = None,
 ) -> dict | None:
-    """One conditional update: of several racing requests, only the one that finds `current` moves it."""
+    """One conditional update: of several racing requests, only the one that finds `current` moves it.
+    `mirror`: the order (status, version) to copy onto the delivery in the same write."""
+    changes = {"status": target, "updated_at": now}
+    if mirror is not None:
+        changes.update(order_status=mirror["status"], order_version=mirror["version"])
     return db[DELIVERIES].find_one_and_update(
         {"_id": delivery_id, "status": current},
-        {"$set": {"status": target, "updated_at": now}, "$push": {"history": entry}},
+        {"$set": changes, "$push": {"history": entry}, "$inc": {"version": 1}},
         return_document=ReturnDocument.AFTER,
     )
+
+
+def delivery_mirror_order(db: Database, *, delivery_id: ObjectId, order: dict, now: datetime) -> dict | None:
+    """Copies the order's state the courier needs (its status, as the order service owns it) onto the
+    delivery, unless the delivery already has that order version or a newer one; None then."""
+    return db[DELIVERIES].find_one_and_update(
+        {
+            "_id": delivery_id,
+            "$or": [{"order_version": {"$lt": order["version"]}}, {"order_version": {"$exists": False}}],
+        },
+        {
+            "$set": {"order_status": order["status"], "order_version": order["version"], "updated_at": now},
+            "$inc": {"version": 1},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def deliveries_active_of_couriers(db: Database, *, courier_ids: list[str], states: list[str]) -> list[dict]:
+    """The couriers' deliveries in `states` (the couriers' live feeds' truth)."""
+    return list(db[DELIVERIES].find({"courier_id": {"$in": courier_ids}, "status": {"$in": states}}))
+
+
+def deliveries_by_ids(db: Database, *, delivery_ids: list[ObjectId]) -> list[dict]:
+    return list(db[DELIVERIES].find({"_id": {"$in": delivery_ids}}))
 
 
 def deliveries_page(db: Database, *, courier_id: str, status: str | None, skip: int, limit: int):

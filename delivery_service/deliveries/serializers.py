@@ -76,5 +76,14 @@ class ReleaseInput(serializers.Serializer):
     order_id = serializers.CharField(max_length=64)
 
 
+class OrderStatusInput(serializers.Serializer):
+    """The order service's word that an order with a courier moved (its status is the order's own)."""
+
+    id = serializers.CharField(max_length=64)
+    delivery_id = serializers.CharField(max_length=64)
+    status = serializers.CharField(max_length=20)
+    version = serializers.IntegerField(min_value=0)
+
+
 class DeliveryFilter(serializers.Serializer):
     status = serializers.ChoiceField(choices=DELIVERY_STATES, required=False, allow_blank=True)

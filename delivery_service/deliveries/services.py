@@ -11,7 +11,7 @@ from django.conf import settings
 from common import faults
 from common.errors import Conflict, NotFound
 from common.mongo import get_database, parse_object_id
-from deliveries import clients, dispatch, lifecycle, repository, tracking
+from deliveries import clients, dispatch, events, lifecycle, repository, tracking
 from deliveries.errors import DeliveryNotFound, IllegalDeliveryTransition
 
 logger = logging.getLogger(__name__)
@@ -89,19 +89,19 @@ def delivery_get(*, delivery_id: str, courier_id: str) -> dict:
     return _delivery(delivery_id=delivery_id, courier_id=courier_id)
 
 
-def _order_transition(*, order_id: str, target: str, courier_id: str) -> None:
-    def move() -> None:
-        clients.order_transition(order_id=order_id, status=target, courier_id=courier_id)
+def _order_transition(*, order_id: str, target: str, courier_id: str) -> dict:
+    def move() -> dict:
+        return clients.order_transition(order_id=order_id, status=target, courier_id=courier_id)
 
     try:
-        faults.call("advance.order_transition", move)
+        return faults.call("advance.order_transition", move)
     except NotFound:
         # The delivery exists a moment before the order names its courier (claim, delivery, then
         # projection), and a crash can stretch that moment until the reconciler. A courier who acts
         # in it finishes the projection, as the reconciler would, rather than being told "not found".
         if dispatch.converge_order(order_id=order_id) is not dispatch.Outcome.ASSIGNED:
             raise
-        move()
+        return move()
 
 
 def delivery_advance(*, delivery_id: str, courier_id: str, target: str) -> dict:
@@ -114,8 +114,9 @@ def delivery_advance(*, delivery_id: str, courier_id: str, target: str) -> dict:
         raise IllegalDeliveryTransition(
             f"A delivery that is {current} cannot become {target}.", details={"current": current, "requested": target}
         )
+    order = None
     try:
-        _order_transition(order_id=delivery["order_id"], target=target, courier_id=courier_id)
+        order = _order_transition(order_id=delivery["order_id"], target=target, courier_id=courier_id)
     except Conflict as exc:
         if exc.details.get("current") != target:
             raise
@@ -125,9 +126,16 @@ def delivery_advance(*, delivery_id: str, courier_id: str, target: str) -> dict:
     now = _now()
     entry = {"status": target, "at": now, "actor_type": lifecycle.COURIER, "actor_id": courier_id}
     # None when a racing request moved it first: both answer with the delivery as it is now.
-    repository.delivery_set_status(
-        db, delivery_id=delivery["_id"], current=current, target=target, entry=entry, now=now
+    moved = repository.delivery_set_status(
+        db,
+        delivery_id=delivery["_id"],
+        current=current,
+        target=target,
+        entry=entry,
+        now=now,
+        mirror=order if order and order.get("version", -1) > delivery.get("order_version", -1) else None,
     )
+    events.announce(moved)
     delivery = _delivery(delivery_id=delivery_id, courier_id=courier_id)
     if target == lifecycle.DELIVERED:
         faults.point("advance.after_delivery_update")
@@ -138,3 +146,13 @@ def delivery_advance(*, delivery_id: str, courier_id: str, target: str) -> dict:
 
 def deliveries_for_courier(*, courier_id: str, status: str | None, skip: int, limit: int):
     return repository.deliveries_page(get_database(), courier_id=courier_id, status=status, skip=skip, limit=limit)
+
+
+def delivery_mirror_order(*, delivery_id: str, order: dict) -> None:
+    """The order service says its order moved (`order`: id, status, version): the courier's delivery
+    shows it. Idempotent and ordered by the order's version; an unknown delivery is ignored."""
+    oid = parse_object_id(delivery_id)
+    db = get_database()
+    delivery = oid and repository.delivery_by_id(db, delivery_id=oid)
+    if delivery and delivery["order_id"] == order["id"]:
+        dispatch.mirror_order(db, delivery, order)

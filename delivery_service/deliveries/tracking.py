@@ -4,8 +4,9 @@ and, for a courier on a delivery, a message to the order's followers.
 
 What goes to the order service's followers is a published read model keyed by order, never the
 courier's data as such: `order-location:{order_id}` holds the latest `{order_id, courier_id, lat,
-lng, at, eta_s}` (it expires when the position goes stale), and the same JSON is published on the
-channel of that name at most once every LOCATION_EVENT_MIN_INTERVAL_S. A courier can only ever
+lng, at, eta_s}` (it expires when the position goes stale), and the same JSON goes to the order's
+live stream (topic `order:{id}`, key `location`, common/streams.py) at most once every
+LOCATION_EVENT_MIN_INTERVAL_S. A courier can only ever
 report their own position; it reaches the followers of the one order assigned to them, if any.
 """
 
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 import redis
 from django.conf import settings
 
-from common import geo
+from common import geo, streams
 from common.mongo import get_database
 from common.redis_client import get_redis, redis_key
 from deliveries import lifecycle, repository
@@ -85,16 +86,22 @@ def _tell_followers(db, *, assignment: dict, location: dict) -> None:
         "at": location["at"].isoformat(),
         "eta_s": eta_s(delivery=delivery, location=location, vehicle=(courier or {}).get("vehicle")),
     }
-    payload = json.dumps(event)
     key = order_location_key(assignment["order_id"])
     try:
         client = get_redis()
-        client.set(key, payload, ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
+        client.set(key, json.dumps(event), ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
         # At most one event per order per interval: the first report of each interval wins.
-        if client.set(key + ":throttle", 1, nx=True, px=round(settings.LOCATION_EVENT_MIN_INTERVAL_S * 1000)):
-            client.publish(key, payload)
+        throttled = not client.set(
+            key + ":throttle", 1, nx=True, px=round(settings.LOCATION_EVENT_MIN_INTERVAL_S * 1000)
+        )
     except redis.RedisError:
         logger.warning("courier position not published", extra={"order_id": assignment["order_id"]})
+        return
+    if not throttled:
+        entry = streams.Entry(
+            key="location", version=int(location["at"].timestamp() * 1000), event="location", data=event
+        )
+        streams.publish([(streams.topic_of("order", assignment["order_id"]), [entry])])
 
 
 def speed_kmh(vehicle: str | None) -> float:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from common.routers import Router, SingletonRouter
-from deliveries import api
+from deliveries import api, events
 
 me = SingletonRouter()
 me.register("couriers/me", api.CourierMeViewSet, basename="courier-me")
@@ -9,9 +9,12 @@ router = Router()
 router.register("deliveries", api.DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
+    # Before the router's `couriers/me/{action}` routes.
+    path("couriers/me/events", events.courier_feed_events, name="courier-feed-events"),
     *me.urls,
     *router.urls,
     path("internal/dispatch", api.InternalDispatchView.as_view(), name="dispatch"),
     path("internal/deliveries/release", api.InternalReleaseView.as_view(), name="release"),
+    path("internal/deliveries/order-status", api.InternalOrderStatusView.as_view(), name="order-status"),
     path("internal/reconcile", api.InternalReconcileView.as_view(), name="reconcile"),
 ]

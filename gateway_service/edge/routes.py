@@ -69,6 +69,7 @@ ROUTES: tuple[Route, ...] = (
     _r("/restaurants/{rid}/menu/items/{iid}", "restaurant", "PUT PATCH DELETE"),
     _r("/restaurants/{rid}/orders", "restaurant", "GET HEAD"),
     _r("/restaurants/{rid}/orders/{oid}/status", "restaurant", "POST"),
+    _r("/restaurants/{rid}/orders/events", "order", "GET", stream=True),
     # orders
     _r("/orders/{oid}", "order", "GET HEAD"),
     _r("/orders/{oid}/events", "order", "GET", stream=True),
@@ -76,6 +77,7 @@ ROUTES: tuple[Route, ...] = (
     # deliveries
     _r("/couriers/me", "delivery", "GET HEAD PUT PATCH"),
     _r("/couriers/me/location", "delivery", "POST"),
+    _r("/couriers/me/events", "delivery", "GET", stream=True),
     _r("/deliveries", "delivery", "GET HEAD"),
     _r("/deliveries/{did}", "delivery", "GET HEAD"),
     _r("/deliveries/{did}/status", "delivery", "POST"),

@@ -1,6 +1,7 @@
 """Settings of the order service: the order lifecycle, menu validation, courier assignment requests and live tracking."""
 
-from common.env import env_float, env_int, env_str
+from common.env import env_float, env_str
+from common.openapi import stream_operation
 from common.settings_base import *  # noqa: F403
 from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
 
@@ -20,7 +21,6 @@ SPECTACULAR_SETTINGS = {
 
 # The event stream is an async view; every middleware of the shared list is async-capable, so an
 # open stream never holds a thread.
-ORDER_STATUS_TTL_S = env_int("ORDER_STATUS_TTL_S", 6 * 3600)
 # How long a cancel or reject waits for the courier release it sends in the background.
 RELEASE_WAIT_S = env_float("RELEASE_WAIT_S", 1.0)
 # Placement tells the restaurant service (popular counter) and the delivery service (dispatch)
@@ -29,27 +29,26 @@ RELEASE_WAIT_S = env_float("RELEASE_WAIT_S", 1.0)
 POPULAR_COUNT_FLUSH_S = env_float("POPULAR_COUNT_FLUSH_S", 1.0)
 DISPATCH_KICK_DELAY_S = env_float("DISPATCH_KICK_DELAY_S", 0.05)
 
-# The event stream is a plain async Django view, which drf-spectacular cannot see; describe it.
+# The live streams are plain async Django views, which drf-spectacular cannot see; describe them.
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,
     "APPEND_PATHS": {
-        "/orders/{order_id}/events": {
-            "get": {
-                "operationId": "orders_events",
-                "summary": "Follow the order live (Server-Sent Events)",
-                "description": "The current status first, then one `status` event per change (data: order_id, status, "
-                "at, courier_id), a `: heartbeat` comment every 15 s; ends after delivered, rejected or "
-                "cancelled. For the order's customer, restaurant owner and courier.",
-                "parameters": [{"name": "order_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": {
-                    "200": {
-                        "description": "An event stream",
-                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
-                    },
-                    "401": {"description": "No or bad token"},
-                    "404": {"description": "No such order, or not yours"},
-                },
-            }
-        },
+        "/orders/{order_id}/events": stream_operation(
+            "orders_events",
+            "Follow the order live (Server-Sent Events)",
+            "The current status first, then one `status` event per change (data: order_id, status, at, "
+            "courier_id), `location` events while a courier is on the way (at most one every 2 s), `estimate` "
+            "events when the arrival moves by a minute or more; ends after delivered, rejected or cancelled. "
+            "For the order's customer, restaurant owner and courier.",
+            path_params=("order_id",),
+        ),
+        "/restaurants/{restaurant_id}/orders/events": stream_operation(
+            "restaurants_orders_events",
+            "The kitchen board, live (Server-Sent Events)",
+            "First `snapshot` {orders: [...]}, every open order oldest first in the list's shape, then one "
+            "`order` event per change of one of them (placed, a new status, a courier, cancelled); a finished "
+            "order is sent once and leaves the board. For the restaurant's owner.",
+            path_params=("restaurant_id",),
+        ),
     },
 }

@@ -11,12 +11,13 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from urllib.parse import quote
 
 from django.conf import settings
 
 from common import faults
 from common.errors import ApiError, ServiceUnavailable
-from common.http import internal_request
+from common.http import internal_request, raise_for_upstream
 from common.mongo import parse_object_id
 from orders.errors import UnknownRestaurant
 
@@ -57,6 +58,15 @@ def restaurant_quote(*, restaurant_id: str, menu_item_ids: list[str]) -> dict:
             details={"service": "restaurant", "status": response.status_code},
         )
     return response.json()
+
+
+def restaurant_check_owner(*, restaurant_id: str, owner_id: str) -> None:
+    """Raises the restaurant service's own answer (404 restaurant_not_found, 403 not_owner) unless
+    `owner_id` owns the restaurant."""
+    response = internal_request(
+        "restaurant", "GET", f"/internal/restaurants/{quote(restaurant_id, safe='')}/owners/{quote(owner_id, safe='')}"
+    )
+    raise_for_upstream(response, "restaurant")
 
 
 _counts_lock = threading.Lock()
@@ -111,6 +121,26 @@ def delivery_dispatch() -> None:
         internal_request("delivery", "POST", "/internal/dispatch")
     except ServiceUnavailable:
         logger.warning("delivery service not reached for dispatch")
+
+
+def delivery_order_moved_later(*, order: dict) -> None:
+    """Tells the delivery service, after the answer, that an order with a courier moved: the
+    courier's feed shows the order's status ("ready": go now). Best effort: the delivery service's
+    reconciler mirrors the status itself when this is lost; the version orders late arrivals."""
+    body = {
+        "id": str(order["_id"]),
+        "delivery_id": order["delivery_id"],
+        "status": order["status"],
+        "version": order.get("version", 0),
+    }
+
+    def send() -> None:
+        try:
+            internal_request("delivery", "POST", "/internal/deliveries/order-status", json=body)
+        except ApiError:
+            logger.warning("order status not sent to the delivery service", extra={"order_id": body["id"]})
+
+    in_background(send)
 
 
 def delivery_release_soon(*, order_id: str) -> None:

@@ -37,6 +37,8 @@ class DuplicateOrder(Exception):
 
 
 def order_insert(db: Database, *, document: dict) -> dict:
+    # Every write bumps `version`: live streams order an order's states by it (common/streams.py).
+    document.setdefault("version", 1)
     try:
         document["_id"] = db[ORDERS].insert_one(document).inserted_id
     except DuplicateKeyError as exc:
@@ -71,7 +73,7 @@ def order_apply_transition(
     changes = {"status": target, "updated_at": now, **({"dispatch": DISPATCH_CLOSED} if closes else {})}
     return db[ORDERS].find_one_and_update(
         {"_id": order_id, "status": current, **party},
-        {"$set": changes, "$push": {"history": entry}},
+        {"$set": changes, "$push": {"history": entry}, "$inc": {"version": 1}},
         return_document=ReturnDocument.AFTER,
     )
 
@@ -89,7 +91,8 @@ def order_set_courier(
                 "dispatch": DISPATCH_ASSIGNED,
                 "assigned_at": now,
                 "updated_at": now,
-            }
+            },
+            "$inc": {"version": 1},
         },
         return_document=ReturnDocument.AFTER,
     )
@@ -102,13 +105,22 @@ def order_clear_courier(
     waits for pickup: the order is back in the queue. None when it names another delivery."""
     return db[ORDERS].find_one_and_update(
         {"_id": order_id, "delivery_id": delivery_id, "status": {"$in": list(states)}},
-        {"$set": {"courier_id": None, "delivery_id": None, "dispatch": DISPATCH_WAITING, "updated_at": now}},
+        {
+            "$set": {"courier_id": None, "delivery_id": None, "dispatch": DISPATCH_WAITING, "updated_at": now},
+            "$inc": {"version": 1},
+        },
         return_document=ReturnDocument.AFTER,
     )
 
 
 def orders_by_ids(db: Database, *, order_ids: list[ObjectId]) -> list[dict]:
     return list(db[ORDERS].find({"_id": {"$in": order_ids}}))
+
+
+def orders_open_of_restaurants(db: Database, *, restaurant_ids: list[str], states: tuple[str, ...]) -> list[dict]:
+    """The orders of these restaurants in `states`, oldest first (the kitchen boards' truth)."""
+    query = {"restaurant_id": {"$in": restaurant_ids}, "status": {"$in": list(states)}}
+    return list(db[ORDERS].find(query).sort(OLDEST_FIRST))
 
 
 def orders_page(db: Database, *, query: dict, skip: int, limit: int) -> tuple[int, list[dict]]:

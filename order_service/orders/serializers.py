@@ -87,6 +87,7 @@ class OrderOutput(serializers.Serializer):
     history = HistoryEntryOutput(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    version = serializers.IntegerField(default=0, help_text="grows with every change of the order")
 
 
 class CourierLocationOutput(serializers.Serializer):

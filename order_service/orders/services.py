@@ -200,6 +200,8 @@ def order_transition(
     TRANSITIONS.labels(target).inc()
     faults.point("order.transition.after_update")
     tracking.publish(updated)
+    if updated.get("delivery_id"):
+        clients.delivery_order_moved_later(order=updated)
     if target in (lifecycle.REJECTED, lifecycle.CANCELLED):
         # A kick, not the mechanism: the delivery service's reconciler frees the courier of a
         # finished order whether or not this arrives (it may be down or paused right now).

@@ -1,8 +1,8 @@
-"""Live order status in Redis: a short-lived key per order and a pub/sub channel (ARCHITECTURE 4.4).
+"""Live order state in Redis (ARCHITECTURE 4.4): each change announced to the order's stream and its
+kitchen's board (common/streams.py), and the courier's position as the delivery service publishes it.
 
 MongoDB stays the source of truth; Redis only makes following an order cheap. Failures here are
-logged and never fail the transition that triggered them: the event stream then falls back to
-polling MongoDB.
+logged and never fail the write that triggered them: the streams repair from MongoDB.
 """
 
 from __future__ import annotations
@@ -11,24 +11,17 @@ import json
 import logging
 
 import redis
-from django.conf import settings
 
+from common import streams
 from common.redis_client import get_redis, redis_key
+from orders import events
 
 logger = logging.getLogger(__name__)
 
 
-def status_key(order_id: str) -> str:
-    return redis_key("order-status", order_id)
-
-
-def channel(order_id: str) -> str:
-    return redis_key("order-events", order_id)
-
-
 def location_key(order_id: str) -> str:
-    """The delivery service's published read model of the assigned courier's position (its
-    deliveries/tracking.py): the latest as a key, each new one as a message on the same name."""
+    """The delivery service's read model of the assigned courier's position (its deliveries/tracking.py);
+    each new one also goes to the order's stream as a `location` entry."""
     return redis_key("order-location", order_id)
 
 
@@ -55,25 +48,12 @@ def courier_location(order: dict) -> dict:
     }
 
 
-def event_of(order: dict) -> dict:
-    """The SSE event `data` for the order's current state."""
-    last = order["history"][-1] if order.get("history") else {}
-    return {
-        "order_id": str(order["_id"]),
-        "status": order["status"],
-        "at": last.get("at").isoformat() if last.get("at") else None,
-        "courier_id": order.get("courier_id"),
-        "seq": len(order.get("history", [])) * 1000 + (1 if order.get("courier_id") else 0),
-    }
-
-
 def publish(order: dict) -> None:
-    event = event_of(order)
-    payload = json.dumps(event)
-    try:
-        pipe = get_redis().pipeline()
-        pipe.set(status_key(event["order_id"]), payload, ex=settings.ORDER_STATUS_TTL_S)
-        pipe.publish(channel(event["order_id"]), payload)
-        pipe.execute()
-    except redis.RedisError:
-        logger.warning("live status not published", extra={"order_id": event["order_id"]})
+    """Announces the order's new state to its own stream and its kitchen's board (one round trip;
+    best effort: the streams' heartbeat re-read repairs a publish that did not happen)."""
+    streams.publish(
+        [
+            (streams.topic_of(events.ORDER, str(order["_id"])), events.order_entries(order)),
+            (streams.topic_of(events.RESTAURANT, order["restaurant_id"]), [events.board_entry(order)]),
+        ]
+    )

@@ -9,6 +9,7 @@ router.register("orders", api.OrderViewSet, basename="order")
 urlpatterns = [
     *router.urls,
     path("orders/<str:order_id>/events", events.order_events, name="order-events"),
+    path("restaurants/<str:restaurant_id>/orders/events", events.kitchen_board_events, name="kitchen-board-events"),
     path("internal/orders", api.InternalOrdersView.as_view(), name="internal-orders"),
     path("internal/orders/awaiting-courier", api.InternalAwaitingCourierView.as_view(), name="awaiting-courier"),
     path("internal/orders/<str:order_id>/transition", api.InternalTransitionView.as_view(), name="transition"),

@@ -180,6 +180,18 @@ class OrderQuoteView(APIView):
         return Response(selectors.order_quote(restaurant_id=restaurant_id, item_ids=data["menu_item_ids"]))
 
 
+class OwnerCheckView(APIView):
+    """Internal: whether a restaurant user owns the restaurant (the order service's kitchen board
+    opens only for its owner): 200, or the same 404/403 the restaurant's own routes answer."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(exclude=True)
+    def get(self, request, restaurant_id: str, owner_id: str):
+        restaurant = services.restaurant_owned_by(restaurant_id=restaurant_id, owner_id=owner_id)
+        return Response({"restaurant_id": restaurant_id, "owner_id": owner_id, "name": restaurant["name"]})
+
+
 class OrderPlacedView(APIView):
     """Internal: the order service counts a placed order towards the popular list."""
 

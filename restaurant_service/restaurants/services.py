@@ -33,6 +33,11 @@ def _owned_restaurant(*, restaurant_id: str, owner_id: str) -> dict:
     return restaurant
 
 
+def restaurant_owned_by(*, restaurant_id: str, owner_id: str) -> dict:
+    """The restaurant, if `owner_id` owns it; 404 if it does not exist, 403 if someone else owns it."""
+    return _owned_restaurant(restaurant_id=restaurant_id, owner_id=owner_id)
+
+
 def _derived_fields(data: dict) -> dict:
     derived = {}
     if "name" in data:

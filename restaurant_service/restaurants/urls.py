@@ -14,5 +14,6 @@ urlpatterns = [
     path("restaurants/<str:restaurant_id>/menu", fast.menu, name="menu"),
     *router.urls,
     path("internal/restaurants/<str:restaurant_id>/order-quote", api.OrderQuoteView.as_view(), name="order-quote"),
+    path("internal/restaurants/<str:restaurant_id>/owners/<str:owner_id>", api.OwnerCheckView.as_view(), name="owner"),
     path("internal/restaurants/<str:restaurant_id>/orders-placed", api.OrderPlacedView.as_view(), name="orders-placed"),
 ]

@@ -51,8 +51,14 @@ def test_unknown_paths_match_nothing(path):
     assert resolve("GET", path).route is None
 
 
-def test_sse_route_is_marked_streaming():
-    assert resolve("GET", "/orders/x/events").route.stream is True
+@pytest.mark.parametrize(
+    ("path", "service"),
+    [("/orders/x/events", "order"), ("/restaurants/x/orders/events", "order"), ("/couriers/me/events", "delivery")],
+)
+def test_the_live_streams_are_routed_as_streams(path, service):
+    route = resolve("GET", path).route
+
+    assert (route.service, route.stream, route.auth) == (service, True, TOKEN)
 
 
 def test_a_browser_get_of_a_public_post_route_is_browsable_on_its_service():

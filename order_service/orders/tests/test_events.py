@@ -37,7 +37,9 @@ def _follow(order_id, headers, moves, *, stop_after: int | None = None):
         response = await AsyncClient().get(f"/orders/{order_id}/events", headers=headers)
         assert response["Content-Type"] == "text/event-stream"
         iterator = response.streaming_content.__aiter__()
-        received = await iterator.__anext__()  # the current status arrives before anything moves
+        received = b""
+        while b"data:" not in received:  # the current status arrives before anything moves
+            received += await iterator.__anext__()
         mover = asyncio.get_running_loop().run_in_executor(None, lambda: [move() for move in moves])
         ended = True
         async for chunk in iterator:
@@ -188,7 +190,10 @@ def _published_position(redis_client, order_id, courier_id, lat=52.38, lng=4.9, 
     )
     redis_client.set(location_key(order_id), event)
     if publish:
-        redis_client.publish(location_key(order_id), event)
+        from common import streams
+
+        entry = streams.Entry(key="location", version=int(time.time() * 1000), event="location", data=json.loads(event))
+        streams.publish([(f"order:{order_id}", [entry])])
 
 
 def test_the_order_shows_where_its_courier_is_and_when_they_arrive(

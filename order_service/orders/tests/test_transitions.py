@@ -2,6 +2,7 @@
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from unittest.mock import ANY
 
 import pytest
 
@@ -76,14 +77,22 @@ def test_racing_accept_and_reject_have_exactly_one_winner(service_headers, menu,
     assert len(stored["history"]) == 2
 
 
-def test_transitions_write_the_live_status_to_redis(api_client, service_headers, menu, order, redis_client):
-    from orders.tracking import status_key
+def test_transitions_announce_the_live_status_to_the_order_and_its_kitchen(
+    api_client, service_headers, menu, order, redis_client
+):
+    from common import streams
 
     transition(api_client, service_headers, order["id"], "accepted", "restaurant", _owner(menu))
 
-    live = json.loads(redis_client.get(status_key(order["id"])))
-    assert live["status"] == "accepted"
-    assert live["order_id"] == order["id"]
+    def history(topic):
+        return [(f["e"], json.loads(f["d"])) for _id, f in redis_client.xrange(streams._keys(topic)[0])]
+
+    assert history(f"order:{order['id']}")[-1] == (
+        "status",
+        {"order_id": order["id"], "status": "accepted", "at": ANY, "courier_id": None},
+    )
+    event, board_order = history(f"restaurant:{menu['restaurant']['id']}")[-1]
+    assert (event, board_order["id"], board_order["status"]) == ("order", order["id"], "accepted")
 
 
 def test_the_customer_cancels_while_placed_only(api_client, service_headers, menu, order, issue_token):
