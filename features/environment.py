@@ -60,11 +60,14 @@ def before_scenario(context, scenario):
     context.users = {}
     context.placed_orders = []  # (customer token, order id)
     context.couriers = []  # tokens
+    context.streams = []  # live streams the scenario opened, closed after it
 
 
 def after_scenario(context, scenario):
     """Leaves the shared platform as a quiet city: this scenario's couriers go offline and its
     orders that nobody accepted are cancelled, so the next scenario's courier queue is its own."""
+    for stream in context.streams:
+        stream.close()
     for token in context.couriers:
         context.api.call("PATCH", "/couriers/me", token, json={"available": False})
     for token, order_id in context.placed_orders:

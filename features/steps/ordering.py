@@ -4,7 +4,7 @@ import time
 import uuid
 
 from behave import given, then, when
-from support.api import EventFollower
+from support.api import EventFollower, StreamFollower
 
 
 def _eventually(check, timeout_s=10.0):
@@ -57,6 +57,7 @@ def step_order_two(context, name, qty, dish, qty2, dish2, restaurant):
     _order(context, name, [(dish, qty), (dish2, qty2)], restaurant)
 
 
+@given('{name} orders {qty:d} "{dish:Q}" from "{restaurant:Q}"')
 @when('{name} orders {qty:d} "{dish:Q}" from "{restaurant:Q}"')
 def step_order_one(context, name, qty, dish, restaurant):
     _order(context, name, [(dish, qty)], restaurant)
@@ -104,8 +105,14 @@ def _current(context):
 
 @then("{name} is assigned to the order")
 def step_assigned(context, name):
+    """Seen the way the customer's app sees it: on the order's live stream, without asking again."""
     courier_id = context.users[name]["id"]
-    assert _eventually(lambda: _current(context)["courier_id"] == courier_id), _current(context)
+    stream = StreamFollower(context.api, f"/orders/{context.order['id']}/events", context.customer["access"])
+    try:
+        assigned = stream.wait_for(lambda e: e["event"] == "status" and e["data"]["courier_id"] == courier_id)
+    finally:
+        stream.close()
+    assert assigned, stream.events
 
 
 @then("the order waits for a courier")
@@ -136,8 +143,13 @@ def step_restaurant_flow(context):
 @when("{name} picks up the order and delivers it")
 def step_courier_flow(context, name):
     token = context.users[name]["access"]
-    delivery = context.api.ok("GET", "/deliveries", token, params={"status": "assigned"})["results"][0]
-    assert delivery["order_id"] == context.order["id"]
+    feed = StreamFollower(context.api, "/couriers/me/events", token)  # the task at hand, as the phone shows it
+    try:
+        snapshot = feed.wait_for(lambda e: e["event"] == "snapshot")
+    finally:
+        feed.close()
+    delivery = snapshot["data"]["delivery"]
+    assert delivery["order_id"] == context.order["id"], snapshot
     for status in ("picked_up", "delivered"):
         context.api.ok("POST", f"/deliveries/{delivery['id']}/status", token, json={"status": status})
 
@@ -145,10 +157,10 @@ def step_courier_flow(context, name):
 @then('{name} saw the order go through "{statuses:Q}"')
 def step_saw(context, name, statuses):
     expected = [s.strip() for s in statuses.split(",")]
-    assert _eventually(lambda: [e["status"] for e in context.follower.events][-len(expected) :] == expected), (
+    assert _eventually(lambda: [e["status"] for e in context.follower.statuses][-len(expected) :] == expected), (
         context.follower.events
     )
-    assert context.follower.events[0]["status"] in ("placed", "accepted")
+    assert context.follower.statuses[0]["status"] in ("placed", "accepted")
 
 
 @then("the live stream ended")

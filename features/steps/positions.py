@@ -1,7 +1,5 @@
 """Steps for couriers' positions, nearest-courier dispatch and delivery areas."""
 
-import time
-
 from behave import given, then, when
 from support.api import ADDRESS
 
@@ -46,10 +44,7 @@ def step_far_customer(context, name, amount, unit, restaurant):
 @then("{name} sees {courier}'s position on the live stream with an arrival estimate")
 def step_sees_position(context, name, courier):
     courier_id = context.users[courier]["id"]
-    deadline = time.monotonic() + 10
-    while not context.follower.locations and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert context.follower.locations, "no location event arrived"
+    assert context.follower.wait_for(lambda e: e["event"] == "location"), "no location event arrived"
     event = context.follower.locations[-1]
     assert event["order_id"] == context.order["id"]
     assert event["courier_id"] == courier_id

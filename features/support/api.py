@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import uuid
 
@@ -94,35 +96,88 @@ class Api:
         )
 
 
-class EventFollower:
-    """Reads an order's event stream in the background, as a customer's app would."""
+class StreamFollower:
+    """Reads a live stream (Server-Sent Events) in the background, as an app would: every event as
+    `{id, event, data}`, in order. `close()` drops the connection, as a phone losing its network."""
 
-    def __init__(self, api: Api, order_id: str, token: str):
-        self.events: list[dict] = []  # `status` events
-        self.locations: list[dict] = []  # `location` events
+    def __init__(self, api: Api, path: str, token: str, last_event_id: str | None = None):
+        self.events: list[dict] = []
         self.opened = threading.Event()
         self.status_code: int | None = None
-        self._thread = threading.Thread(target=self._run, args=(api, order_id, token), daemon=True)
+        self.changed = threading.Condition()
+        self._response = None
+        headers = {"Authorization": f"Bearer {token}"}
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        self._thread = threading.Thread(target=self._run, args=(api, path, headers), daemon=True)
         self._thread.start()
+        assert self.opened.wait(10), f"{path} did not answer"
 
-    def _run(self, api: Api, order_id: str, token: str) -> None:
-        with api.http.get(
-            f"{api.base}/orders/{order_id}/events",
-            headers={"Authorization": f"Bearer {token}"},
-            stream=True,
-            timeout=60,
-        ) as response:
-            self.status_code = response.status_code
+    def _run(self, api: Api, path: str, headers: dict) -> None:
+        try:
+            with api.http.get(f"{api.base}{path}", headers=headers, stream=True, timeout=60) as response:
+                self._response = response
+                self.status_code = response.status_code
+                self.opened.set()
+                fields: dict[str, str] = {}
+                for line in response.iter_lines(decode_unicode=True):
+                    if line:
+                        if not line.startswith(":"):
+                            name, _, value = line.partition(":")
+                            fields[name] = value.removeprefix(" ")
+                        continue
+                    if "data" in fields:
+                        event = {"id": fields.get("id"), "event": fields.get("event", "message")}
+                        with self.changed:
+                            self.events.append({**event, "data": json.loads(fields["data"])})
+                            self.changed.notify_all()
+                    fields = {}
+        except (requests.RequestException, AttributeError, ValueError):
+            pass  # closed by close(), or the server went away
+        finally:
             self.opened.set()
-            kind = "status"
-            for line in response.iter_lines():
-                if line.startswith(b"event:"):
-                    kind = line[6:].strip().decode()
-                elif line.startswith(b"data:"):
-                    (self.locations if kind == "location" else self.events).append(json.loads(line[5:]))
-                elif not line:
-                    kind = "status"
+            with self.changed:
+                self.changed.notify_all()
+
+    def wait_for(self, predicate, timeout_s: float = 10.0):
+        """The first event that satisfies `predicate`, waiting up to `timeout_s`; None if none came."""
+        with self.changed:
+            found = self.changed.wait_for(
+                lambda: next((e for e in self.events if predicate(e)), None) or not self._thread.is_alive(),
+                timeout_s,
+            )
+            return next((e for e in self.events if predicate(e)), None) if found else None
+
+    def of_kind(self, event: str) -> list[dict]:
+        with self.changed:
+            return [e["data"] for e in self.events if e["event"] == event]
+
+    def close(self) -> None:
+        """Drops the connection at once (closing the response from another thread would not wake the
+        reader blocked on the socket)."""
+        if self._response is not None:
+            sock = getattr(getattr(self._response.raw, "connection", None), "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            self._response.close()
+        self._thread.join(5)
 
     def wait_until_closed(self, timeout_s: float) -> bool:
         self._thread.join(timeout_s)
         return not self._thread.is_alive()
+
+
+class EventFollower(StreamFollower):
+    """An order's stream, as a customer's app follows it: `statuses` and `locations`."""
+
+    def __init__(self, api: Api, order_id: str, token: str):
+        super().__init__(api, f"/orders/{order_id}/events", token)
+
+    @property
+    def statuses(self) -> list[dict]:
+        return self.of_kind("status")
+
+    @property
+    def locations(self) -> list[dict]:
+        return self.of_kind("location")
