@@ -501,6 +501,11 @@ def main() -> int:
             f"p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms, p99 {t['p99_ms']} ms; {t['lifecycles']} lifecycles "
             f"accepted -> delivered, p50 {t['lifecycle_p50_ms']} ms; errors {t['errors']}"
         )
+        told, ready = t["courier_told_assigned_ms"], t["courier_told_ready_ms"]
+        print(
+            f"  a courier's feed tells of the assignment p50 {told['p50_ms']} ms, p99 {told['p99_ms']} ms; "
+            f"that the food is ready p50 {ready['p50_ms']} ms, p99 {ready['p99_ms']} ms"
+        )
     if "store" in results:
         st = results["store"]
         print(

@@ -13,6 +13,7 @@ so `GET /orders/{id}/events` has something to show, until Ctrl-C (or N cycles). 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -78,6 +79,30 @@ class Client:
         if response.status_code not in ((expect,) if isinstance(expect, int) else expect):
             raise SystemExit(f"{method} {path}: {response.status_code} {response.text[:300]}")
         return response.json() if response.content else {}
+
+    def first_event(self, path: str, token: str, wanted, timeout_s: float = 15.0) -> dict | None:
+        """The first event of a live stream that `wanted(event)` accepts, within `timeout_s`; the
+        stream is closed afterwards. Events are `{id, event, data}`."""
+        deadline = time.monotonic() + timeout_s
+        headers = {"Authorization": f"Bearer {token}"}
+        with self.http.get(self.gateway + path, headers=headers, stream=True, timeout=(5, timeout_s)) as response:
+            if response.status_code != 200:
+                raise SystemExit(f"GET {path}: {response.status_code} {response.text[:300]}")
+            fields: dict[str, str] = {}
+            for line in response.iter_lines(decode_unicode=True):
+                if time.monotonic() > deadline:
+                    return None
+                if line:
+                    if not line.startswith(":"):
+                        name, _, value = line.partition(":")
+                        fields[name] = value.removeprefix(" ")
+                    continue
+                if "data" in fields:
+                    event = {"id": fields.get("id"), "event": fields.get("event"), "data": json.loads(fields["data"])}
+                    if wanted(event):
+                        return event
+                fields = {}
+        return None
 
     def account(self, kind: str, email: str, name: str) -> dict:
         """Registers the account unless it exists; signs in either way."""
@@ -151,7 +176,6 @@ def _all(client: Client, path: str) -> list[dict]:
 
 def _sub(tokens: dict) -> str:
     import base64
-    import json
 
     payload = tokens["access"].split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
@@ -180,11 +204,10 @@ def simulate_one(client: Client, world: dict, n: int, pause_s: float) -> str:
             world["owner"]["access"],
             json={"status": status},
         )
-    courier = _courier_of(client, world, order["id"])
+    courier, delivery = _courier_of(client, world, order["id"])
     if courier is None:
         print("  no courier took it (all busy?); it waits", flush=True)
         return order["id"]
-    delivery = client.ok("GET", "/deliveries?status=assigned", courier["access"])["results"][0]
     _ride(
         client, courier, (restaurant["lat"] + 0.002, restaurant["lng"]), (restaurant["lat"], restaurant["lng"]), pause_s
     )
@@ -194,14 +217,18 @@ def simulate_one(client: Client, world: dict, n: int, pause_s: float) -> str:
     return order["id"]
 
 
-def _courier_of(client: Client, world: dict, order_id: str) -> dict | None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        courier_id = client.ok("GET", f"/orders/{order_id}", world["customer"]["access"])["courier_id"]
-        if courier_id:
-            return next((c for c in world["couriers"] if _sub(c) == courier_id), None)
-        time.sleep(0.3)
-    return None
+def _courier_of(client: Client, world: dict, order_id: str) -> tuple[dict | None, dict | None]:
+    """The order's courier and their delivery, as the customer's stream and the courier's feed tell
+    them (nobody asks again and again)."""
+    status = client.first_event(
+        f"/orders/{order_id}/events", world["customer"]["access"], lambda e: bool(e["data"].get("courier_id"))
+    )
+    courier = status and next((c for c in world["couriers"] if _sub(c) == status["data"]["courier_id"]), None)
+    if courier is None:
+        return None, None
+    snapshot = client.first_event("/couriers/me/events", courier["access"], lambda e: e["event"] == "snapshot")
+    delivery = snapshot and snapshot["data"]["delivery"]
+    return (courier, delivery) if delivery and delivery["order_id"] == order_id else (None, None)
 
 
 def _ride(client: Client, courier: dict, start: tuple, end: tuple, pause_s: float, steps: int = 4) -> None:

@@ -19,7 +19,7 @@ from deliveries.serializers import (
     DeliveryOutput,
     DeliveryStatusInput,
     LocationInput,
-    OrderStatusInput,
+    OrdersMovedInput,
     ReleaseInput,
 )
 
@@ -130,10 +130,9 @@ class InternalOrderStatusView(APIView):
 
     permission_classes = [IsService]
 
-    @extend_schema(request=OrderStatusInput, exclude=True)
+    @extend_schema(request=OrdersMovedInput, exclude=True)
     def post(self, request):
-        data = _valid(OrderStatusInput, request)
-        services.delivery_mirror_order(delivery_id=data["delivery_id"], order=data)
+        services.deliveries_mirror_orders(orders=_valid(OrdersMovedInput, request)["orders"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -236,6 +236,9 @@ def _project(db, assignment: dict, order: dict) -> Outcome:
         )
         return Outcome.PENDING
     ASSIGNMENTS.inc()
+    # The order may have moved since it was listed (ready before it named its courier, so nobody
+    # told this delivery): the projection's answer is the order as it is now.
+    mirror_order(db, repository.delivery_by_id(db, delivery_id=assignment["delivery_id"]), projected)
     if created_at := projected.get("created_at"):
         ASSIGNMENT_WAIT.observe(max(0.0, (_now() - _parse_time(created_at)).total_seconds()))
     return Outcome.ASSIGNED

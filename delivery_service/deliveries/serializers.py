@@ -76,13 +76,17 @@ class ReleaseInput(serializers.Serializer):
     order_id = serializers.CharField(max_length=64)
 
 
-class OrderStatusInput(serializers.Serializer):
+class OrderMovedInput(serializers.Serializer):
     """The order service's word that an order with a courier moved (its status is the order's own)."""
 
     id = serializers.CharField(max_length=64)
     delivery_id = serializers.CharField(max_length=64)
     status = serializers.CharField(max_length=20)
     version = serializers.IntegerField(min_value=0)
+
+
+class OrdersMovedInput(serializers.Serializer):
+    orders = OrderMovedInput(many=True, max_length=500)
 
 
 class DeliveryFilter(serializers.Serializer):

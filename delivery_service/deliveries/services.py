@@ -148,11 +148,13 @@ def deliveries_for_courier(*, courier_id: str, status: str | None, skip: int, li
     return repository.deliveries_page(get_database(), courier_id=courier_id, status=status, skip=skip, limit=limit)
 
 
-def delivery_mirror_order(*, delivery_id: str, order: dict) -> None:
-    """The order service says its order moved (`order`: id, status, version): the courier's delivery
-    shows it. Idempotent and ordered by the order's version; an unknown delivery is ignored."""
-    oid = parse_object_id(delivery_id)
+def deliveries_mirror_orders(*, orders: list[dict]) -> None:
+    """The order service says these orders moved (`{id, delivery_id, status, version}` each): their
+    deliveries show it to the couriers. Idempotent and ordered by the orders' versions; unknown
+    deliveries are ignored."""
     db = get_database()
-    delivery = oid and repository.delivery_by_id(db, delivery_id=oid)
-    if delivery and delivery["order_id"] == order["id"]:
-        dispatch.mirror_order(db, delivery, order)
+    wanted = {oid: order for order in orders if (oid := parse_object_id(order["delivery_id"]))}
+    for delivery in repository.deliveries_by_ids(db, delivery_ids=list(wanted)) if wanted else []:
+        order = wanted[delivery["_id"]]
+        if delivery["order_id"] == order["id"]:
+            dispatch.mirror_order(db, delivery, order)

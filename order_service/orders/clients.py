@@ -123,24 +123,42 @@ def delivery_dispatch() -> None:
         logger.warning("delivery service not reached for dispatch")
 
 
+_moves_lock = threading.Lock()
+_pending_moves: dict[str, dict] = {}  # delivery id -> the latest state of its order not yet sent
+
+
 def delivery_order_moved_later(*, order: dict) -> None:
     """Tells the delivery service, after the answer, that an order with a courier moved: the
-    courier's feed shows the order's status ("ready": go now). Best effort: the delivery service's
-    reconciler mirrors the status itself when this is lost; the version orders late arrivals."""
-    body = {
+    courier's feed shows the order's status ("ready": go now). Moves wait in one batch while a call
+    is on its way, only the latest per order, so a busy kitchen costs a call per batch, not one per
+    move. Best effort: the delivery service's reconciler mirrors the status itself when this is
+    lost, and the version orders late arrivals."""
+    move = {
         "id": str(order["_id"]),
         "delivery_id": order["delivery_id"],
         "status": order["status"],
         "version": order.get("version", 0),
     }
+    with _moves_lock:
+        first = not _pending_moves
+        known = _pending_moves.get(move["delivery_id"])
+        if known is None or known["version"] < move["version"]:
+            _pending_moves[move["delivery_id"]] = move
+    if first:
+        in_background(_send_moves)
 
-    def send() -> None:
+
+def _send_moves() -> None:
+    with _moves_lock:
+        moves = list(_pending_moves.values())
+        _pending_moves.clear()
+    for start in range(0, len(moves), 500):
         try:
-            internal_request("delivery", "POST", "/internal/deliveries/order-status", json=body)
+            internal_request(
+                "delivery", "POST", "/internal/deliveries/order-status", json={"orders": moves[start : start + 500]}
+            )
         except ApiError:
-            logger.warning("order status not sent to the delivery service", extra={"order_id": body["id"]})
-
-    in_background(send)
+            logger.warning("order moves not sent to the delivery service; its reconciler will mirror them")
 
 
 def delivery_release_soon(*, order_id: str) -> None:
