@@ -125,7 +125,7 @@ panels = [
         43,
         "s",
     ),
-    panel(12, "Open live-tracking streams", [("sum(order_event_streams_open)", "streams")], 12, 43),
+    panel(12, "Open live streams", [("sum by (kind) (event_streams_open)", "{{kind}}")], 12, 43),
     panel(
         13,
         "Menu and popular cache hit ratio",

@@ -46,6 +46,10 @@ def test_the_service_survives_schema_fuzzing(live_platform, service):
             "--max-examples",
             "10",
             "--generation-deterministic",
+            # The live streams answer 200 and then stay open: a fuzzer would wait on them forever.
+            # Their inputs (the path's ids, Last-Event-ID) have tests of their own.
+            "--exclude-path-regex",
+            "/events$",
             "--no-color",
         ],
         capture_output=True,
