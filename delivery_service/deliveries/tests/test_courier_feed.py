@@ -45,16 +45,14 @@ def _online(api_client, headers):
 
 def _order_moved(api_client, service_headers, order):
     """What the order service sends after a transition of an order with a courier."""
+    move = {
+        "id": order["id"],
+        "delivery_id": order["delivery_id"],
+        "status": order["status"],
+        "version": order["version"],
+    }
     response = api_client.post(
-        "/internal/deliveries/order-status",
-        {
-            "id": order["id"],
-            "delivery_id": order["delivery_id"],
-            "status": order["status"],
-            "version": order["version"],
-        },
-        format="json",
-        headers=service_headers,
+        "/internal/deliveries/order-status", {"orders": [move]}, format="json", headers=service_headers
     )
     assert response.status_code == 204, response.content
 
