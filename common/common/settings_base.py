@@ -131,6 +131,13 @@ SSE_QUEUE_SIZE = env_int("SSE_QUEUE_SIZE", 200)
 # Subjects per MongoDB query when the heartbeat re-reads every open stream of a process.
 SSE_REREAD_CHUNK = env_int("SSE_REREAD_CHUNK", 1000)
 
+# --- The delivery promise (ARCHITECTURE 4.5) -------------------------------------------------------
+# The speed assumed for a ride when the courier's vehicle is not known (browsing, quotes, placement);
+# the delivery service's per-vehicle table (COURIER_SPEEDS_KMH) falls back to it too.
+COURIER_DEFAULT_SPEED_KMH = env_float("COURIER_DEFAULT_SPEED_KMH", 15.0)
+# A restaurant's usual preparation time unless it sets its own (prep_time_min).
+DEFAULT_PREP_TIME_MIN = env_int("DEFAULT_PREP_TIME_MIN", 15)
+
 # --- Other services ------------------------------------------------------------------------
 SERVICE_URLS = {
     "auth": env_str("AUTH_SERVICE_URL", "http://127.0.0.1:8001"),

@@ -9,10 +9,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from common.errors import InvalidInput
 from common.pagination import page_of, page_request, paginated_response
-from common.permissions import IsCustomer
+from common.permissions import IsCustomer, IsService
 from common.viewsets import ViewSet
 from profiles import selectors, services
 from profiles.serializers import AddressSerializer, PlaceOrderInput, ProfileOutput, ProfileUpdateInput
@@ -26,7 +27,12 @@ class MeViewSet(ViewSet):
     title = "My profile"
     permission_classes = [IsCustomer]
     serializer_class = ProfileOutput
-    serializer_classes = {"update": ProfileUpdateInput, "partial_update": ProfileUpdateInput, "orders": PlaceOrderInput}
+    serializer_classes = {
+        "update": ProfileUpdateInput,
+        "partial_update": ProfileUpdateInput,
+        "orders": PlaceOrderInput,
+        "quote": PlaceOrderInput,
+    }
 
     def retrieve(self, request):
         return Response(ProfileOutput(services.profile_get_or_create(customer_id=request.user.id)).data)
@@ -57,6 +63,13 @@ class MeViewSet(ViewSet):
         order, created = services.order_place(customer_id=request.user.id, idempotency_key=key, **self.validated())
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return Response(order, status=status.HTTP_201_CREATED, headers=headers)
+
+    @extend_schema(request=PlaceOrderInput, responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path="orders/quote")
+    def quote(self, request):
+        """What this order would cost and when it would arrive, before placing it: priced and checked
+        exactly as placement does, with the same errors; nothing is stored."""
+        return Response(services.order_quote(customer_id=request.user.id, **self.validated()))
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True)
@@ -106,3 +119,14 @@ class AddressViewSet(ViewSet):
     def destroy(self, request, address_id: str):
         services.address_delete(customer_id=request.user.id, address_id=address_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InternalAddressView(APIView):
+    """Internal: where one of a customer's addresses is (the restaurant service's "who delivers to me")."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(exclude=True)
+    def get(self, request, customer_id: str, address_id: str):
+        address = services.address_location(customer_id=customer_id, address_id=address_id)
+        return Response(address)

@@ -53,6 +53,22 @@ def order_place(
     return response.json(), response.headers.get("Idempotent-Replayed") != "true"
 
 
+def order_quote(*, customer_id: str, restaurant_id: str, items: list[dict], delivery_address: dict) -> dict:
+    response = internal_request(
+        "order",
+        "POST",
+        "/internal/orders/quote",
+        json={
+            "customer_id": customer_id,
+            "restaurant_id": restaurant_id,
+            "items": items,
+            "delivery_address": delivery_address,
+        },
+    )
+    raise_for_upstream(response, "order")
+    return response.json()
+
+
 def orders_of_customer(*, customer_id: str, page: int, page_size: int) -> dict:
     response = internal_request(
         "order",

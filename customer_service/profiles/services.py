@@ -109,10 +109,16 @@ def address_delete(*, customer_id: str, address_id: str) -> None:
         raise NotFound("Address not found.")
 
 
-def order_place(
-    *, customer_id: str, restaurant_id: str, items: list[dict], address_id: str, idempotency_key: str | None
-) -> tuple[dict, bool]:
-    """Places an order for delivery to one of the customer's addresses (the order service prices it)."""
+def address_location(*, customer_id: str, address_id: str) -> dict:
+    """`{address_id, lat, lng}` of one of the customer's addresses; 404 `address_not_found` otherwise."""
+    oid = parse_object_id(address_id)
+    address = oid and repository.address_get(get_database(), customer_id=customer_id, address_id=oid)
+    if not address:
+        raise NotFound("No such address in your profile.", code="address_not_found")
+    return {"address_id": address_id, "lat": address["lat"], "lng": address["lng"]}
+
+
+def _delivery_address(*, customer_id: str, address_id: str) -> dict:
     # One indexed read of the address alone: placement needs neither the profile nor the default flag.
     oid = parse_object_id(address_id)
     address = oid and repository.address_get(get_database(), customer_id=customer_id, address_id=oid)
@@ -120,11 +126,28 @@ def order_place(
         raise InvalidInput(
             "No such address in your profile.", code="unknown_address", details={"address_id": address_id}
         )
-    delivery_address = {key: address[key] for key in ("label", "line1", "city", "postcode", "lat", "lng")}
+    return {key: address[key] for key in ("label", "line1", "city", "postcode", "lat", "lng")}
+
+
+def order_place(
+    *, customer_id: str, restaurant_id: str, items: list[dict], address_id: str, idempotency_key: str | None
+) -> tuple[dict, bool]:
+    """Places an order for delivery to one of the customer's addresses (the order service prices it)."""
     return clients.order_place(
         customer_id=customer_id,
         restaurant_id=restaurant_id,
         items=items,
-        delivery_address=delivery_address,
+        delivery_address=_delivery_address(customer_id=customer_id, address_id=address_id),
         idempotency_key=idempotency_key,
+    )
+
+
+def order_quote(*, customer_id: str, restaurant_id: str, items: list[dict], address_id: str) -> dict:
+    """What placing the same order would cost and when it would arrive (the order service prices it
+    with placement's own function); nothing is stored."""
+    return clients.order_quote(
+        customer_id=customer_id,
+        restaurant_id=restaurant_id,
+        items=items,
+        delivery_address=_delivery_address(customer_id=customer_id, address_id=address_id),
     )

@@ -11,13 +11,26 @@ def orders_awaiting_courier(*, limit: int) -> list[dict]:
     return response.json()["results"]
 
 
-def order_project_courier(*, order_id: str, courier_id: str, delivery_id: str) -> dict:
-    """Writes the assignment onto the order (idempotent PUT, so the HTTP client retries it)."""
+def order_project_courier(
+    *,
+    order_id: str,
+    courier_id: str,
+    delivery_id: str,
+    courier_speed_kmh: float | None = None,
+    courier_eta_at: str | None = None,
+) -> dict:
+    """Writes the assignment onto the order (idempotent PUT, so the HTTP client retries it), with the
+    courier's speed and arrival at the restaurant for the order's estimates."""
     response = internal_request(
         "order",
         "PUT",
         f"/internal/orders/{order_id}/courier",
-        json={"courier_id": courier_id, "delivery_id": delivery_id},
+        json={
+            "courier_id": courier_id,
+            "delivery_id": delivery_id,
+            "courier_speed_kmh": courier_speed_kmh,
+            "courier_eta_at": courier_eta_at,
+        },
     )
     raise_for_upstream(response, "order")
     return response.json()
@@ -30,6 +43,15 @@ def order_unproject_courier(*, order_id: str, delivery_id: str) -> dict:
     )
     raise_for_upstream(response, "order")
     return response.json()
+
+
+def order_courier_etas(etas: list[dict]) -> None:
+    """Where couriers on a delivery will be when: the order service re-estimates the arrival."""
+    for start in range(0, len(etas), 1000):
+        response = internal_request(
+            "order", "POST", "/internal/orders/courier-etas", json={"etas": etas[start : start + 1000]}
+        )
+        raise_for_upstream(response, "order")
 
 
 def orders_by_ids(*, order_ids: list[str]) -> dict[str, dict]:

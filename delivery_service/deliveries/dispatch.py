@@ -165,8 +165,8 @@ def mirror_order(db, delivery: dict | None, order: dict) -> dict | None:
     """Copies the order's status onto its delivery (the courier's feed shows it: "ready, go now"),
     when the order is newer than what the delivery has. The order service sends it after each
     transition; the reconciler keeps it true when a message was lost."""
-    if delivery is None or not _newer(order, delivery):
-        return delivery
+    if delivery is None or not _newer(order, delivery) or order["status"] == delivery.get("order_status"):
+        return delivery  # statuses only move forward: the same one again (a newer version) is no news
     updated = repository.delivery_mirror_order(db, delivery_id=delivery["_id"], order=order, now=_now())
     events.announce(updated)
     return updated or delivery
@@ -216,11 +216,18 @@ def _ensure_delivery(db, assignment: dict, order: dict | None) -> dict | None:
 def _project(db, assignment: dict, order: dict) -> Outcome:
     """Writes the assignment onto the order. A definite refusal settles the assignment; anything
     ambiguous leaves it for the reconciler, never undoing it."""
+    speed_kmh, eta_at = tracking.courier_heading_to(
+        db, courier_id=assignment["_id"], target=order.get("pickup_address")
+    )
     try:
         projected = faults.call(
             "dispatch.project",
             lambda: clients.order_project_courier(
-                order_id=order["id"], courier_id=assignment["_id"], delivery_id=str(assignment["delivery_id"])
+                order_id=order["id"],
+                courier_id=assignment["_id"],
+                delivery_id=str(assignment["delivery_id"]),
+                courier_speed_kmh=speed_kmh,
+                courier_eta_at=eta_at,
             ),
         )
     except (Conflict, NotFound):

@@ -22,9 +22,11 @@ import redis
 from django.conf import settings
 
 from common import geo, streams
+from common.coalesce import Coalescer
+from common.errors import ApiError
 from common.mongo import get_database
 from common.redis_client import get_redis, redis_key
-from deliveries import lifecycle, repository
+from deliveries import clients, lifecycle, repository
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +104,54 @@ def _tell_followers(db, *, assignment: dict, location: dict) -> None:
             key="location", version=int(location["at"].timestamp() * 1000), event="location", data=event
         )
         streams.publish([(streams.topic_of("order", assignment["order_id"]), [entry])])
+    if event["eta_s"] is not None:
+        _tell_order_of_arrival(
+            order_id=assignment["order_id"],
+            courier_id=assignment["_id"],
+            leg="dropoff" if delivery["status"] == lifecycle.PICKED_UP else "pickup",
+            at=location["at"] + timedelta(seconds=event["eta_s"]),
+            speed_kmh=speed_kmh((courier or {}).get("vehicle")),
+        )
+
+
+# The arrival last sent per order and leg (in this process): the order service re-estimates only on
+# moves of a minute or more, so smaller ones are not even sent. An optimisation, never the truth.
+_arrivals_sent: dict[tuple[str, str], datetime] = {}
+_ARRIVALS_KEPT = 10_000
+
+
+def _send_arrivals(etas: list[dict]) -> None:
+    try:
+        clients.order_courier_etas(etas)
+    except ApiError:
+        logger.warning("courier arrivals not sent; the order's estimates move on by themselves meanwhile")
+
+
+_arrivals = Coalescer("courier-arrivals", _send_arrivals, newer=lambda new, old: True)
+
+
+def _tell_order_of_arrival(*, order_id: str, courier_id: str, leg: str, at: datetime, speed_kmh: float) -> None:
+    sent = _arrivals_sent.get((order_id, leg))
+    if sent is not None and abs((at - sent).total_seconds()) < 60:
+        return
+    if len(_arrivals_sent) > _ARRIVALS_KEPT:
+        _arrivals_sent.clear()
+    _arrivals_sent[(order_id, leg)] = at
+    _arrivals.add(
+        order_id,
+        {"order_id": order_id, "courier_id": courier_id, "leg": leg, "at": at.isoformat(), "speed_kmh": speed_kmh},
+    )
+
+
+def courier_heading_to(db, *, courier_id: str, target: dict | None) -> tuple[float, str | None]:
+    """(the courier's speed, when they should reach `target` from their last fresh position, or None)."""
+    courier = repository.courier_get(db, courier_id=courier_id) or {}
+    speed = speed_kmh(courier.get("vehicle"))
+    location = courier.get("location")
+    if not is_fresh(location) or not geo.has_coordinates(target):
+        return speed, None
+    km = geo.distance_km(location["lat"], location["lng"], target["lat"], target["lng"])
+    return speed, (_now() + timedelta(hours=km / speed)).isoformat()
 
 
 def speed_kmh(vehicle: str | None) -> float:

@@ -36,5 +36,4 @@ DISPATCH_WIDEN_AFTER_S = env_float("DISPATCH_WIDEN_AFTER_S", 120.0)
 DISPATCH_MAX_RADIUS_KM = env_float("DISPATCH_MAX_RADIUS_KM", 40.0)
 # Speeds for arrival estimates, km/h per vehicle (an estimate: straight lines, no traffic).
 COURIER_SPEEDS_KMH = env_str("COURIER_SPEEDS_KMH", "on_foot:5,bicycle:15,scooter:25,motorbike:30,car:25")
-COURIER_DEFAULT_SPEED_KMH = env_float("COURIER_DEFAULT_SPEED_KMH", 15.0)
 LOCATION_EVENT_MIN_INTERVAL_S = env_float("LOCATION_EVENT_MIN_INTERVAL_S", 2.0)

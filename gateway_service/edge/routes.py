@@ -57,6 +57,7 @@ ROUTES: tuple[Route, ...] = (
     _r("/customers/me/addresses", "customer", "GET HEAD POST"),
     _r("/customers/me/addresses/{aid}", "customer", "GET HEAD PUT PATCH DELETE"),
     _r("/customers/me/orders", "customer", "GET HEAD POST"),
+    _r("/customers/me/orders/quote", "customer", "POST"),
     _r("/customers/me/feed", "customer", "GET HEAD"),
     # restaurants and menus: browsing is public, changes need a restaurant user's token
     _r("/restaurants", "restaurant", "GET HEAD", PUBLIC),
@@ -69,6 +70,7 @@ ROUTES: tuple[Route, ...] = (
     _r("/restaurants/{rid}/menu/items/{iid}", "restaurant", "PUT PATCH DELETE"),
     _r("/restaurants/{rid}/orders", "restaurant", "GET HEAD"),
     _r("/restaurants/{rid}/orders/{oid}/status", "restaurant", "POST"),
+    _r("/restaurants/{rid}/orders/{oid}/delay", "restaurant", "POST"),
     _r("/restaurants/{rid}/orders/events", "order", "GET", stream=True),
     # orders
     _r("/orders/{oid}", "order", "GET HEAD"),

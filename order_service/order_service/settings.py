@@ -29,6 +29,13 @@ RELEASE_WAIT_S = env_float("RELEASE_WAIT_S", 1.0)
 POPULAR_COUNT_FLUSH_S = env_float("POPULAR_COUNT_FLUSH_S", 1.0)
 DISPATCH_KICK_DELAY_S = env_float("DISPATCH_KICK_DELAY_S", 0.05)
 
+# The delivery promise's estimates (orders/estimates.py): the ride when an address or the restaurant
+# has no coordinates; how soon an estimate may come due before it is moved on; how often the
+# refresher moves on the estimates of orders nobody touches (0: no refresher in this process).
+ESTIMATE_DEFAULT_RIDE_MIN = env_float("ESTIMATE_DEFAULT_RIDE_MIN", 15.0)
+ESTIMATE_MIN_AHEAD_S = env_float("ESTIMATE_MIN_AHEAD_S", 60.0)
+ESTIMATE_REFRESH_S = env_float("ESTIMATE_REFRESH_S", 30.0)
+
 # The live streams are plain async Django views, which drf-spectacular cannot see; describe them.
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,

@@ -15,12 +15,16 @@ from orders import lifecycle, selectors, services, tracking
 from orders.serializers import (
     AssignCourierInput,
     CancelInput,
+    CourierEtasInput,
+    DelayInput,
     OrderDetailOutput,
     OrderOutput,
     OrdersFilter,
     OrdersLookupInput,
     OrdersWithCourierFilter,
     PlaceOrderInput,
+    QuoteInput,
+    QuoteOutput,
     TransitionInput,
     UnprojectCourierInput,
 )
@@ -117,8 +121,46 @@ class InternalTransitionView(APIView):
             actor_type=data["actor_type"],
             actor_id=data["actor_id"],
             restaurant_id=data.get("restaurant_id"),
+            ready_in_min=data.get("ready_in_min"),
         )
         return Response(_render(order))
+
+
+class InternalDelayView(APIView):
+    """Internal: the restaurant (through the restaurant service, which checked the owner) says an
+    order will be late."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=DelayInput, responses={200: OrderOutput}, exclude=True)
+    def post(self, request, order_id: str):
+        data = _valid(DelayInput, request)
+        order = services.order_delay(
+            order_id=order_id, restaurant_id=data["restaurant_id"], owner_id=data["owner_id"], minutes=data["minutes"]
+        )
+        return Response(_render(order))
+
+
+class InternalQuoteView(APIView):
+    """Internal: what an order would cost and when it would arrive (the customer service's quote)."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=QuoteInput, responses={200: QuoteOutput}, exclude=True)
+    def post(self, request):
+        data = _valid(QuoteInput, request)
+        return Response(QuoteOutput(services.order_quote(**data)).data)
+
+
+class InternalCourierEtasView(APIView):
+    """Internal: where couriers on a delivery will be when (the delivery service, from positions)."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=CourierEtasInput, exclude=True)
+    def post(self, request):
+        moved = services.order_courier_etas(etas=_valid(CourierEtasInput, request)["etas"])
+        return Response({"moved": moved})
 
 
 class InternalAwaitingCourierView(APIView):

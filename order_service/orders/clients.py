@@ -16,6 +16,7 @@ from urllib.parse import quote
 from django.conf import settings
 
 from common import faults
+from common.coalesce import Coalescer
 from common.errors import ApiError, ServiceUnavailable
 from common.http import internal_request, raise_for_upstream
 from common.mongo import parse_object_id
@@ -123,35 +124,7 @@ def delivery_dispatch() -> None:
         logger.warning("delivery service not reached for dispatch")
 
 
-_moves_lock = threading.Lock()
-_pending_moves: dict[str, dict] = {}  # delivery id -> the latest state of its order not yet sent
-
-
-def delivery_order_moved_later(*, order: dict) -> None:
-    """Tells the delivery service, after the answer, that an order with a courier moved: the
-    courier's feed shows the order's status ("ready": go now). Moves wait in one batch while a call
-    is on its way, only the latest per order, so a busy kitchen costs a call per batch, not one per
-    move. Best effort: the delivery service's reconciler mirrors the status itself when this is
-    lost, and the version orders late arrivals."""
-    move = {
-        "id": str(order["_id"]),
-        "delivery_id": order["delivery_id"],
-        "status": order["status"],
-        "version": order.get("version", 0),
-    }
-    with _moves_lock:
-        first = not _pending_moves
-        known = _pending_moves.get(move["delivery_id"])
-        if known is None or known["version"] < move["version"]:
-            _pending_moves[move["delivery_id"]] = move
-    if first:
-        in_background(_send_moves)
-
-
-def _send_moves() -> None:
-    with _moves_lock:
-        moves = list(_pending_moves.values())
-        _pending_moves.clear()
+def _send_moves(moves: list[dict]) -> None:
     for start in range(0, len(moves), 500):
         try:
             internal_request(
@@ -159,6 +132,25 @@ def _send_moves() -> None:
             )
         except ApiError:
             logger.warning("order moves not sent to the delivery service; its reconciler will mirror them")
+
+
+_moves = Coalescer("order-moves", _send_moves, newer=lambda new, old: new["version"] > old["version"])
+
+
+def delivery_order_moved_later(*, order: dict) -> None:
+    """Tells the delivery service, after the answer, that an order with a courier moved: the
+    courier's feed shows the order's status ("ready": go now). Latest per order, in batches (a busy
+    kitchen costs a call per batch). Best effort: the delivery service's reconciler mirrors the
+    status itself when this is lost, and the version orders late arrivals."""
+    _moves.add(
+        order["delivery_id"],
+        {
+            "id": str(order["_id"]),
+            "delivery_id": order["delivery_id"],
+            "status": order["status"],
+            "version": order.get("version", 0),
+        },
+    )
 
 
 def delivery_release_soon(*, order_id: str) -> None:

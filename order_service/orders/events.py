@@ -1,8 +1,9 @@
 """The order service's live streams (ARCHITECTURE 4.4); the machinery is common/streams.py.
 
 - `GET /orders/{id}/events`, for the order's parties: the current status first (`status`), then
-  one `status` event per transition, `location` events while a courier is on the way, ending after
-  `delivered`, `rejected` or `cancelled`. Topic `order:{id}`, keys `status` and `location`.
+  one `status` event per transition, `estimate` events when the estimates move by a minute or more,
+  `location` events while a courier is on the way, ending after `delivered`, `rejected` or
+  `cancelled`. Topic `order:{id}`, keys `status`, `estimate` and `location`.
 - `GET /restaurants/{rid}/orders/events`, for the restaurant's owner (the kitchen board): a
   `snapshot` of every open order, oldest first, in the list's shape, then one `order` event each
   time an order is placed, moves, gets or loses a courier, or is cancelled. Topic `restaurant:{rid}`,
@@ -42,8 +43,25 @@ def status_entry(order: dict) -> Entry:
     return Entry(key="status", version=order.get("version", 0), event="status", data=data)
 
 
+def estimate_entry(order: dict) -> Entry | None:
+    """`{order_id, estimated_ready_at, estimated_delivery_at}`: stored estimates only change when
+    they move by a minute or more, and an unchanged state is never sent again (common/streams)."""
+    if not order.get("estimated_delivery_at"):
+        return None  # an order from before the promise
+    data = {
+        "order_id": str(order["_id"]),
+        "estimated_ready_at": _iso(order.get("estimated_ready_at")),
+        "estimated_delivery_at": _iso(order["estimated_delivery_at"]),
+    }
+    return Entry(key="estimate", version=order.get("version", 0), event="estimate", data=data)
+
+
+def _iso(at) -> str | None:
+    return at.isoformat() if at else None
+
+
 def order_entries(order: dict) -> list[Entry]:
-    return [status_entry(order)]
+    return [entry for entry in (status_entry(order), estimate_entry(order)) if entry is not None]
 
 
 def board_entry(order: dict) -> Entry:

@@ -18,6 +18,8 @@ STATES = (PLACED, ACCEPTED, PREPARING, READY, PICKED_UP, DELIVERED, REJECTED, CA
 FINAL_STATES = frozenset({DELIVERED, REJECTED, CANCELLED})
 # Orders in these states still need (or have) a courier.
 ACTIVE_STATES = (PLACED, ACCEPTED, PREPARING, READY, PICKED_UP)
+# The kitchen may say it runs late (POST .../delay) while the food is on its way to ready.
+DELAYABLE_STATES = (ACCEPTED, PREPARING)
 # A courier can still be given to an order in these states (not once it is picked up).
 AWAITING_COURIER_STATES = (PLACED, ACCEPTED, PREPARING, READY)
 

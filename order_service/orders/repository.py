@@ -64,13 +64,19 @@ def order_apply_transition(
     entry: dict,
     now: datetime,
     closes: bool,
+    changes: dict | None = None,
 ) -> dict | None:
     """Moves the order from `current` to `target` in one conditional update, or returns None.
 
     The filter names the state the move starts from and the acting party (`{"customer_id": ...}`),
     so of several racing requests exactly one matches, and history gets exactly one entry.
     """
-    changes = {"status": target, "updated_at": now, **({"dispatch": DISPATCH_CLOSED} if closes else {})}
+    changes = {
+        **(changes or {}),
+        "status": target,
+        "updated_at": now,
+        **({"dispatch": DISPATCH_CLOSED} if closes else {}),
+    }
     return db[ORDERS].find_one_and_update(
         {"_id": order_id, "status": current, **party},
         {"$set": changes, "$push": {"history": entry}, "$inc": {"version": 1}},
@@ -79,13 +85,22 @@ def order_apply_transition(
 
 
 def order_set_courier(
-    db: Database, *, order_id: ObjectId, courier_id: str, delivery_id: str, states: tuple[str, ...], now: datetime
+    db: Database,
+    *,
+    order_id: ObjectId,
+    courier_id: str,
+    delivery_id: str,
+    states: tuple[str, ...],
+    now: datetime,
+    changes: dict | None = None,
 ) -> dict | None:
-    """Records the order's courier if it has none and is in one of `states`; None otherwise."""
+    """Records the order's courier (and `changes` with it) if it has none and is in one of
+    `states`; None otherwise."""
     return db[ORDERS].find_one_and_update(
         {"_id": order_id, "courier_id": None, "status": {"$in": list(states)}},
         {
             "$set": {
+                **(changes or {}),
                 "courier_id": courier_id,
                 "delivery_id": delivery_id,
                 "dispatch": DISPATCH_ASSIGNED,
@@ -111,6 +126,26 @@ def order_clear_courier(
         },
         return_document=ReturnDocument.AFTER,
     )
+
+
+def order_update_if_version(db: Database, *, order_id: ObjectId, version: int, changes: dict, now: datetime):
+    """Sets `changes` if the order is still at `version` (nothing else wrote it since it was read);
+    None otherwise. For changes computed from the whole order (its estimates)."""
+    version_filter = {"version": version} if version else {"$or": [{"version": 0}, {"version": {"$exists": False}}]}
+    return db[ORDERS].find_one_and_update(
+        {"_id": order_id, **version_filter},
+        {"$set": {**changes, "updated_at": now}, "$inc": {"version": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def orders_due_for_estimates(db: Database, *, before: datetime, limit: int) -> list[dict]:
+    """Unfinished orders with an estimate before `before` (the dispatch index narrows to unfinished)."""
+    query = {
+        "dispatch": {"$in": [DISPATCH_WAITING, DISPATCH_ASSIGNED]},
+        "$or": [{"estimated_delivery_at": {"$lt": before}}, {"estimated_ready_at": {"$lt": before}}],
+    }
+    return list(db[ORDERS].find(query).limit(limit))
 
 
 def orders_by_ids(db: Database, *, order_ids: list[ObjectId]) -> list[dict]:

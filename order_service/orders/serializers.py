@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from orders import lifecycle
+from orders import estimates, lifecycle
 
 
 class OrderLineInput(serializers.Serializer):
@@ -38,11 +38,41 @@ class TransitionInput(serializers.Serializer):
     actor_type = serializers.ChoiceField(choices=[lifecycle.RESTAURANT, lifecycle.CUSTOMER, lifecycle.COURIER])
     actor_id = serializers.CharField(max_length=64)
     restaurant_id = serializers.CharField(max_length=64, required=False)
+    ready_in_min = serializers.IntegerField(min_value=1, max_value=180, required=False, allow_null=True)
+
+
+class QuoteInput(serializers.Serializer):
+    customer_id = serializers.CharField(max_length=64)
+    restaurant_id = serializers.CharField(max_length=64)
+    items = OrderLineInput(many=True, min_length=1, max_length=50)
+    delivery_address = DeliveryAddressSerializer()
+
+    validate_items = PlaceOrderInput.validate_items
+
+
+class DelayInput(serializers.Serializer):
+    minutes = serializers.IntegerField(min_value=1, max_value=120)
+    owner_id = serializers.CharField(max_length=64)
+    restaurant_id = serializers.CharField(max_length=64)
+
+
+class CourierEtaInput(serializers.Serializer):
+    order_id = serializers.CharField(max_length=64)
+    courier_id = serializers.CharField(max_length=64)
+    leg = serializers.ChoiceField(choices=("pickup", "dropoff"))
+    at = serializers.DateTimeField()
+    speed_kmh = serializers.FloatField(min_value=0.5, max_value=200)
+
+
+class CourierEtasInput(serializers.Serializer):
+    etas = CourierEtaInput(many=True, max_length=1000)
 
 
 class AssignCourierInput(serializers.Serializer):
     courier_id = serializers.CharField(max_length=64)
     delivery_id = serializers.CharField(max_length=64)
+    courier_speed_kmh = serializers.FloatField(min_value=0.5, max_value=200, required=False, allow_null=True)
+    courier_eta_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
 class UnprojectCourierInput(serializers.Serializer):
@@ -78,7 +108,14 @@ class OrderOutput(serializers.Serializer):
     restaurant_id = serializers.CharField()
     restaurant_name = serializers.CharField(default="")
     items = OrderLineOutput(many=True)
-    total_cents = serializers.IntegerField()
+    subtotal_cents = serializers.SerializerMethodField()
+    delivery_fee_cents = serializers.IntegerField(default=0)
+    total_cents = serializers.IntegerField(help_text="subtotal_cents + delivery_fee_cents")
+    estimated_ready_at = serializers.SerializerMethodField(help_text="an estimate; see the README")
+    estimated_delivery_at = serializers.SerializerMethodField(
+        help_text="an estimate; never in the past until delivered"
+    )
+    delivered_at = serializers.DateTimeField(allow_null=True, default=None)
     delivery_address = DeliveryAddressSerializer()
     pickup_address = serializers.DictField(allow_null=True, default=None)
     status = serializers.CharField()
@@ -88,6 +125,30 @@ class OrderOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     version = serializers.IntegerField(default=0, help_text="grows with every change of the order")
+
+    def get_subtotal_cents(self, order: dict) -> int:
+        return order.get("subtotal_cents", order["total_cents"])  # orders from before fees: no fee
+
+    def get_estimated_ready_at(self, order: dict) -> str | None:
+        return _iso(estimates.shown(order)["estimated_ready_at"])
+
+    def get_estimated_delivery_at(self, order: dict) -> str | None:
+        return _iso(estimates.shown(order)["estimated_delivery_at"])
+
+
+def _iso(at) -> str | None:
+    return serializers.DateTimeField().to_representation(at) if at else None
+
+
+class QuoteOutput(serializers.Serializer):
+    restaurant_id = serializers.CharField()
+    items = OrderLineOutput(many=True)
+    subtotal_cents = serializers.IntegerField()
+    delivery_fee_cents = serializers.IntegerField()
+    total_cents = serializers.IntegerField()
+    distance_km = serializers.FloatField(allow_null=True, help_text="restaurant to address, straight line")
+    estimated_ready_at = serializers.DateTimeField()
+    estimated_delivery_at = serializers.DateTimeField(help_text="an estimate")
 
 
 class CourierLocationOutput(serializers.Serializer):

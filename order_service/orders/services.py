@@ -6,15 +6,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from prometheus_client import Counter
 
 from common import faults, geo
 from common.errors import ApiError
 from common.mongo import get_database, parse_object_id
-from orders import clients, lifecycle, repository, tracking
+from orders import clients, estimates, lifecycle, repository, tracking
 from orders.errors import (
     CourierAlreadyAssigned,
     IdempotencyKeyReused,
@@ -123,16 +126,21 @@ def _priced_order(*, customer_id: str, restaurant_id: str, items: list[dict], de
         }
         for i in items
     ]
+    subtotal = sum(line["unit_price_cents"] * line["quantity"] for line in lines)
+    fee = quote.get("delivery_fee_cents", 0)
     now = _now()
-    return {
+    document = {
         "customer_id": customer_id,
         "restaurant_id": restaurant_id,
         "restaurant_owner_id": quote["owner_id"],
         "restaurant_name": quote.get("name", ""),
         "pickup_address": quote.get("address"),
         "items": lines,
-        "total_cents": sum(line["unit_price_cents"] * line["quantity"] for line in lines),
+        "subtotal_cents": subtotal,
+        "delivery_fee_cents": fee,
+        "total_cents": subtotal + fee,
         "delivery_address": delivery_address,
+        "prep_time_min": quote.get("prep_time_min", settings.DEFAULT_PREP_TIME_MIN),
         "status": lifecycle.PLACED,
         "courier_id": None,
         "delivery_id": None,
@@ -140,6 +148,29 @@ def _priced_order(*, customer_id: str, restaurant_id: str, items: list[dict], de
         "history": [{"status": lifecycle.PLACED, "at": now, "actor_type": lifecycle.CUSTOMER, "actor_id": customer_id}],
         "created_at": now,
         "updated_at": now,
+    }
+    document.update(estimates.estimate(document, now))
+    return document
+
+
+def order_quote(*, customer_id: str, restaurant_id: str, items: list[dict], delivery_address: dict) -> dict:
+    """What placing this order would cost and when it would arrive, priced and checked exactly as
+    placement prices and checks it (the same function); nothing is stored."""
+    document = _priced_order(
+        customer_id=customer_id, restaurant_id=restaurant_id, items=items, delivery_address=delivery_address
+    )
+    pickup = document["pickup_address"]
+    distance = (
+        round(geo.distance_km(pickup["lat"], pickup["lng"], delivery_address["lat"], delivery_address["lng"]), 2)
+        if geo.has_coordinates(pickup) and geo.has_coordinates(delivery_address)
+        else None
+    )
+    return {
+        **{key: document[key] for key in ("restaurant_id", "items", "subtotal_cents", "delivery_fee_cents")},
+        "total_cents": document["total_cents"],
+        "distance_km": distance,
+        "estimated_ready_at": document["estimated_ready_at"],
+        "estimated_delivery_at": document["estimated_delivery_at"],
     }
 
 
@@ -162,9 +193,16 @@ def _order(order_id: str) -> dict:
 
 
 def order_transition(
-    *, order_id: str, target: str, actor_type: str, actor_id: str, restaurant_id: str | None = None
+    *,
+    order_id: str,
+    target: str,
+    actor_type: str,
+    actor_id: str,
+    restaurant_id: str | None = None,
+    ready_in_min: int | None = None,
 ) -> dict:
-    """Moves the order to `target` if the table allows it for this party; one winner under races."""
+    """Moves the order to `target` if the table allows it for this party; one winner under races.
+    The estimates move with it (the kitchen's `ready_in_min` with `accepted`) in the same write."""
     order = _order(order_id)
     if not lifecycle.is_party(order, actor_type=actor_type, actor_id=actor_id) or (
         restaurant_id is not None and order["restaurant_id"] != restaurant_id
@@ -182,6 +220,8 @@ def order_transition(
         )
     now = _now()
     entry = {"status": target, "at": now, "actor_type": actor_type, "actor_id": actor_id}
+    facts = _facts_of_transition(order, target=target, now=now, ready_in_min=ready_in_min)
+    after = {**order, **facts, "status": target, "history": [*order.get("history", []), entry]}
     updated = repository.order_apply_transition(
         get_database(),
         order_id=order["_id"],
@@ -191,6 +231,7 @@ def order_transition(
         entry=entry,
         now=now,
         closes=target in lifecycle.FINAL_STATES,
+        changes={**facts, **estimates.changes(after, now)},
     )
     if updated is None:  # a racing request moved it first
         raise IllegalTransition(
@@ -209,22 +250,134 @@ def order_transition(
     return updated
 
 
-def order_project_courier(*, order_id: str, courier_id: str, delivery_id: str) -> dict:
+def _facts_of_transition(order: dict, *, target: str, now: datetime, ready_in_min: int | None) -> dict:
+    """What a move itself establishes: the kitchen's word on its time, the moment of delivery."""
+    if target == lifecycle.ACCEPTED:
+        minutes = ready_in_min or order.get("prep_time_min") or settings.DEFAULT_PREP_TIME_MIN
+        return {"kitchen_ready_at": now + timedelta(minutes=minutes)}
+    if target == lifecycle.DELIVERED:
+        return {"delivered_at": now}
+    return {}
+
+
+def order_delay(*, order_id: str, restaurant_id: str, owner_id: str, minutes: int) -> dict:
+    """The kitchen runs late: the food will be ready `minutes` later than it said (or than now, if
+    that has passed), and the arrival moves with it. While accepted or preparing; owner only."""
+    for _attempt in range(5):
+        order = _order(order_id)
+        if order.get("restaurant_owner_id") != owner_id or order["restaurant_id"] != restaurant_id:
+            raise OrderNotFound()
+        if order["status"] not in lifecycle.DELAYABLE_STATES:
+            raise IllegalTransition(
+                f"An order that is {order['status']} cannot be delayed.",
+                details={"current": order["status"], "allowed_while": list(lifecycle.DELAYABLE_STATES)},
+            )
+        now = _now()
+        ready = max(estimates.kitchen_ready_at(order), now) + timedelta(minutes=minutes)
+        delays = [*order.get("delays", []), {"minutes": minutes, "at": now}]
+        updated = _store_estimates(order, now, facts={"kitchen_ready_at": ready, "delays": delays}, always=True)
+        if updated is not None:
+            return updated
+    raise IllegalTransition("The order kept changing; try again.", details={"current": order["status"]})
+
+
+def _store_estimates(order: dict, now: datetime, *, facts: dict, always: bool = False) -> dict | None:
+    """Stores `facts` and the estimates they move (only moves of a minute or more), if the order is
+    still the version read; publishes the change. The order unchanged when nothing is to be stored,
+    None when another write came first (the caller reads again)."""
+    changes = estimates.changes({**order, **facts}, now)
+    if not changes and not always:
+        return order
+    updated = repository.order_update_if_version(
+        get_database(), order_id=order["_id"], version=order.get("version", 0), changes={**facts, **changes}, now=now
+    )
+    if updated is not None:
+        tracking.publish(updated)
+    return updated
+
+
+def order_courier_etas(*, etas: list[dict]) -> int:
+    """The delivery service's word on where couriers are: `{order_id, courier_id, leg (pickup or
+    dropoff), at, speed_kmh}` each. An order whose arrival moves by a minute or more is re-estimated;
+    a report for a courier the order no longer names is ignored. Returns how many orders moved."""
+    moved = 0
+    now = _now()
+    for eta in etas:
+        for _attempt in range(3):
+            oid = parse_object_id(eta["order_id"])
+            order = oid and repository.order_get(get_database(), order_id=oid)
+            if not order or order.get("courier_id") != eta["courier_id"] or order["status"] in lifecycle.FINAL_STATES:
+                break
+            facts = {
+                "courier_eta": {"leg": eta["leg"], "at": eta["at"], "courier_id": eta["courier_id"]},
+                "courier_speed_kmh": eta["speed_kmh"],
+            }
+            updated = _store_estimates(order, now, facts=facts)
+            if updated is not None:
+                moved += updated is not order
+                break
+    return moved
+
+
+def order_refresh_due_estimates(*, limit: int = 500) -> int:
+    """Moves on the estimates of unfinished orders that are about to pass (a kitchen or courier
+    running late that nobody reported): never an estimate in the past. Safe in every replica at
+    once (each write is conditional on the order's version). Returns how many moved."""
+    now = _now()
+    moved = 0
+    for order in repository.orders_due_for_estimates(
+        get_database(), before=now + timedelta(seconds=settings.ESTIMATE_MIN_AHEAD_S), limit=limit
+    ):
+        if estimates.due(order, now) and (updated := _store_estimates(order, now, facts={})) is not None:
+            moved += updated is not order
+    return moved
+
+
+def start_estimate_refresher(interval_s: float) -> None:
+    """A background thread that moves on estimates about to pass, every `interval_s` (in every
+    replica: each write is conditional, so they never fight)."""
+
+    def run() -> None:
+        while True:
+            time.sleep(interval_s)
+            try:
+                order_refresh_due_estimates()
+            except Exception:  # the loop must outlive any single failure
+                logger.exception("estimate refresh failed")
+
+    threading.Thread(target=run, name="estimate-refresher", daemon=True).start()
+
+
+def order_project_courier(
+    *,
+    order_id: str,
+    courier_id: str,
+    delivery_id: str,
+    courier_speed_kmh: float | None = None,
+    courier_eta_at: datetime | None = None,
+) -> dict:
     """Records the courier the delivery service assigned (it owns the assignment; this is its
-    projection). Idempotent: the same assignment again answers the order as it is. An order that
+    projection), with what the estimates need of them (their vehicle's speed, when they should reach
+    the restaurant). Idempotent: the same assignment again answers the order as it is. An order that
     names another delivery, or no longer waits for pickup, is a conflict the caller resolves."""
     order = _order(order_id)
     if order.get("courier_id") == courier_id and order.get("delivery_id") == delivery_id:
         return order  # a retried or repeated message
     if order["status"] not in lifecycle.AWAITING_COURIER_STATES:
         raise IllegalTransition("The order no longer needs a courier.", details={"current": order["status"]})
+    now = _now()
+    facts = {"courier_speed_kmh": courier_speed_kmh}
+    if courier_eta_at is not None:
+        facts["courier_eta"] = {"leg": "pickup", "at": courier_eta_at, "courier_id": courier_id}
+    after = {**order, **facts, "courier_id": courier_id, "delivery_id": delivery_id}
     updated = repository.order_set_courier(
         get_database(),
         order_id=order["_id"],
         courier_id=courier_id,
         delivery_id=delivery_id,
         states=lifecycle.AWAITING_COURIER_STATES,
-        now=_now(),
+        now=now,
+        changes={**facts, **estimates.changes(after, now)},
     )
     if updated is None:
         latest = _order(order_id)

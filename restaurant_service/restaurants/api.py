@@ -22,6 +22,8 @@ from restaurants.serializers import (
     MenuItemInput,
     MenuItemOutput,
     MenuOutput,
+    NearbyRestaurantOutput,
+    OrderDelayInput,
     OrderFilter,
     OrderQuoteInput,
     OrdersPlacedInput,
@@ -59,18 +61,23 @@ class RestaurantViewSet(ViewSet):
             return [AllowAny()]
         return [IsRestaurantUser()]
 
-    @extend_schema(parameters=[RestaurantFilter], responses={200: page_of(RestaurantOutput)})
+    @extend_schema(parameters=[RestaurantFilter], responses={200: page_of(NearbyRestaurantOutput)})
     def list(self, request):
         wanted = self.filters()
         cuisines = [c.strip().lower() for c in wanted.get("cuisine", "").split(",") if c.strip()]
         page = page_request(request)
+        near = wanted.get("near")
+        if wanted.get("address_id"):
+            near = selectors.customer_location(user=request.user, address_id=wanted["address_id"])
         count, restaurants = selectors.restaurants_browse(
             text=wanted.get("q", "").strip()[:100] or None,
             cuisines=cuisines[:20],
             open_now=wanted["open_now"],
             page=page,
+            near=near,
         )
-        return paginated_response(request, page, count=count, results=RestaurantOutput(restaurants, many=True).data)
+        output = NearbyRestaurantOutput if near else RestaurantOutput
+        return paginated_response(request, page, count=count, results=output(restaurants, many=True).data)
 
     @extend_schema(responses={201: RestaurantOutput})
     def create(self, request):
@@ -147,6 +154,7 @@ class RestaurantOrderViewSet(ViewSet):
     permission_classes = [IsRestaurantUser]
     filter_serializer_class = OrderFilter
     serializer_class = OrderStatusInput
+    serializer_classes = {"transition": OrderStatusInput, "delay": OrderDelayInput}
     lookup_url_kwarg = "order_id"
 
     @extend_schema(parameters=[OrderFilter], responses={200: OpenApiTypes.OBJECT})
@@ -163,8 +171,25 @@ class RestaurantOrderViewSet(ViewSet):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="status")
     def transition(self, request, restaurant_id: str, order_id: str):
+        data = self.validated()
         order = services.restaurant_order_transition(
-            restaurant_id=restaurant_id, order_id=order_id, owner_id=request.user.id, status=self.validated()["status"]
+            restaurant_id=restaurant_id,
+            order_id=order_id,
+            owner_id=request.user.id,
+            status=data["status"],
+            ready_in_min=data.get("ready_in_min"),
+        )
+        return Response(order)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def delay(self, request, restaurant_id: str, order_id: str):
+        """The kitchen runs late: the food will be ready `minutes` later (while accepted or preparing)."""
+        order = services.restaurant_order_delay(
+            restaurant_id=restaurant_id,
+            order_id=order_id,
+            owner_id=request.user.id,
+            minutes=self.validated()["minutes"],
         )
         return Response(order)
 

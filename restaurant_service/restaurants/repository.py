@@ -67,6 +67,21 @@ def restaurants_page(db: Database, *, query: dict, skip: int, limit: int) -> tup
     return count, documents
 
 
+def restaurants_with_coordinates(db: Database) -> list[dict]:
+    """Every restaurant with coordinates, with just what locating it needs (rebuilding the geo index)."""
+    query = {"address.lat": {"$ne": None}, "address.lng": {"$ne": None}}
+    return list(db[RESTAURANTS].find(query, {"address": 1, "delivery_radius_km": 1}))
+
+
+def restaurant_ids_matching(db: Database, *, query: dict, ids: list[ObjectId]) -> set[ObjectId]:
+    """Which of these restaurants match the browse filter (ids only)."""
+    return {doc["_id"] for doc in db[RESTAURANTS].find({**query, "_id": {"$in": ids}}, {"_id": 1})}
+
+
+def restaurants_by_ids(db: Database, *, ids: list[ObjectId]) -> list[dict]:
+    return list(db[RESTAURANTS].find({"_id": {"$in": ids}}, {"open_slots": 0}))
+
+
 def restaurants_popular(db: Database, *, limit: int) -> list[dict]:
     return list(db[RESTAURANTS].find({}, {"open_slots": 0}).sort(POPULAR_ORDER).limit(limit))
 

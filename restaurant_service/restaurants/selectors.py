@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from bson import ObjectId
 from django.conf import settings
 
+from common.errors import Forbidden, Unauthorized
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
-from restaurants import cache, clients, hours, repository
+from restaurants import cache, clients, hours, nearby, repository
 from restaurants.errors import RestaurantNotFound
 from restaurants.serializers import MenuItemOutput, RestaurantOutput
 
@@ -27,9 +29,39 @@ def restaurant_get(*, restaurant_id: str) -> dict:
     return restaurant
 
 
-def restaurants_browse(*, text: str | None, cuisines: list[str], open_now: bool, page: PageRequest) -> tuple[int, list]:
+def restaurants_browse(
+    *, text: str | None, cuisines: list[str], open_now: bool, page: PageRequest, near: tuple[float, float] | None = None
+) -> tuple[int, list]:
+    """A page of restaurants by name; with `near` (lat, lng), only those delivering there, nearest
+    first, each with `distance_km` and `estimated_delivery_min`."""
     query = repository.browse_filter(text=text, cuisines=cuisines, open_slot=current_slot() if open_now else None)
-    return repository.restaurants_page(get_database(), query=query, skip=page.skip, limit=page.size)
+    if near is None:
+        return repository.restaurants_page(get_database(), query=query, skip=page.skip, limit=page.size)
+    covering = nearby.covering(lat=near[0], lng=near[1])
+    if not covering:
+        return 0, []
+    db = get_database()
+    km_by_id = {ObjectId(rid): km for rid, km in covering}
+    matching = repository.restaurant_ids_matching(db, query=query, ids=list(km_by_id)) if query else set(km_by_id)
+    ordered = [oid for oid in km_by_id if oid in matching]  # nearest first (covering is sorted)
+    wanted = ordered[page.skip : page.skip + page.size]
+    found = {r["_id"]: r for r in repository.restaurants_by_ids(db, ids=wanted)} if wanted else {}
+    results = []
+    for oid in wanted:
+        if (restaurant := found.get(oid)) is not None:
+            km = km_by_id[oid]
+            minutes = restaurant.get("prep_time_min", settings.DEFAULT_PREP_TIME_MIN) + nearby.ride_min(km)
+            results.append({**restaurant, "distance_km": round(km, 2), "estimated_delivery_min": round(minutes)})
+    return len(ordered), results
+
+
+def customer_location(*, user, address_id: str) -> tuple[float, float]:
+    """Where one of the signed-in customer's addresses is: browsing by `address_id` is for customers."""
+    if user is None:
+        raise Unauthorized("Sign in as a customer to browse by one of your addresses.")
+    if user.user_type != "customer":
+        raise Forbidden("Only customers have addresses to browse by.")
+    return clients.customer_address_location(customer_id=user.id, address_id=address_id)
 
 
 def restaurants_popular_json() -> str:
@@ -70,7 +102,7 @@ def menu_json(*, restaurant_id: str) -> str:
 
 def delivery_radius_km(restaurant: dict) -> float:
     """The restaurant's own delivery radius, else the platform's default."""
-    return restaurant.get("delivery_radius_km") or settings.DELIVERY_RADIUS_KM
+    return nearby.radius_km(restaurant)
 
 
 def _quote_facts(restaurant_id: str) -> dict:
@@ -86,6 +118,8 @@ def _quote_facts(restaurant_id: str) -> dict:
             "delivery_radius_km": delivery_radius_km(restaurant),
             "accepting_orders": restaurant.get("accepting_orders", True),
             "opening_hours": restaurant.get("opening_hours") or [],
+            "prep_time_min": restaurant.get("prep_time_min", settings.DEFAULT_PREP_TIME_MIN),
+            "delivery_fee_cents": restaurant.get("delivery_fee_cents", settings.DEFAULT_DELIVERY_FEE_CENTS),
         }
 
     return cache.quote_facts_cached(restaurant_id, load)
@@ -111,6 +145,9 @@ def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
         "delivery_radius_km": facts["delivery_radius_km"],
         "accepting_orders": facts["accepting_orders"],
         "is_open_now": is_open_now(facts),
+        # Cached entries written before these fields existed lack them: the defaults, as for a new restaurant.
+        "prep_time_min": facts.get("prep_time_min", settings.DEFAULT_PREP_TIME_MIN),
+        "delivery_fee_cents": facts.get("delivery_fee_cents", settings.DEFAULT_DELIVERY_FEE_CENTS),
         "items": [
             {
                 "menu_item_id": item_id,

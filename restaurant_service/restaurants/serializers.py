@@ -51,6 +51,12 @@ class RestaurantInput(serializers.Serializer):
     delivery_radius_km = serializers.FloatField(
         min_value=0.1, max_value=200, required=False, allow_null=True, help_text="default DELIVERY_RADIUS_KM (8)"
     )
+    prep_time_min = serializers.IntegerField(
+        min_value=1, max_value=180, required=False, help_text="minutes an order usually takes; default 15"
+    )
+    delivery_fee_cents = serializers.IntegerField(
+        min_value=0, max_value=100_000, required=False, help_text="added to every order's total; default 0"
+    )
 
     # A PATCH replaces the address or the hours as a whole, so they must be whole even then (DRF
     # passes `partial` down to nested serializers).
@@ -80,6 +86,8 @@ class RestaurantOutput(serializers.Serializer):
     opening_hours = OpeningHoursSerializer(many=True)
     accepting_orders = serializers.BooleanField()
     delivery_radius_km = serializers.SerializerMethodField()
+    prep_time_min = serializers.IntegerField(default=15)
+    delivery_fee_cents = serializers.IntegerField(default=0)
     is_open_now = serializers.SerializerMethodField()
     order_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
@@ -94,6 +102,15 @@ class RestaurantOutput(serializers.Serializer):
         from restaurants.selectors import delivery_radius_km
 
         return delivery_radius_km(restaurant)
+
+
+class NearbyRestaurantOutput(RestaurantOutput):
+    """A restaurant that delivers to the point asked about: how far, and how long an order takes."""
+
+    distance_km = serializers.FloatField(help_text="straight line from the restaurant to the point")
+    estimated_delivery_min = serializers.IntegerField(
+        help_text="preparation plus the ride at the default vehicle speed; an estimate"
+    )
 
 
 class MenuItemInput(serializers.Serializer):
@@ -133,6 +150,22 @@ ORDER_STATES = ("placed", "accepted", "preparing", "ready", "picked_up", "delive
 
 class OrderStatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=("accepted", "rejected", "preparing", "ready"))
+    ready_in_min = serializers.IntegerField(
+        min_value=1,
+        max_value=180,
+        required=False,
+        allow_null=True,
+        help_text="with accepted: minutes until the food is ready (default: the restaurant's prep_time_min)",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("ready_in_min") is not None and attrs["status"] != "accepted":
+            raise serializers.ValidationError({"ready_in_min": ["Only with status accepted."]})
+        return attrs
+
+
+class OrderDelayInput(serializers.Serializer):
+    minutes = serializers.IntegerField(min_value=1, max_value=120, help_text="how much later the food will be ready")
 
 
 class OrdersPlacedInput(serializers.Serializer):
@@ -145,6 +178,36 @@ class RestaurantFilter(serializers.Serializer):
         required=False, allow_blank=True, help_text="one cuisine, or several separated by commas"
     )
     open_now = serializers.BooleanField(required=False, default=False)
+    near = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        help_text="lat,lng: only restaurants delivering there, nearest first",
+    )
+    address_id = serializers.RegexField(
+        r"^[0-9a-f]{24}$",
+        required=False,
+        allow_blank=True,
+        help_text="one of your addresses (customers): only restaurants delivering there, nearest first",
+        error_messages={"invalid": "Not an address id."},
+    )
+
+    def validate_near(self, value: str) -> tuple[float, float] | None:
+        if not value.strip():
+            return None
+        parts = value.split(",")
+        try:
+            lat, lng = (float(part) for part in parts)
+        except ValueError:
+            raise serializers.ValidationError("Give latitude and longitude as two numbers: near=52.37,4.89.") from None
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # also NaN, which compares false
+            raise serializers.ValidationError("Latitude must be within -90..90 and longitude within -180..180.")
+        return lat, lng
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("near") and attrs.get("address_id"):
+            raise serializers.ValidationError({"near": ["Give near or address_id, not both."]})
+        return attrs
 
 
 class OrderFilter(serializers.Serializer):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bson import ObjectId
+from django.conf import settings
 
 from common.errors import NotFound
 from common.mongo import get_database, parse_object_id
-from restaurants import cache, clients, hours, repository
+from restaurants import cache, clients, hours, nearby, repository
 from restaurants.errors import MenuItemNotFound, NotTheOwner, RestaurantNotFound
 
 
@@ -56,6 +57,8 @@ def restaurant_create(*, owner_id: str, data: dict) -> dict:
         "description": "",
         "opening_hours": [],
         "accepting_orders": True,
+        "prep_time_min": settings.DEFAULT_PREP_TIME_MIN,
+        "delivery_fee_cents": settings.DEFAULT_DELIVERY_FEE_CENTS,
         **data,
         "order_count": 0,
         "created_at": now,
@@ -63,6 +66,7 @@ def restaurant_create(*, owner_id: str, data: dict) -> dict:
     }
     document.update(_derived_fields(document))
     restaurant = repository.restaurant_insert(get_database(), document=document)
+    nearby.index(restaurant)
     cache.popular_invalidate()
     return restaurant
 
@@ -79,6 +83,7 @@ def restaurant_update(*, restaurant_id: str, owner_id: str, changes: dict) -> di
     )
     if updated is None:
         raise RestaurantNotFound()
+    nearby.index(updated)
     cache.popular_invalidate()
     cache.menu_invalidate(restaurant_id)  # the menu shows whether the restaurant takes orders
     return updated
@@ -135,10 +140,22 @@ def menu_item_delete(*, restaurant_id: str, item_id: str, owner_id: str) -> None
     cache.menu_invalidate(restaurant_id)
 
 
-def restaurant_order_transition(*, restaurant_id: str, order_id: str, owner_id: str, status: str) -> dict:
-    """The owner accepts, rejects, starts preparing or marks an order ready (the order service
-    decides whether the move is allowed)."""
+def restaurant_order_transition(
+    *, restaurant_id: str, order_id: str, owner_id: str, status: str, ready_in_min: int | None = None
+) -> dict:
+    """The owner accepts (maybe saying in how many minutes the food will be ready), rejects, starts
+    preparing or marks an order ready (the order service decides whether the move is allowed)."""
     _owned_restaurant(restaurant_id=restaurant_id, owner_id=owner_id)
     if parse_object_id(order_id) is None:
         raise NotFound("Order not found.", code="order_not_found")
-    return clients.order_transition(restaurant_id=restaurant_id, order_id=order_id, owner_id=owner_id, status=status)
+    return clients.order_transition(
+        restaurant_id=restaurant_id, order_id=order_id, owner_id=owner_id, status=status, ready_in_min=ready_in_min
+    )
+
+
+def restaurant_order_delay(*, restaurant_id: str, order_id: str, owner_id: str, minutes: int) -> dict:
+    """The owner says an order will be `minutes` late (the order service moves its estimates)."""
+    _owned_restaurant(restaurant_id=restaurant_id, owner_id=owner_id)
+    if parse_object_id(order_id) is None:
+        raise NotFound("Order not found.", code="order_not_found")
+    return clients.order_delay(restaurant_id=restaurant_id, order_id=order_id, owner_id=owner_id, minutes=minutes)
