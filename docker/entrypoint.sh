@@ -10,7 +10,7 @@ case "${1:-serve}" in
     if [ "${ENSURE_INDEXES_ON_START:-true}" = "true" ]; then python manage.py ensure_indexes; fi
     exec uvicorn "${SERVICE_MODULE}.asgi:application" --host 0.0.0.0 --port "${PORT}" \
       --workers "${WEB_CONCURRENCY:-1}" --no-access-log --lifespan off --timeout-graceful-shutdown 20 \
-      --no-proxy-headers ;;  # forwarded headers are Django's business (TRUSTED_PROXY_HOPS), not uvicorn's
+      --no-proxy-headers --no-server-header ;;  # forwarded headers are Django's business (TRUSTED_PROXY_HOPS); no Server banner
   *)
     exec "$@" ;;
 esac

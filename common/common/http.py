@@ -30,6 +30,41 @@ logger = logging.getLogger(__name__)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
+class UpstreamInvalid(ServiceUnavailable, ValueError):
+    """An answer that could not be read: a ValueError to code that reads answers defensively, the
+    contract's 503 naming the service to everyone else."""
+
+    code = "upstream_invalid"
+
+
+class UpstreamResponse(requests.Response):
+    """A service's answer. Another service is trusted no more than a client: an answer that is not
+    JSON where JSON was expected is that service failing (503 naming it), never a crash here."""
+
+    service = ""
+
+    def json(self, **kwargs):
+        try:
+            return super().json(**kwargs)
+        except ValueError as exc:
+            logger.warning("upstream answered something that is not JSON", extra={"upstream": self.service})
+            raise UpstreamInvalid(
+                f"The {self.service} service gave an answer that could not be read.", details={"service": self.service}
+            ) from exc
+
+
+class _UpstreamAdapter(HTTPAdapter):
+    def __init__(self, service: str, **kwargs):
+        self.service = service
+        super().__init__(**kwargs)
+
+    def build_response(self, req, resp):
+        response = super().build_response(req, resp)
+        response.__class__ = UpstreamResponse
+        response.service = self.service
+        return response
+
+
 class ServiceClient:
     def __init__(
         self,
@@ -63,7 +98,7 @@ class ServiceClient:
             raise_on_status=False,
             respect_retry_after_header=False,
         )
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=retry)
+        adapter = _UpstreamAdapter(name, pool_connections=1, pool_maxsize=pool_size, max_retries=retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 

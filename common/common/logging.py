@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import UTC, datetime
 
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 # Never written to a log line, whatever a caller passes in `extra`.
 _REDACTED_KEYS = {"password", "token", "access", "refresh", "authorization", "secret", "code"}
+
+
+class ConsoleHandler(logging.StreamHandler):
+    """Writes each line to the process's stderr as it is when the line is written. A handler that
+    kept the stream it was configured with would write into a closed file once a test runner has
+    swapped stderr back, from a thread that outlived its test ("I/O operation on closed file")."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass  # StreamHandler's constructor sets it; the property always answers sys.stderr
 
 
 class JsonFormatter(logging.Formatter):

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "common",
 ]
 
@@ -35,6 +36,10 @@ INSTALLED_APPS = [
 # (sync-only) for the browsable API's static files, which the gateway serves from there.
 MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
+    # Django's own response hardening (see "Security headers" below), then the CSP.
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "common.metrics.RequestMetricsMiddleware",
     "common.body_limit.BodySizeLimitMiddleware",
     "common.csrf.CsrfCookieMiddleware",
@@ -62,8 +67,10 @@ STATIC_URL = "/static/"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Bodies above this answer 413 before any parsing (see common.body_limit).
+# Bodies above this answer 413 before any parsing (see common.body_limit); JSON nested deeper than
+# MAX_JSON_DEPTH is a 400 (see common.parsers: the deepest legitimate body nests 3 levels).
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 256 * 1024)
+MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 32)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
 # --- Storage -------------------------------------------------------------------------------
@@ -130,6 +137,12 @@ SSE_RETRY_MS = env_int("SSE_RETRY_MS", 2000)
 SSE_QUEUE_SIZE = env_int("SSE_QUEUE_SIZE", 200)
 # Subjects per MongoDB query when the heartbeat re-reads every open stream of a process.
 SSE_REREAD_CHUNK = env_int("SSE_REREAD_CHUNK", 1000)
+# Live streams one user may hold at once, counted across replicas (429 beyond); streams one process
+# holds, and opens at once (a fast 503 with a Retry-After of 1..SSE_SHED_RETRY_MAX_S s beyond).
+SSE_MAX_STREAMS_PER_USER = env_int("SSE_MAX_STREAMS_PER_USER", 20)
+SSE_MAX_STREAMS_PER_PROCESS = env_int("SSE_MAX_STREAMS_PER_PROCESS", 12000)
+SSE_MAX_OPENING_PER_PROCESS = env_int("SSE_MAX_OPENING_PER_PROCESS", 200)
+SSE_SHED_RETRY_MAX_S = env_int("SSE_SHED_RETRY_MAX_S", 5)
 
 # --- The delivery promise (ARCHITECTURE 4.5) -------------------------------------------------------
 # The speed assumed for a ride when the courier's vehicle is not known (browsing, quotes, placement);
@@ -188,7 +201,7 @@ REST_FRAMEWORK = {
     ],
     # JSON for clients; the two form encodings for the browsable API's HTML forms.
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "common.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -228,8 +241,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "common.request_id.RequestIdLogFilter"}},
     "formatters": {"json": {"()": "common.logging.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}},
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "handlers": {"console": {"class": "common.logging.ConsoleHandler", "formatter": "json", "filters": ["request_id"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Request logging is ours (one line per request); Django's duplicates it.
         "django.request": {"level": "ERROR"},
@@ -238,6 +251,33 @@ LOGGING = {
 }
 
 PROMETHEUS_METRIC_NAMESPACE = ""
+
+# --- Security headers (Django's SecurityMiddleware and clickjacking middleware; django-csp) -----
+# Every response: X-Content-Type-Options: nosniff, Referrer-Policy, Cross-Origin-Opener-Policy;
+# X-Frame-Options: DENY and a CSP whose frame-ancestors is 'none', so no site can frame a page
+# (the sign-in form included). HSTS only over HTTPS, and only where it is switched on
+# (SECURE_HSTS_SECONDS; the Helm chart's production values do): a browser remembers it.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+# The platform's pages (the browsable API, Swagger UI, the live pages) load only their own assets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Services sit behind the gateway, which sets these headers; page links then name the public host.
 USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", True)

@@ -42,8 +42,9 @@ import random
 import re
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 import redis.asyncio as aioredis
@@ -57,6 +58,7 @@ logger = logging.getLogger(__name__)
 
 OPEN_STREAMS = Gauge("event_streams_open", "Open live event streams", ["kind"])
 STREAM_OPENINGS = Counter("event_stream_openings_total", "Live streams opened, by how they started", ["kind", "start"])
+STREAMS_SHED = Counter("event_streams_shed_total", "Streams refused before opening, by reason", ["kind", "reason"])
 STREAM_REPAIRS = Counter(
     "event_stream_repairs_total", "Entries a stream found missing and merged from MongoDB", ["kind"]
 )
@@ -457,7 +459,16 @@ class LiveStream:
 
     _poll_ids = itertools.count(1)
 
-    def __init__(self, spec: StreamSpec, subject: str, *, initial_truth: list[Entry] | None = None):
+    def __init__(
+        self,
+        spec: StreamSpec,
+        subject: str,
+        *,
+        initial_truth: list[Entry] | None = None,
+        user_id: str | None = None,
+        slot: str | None = None,
+    ):
+        self.user_id, self.slot = user_id, slot  # the per-user cap's slot this stream holds
         self.spec = spec
         self.subject = subject
         self.topic = topic_of(spec.kind, subject)
@@ -607,11 +618,16 @@ class LiveStream:
             return await self._attach(truth, self.last_id, first=False)
         return b""
 
+    async def _renew_slot(self) -> None:
+        if self.slot is not None:
+            await _take_slot(self.user_id, self.slot)
+
     async def events(self, last_event_id: str | None) -> AsyncIterator[bytes]:
         kind = self.spec.kind
         OPEN_STREAMS.labels(kind).inc()
+        _process["open"] += 1
         loop = asyncio.get_running_loop()
-        refresher = _refresher(self.spec)
+        hub, refresher = _hub(), _refresher(self.spec)
         refresher.add(self)
         try:
             yield retry_field()
@@ -636,21 +652,139 @@ class LiveStream:
                     yield out
                 elif loop.time() - last_write >= settings.SSE_HEARTBEAT_S * 0.9:
                     last_write = loop.time()
+                    await self._renew_slot()
                     yield b": heartbeat\n\n"
         finally:
             OPEN_STREAMS.labels(kind).dec()
-            _hub().remove(self)
+            _process["open"] -= 1
+            hub.remove(self)  # the hub of the loop it ran in: this may run outside any loop
             refresher.remove(self)
+            if self.slot is not None:
+                _give_back_soon(self.user_id, self.slot)
 
 
-def event_stream_response(
-    spec: StreamSpec, subject: str, *, last_event_id: str | None, initial_truth: list[Entry] | None = None
+# --- opening a stream: shedding, authentication, the caller's right, the per-user cap ---------------------
+
+# What one process holds: streams open, and streams between their request and their first event
+# (the expensive part: a MongoDB read and a Redis script). Per process, so never shared state.
+_process = {"open": 0, "opening": 0}
+
+# A user's open streams: a sorted set of slot -> expiry, counted across every replica. A stream
+# renews its slot at each heartbeat and gives it back when it ends; a crashed process's slots
+# expire on their own. KEYS: the user's set. ARGV: slot, its lifetime (s), the cap.
+_TAKE_SLOT = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) + tonumber(now[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(1, math.ceil(tonumber(first[2]) - now))
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])))
+return 0
+"""
+
+
+def _slot_key(user_id: str) -> str:
+    return redis_key("stream-slots", user_id)
+
+
+def _slot_lifetime_s() -> float:
+    return 3 * settings.SSE_HEARTBEAT_S + 2
+
+
+async def _take_slot(user_id: str, slot: str) -> int:
+    """0 when the user may hold this stream (now or still), else the seconds until one of theirs
+    frees at the latest. Without Redis the cap is not enforced (the process ceiling still is)."""
+    try:
+        client = get_async_redis()
+        script = client.register_script(_TAKE_SLOT)
+        args = [slot, _slot_lifetime_s(), settings.SSE_MAX_STREAMS_PER_USER]
+        return int(await script(keys=[_slot_key(user_id)], args=args))
+    except (redis.RedisError, OSError):
+        logger.warning("stream slots unavailable; the per-user cap is not enforced meanwhile")
+        return 0
+
+
+async def _give_back_slot(user_id: str, slot: str) -> None:
+    with contextlib.suppress(redis.RedisError, OSError):
+        await get_async_redis().zrem(_slot_key(user_id), slot)
+
+
+def _give_back_soon(user_id: str, slot: str) -> None:
+    """From a stream's end: in a task of its own (a cancelled stream, whose client went away, may not
+    await any more), or at once when the stream is finalised outside its loop."""
+    try:
+        asyncio.get_running_loop().create_task(_give_back_slot(user_id, slot))
+    except RuntimeError:
+        with contextlib.suppress(redis.RedisError):
+            get_redis().zrem(_slot_key(user_id), slot)
+
+
+def shed_retry_after_s() -> int:
+    """Seconds a shed client should wait: spread at random, so the retries do not come back as one."""
+    return random.randint(1, max(1, settings.SSE_SHED_RETRY_MAX_S))  # noqa: S311 (jitter, not a secret)
+
+
+def _busy(message: str):
+    from common.errors import error_response
+
+    return error_response(
+        503, "overloaded", message, {"retry": "later"}, headers={"Retry-After": str(shed_retry_after_s())}
+    )
+
+
+async def serve(
+    request,
+    spec: StreamSpec,
+    *,
+    user_types: Iterable[str],
+    authorize: Callable[[Any], Awaitable[tuple[str, list[Entry] | None]]],
 ):
-    """The streaming response of one live stream (headers that keep proxies from buffering it)."""
+    """A live stream for this request, or the contract's refusal, cheapest checks first:
+
+    - this process is full (SSE_MAX_STREAMS_PER_PROCESS) or already opening as many streams as it
+      can at once (SSE_MAX_OPENING_PER_PROCESS): a fast 503 with a jittered Retry-After, before any
+      work, so a reconnect storm is spread out instead of timing out;
+    - no token or a bad one: 401; the wrong kind of user: 403;
+    - `authorize(user)` (async) answers (subject, the subject's entries if it read them anyway), or
+      raises the contract's error (404 for what is not theirs);
+    - the user holds SSE_MAX_STREAMS_PER_USER streams already: 429 with Retry-After.
+    """
     from django.http import StreamingHttpResponse
 
-    stream = LiveStream(spec, subject, initial_truth=initial_truth)
-    response = StreamingHttpResponse(stream.events(last_event_id), content_type="text/event-stream")
+    from common.errors import ApiError, error_response
+
+    if _process["open"] >= settings.SSE_MAX_STREAMS_PER_PROCESS:
+        STREAMS_SHED.labels(spec.kind, "full").inc()
+        return _busy("This server holds as many live streams as it can; try again shortly.")
+    if _process["opening"] >= settings.SSE_MAX_OPENING_PER_PROCESS:
+        STREAMS_SHED.labels(spec.kind, "opening").inc()
+        return _busy("This server is opening as many live streams as it can; try again shortly.")
+    _process["opening"] += 1
+    try:
+        user, refusal = stream_caller(request, user_types)
+        if refusal is not None:
+            return refusal
+        try:
+            subject, truth = await authorize(user)
+        except ApiError as exc:
+            return error_response(exc.status_code, exc.code, exc.message, exc.details or None, headers=exc.headers)
+        slot = f"{settings.SERVICE_NAME}:{id(request)}:{time.monotonic_ns()}"
+        if (wait_s := await _take_slot(user.id, slot)) > 0:
+            STREAMS_SHED.labels(spec.kind, "user_cap").inc()
+            return error_response(
+                429,
+                "too_many_streams",
+                f"At most {settings.SSE_MAX_STREAMS_PER_USER} live streams per user; close one first.",
+                {"limit": settings.SSE_MAX_STREAMS_PER_USER},
+                headers={"Retry-After": str(wait_s)},
+            )
+    finally:
+        _process["opening"] -= 1
+    stream = LiveStream(spec, subject, initial_truth=truth, user_id=user.id, slot=slot)
+    response = StreamingHttpResponse(stream.events(last_event_id_of(request)), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response

@@ -102,3 +102,50 @@ def test_a_junk_incoming_request_id_is_replaced(client, junk):
 
     assert response["X-Request-ID"] != junk
     assert len(response["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "code"),
+    [
+        (b"[" * 50_000 + b"]" * 50_000, "application/json", 400, "malformed_request"),
+        (
+            b'{"name": ' + b"[" * 40 + b"1" + b"]" * 40 + b', "quantity": 1}',
+            "application/json",
+            400,
+            "malformed_request",
+        ),
+        (b'{"name": "\xff\xfe", "quantity": 1}', "application/json", 400, "malformed_request"),
+        (b'{"name": "a", "name": "b", "quantity": 1}', "application/json", 400, "malformed_request"),
+        (b'{"name": "a", "quantity": NaN}', "application/json", 400, "malformed_request"),
+        (b'{"name": "a", "quantity": Infinity}', "application/json", 400, "malformed_request"),
+        (b'{"name": "a", "quantity":', "application/json", 400, "malformed_request"),
+        (b'{"name": "a", "quantity": 1}', "application/json; charset=latin-1", 400, "malformed_request"),
+        (b"name=a&quantity=1", "text/plain", 415, "unsupported_media_type"),
+        (b"<xml/>", "application/xml", 415, "unsupported_media_type"),
+    ],
+    ids=[
+        "50000-deep",
+        "41-deep",
+        "invalid-utf8",
+        "duplicate-key",
+        "nan",
+        "infinity",
+        "truncated",
+        "latin1",
+        "text",
+        "xml",
+    ],
+)
+def test_a_body_the_parser_cannot_take_is_a_4xx_with_the_json_error(api_client, body, content_type, status, code):
+    response = api_client.post("/echo", data=body, content_type=content_type)
+
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert "Traceback" not in response.content.decode()
+
+
+def test_a_well_formed_body_still_goes_through(api_client):
+    response = api_client.post("/echo", data=b'{"name": "a", "quantity": 2}', content_type="application/json")
+
+    assert response.status_code == 200
+    assert response.json() == {"name": "a", "quantity": 2}

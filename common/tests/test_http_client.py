@@ -33,7 +33,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.server.received.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
         status, delay, *body = self.server.script.pop(0) if self.server.script else (200, 0)
         time.sleep(delay)
-        body = json.dumps(body[0] if body else {"ok": True}).encode()
+        body = (
+            body[0] if body and isinstance(body[0], bytes) else json.dumps(body[0] if body else {"ok": True}).encode()
+        )
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -144,3 +146,16 @@ def test_the_upstreams_own_5xx_opens_the_circuit(upstream):
     client.request("POST", "/x")
 
     assert client.breaker.state == "open"
+
+
+@pytest.mark.parametrize("garbage", [b"<html>502 Bad Gateway</html>", b"", b'{"truncated": '])
+def test_an_answer_that_is_not_json_is_the_upstreams_503_not_a_crash(upstream, garbage):
+    """Another service is trusted no more than a client (OWASP API10, unsafe consumption)."""
+    upstream.script = [(200, 0, garbage)]
+
+    response = _client(upstream.url).request("GET", "/menu")
+
+    with pytest.raises(ServiceUnavailable) as raised:
+        response.json()
+    assert raised.value.code == "upstream_invalid"
+    assert raised.value.details == {"service": "menu"}

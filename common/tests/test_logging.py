@@ -29,3 +29,21 @@ def test_sensitive_extras_are_redacted():
 
     assert line["password"] == "[redacted]"
     assert line["token"] == "[redacted]"
+
+
+def test_a_line_goes_to_stderr_as_it_is_now_even_after_it_was_swapped(monkeypatch):
+    """A thread that outlives its test logs into the real stderr, not into the test's closed capture."""
+    import io
+
+    from common.logging import ConsoleHandler
+
+    handler = ConsoleHandler()
+    captured = io.StringIO()
+    monkeypatch.setattr("sys.stderr", captured)
+    handler.emit(logging.makeLogRecord({"msg": "first"}))
+    captured.close()  # the capture ends, as pytest's does
+    later = io.StringIO()
+    monkeypatch.setattr("sys.stderr", later)
+    handler.emit(logging.makeLogRecord({"msg": "after the test"}))
+
+    assert later.getvalue() == "after the test\n"

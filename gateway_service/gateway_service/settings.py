@@ -12,6 +12,10 @@ INSTALLED_APPS = [*INSTALLED_APPS, "corsheaders", "edge"]
 # Every middleware here is async-capable, so a proxied request never hops to a thread.
 MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
+    # Django's response hardening and the CSP, as on every service (common/settings_base.py).
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "common.body_limit.BodySizeLimitMiddleware",
     # After the body limit (it may read a form body), before anything reads the request's headers.

@@ -18,7 +18,6 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 
 from common import streams
-from common.errors import ApiError, error_response
 from common.mongo import get_database, parse_object_id
 from common.streams import Entry
 from orders import clients, lifecycle, repository, selectors
@@ -129,31 +128,20 @@ ORDER_STREAM, KITCHEN_BOARD = OrderStream(), KitchenBoard()
 
 
 async def order_events(request, order_id: str):
-    user, refusal = streams.stream_caller(request, _PARTY_TYPES)
-    if refusal is not None:
-        return refusal
-    try:
+    async def authorize(user) -> tuple[str, list[Entry]]:
         order = await sync_to_async(selectors.order_get_for_party, thread_sensitive=False)(
             order_id=order_id, actor_type=user.user_type, actor_id=user.id
         )
-    except ApiError as exc:
-        return error_response(exc.status_code, exc.code, exc.message)
-    return streams.event_stream_response(
-        ORDER_STREAM,
-        str(order["_id"]),
-        last_event_id=streams.last_event_id_of(request),
-        initial_truth=order_entries(order),
-    )
+        return str(order["_id"]), order_entries(order)
+
+    return await streams.serve(request, ORDER_STREAM, user_types=_PARTY_TYPES, authorize=authorize)
 
 
 async def kitchen_board_events(request, restaurant_id: str):
-    user, refusal = streams.stream_caller(request, (lifecycle.RESTAURANT,))
-    if refusal is not None:
-        return refusal
-    try:
+    async def authorize(user) -> tuple[str, None]:
         await sync_to_async(clients.restaurant_check_owner, thread_sensitive=False)(
             restaurant_id=restaurant_id, owner_id=user.id
         )
-    except ApiError as exc:
-        return error_response(exc.status_code, exc.code, exc.message, exc.details or None, headers=exc.headers)
-    return streams.event_stream_response(KITCHEN_BOARD, restaurant_id, last_event_id=streams.last_event_id_of(request))
+        return restaurant_id, None
+
+    return await streams.serve(request, KITCHEN_BOARD, user_types=(lifecycle.RESTAURANT,), authorize=authorize)

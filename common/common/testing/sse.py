@@ -1,4 +1,8 @@
-"""Reading a Server-Sent Events stream in tests as a client does: parsed events, with timeouts."""
+"""Reading a Server-Sent Events stream in tests as a client does: parsed events, with timeouts.
+
+Waiting never cancels the stream: the next chunk is awaited in a task of its own, so a read that
+times out leaves the server's stream running, as a client that simply has not heard anything yet.
+"""
 
 from __future__ import annotations
 
@@ -24,39 +28,70 @@ def parse_block(block: str) -> dict | None:
 class SseReader:
     """Pulls a stream's chunks (an async iterator of bytes) and hands out whole events."""
 
-    def __init__(self, chunks: AsyncIterator[bytes]):
+    def __init__(self, chunks: AsyncIterator[bytes], *, source=None):
         self.iterator = chunks.__aiter__()
+        self.source = source  # the stream's own generator, closed like a client's disconnect
         self.buffer = ""
         self.events: list[dict] = []
         self.comments = 0
         self.ended = False
+        self._pending: asyncio.Future | None = None
 
-    async def _fill(self, count: int) -> None:
-        while len(self.events) < count:
-            try:
-                chunk = await self.iterator.__anext__()
-            except StopAsyncIteration:
-                self.ended = True
-                raise
-            self.buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
-            while "\n\n" in self.buffer:
-                block, self.buffer = self.buffer.split("\n\n", 1)
-                event = parse_block(block)
-                if event is None:
-                    self.comments += block.startswith(":")
-                else:
-                    self.events.append(event)
+    @classmethod
+    def of_response(cls, response) -> SseReader:
+        """Reads a Django streaming response; `close()` then ends the view's generator itself, as
+        a client going away does (Django's test client's wrapper alone would leave it open)."""
+        return cls(response.streaming_content, source=getattr(response, "_iterator", None))
+
+    async def _pull(self, wait_s: float) -> bool:
+        """Takes in the next chunk if one comes within `wait_s`; False if none came (yet)."""
+        if self.ended:
+            return False
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(self.iterator.__anext__())
+        done, _ = await asyncio.wait({self._pending}, timeout=max(0.0, wait_s))
+        if not done:
+            return False
+        pending, self._pending = self._pending, None
+        try:
+            chunk = pending.result()
+        except StopAsyncIteration:
+            self.ended = True
+            return False
+        self.buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+        while "\n\n" in self.buffer:
+            block, self.buffer = self.buffer.split("\n\n", 1)
+            event = parse_block(block)
+            if event is None:
+                self.comments += block.startswith(":")
+            else:
+                self.events.append(event)
+        return True
+
+    async def _fill(self, count: int, wait_s: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while len(self.events) < count and not self.ended:
+            await self._pull(deadline - loop.time())
+            if loop.time() >= deadline and len(self.events) < count:
+                raise TimeoutError(f"{len(self.events)} of {count} events within {wait_s}s")
 
     async def next_events(self, count: int, wait_s: float = 5.0) -> list[dict]:
         """The next `count` events; TimeoutError if they do not all come within `wait_s`."""
-        await asyncio.wait_for(self._fill(count), wait_s)
+        await self._fill(count, wait_s)
+        if len(self.events) < count:
+            raise TimeoutError(f"the stream ended after {len(self.events)} of {count} events")
         taken, self.events = self.events[:count], self.events[count:]
         return taken
 
     async def until_end(self, wait_s: float = 5.0) -> list[dict]:
-        """Every event until the server ends the stream."""
-        with contextlib.suppress(StopAsyncIteration):
-            await asyncio.wait_for(self._fill(10**9), wait_s)
+        """Every event until the server ends the stream (or `wait_s` passes)."""
+        return await self.drain(wait_s)
+
+    async def drain(self, seconds: float) -> list[dict]:
+        """Keeps reading for `seconds`, as a connected client does; the events that came."""
+        with contextlib.suppress(TimeoutError):
+            await self._fill(10**9, seconds)
         taken, self.events = self.events, []
         return taken
 
@@ -64,12 +99,16 @@ class SseReader:
         """True when no event comes for `seconds` (the stream keeps being read meanwhile)."""
         if self.events:
             return False
-        try:
-            await asyncio.wait_for(self._fill(1), seconds)
-        except TimeoutError:
-            return True
-        return False
+        with contextlib.suppress(TimeoutError):
+            await self._fill(1, seconds)
+        return not self.events
 
     async def close(self) -> None:
-        if hasattr(self.iterator, "aclose"):
-            await self.iterator.aclose()
+        if self._pending is not None:
+            self._pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, Exception):
+                await self._pending
+        for iterator in (self.iterator, self.source):
+            if iterator is not None and hasattr(iterator, "aclose"):
+                with contextlib.suppress(RuntimeError):
+                    await iterator.aclose()

@@ -27,7 +27,7 @@ async def _feed(headers, last_event_id=None):
     response = await AsyncClient().get("/couriers/me/events", headers=headers)
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "text/event-stream"
-    return SseReader(response.streaming_content)
+    return SseReader.of_response(response)
 
 
 def run(coroutine):

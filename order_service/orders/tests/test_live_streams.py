@@ -31,7 +31,7 @@ async def _open(path, headers, last_event_id=None):
     response = await AsyncClient().get(path, headers=headers)
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "text/event-stream"
-    return SseReader(response.streaming_content)
+    return SseReader.of_response(response)
 
 
 def _board(menu):

@@ -119,7 +119,7 @@ def test_a_late_kitchen_moves_the_arrival_and_the_customer_is_told(
 
     async def scenario():
         response = await AsyncClient().get(f"/orders/{order['id']}/events", headers=customer)
-        stream = SseReader(response.streaming_content)
+        stream = SseReader.of_response(response)
         opening = await stream.next_events(2)
         delay = api_client.post(
             f"/internal/orders/{order['id']}/delay",
