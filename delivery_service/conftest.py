@@ -1,5 +1,4 @@
 import pytest
-from pymongo import MongoClient
 
 
 @pytest.fixture(scope="session")
@@ -23,15 +22,8 @@ def _wired_to_live_platform(wire_to_live_platform, mongo_db, redis_client):
 
 
 @pytest.fixture(autouse=True)
-def _no_waiting_orders_from_earlier_tests(settings, live_platform):
-    """The live order service's queue is shared by every test, each with its own delivery database:
-    take what earlier tests left waiting or assigned out of dispatch, so each test sees only its own (setup only; no test reads
-    another service's database to check an outcome)."""
-    client = MongoClient(settings.MONGO_URL)
-    client[f"{live_platform.db_prefix}orders"]["orders"].update_many(
-        {"dispatch": {"$in": ["waiting", "assigned"]}}, {"$set": {"dispatch": "drained-by-tests"}}
-    )
-    client.close()
+def _no_waiting_orders_from_earlier_tests(no_orders_waiting):
+    """Each test's couriers see only that test's orders (common.testing.plugin)."""
 
 
 @pytest.fixture

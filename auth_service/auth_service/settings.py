@@ -50,4 +50,24 @@ MFA_WINDOW_S = env_int("MFA_WINDOW_S", 300)
 REFRESH_REUSE_GRACE_S = env_int("REFRESH_REUSE_GRACE_S", 10)
 MFA_ISSUER_NAME = env_str("MFA_ISSUER_NAME", "Food Delivery")
 
-SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "Auth service", "DESCRIPTION": "Accounts, tokens, MFA, JWKS."}
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "TITLE": "Auth service",
+    "DESCRIPTION": "Accounts, tokens, MFA, JWKS.",
+    # A plain view (it must answer before anything else is up); described here so it is documented.
+    "APPEND_PATHS": {
+        "/.well-known/jwks.json": {
+            "get": {
+                "operationId": "jwks",
+                "summary": "The public keys that verify the platform's tokens (JWKS, RFC 7517)",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "A JSON Web Key Set",
+                        "content": {"application/json": {"schema": {"type": "object", "required": ["keys"]}}},
+                    }
+                },
+            }
+        }
+    },
+}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import timedelta
+from pathlib import Path
 
 from common.env import env_bool, env_float, env_int, env_list, env_secret, env_str
 
@@ -48,7 +49,8 @@ MIDDLEWARE = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Before the apps' own: the platform's overrides of DRF's templates (rest_framework/api.html).
+        "DIRS": [Path(__file__).resolve().parent / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
     }
@@ -268,7 +270,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # DRF's pages and Swagger UI style with inline attributes and blocks; scripts stay strict.
+        "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

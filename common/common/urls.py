@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from common.errors import error_response
 from common.health import healthz, readyz
@@ -30,7 +30,7 @@ platform_urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-docs"),
+    path("schema/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="schema-docs"),
     path("api-auth/", include(_browser_sign_in, namespace="rest_framework")),
 ]
 

@@ -1,6 +1,7 @@
 """Settings of the delivery service: couriers, availability, assignment and delivery status."""
 
 from common.env import env_float, env_str
+from common.openapi import stream_operation
 from common.settings_base import *  # noqa: F403
 from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
 
@@ -14,6 +15,16 @@ MONGO_INDEX_MODULES = ["deliveries.repository"]
 
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,
+    # The courier's feed is a plain async view, which drf-spectacular cannot see; described here.
+    "APPEND_PATHS": {
+        "/couriers/me/events": stream_operation(
+            "couriers_me_events",
+            "The courier's task feed, live (Server-Sent Events)",
+            "First `snapshot` {delivery: the active delivery or null}, then one `delivery` event (the delivery "
+            "plus `order_status`) when one is assigned, when its order moves (accepted, preparing, ready), when "
+            "it is released (the order was cancelled or rejected) or finished. For couriers.",
+        )
+    },
     "TITLE": "Delivery service",
     "DESCRIPTION": "couriers, availability, assignment and delivery status.",
 }

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from django.conf import settings
 from django.http import JsonResponse
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from edge import routes
 from edge.proxy import upstream_session, upstream_url
@@ -99,4 +99,4 @@ async def schema(request):
     return JsonResponse(_cache["document"])
 
 
-docs = SpectacularSwaggerView.as_view(url="/schema", title="Food delivery platform API")
+docs = SpectacularSwaggerSplitView.as_view(url="/schema", title="Food delivery platform API")

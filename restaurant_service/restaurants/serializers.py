@@ -105,11 +105,15 @@ class RestaurantOutput(serializers.Serializer):
 
 
 class NearbyRestaurantOutput(RestaurantOutput):
-    """A restaurant that delivers to the point asked about: how far, and how long an order takes."""
+    """A restaurant; browsing by location (`near`, `address_id`) adds how far it is and how long an
+    order takes."""
 
-    distance_km = serializers.FloatField(help_text="straight line from the restaurant to the point")
+    distance_km = serializers.FloatField(
+        required=False, help_text="when browsing by location: straight line from the restaurant to the point"
+    )
     estimated_delivery_min = serializers.IntegerField(
-        help_text="preparation plus the ride at the default vehicle speed; an estimate"
+        required=False,
+        help_text="when browsing by location: preparation plus the ride at the default vehicle speed; an estimate",
     )
 
 

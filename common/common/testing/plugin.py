@@ -125,3 +125,18 @@ def actors(live_platform):
     from common.testing.live import LiveActors
 
     return LiveActors(live_platform.url("gateway"))
+
+
+@pytest.fixture
+def no_orders_waiting(settings, live_platform):
+    """Takes what earlier tests left waiting for a courier or assigned out of the live platform's
+    dispatch, so a test's couriers get only that test's orders (the live order service's queue is
+    shared by every test of a session, and an accepted order can be neither cancelled nor rejected).
+    Setup only: no test reads another service's database to check an outcome."""
+    from pymongo import MongoClient
+
+    client = MongoClient(settings.MONGO_URL)
+    client[f"{live_platform.db_prefix}orders"]["orders"].update_many(
+        {"dispatch": {"$in": ["waiting", "assigned"]}}, {"$set": {"dispatch": "drained-by-tests"}}
+    )
+    client.close()

@@ -26,6 +26,9 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+# Couriers here must get this module's orders, not what earlier tests left waiting.
+pytestmark = pytest.mark.usefixtures("no_orders_waiting")
+
 ARTIFACTS = Path(__file__).resolve().parents[3] / ".artifacts" / "browser"
 
 
@@ -49,11 +52,26 @@ def browser(tmp_path):
     options.binary_location = binary
     for flag in (*FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # Given both paths, Selenium never tries to download a browser or a driver.
     chrome = webdriver.Chrome(options=options, service=Service(executable_path=driver))
     chrome.set_page_load_timeout(30)
     yield chrome
+    problems = script_errors(chrome)
     chrome.quit()
+    assert not problems, problems
+
+
+def script_errors(browser) -> list[str]:
+    """What the page's scripts complained about: JavaScript errors and Content-Security-Policy
+    refusals (a page that needed an inline script or another origin's asset). Failed loads that a
+    test asked for (a 401 or 405 page) are not script errors."""
+    return [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if entry["level"] == "SEVERE"
+        and ("Content Security Policy" in entry["message"] or "Uncaught" in entry["message"])
+    ]
 
 
 @pytest.fixture
@@ -125,7 +143,7 @@ def _json_on_page(browser) -> dict:
 
 def _sign_out(browser) -> None:
     browser.find_element(By.CSS_SELECTOR, "a.dropdown-toggle").click()
-    browser.find_element(By.LINK_TEXT, "Log out").click()
+    browser.find_element(By.CSS_SELECTOR, "#logoutForm button").click()
     _wait_for(browser, "Log in")
 
 

@@ -5,7 +5,11 @@ import re
 import threading
 import uuid
 
+import pytest
 import requests
+
+# Couriers here must get this module's orders, not what earlier tests left waiting.
+pytestmark = pytest.mark.usefixtures("no_orders_waiting")
 
 
 def _eventually(check, timeout_s: float = 10.0) -> bool:
@@ -26,8 +30,11 @@ def _follow(actors, order_id, headers, events: list, opened: threading.Event):
     ) as response:
         assert response.headers["Content-Type"].startswith("text/event-stream")
         opened.set()
+        kind = "message"
         for line in response.iter_lines():
-            if line.startswith(b"data:"):
+            if line.startswith(b"event:"):
+                kind = line[6:].strip().decode()
+            elif line.startswith(b"data:") and kind == "status":  # estimates and positions come too
                 events.append(json.loads(line[5:]))
 
 
