@@ -33,6 +33,9 @@ UPSTREAM_READ_TIMEOUT_S = env_float("UPSTREAM_READ_TIMEOUT_S", 15.0)
 # The gateway is the edge: it trusts no forwarded header unless told a proxy (an ingress) sits
 # in front of it.
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+# Likewise the scheme: a client's own X-Forwarded-Proto says nothing about the connection (HTTPS
+# decides Secure cookies, HSTS and the CSRF origin check), so it counts only behind that ingress.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_HOPS > 0 else None
 # Behind an ingress: /readyz and /metrics answer only requests that did not come through a proxy
 # (probes and Prometheus reach the pod directly), so the internet sees neither.
 OPERATIONS_DIRECT_ONLY = env_bool("OPERATIONS_DIRECT_ONLY", False)
