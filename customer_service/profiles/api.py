@@ -54,6 +54,9 @@ class MeViewSet(ViewSet):
         if request.method == "GET":
             page = page_request(request)
             count, orders = selectors.customer_orders(customer_id=request.user.id, page=page)
+            for order in orders:  # the tracking page's link, on the public host this request came to
+                if str(order.get("track_url", "")).startswith("/"):
+                    order["track_url"] = request.build_absolute_uri(order["track_url"])
             return paginated_response(request, page, count=count, results=orders)
         key = request.headers.get("Idempotency-Key")
         if key is not None and not _IDEMPOTENCY_KEY.match(key):

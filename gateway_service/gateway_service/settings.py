@@ -7,7 +7,7 @@ from common.settings_base import INSTALLED_APPS, SERVICE_URLS
 SERVICE_NAME = "gateway"
 ROOT_URLCONF = "gateway_service.urls"
 ASGI_APPLICATION = "gateway_service.asgi.application"
-INSTALLED_APPS = [*INSTALLED_APPS, "corsheaders", "edge"]
+INSTALLED_APPS = [*INSTALLED_APPS, "corsheaders", "edge", "pages"]
 
 # Every middleware here is async-capable, so a proxied request never hops to a thread.
 MIDDLEWARE = [

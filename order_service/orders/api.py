@@ -61,7 +61,8 @@ class OrderViewSet(ViewSet):
         order = selectors.order_get_for_party(
             order_id=order_id, actor_type=request.user.user_type, actor_id=request.user.id
         )
-        return Response({**_render(order), **tracking.courier_location(order)})
+        rendered = OrderOutput(order, context={"request": request}).data
+        return Response({**rendered, **tracking.courier_location(order)})
 
     @extend_schema(request=None, responses={200: OrderOutput})
     @action(detail=True, methods=["post"])
@@ -69,7 +70,7 @@ class OrderViewSet(ViewSet):
         order = services.order_transition(
             order_id=order_id, target=lifecycle.CANCELLED, actor_type=lifecycle.CUSTOMER, actor_id=request.user.id
         )
-        return Response(_render(order))
+        return Response(OrderOutput(order, context={"request": request}).data)
 
 
 class InternalOrdersView(APIView):

@@ -125,6 +125,17 @@ class OrderOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     version = serializers.IntegerField(default=0, help_text="grows with every change of the order")
+    track_url = serializers.SerializerMethodField(help_text="the order's live tracking page, for a browser")
+
+    def get_track_url(self, order: dict) -> str:
+        path = f"/orders/{order['_id']}/track"
+        request = self.context.get("request")
+        # Through the gateway the public host (X-Forwarded-Host); from another service, the path.
+        return (
+            request.build_absolute_uri(path)
+            if request is not None and "HTTP_X_FORWARDED_HOST" in request.META
+            else path
+        )
 
     def get_subtotal_cents(self, order: dict) -> int:
         return order.get("subtotal_cents", order["total_cents"])  # orders from before fees: no fee

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from common.testing.chromium import FLAGS, chromium_binary
+from common.testing.chromium import chromium_binary, script_errors, start_browser
 from common.testing.live import PASSWORD, LiveActors
 
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -45,33 +45,12 @@ def _chromium() -> tuple[str, str]:
 
 @pytest.fixture
 def browser(tmp_path):
-    from selenium.webdriver.chrome.service import Service
-
-    binary, driver = _chromium()
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (*FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    # Given both paths, Selenium never tries to download a browser or a driver.
-    chrome = webdriver.Chrome(options=options, service=Service(executable_path=driver))
-    chrome.set_page_load_timeout(30)
+    _chromium()
+    chrome = start_browser(tmp_path / "profile")
     yield chrome
     problems = script_errors(chrome)
     chrome.quit()
     assert not problems, problems
-
-
-def script_errors(browser) -> list[str]:
-    """What the page's scripts complained about: JavaScript errors and Content-Security-Policy
-    refusals (a page that needed an inline script or another origin's asset). Failed loads that a
-    test asked for (a 401 or 405 page) are not script errors."""
-    return [
-        entry["message"]
-        for entry in browser.get_log("browser")
-        if entry["level"] == "SEVERE"
-        and ("Content Security Policy" in entry["message"] or "Uncaught" in entry["message"])
-    ]
 
 
 @pytest.fixture

@@ -1,0 +1,125 @@
+// The courier's task page: availability, the delivery at hand on a map, picked up and delivered,
+// and sharing the browser's position while the page is open (only once the person allows it).
+import { drawMap, follow, notify, pageData, place, send } from "./live.js";
+
+let courier = pageData("courier-data");
+let delivery = null;
+let position = courier.location; // the last known one
+let watch = null;
+let lastSent = 0;
+const SEND_EVERY_MS = 5000;
+
+const availability = document.getElementById("availability");
+const share = document.getElementById("share");
+const shareState = document.getElementById("share-state");
+const pickedUp = document.getElementById("picked-up");
+const delivered = document.getElementById("delivered");
+
+const ORDER_STATUS = {
+  placed: "Waiting for the restaurant to accept the order.",
+  accepted: "The restaurant accepted it and will start soon.",
+  preparing: "The food is being prepared.",
+  ready: "The food is ready: go now!",
+  picked_up: "Bring it to the customer.",
+};
+
+function renderAvailability() {
+  availability.setAttribute("aria-pressed", String(courier.available));
+  availability.textContent = courier.available ? "Online: go offline" : "Offline: go online";
+}
+
+function renderTask() {
+  const active = delivery && ["assigned", "picked_up"].includes(delivery.status);
+  document.getElementById("task").hidden = !active;
+  document.getElementById("idle").hidden = active;
+  if (!active) return;
+  const status = delivery.status === "picked_up" ? "picked_up" : delivery.order_status;
+  document.getElementById("order-status").textContent = ORDER_STATUS[status] || "";
+  document.getElementById("pickup").textContent = place(delivery.pickup);
+  document.getElementById("dropoff").textContent = place(delivery.dropoff);
+  pickedUp.disabled = !(delivery.status === "assigned" && delivery.order_status === "ready");
+  delivered.disabled = delivery.status !== "picked_up";
+  const points = [
+    { ...(delivery.pickup || {}), id: "pickup", kind: "restaurant", label: "Pickup" },
+    { ...(delivery.dropoff || {}), id: "dropoff", kind: "home", label: "Drop-off" },
+  ];
+  if (position) points.push({ id: "me", kind: "courier", label: "You", lat: position.lat, lng: position.lng });
+  const next = delivery.status === "picked_up" ? "dropoff" : "pickup";
+  drawMap(document.getElementById("map"), points, [["pickup", "dropoff"], ["me", next]]);
+}
+
+function setDelivery(next) {
+  const previous = delivery;
+  delivery = next;
+  if (previous && next && previous.id === next.id && next.status === "cancelled") {
+    notify("The order was cancelled: you are free for the next one.");
+  } else if (previous && next && previous.id === next.id && next.status === "delivered") {
+    notify("Delivered. Thank you!");
+  }
+  renderTask();
+}
+
+availability.addEventListener("click", async () => {
+  try {
+    courier = await send("PATCH", "/couriers/me", { available: !courier.available });
+    renderAvailability();
+  } catch (error) {
+    notify(error.message);
+  }
+});
+
+async function advance(status) {
+  try {
+    setDelivery(await send("POST", `/deliveries/${delivery.id}/status`, { status }));
+  } catch (error) {
+    notify(error.message);
+  }
+}
+pickedUp.addEventListener("click", () => advance("picked_up"));
+delivered.addEventListener("click", () => advance("delivered"));
+
+async function report(lat, lng) {
+  position = { lat, lng };
+  if (Date.now() - lastSent < SEND_EVERY_MS) return;
+  lastSent = Date.now();
+  try {
+    await send("POST", "/couriers/me/location", { lat, lng });
+    shareState.textContent = "Sharing your position while this page is open.";
+  } catch (error) {
+    shareState.textContent = `Your position could not be sent: ${error.message}`;
+  }
+  renderTask();
+}
+
+share.addEventListener("click", () => {
+  if (watch !== null) {
+    navigator.geolocation.clearWatch(watch);
+    watch = null;
+    share.setAttribute("aria-pressed", "false");
+    shareState.textContent = "Not sharing your position.";
+    return;
+  }
+  if (!("geolocation" in navigator)) {
+    shareState.textContent = "This browser cannot tell where you are.";
+    return;
+  }
+  shareState.textContent = "Asking for your position…";
+  watch = navigator.geolocation.watchPosition(
+    (found) => {
+      share.setAttribute("aria-pressed", "true");
+      report(found.coords.latitude, found.coords.longitude);
+    },
+    (failure) => {
+      shareState.textContent =
+        failure.code === failure.PERMISSION_DENIED ? "You did not allow this page to know where you are." : "Your position is not known right now.";
+    },
+    { enableHighAccuracy: true, maximumAge: 5000 },
+  );
+});
+
+renderAvailability();
+renderTask();
+follow("/couriers/me/events", {
+  snapshot: ({ delivery: current }) => setDelivery(current),
+  delivery: setDelivery,
+});

@@ -1,0 +1,309 @@
+"""The live pages in a real browser (Debian's headless Chromium, Selenium), on the live platform:
+each kind of person signs in and watches an order move without reloading anything. No page may
+log a script error or a Content-Security-Policy refusal. Screenshots go to `.artifacts/pages/`
+(the README's come from here: `docs/images/live-*.png`)."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from common.testing.chromium import chromium_binary, script_errors, start_browser
+from common.testing.live import ADDRESS, PASSWORD, LiveActors
+
+pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.ui import WebDriverWait
+
+ARTIFACTS = Path(__file__).resolve().parents[3] / ".artifacts" / "pages"
+
+# Couriers here must get these tests' orders, not what earlier tests left waiting.
+pytestmark = pytest.mark.usefixtures("no_orders_waiting")
+
+
+@pytest.fixture
+def gateway(live_platform):
+    return live_platform.url("gateway")
+
+
+@pytest.fixture
+def actors(gateway):
+    return LiveActors(gateway)
+
+
+def _open_browser(tmp_path, name, **size):
+    if chromium_binary() is None or shutil.which("chromedriver") is None:
+        pytest.skip("Chromium or its WebDriver is not installed: apt-get install chromium chromium-driver")
+    return start_browser(tmp_path / name, **size)
+
+
+@pytest.fixture
+def browsers(tmp_path):
+    """Opens browsers on demand (one per person); at the end, none may have logged a script error."""
+    opened = []
+
+    def open_one(name: str = "b", **size):
+        browser = _open_browser(tmp_path, f"{name}-{len(opened)}", **size)
+        opened.append(browser)
+        return browser
+
+    yield open_one
+    problems = [error for browser in opened for error in script_errors(browser)]
+    for browser in opened:
+        browser.quit()
+    assert not problems, problems
+
+
+@pytest.fixture
+def town(actors):
+    """A restaurant, a customer and a courier at a place of their own on the map (so no other
+    test's waiting order is in this courier's reach), each with a browser sign-in."""
+    here = {"lat": round(random.uniform(-50, 50), 4), "lng": round(random.uniform(-170, 170), 4)}
+    restaurant_at = {**ADDRESS, **here}
+    home = {**ADDRESS, "label": "Home", "lat": here["lat"] + 0.018, "lng": here["lng"]}  # 2 km north
+    people = {}
+    for kind, name in (("customers", "Cleo"), ("restaurants", "Chef"), ("couriers", "Kai")):
+        email = f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+        actors.ok("POST", f"/{kind}/register", json={"email": email, "password": PASSWORD, "name": name}, expect=201)
+        tokens = actors.ok("POST", f"/{kind}/login", json={"email": email, "password": PASSWORD})
+        people[kind] = {"email": email, "headers": {"Authorization": f"Bearer {tokens['access']}"}}
+    world = actors.restaurant_with_menu(people["restaurants"]["headers"], address=restaurant_at, name="Pho Corner")
+    address = actors.ok(
+        "POST", "/customers/me/addresses", headers=people["customers"]["headers"], expect=201, json=home
+    )
+    return {"here": here, "home": home, "address_id": address["id"], **world, **people}
+
+
+def _sign_in(browser, gateway: str, user_type: str, email: str, next_path: str) -> None:
+    browser.get(f"{gateway}/api-auth/login/?next={next_path}")
+    Select(browser.find_element(By.ID, "user_type")).select_by_value(user_type)
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 20).until(lambda b: b.current_url.endswith(next_path))
+
+
+def _until(browser, check, what: str, timeout: float = 10):
+    return WebDriverWait(browser, timeout, poll_frequency=0.1).until(check, what)
+
+
+def _snap(browser, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def _place(actors, town) -> dict:
+    return actors.ok(
+        "POST",
+        "/customers/me/orders",
+        expect=201,
+        headers={**town["customers"]["headers"], "Idempotency-Key": uuid.uuid4().hex},
+        json={
+            "restaurant_id": town["restaurant"]["id"],
+            "address_id": town["address_id"],
+            "items": [{"menu_item_id": town["items"][0]["id"], "quantity": 2}],
+        },
+    )
+
+
+def _kitchen(actors, town, order, *statuses) -> None:
+    for status in statuses:
+        actors.ok(
+            "POST",
+            f"/restaurants/{town['restaurant']['id']}/orders/{order['id']}/status",
+            headers=town["restaurants"]["headers"],
+            json={"status": status},
+        )
+
+
+def _courier_near(actors, town, km_north: float) -> None:
+    position = {"lat": town["here"]["lat"] + km_north / 111.2, "lng": town["here"]["lng"]}
+    actors.ok("POST", "/couriers/me/location", headers=town["couriers"]["headers"], expect=204, json=position)
+
+
+def as_a_phone(browser) -> None:
+    """A phone's screen, 375 CSS pixels wide (a window cannot be made that narrow headless)."""
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 375, "height": 800, "deviceScaleFactor": 2, "mobile": True}
+    )
+
+
+def _current_step(browser) -> str:
+    return browser.find_element(By.CSS_SELECTOR, "#timeline li.current").get_attribute("data-status")
+
+
+def _courier_marker(browser) -> tuple[float, float] | None:
+    markers = browser.find_elements(By.ID, "marker-courier")
+    return (
+        (float(markers[0].get_attribute("data-lat")), float(markers[0].get_attribute("data-lng"))) if markers else None
+    )
+
+
+def test_the_customer_watches_the_order_move_and_the_courier_come(browsers, gateway, actors, town):
+    _courier_near(actors, town, 1.0)
+    actors.ok("PATCH", "/couriers/me", headers=town["couriers"]["headers"], json={"available": True})
+    order = _place(actors, town)
+    browser = browsers("customer")
+    _sign_in(browser, gateway, "customer", town["customers"]["email"], f"/orders/{order['id']}/track")
+
+    assert "Arrives around" in browser.find_element(By.ID, "eta").text
+    assert browser.find_element(By.CSS_SELECTOR, "#timeline li.current").get_attribute("data-status") == "placed"
+    _kitchen(actors, town, order, "accepted", "preparing")
+    _until(browser, lambda b: _current_step(b) == "preparing", "the timeline never reached preparing")
+
+    _courier_near(actors, town, 0.5)
+    _until(
+        browser,
+        lambda b: (m := _courier_marker(b)) and abs(m[0] - (town["here"]["lat"] + 0.5 / 111.2)) < 1e-4,
+        "no courier",
+    )
+    time.sleep(2.1)  # at most one location event per order every 2 s
+    _courier_near(actors, town, 0.2)
+    _until(
+        browser,
+        lambda b: abs(_courier_marker(b)[0] - (town["here"]["lat"] + 0.2 / 111.2)) < 1e-4,
+        "the courier never moved",
+    )
+    assert "min from the restaurant" in browser.find_element(By.ID, "courier-eta").text
+    _snap(browser, "track-on-the-way")
+
+    _kitchen(actors, town, order, "ready")
+    delivery = actors.ok("GET", "/deliveries", headers=town["couriers"]["headers"])["results"][0]
+    for status in ("picked_up", "delivered"):
+        actors.ok(
+            "POST", f"/deliveries/{delivery['id']}/status", headers=town["couriers"]["headers"], json={"status": status}
+        )
+    _until(browser, lambda b: _current_step(b) == "delivered", "the timeline never reached delivered")
+    assert browser.find_element(By.ID, "eta").text.startswith("Delivered at")
+    assert browser.execute_script("return performance.getEntriesByType('navigation').length") == 1  # no reload
+
+
+def test_the_kitchen_sees_a_new_order_at_once_and_accepting_moves_its_card(browsers, gateway, actors, town):
+    browser = browsers("kitchen")
+    path = f"/restaurants/{town['restaurant']['id']}/board"
+    _sign_in(browser, gateway, "restaurant", town["restaurants"]["email"], path)
+    time.sleep(0.5)  # the board's stream is open
+
+    placed_at = time.monotonic()
+    order = _place(actors, town)
+    card_path = f'.lane[data-status="placed"] [data-order-id="{order["id"]}"]'
+    card = _until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, card_path), "the new order never appeared", 2)[0]
+    shown_after = time.monotonic() - placed_at
+    assert "new" in card.find_element(By.CLASS_NAME, "badge").text.lower()
+    assert "2 \u00d7 Dish 0" in card.text
+    _snap(browser, "board-new-order")
+
+    card.find_element(By.XPATH, ".//button[text()='Accept']").click()
+    moved = f'.lane[data-status="accepted"] [data-order-id="{order["id"]}"]'
+    _until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, moved), "accepting never moved the card")
+    assert not browser.find_elements(By.CSS_SELECTOR, card_path)
+    assert actors.ok("GET", f"/orders/{order['id']}", headers=town["customers"]["headers"])["status"] == "accepted"
+    assert shown_after < 2
+
+    browser.find_element(By.CSS_SELECTOR, moved).find_element(By.XPATH, ".//button[text()='+10 min']").click()
+    _until(
+        browser,
+        lambda _b: (
+            actors.ok("GET", f"/orders/{order['id']}", headers=town["customers"]["headers"])["estimated_ready_at"]
+            > order["estimated_ready_at"]
+        ),
+        "the delay did not take",
+    )
+    _kitchen(actors, town, order, "preparing")  # elsewhere (another tablet): this one follows
+    _until(
+        browser,
+        lambda b: b.find_elements(By.CSS_SELECTOR, f'.lane[data-status="preparing"] [data-order-id="{order["id"]}"]'),
+        "no update",
+    )
+
+    cancelled = _place(actors, town)
+    _until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, f'[data-order-id="{cancelled["id"]}"]'), "second order")
+    actors.ok("POST", f"/orders/{cancelled['id']}/cancel", headers=town["customers"]["headers"])
+    _until(
+        browser,
+        lambda b: not b.find_elements(By.CSS_SELECTOR, f'[data-order-id="{cancelled["id"]}"]'),
+        "a cancelled order stayed",
+    )
+
+
+def test_the_courier_is_given_the_delivery_and_marks_it_picked_up_and_delivered(browsers, gateway, actors, town):
+    _courier_near(actors, town, 0.3)
+    browser = browsers("courier")
+    as_a_phone(browser)
+    _sign_in(browser, gateway, "courier", town["couriers"]["email"], "/couriers/me/app")
+    availability = browser.find_element(By.ID, "availability")
+    assert availability.get_attribute("aria-pressed") == "false"
+    availability.click()
+    _until(
+        browser, lambda b: b.find_element(By.ID, "availability").get_attribute("aria-pressed") == "true", "never online"
+    )
+
+    order = _place(actors, town)
+    _until(browser, lambda b: b.find_element(By.ID, "task").is_displayed(), "no delivery was shown")
+    assert "Pick up at" in browser.find_element(By.ID, "task").text
+    assert not browser.find_element(By.ID, "picked-up").is_enabled()  # not ready yet
+    _kitchen(actors, town, order, "accepted", "preparing", "ready")
+    _until(browser, lambda b: "go now" in b.find_element(By.ID, "order-status").text, "never told the food is ready")
+    _snap(browser, "courier-go-now")
+
+    browser.find_element(By.ID, "picked-up").click()
+    _until(browser, lambda b: b.find_element(By.ID, "delivered").is_enabled(), "picked up did not take")
+    browser.find_element(By.ID, "delivered").click()
+    _until(browser, lambda b: b.find_element(By.ID, "idle").is_displayed(), "the delivery stayed")
+    assert actors.ok("GET", f"/orders/{order['id']}", headers=town["customers"]["headers"])["status"] == "delivered"
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 375  # fits a phone
+
+
+def test_sharing_the_position_reports_it_once_the_person_allows_it(browsers, gateway, actors, town):
+    browser = browsers("courier")
+    _sign_in(browser, gateway, "courier", town["couriers"]["email"], "/couriers/me/app")
+    where = {"latitude": town["here"]["lat"] + 0.01, "longitude": town["here"]["lng"], "accuracy": 10}
+    browser.execute_cdp_cmd("Browser.grantPermissions", {"origin": gateway, "permissions": ["geolocation"]})
+    browser.execute_cdp_cmd("Emulation.setGeolocationOverride", where)
+
+    browser.find_element(By.ID, "share").click()
+
+    def reported(_browser) -> bool:
+        location = actors.ok("GET", "/couriers/me", headers=town["couriers"]["headers"])["location"]
+        return location is not None and abs(location["lat"] - where["latitude"]) < 1e-6
+
+    _until(browser, reported, "the position was never reported")
+    assert browser.find_element(By.ID, "share").get_attribute("aria-pressed") == "true"
+
+
+def test_others_are_refused_with_a_page_that_says_so(browsers, gateway, actors, town):
+    order = _place(actors, town)
+    _other_id, _other = actors.user("customers", "Eve")
+    browser = browsers("other")
+    eve_email = f"eve-{uuid.uuid4().hex[:8]}@example.com"
+    actors.ok("POST", "/customers/register", json={"email": eve_email, "password": PASSWORD, "name": "Eve"}, expect=201)
+
+    browser.get(f"{gateway}/orders/{order['id']}/track")
+    assert "/api-auth/login/" in browser.current_url  # not signed in: to the sign-in form first
+
+    _sign_in(browser, gateway, "customer", eve_email, f"/orders/{order['id']}/track")
+    assert "not yours" in browser.find_element(By.TAG_NAME, "h1").text
+    browser.get(f"{gateway}/couriers/me/app")
+    assert "not yours to see" in browser.find_element(By.TAG_NAME, "h1").text
+    browser.get(f"{gateway}/restaurants/{town['restaurant']['id']}/board")
+    assert "not yours to see" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_the_pages_answer_404_and_403_to_clients_too(actors, town):
+    order = _place(actors, town)
+    _eve_id, eve = actors.user("customers", "Eve")
+    _rival_id, rival = actors.user("restaurants", "Rival")
+
+    assert actors.call("GET", f"/orders/{order['id']}/track", headers=eve).status_code == 404
+    assert actors.call("GET", f"/restaurants/{town['restaurant']['id']}/board", headers=rival).status_code == 403
+    assert actors.call("GET", "/couriers/me/app", headers=eve).status_code == 403
+    page = actors.call("GET", f"/orders/{order['id']}/track", headers=town["customers"]["headers"])
+    assert page.status_code == 200
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert actors.call("GET", f"/orders/{order['id']}/track", allow_redirects=False).status_code == 302
