@@ -7,7 +7,8 @@ Creates, through the public API only and idempotently (running it again finds wh
 three restaurants in Amsterdam with menus and opening hours, their owner, three couriers online
 near them, and a demo customer with an address; prints the sign-ins. Then a simulator places an
 order every few seconds and moves it through the kitchen and the courier's trip (with positions),
-so `GET /orders/{id}/events` has something to show, until Ctrl-C (or N cycles). Never run by default.
+so the live pages have something to show (each order's tracking page, the kitchens' boards, the
+couriers' task pages), until Ctrl-C (or N cycles). Never run by default.
 """
 
 from __future__ import annotations
@@ -195,7 +196,10 @@ def simulate_one(client: Client, world: dict, n: int, pause_s: float) -> str:
             "items": [{"menu_item_id": restaurant["menu"][0]["id"], "quantity": 1 + n % 2}],
         },
     )
-    print(f"  order {order['id']} at {restaurant['name']}: follow it at /orders/{order['id']}/events", flush=True)
+    print(
+        f"  order {order['id']} at {restaurant['name']}: watch it at {client.gateway}/orders/{order['id']}/track",
+        flush=True,
+    )
     for status in ("accepted", "preparing", "ready"):
         time.sleep(pause_s)
         client.ok(
@@ -261,6 +265,11 @@ def main() -> int:
     for email, _name in COURIERS:
         print(f"    courier          {email}")
     print(f"  restaurants: {', '.join(r['name'] for r in world['restaurants'])}")
+    print("\nWatch an order go from the kitchen to the door, live (sign in first, as above):")
+    for restaurant in world["restaurants"]:
+        print(f"  kitchen board of {restaurant['name']:<18} {args.gateway}/restaurants/{restaurant['id']}/board")
+    print(f"  a courier's task page               {args.gateway}/couriers/me/app")
+    print("  the customer's map                  the link printed with each order below")
     if args.no_simulator:
         return 0
     print("\nSimulating orders (Ctrl-C stops):", flush=True)
