@@ -15,6 +15,7 @@ class EchoUpstream(http.server.ThreadingHTTPServer):
     def __init__(self):
         self.received: list[dict] = []
         self.delay_s = 0.0
+        self.forced: tuple[int, dict] | None = None  # (status, headers) to answer every request with
         super().__init__(("127.0.0.1", 0), _EchoHandler)
 
     @property
@@ -30,6 +31,13 @@ class _EchoHandler(http.server.BaseHTTPRequestHandler):
         seen = {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body.decode()}
         self.server.received.append(seen)
         time.sleep(self.server.delay_s)
+        if self.server.forced is not None:
+            status, headers = self.server.forced
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": "0"}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            return None
         if self.path.endswith("/events"):
             return self._stream()
         if self.path.startswith("/fail"):

@@ -1,8 +1,8 @@
 """A per-upstream circuit breaker: after repeated failures, fail fast instead of piling up waits.
 
-closed -> (threshold consecutive failures) -> open -> (reset timeout) -> half-open: one trial call;
-success closes it, failure opens it again. State is per process on purpose: each replica judges
-the upstream from its own calls.
+closed -> (threshold consecutive failures) -> open -> (reset timeout) -> half-open: a trial call
+(or `half_open_trials` at once); a success closes it, a failure opens it again. State is per process
+on purpose: each replica judges the upstream from its own calls.
 """
 
 from __future__ import annotations
@@ -26,15 +26,17 @@ class CircuitBreaker:
         reset_timeout_s: float,
         clock: Callable[[], float] = time.monotonic,
         name: str = "",
+        half_open_trials: int = 1,
     ):
         self.name = name
+        self.half_open_trials = half_open_trials
         self.failure_threshold = failure_threshold
         self.reset_timeout_s = reset_timeout_s
         self._clock = clock
         self._lock = threading.Lock()
         self._failures = 0
         self._opened_at: float | None = None
-        self._trial_in_flight = False
+        self._trials_in_flight = 0
 
     @property
     def state(self) -> str:
@@ -55,13 +57,13 @@ class CircuitBreaker:
             return max(0.0, self.reset_timeout_s - (self._clock() - self._opened_at))
 
     def allow(self) -> bool:
-        """Whether a call may go out now; in half-open state only one trial at a time."""
+        """Whether a call may go out now; in half-open state only `half_open_trials` at a time."""
         with self._lock:
             state = self._state_locked()
             if state == self.CLOSED:
                 return True
-            if state == self.HALF_OPEN and not self._trial_in_flight:
-                self._trial_in_flight = True
+            if state == self.HALF_OPEN and self._trials_in_flight < self.half_open_trials:
+                self._trials_in_flight += 1
                 return True
             return False
 
@@ -71,13 +73,13 @@ class CircuitBreaker:
             if self._opened_at is not None and self.name:
                 BREAKER_OPEN.labels(self.name).set(0)
             self._opened_at = None
-            self._trial_in_flight = False
+            self._trials_in_flight = 0
 
     def record_failure(self) -> None:
         with self._lock:
             self._failures += 1
-            was_trial = self._trial_in_flight
-            self._trial_in_flight = False
+            was_trial = self._trials_in_flight > 0
+            self._trials_in_flight = 0
             if was_trial or self._failures >= self.failure_threshold:
                 self._opened_at = self._clock()
                 if self.name:

@@ -98,6 +98,21 @@ class GatewayTimeout(ServiceUnavailable):
     message = "A service this request depends on did not answer in time."
 
 
+# Marks a 503 by which a service sheds load on purpose (it is up): callers' circuit breakers do not
+# count it as a failure, and clients retry after its jittered Retry-After.
+OVERLOADED_HEADER = "X-Overloaded"
+
+
+def overloaded_response(message: str, *, retry_after_s: int):
+    return error_response(
+        503,
+        "overloaded",
+        message,
+        {"retry": "later"},
+        headers={"Retry-After": str(retry_after_s), OVERLOADED_HEADER: "true"},
+    )
+
+
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 

@@ -20,7 +20,15 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from common.circuit_breaker import CircuitBreaker
-from common.errors import ApiError, Conflict, Forbidden, GatewayTimeout, NotFound, ServiceUnavailable
+from common.errors import (
+    OVERLOADED_HEADER,
+    ApiError,
+    Conflict,
+    Forbidden,
+    GatewayTimeout,
+    NotFound,
+    ServiceUnavailable,
+)
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.request_id import current_request_id
 from common.tracing import inject_context
@@ -142,7 +150,8 @@ class ServiceClient:
             raise ServiceUnavailable(
                 f"The {self.name} service is unavailable.", code="upstream_unavailable", details={"service": self.name}
             ) from exc
-        if response.status_code >= 500 and not self._passed_on(response):
+        shed = response.headers.get(OVERLOADED_HEADER) == "true"  # up, and protecting itself
+        if response.status_code >= 500 and not shed and not self._passed_on(response):
             self.breaker.record_failure()
         else:
             self.breaker.record_success()

@@ -728,11 +728,9 @@ def shed_retry_after_s() -> int:
 
 
 def _busy(message: str):
-    from common.errors import error_response
+    from common.errors import overloaded_response
 
-    return error_response(
-        503, "overloaded", message, {"retry": "later"}, headers={"Retry-After": str(shed_retry_after_s())}
-    )
+    return overloaded_response(message, retry_after_s=shed_retry_after_s())
 
 
 async def serve(

@@ -62,3 +62,30 @@ def test_a_failed_trial_opens_it_again_and_a_good_one_closes_it():
     breaker.allow()
     breaker.record_success()
     assert breaker.state == "closed"
+
+
+def test_half_open_may_let_several_trials_through_at_once():
+    """For streams: after a storm, recovery should not go one connection at a time."""
+    clock = Clock()
+    breaker = CircuitBreaker(failure_threshold=1, reset_timeout_s=10, clock=clock, half_open_trials=3)
+    breaker.record_failure()
+    clock.now = 10
+
+    assert [breaker.allow() for _ in range(4)] == [True, True, True, False]
+    breaker.record_success()
+    assert breaker.state == "closed"
+    assert breaker.allow()
+
+
+def test_a_failed_trial_opens_it_again_even_with_several_trials():
+    clock = Clock()
+    breaker = CircuitBreaker(failure_threshold=1, reset_timeout_s=10, clock=clock, half_open_trials=3)
+    breaker.record_failure()
+    clock.now = 10
+    breaker.allow()
+    breaker.allow()
+
+    breaker.record_failure()
+
+    assert breaker.state == "open"
+    assert not breaker.allow()

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 
 from common.circuit_breaker import CircuitBreaker
-from common.errors import error_response
+from common.errors import OVERLOADED_HEADER, error_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.tracing import inject_context
 from edge.routes import Route
@@ -88,12 +88,23 @@ def upstream_url(service: str, path: str, query: str = "") -> yarl.URL:
 
 
 @functools.cache
-def breaker(service: str) -> CircuitBreaker:
+def breaker(service: str, *, streams: bool = False) -> CircuitBreaker:
+    """The circuit to an upstream. Its live streams have one of their own: a reconnect storm (thousands
+    of clients opening streams at once, slow to connect while the upstream catches up) can then never
+    lock out its ordinary requests, and once the storm's circuit half-opens it lets several trials
+    through at once, so streams come back faster than one connection per reset."""
     return CircuitBreaker(
         failure_threshold=settings.BREAKER_FAILURE_THRESHOLD,
         reset_timeout_s=settings.BREAKER_RESET_TIMEOUT_S,
-        name=service,
+        name=f"{service}:streams" if streams else service,
+        half_open_trials=settings.BREAKER_STREAM_TRIALS if streams else 1,
     )
+
+
+def _shed(upstream: aiohttp.ClientResponse) -> bool:
+    """A fast 503 by which the upstream protects itself (common/streams.py, common/overload.py): it is
+    up and answering, so it is no failure of the circuit's."""
+    return upstream.status == 503 and upstream.headers.get(OVERLOADED_HEADER) == "true"
 
 
 def request_headers(request, client_address: str) -> dict[str, str]:
@@ -133,7 +144,7 @@ def _unavailable(service: str, *, status: int, code: str, message: str, retry_af
 
 async def forward(request, route: Route, client_address: str):
     service = route.service
-    circuit = breaker(service)
+    circuit = breaker(service, streams=route.stream)
     if not circuit.allow():
         return _unavailable(
             service,
@@ -178,7 +189,7 @@ async def forward(request, route: Route, client_address: str):
             message=f"The {service} service is unavailable.",
             retry_after=5,
         )
-    if upstream.status >= 500:
+    if upstream.status >= 500 and not _shed(upstream):
         circuit.record_failure()
     else:
         circuit.record_success()

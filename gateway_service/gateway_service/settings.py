@@ -29,6 +29,8 @@ MONGO_INDEX_MODULES: list[str] = []
 UPSTREAMS = SERVICE_URLS
 UPSTREAM_CONNECT_TIMEOUT_S = env_float("UPSTREAM_CONNECT_TIMEOUT_S", 1.0)
 UPSTREAM_READ_TIMEOUT_S = env_float("UPSTREAM_READ_TIMEOUT_S", 15.0)
+# Trials a half-open circuit lets through at once for an upstream's live streams (edge/proxy.py).
+BREAKER_STREAM_TRIALS = env_int("BREAKER_STREAM_TRIALS", 20)
 
 # The gateway is the edge: it trusts no forwarded header unless told a proxy (an ingress) sits
 # in front of it.

@@ -1,0 +1,57 @@
+"""Overload is shed, not timed out, and never locks everyone out (ARCHITECTURE 4.4): a service's
+deliberate 503 is no failure of its circuit, and a storm of failing stream opens has a circuit of
+its own, apart from the upstream's ordinary requests."""
+
+from django.test import AsyncClient
+
+from common.errors import OVERLOADED_HEADER
+
+
+def test_an_upstream_shedding_load_never_opens_its_circuit(echo, run_async, settings):
+    settings.BREAKER_FAILURE_THRESHOLD = 2
+    echo.forced = (503, {OVERLOADED_HEADER: "true", "Retry-After": "3", "Content-Type": "application/json"})
+
+    async def scenario():
+        client = AsyncClient()
+        return [await client.get("/restaurants") for _ in range(6)]
+
+    responses = run_async(scenario())
+
+    assert [r.status_code for r in responses] == [503] * 6
+    assert len(echo.received) == 6  # every one reached it: the circuit stayed closed
+    assert {r["Retry-After"] for r in responses} == {"3"}  # its jittered wait, passed on
+
+
+def test_an_upstream_failing_for_real_still_opens_it(echo, run_async, settings):
+    settings.BREAKER_FAILURE_THRESHOLD = 2
+    echo.forced = (503, {"Content-Type": "application/json"})
+
+    async def scenario():
+        client = AsyncClient()
+        return [await client.get("/restaurants") for _ in range(4)]
+
+    run_async(scenario())
+
+    assert len(echo.received) == 2  # then the gateway answered by itself
+
+
+def test_failing_stream_opens_never_lock_out_the_upstreams_ordinary_requests(echo, run_async, settings, issue_token):
+    settings.BREAKER_FAILURE_THRESHOLD = 2
+    headers = {"Authorization": f"Bearer {issue_token('customer')}"}
+    reachable = settings.UPSTREAMS["order"]
+    settings.UPSTREAMS = {**settings.UPSTREAMS, "order": "http://127.0.0.1:9"}  # the storm: nothing connects
+
+    async def scenario():
+        client = AsyncClient()
+        storm = [await client.get(f"/orders/o{n}/events", headers=headers) for n in range(5)]
+        settings.UPSTREAMS = {**settings.UPSTREAMS, "order": reachable}  # it catches up
+        ordinary = await client.get("/orders/abc", headers=headers)
+        stream_now = await client.get("/orders/abc/events", headers=headers)
+        return storm, ordinary, stream_now
+
+    storm, ordinary, stream_now = run_async(scenario())
+
+    assert {r.status_code for r in storm} == {503}
+    assert ordinary.status_code == 200  # its own circuit saw nothing wrong
+    assert stream_now.status_code == 503  # the streams' circuit is open until its reset...
+    assert int(stream_now["Retry-After"]) >= 1
