@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from rest_framework import authentication, exceptions
 
-from common.jwt import AccessToken, TokenError
+from common.jwt import TokenError, access_claims
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,9 @@ class JWTAuthentication(authentication.BaseAuthentication):
         if len(parts) != 2 or parts[0].lower() != self.keyword.lower():
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
         try:
-            token = AccessToken(parts[1])
+            claims = access_claims(parts[1])
         except TokenError as exc:
             raise exceptions.AuthenticationFailed(str(exc)) from exc
-        claims = token.payload
         principal = Principal(
             id=str(claims["sub"]), user_type=claims["user_type"], role=str(claims.get("role", "")), claims=claims
         )

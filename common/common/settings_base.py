@@ -37,6 +37,8 @@ INSTALLED_APPS = [
 # (sync-only) for the browsable API's static files, which the gateway serves from there.
 MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
+    # Before any work: a process at its limit answers a fast, jittered 503 (common/overload.py).
+    "common.overload.InflightLimitMiddleware",
     # Django's own response hardening (see "Security headers" below), then the CSP.
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -145,6 +147,8 @@ SSE_MAX_STREAMS_PER_USER = env_int("SSE_MAX_STREAMS_PER_USER", 20)
 SSE_MAX_STREAMS_PER_PROCESS = env_int("SSE_MAX_STREAMS_PER_PROCESS", 12000)
 SSE_MAX_OPENING_PER_PROCESS = env_int("SSE_MAX_OPENING_PER_PROCESS", 200)
 SSE_SHED_RETRY_MAX_S = env_int("SSE_SHED_RETRY_MAX_S", 5)
+# Requests one process works on at once; more are answered 503 at once (common/overload.py).
+MAX_INFLIGHT_REQUESTS = env_int("MAX_INFLIGHT_REQUESTS", 256)
 
 # --- The delivery promise (ARCHITECTURE 4.5) -------------------------------------------------------
 # The speed assumed for a ride when the courier's vehicle is not known (browsing, quotes, placement);

@@ -137,3 +137,19 @@ def test_tokens_carry_the_contract_claims(issue_token, jwt_key_pair):
 
     assert {"sub", "user_type", "role", "token_type", "jti", "iat", "exp", "iss", "aud"} <= set(claims)
     assert claims["exp"] - claims["iat"] == int(timedelta(minutes=10).total_seconds())
+
+
+def test_a_token_verified_once_is_still_refused_when_it_expires(api_client, jwt_key_pair):
+    """Verified tokens are remembered by the process until they expire, never past that."""
+    import time
+
+    exp = int(time.time()) - 2  # expired, but within the 5 s leeway for another 2-3 s
+    token = pyjwt.encode(_claims(exp=exp, iat=exp - 600), jwt_key_pair[0], algorithm="RS256")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    first = api_client.get("/customer-only", **headers)
+    time.sleep(max(0.0, exp + 5 - time.time()) + 0.5)  # past the leeway
+    later = api_client.get("/customer-only", **headers)
+
+    assert first.status_code == 200, first.content
+    assert later.status_code == 401

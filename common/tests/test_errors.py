@@ -149,3 +149,39 @@ def test_a_well_formed_body_still_goes_through(api_client):
 
     assert response.status_code == 200
     assert response.json() == {"name": "a", "quantity": 2}
+
+
+def test_a_process_at_its_limit_sheds_at_once_with_a_spread_retry_after(settings):
+    """One request holds the only place (it waits at a barrier in its thread); the others are
+    answered 503 `overloaded` at once, each with its own Retry-After, and health still answers."""
+    import threading
+
+    from django.test import Client
+
+    from tests.urls import ThreadView
+
+    settings.MAX_INFLIGHT_REQUESTS = 1
+    settings.SSE_SHED_RETRY_MAX_S = 5
+    ThreadView.barrier = threading.Barrier(2)
+    held = threading.Thread(target=lambda: Client().get("/thread"))
+    held.start()
+    try:
+        import time
+
+        deadline = time.monotonic() + 5
+        shed = []
+        while len(shed) < 12 and time.monotonic() < deadline:
+            response = Client().get("/echo")
+            if response.status_code == 503:
+                shed.append(response)
+        health = Client().get("/healthz")
+    finally:
+        ThreadView.barrier.wait(timeout=5)
+        held.join()
+        ThreadView.barrier = None
+
+    assert len(shed) == 12
+    assert {r.json()["error"]["code"] for r in shed} == {"overloaded"}
+    assert {r["X-Overloaded"] for r in shed} == {"true"}
+    assert len({r["Retry-After"] for r in shed}) > 1
+    assert health.status_code == 200

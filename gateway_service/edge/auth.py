@@ -7,7 +7,7 @@ keeps obviously unauthenticated traffic off them.
 from __future__ import annotations
 
 from common.errors import error_response
-from common.jwt import AccessToken, TokenError
+from common.jwt import TokenError, access_claims
 
 
 def edge_token_check(request):
@@ -17,10 +17,9 @@ def edge_token_check(request):
     if len(parts) != 2 or parts[0].lower() != "bearer":
         return _unauthorized("not_authenticated", "Authentication credentials were not provided."), None
     try:
-        token = AccessToken(parts[1])
+        return None, access_claims(parts[1])
     except TokenError as exc:
         return _unauthorized("authentication_failed", str(exc)), None
-    return None, token.payload
 
 
 def _unauthorized(code: str, message: str):

@@ -12,6 +12,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, "corsheaders", "edge", "pages"]
 # Every middleware here is async-capable, so a proxied request never hops to a thread.
 MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
+    "common.overload.InflightLimitMiddleware",
     # Django's response hardening and the CSP, as on every service (common/settings_base.py).
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -31,6 +32,8 @@ UPSTREAM_CONNECT_TIMEOUT_S = env_float("UPSTREAM_CONNECT_TIMEOUT_S", 1.0)
 UPSTREAM_READ_TIMEOUT_S = env_float("UPSTREAM_READ_TIMEOUT_S", 15.0)
 # Trials a half-open circuit lets through at once for an upstream's live streams (edge/proxy.py).
 BREAKER_STREAM_TRIALS = env_int("BREAKER_STREAM_TRIALS", 20)
+# The gateway only waits on upstreams (a coroutine per request): it may hold many more at once.
+MAX_INFLIGHT_REQUESTS = env_int("MAX_INFLIGHT_REQUESTS", 4000)
 
 # The gateway is the edge: it trusts no forwarded header unless told a proxy (an ingress) sits
 # in front of it.

@@ -25,7 +25,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 
 from common.errors import error_response
-from common.jwt import AccessToken, TokenError
+from common.jwt import TokenError, access_claims
 from edge.proxy import upstream_session, upstream_url
 from edge.signin import _with_csrf_cookie
 
@@ -38,7 +38,7 @@ def _signed_in(request) -> dict | None:
     if len(parts) != 2 or parts[0].lower() != "bearer":
         return None
     try:
-        return AccessToken(parts[1]).payload
+        return access_claims(parts[1])
     except TokenError:
         return None
 
