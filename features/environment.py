@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import parse  # noqa: E402
 from behave import register_type  # noqa: E402
-from support.api import Api  # noqa: E402
+from support.api import Api, StreamFollower  # noqa: E402
 
 from common.testing.live import devstack  # noqa: E402
 
@@ -64,16 +64,51 @@ def before_scenario(context, scenario):
 
 
 def after_scenario(context, scenario):
-    """Leaves the shared platform as a quiet city: this scenario's couriers go offline and its
-    orders that nobody accepted are cancelled, so the next scenario's courier queue is its own."""
+    """Leaves the shared platform as a quiet city: this scenario's couriers go offline, its orders
+    that nobody accepted are cancelled, and those a kitchen started but no courier took are
+    delivered, so the next scenario's couriers get that scenario's orders."""
     for stream in context.streams:
         stream.close()
     for token in context.couriers:
         context.api.call("PATCH", "/couriers/me", token, json={"available": False})
     for token, order_id in context.placed_orders:
         order = context.api.call("GET", f"/orders/{order_id}", token)
-        if order.status_code == 200 and order.json()["status"] == "placed":
+        if order.status_code != 200:
+            continue
+        if order.json()["status"] == "placed":
             context.api.call("POST", f"/orders/{order_id}/cancel", token)
+        elif order.json()["status"] in ("accepted", "preparing", "ready") and not order.json()["courier_id"]:
+            _deliver(context, order.json())
+
+
+def _deliver(context, order: dict) -> None:
+    """A courier of the city's own, right at the restaurant, takes a started order to the door."""
+    owner = context.users["owner"]["access"]
+    path = f"/restaurants/{order['restaurant_id']}/orders/{order['id']}/status"
+    steps = ("accepted", "preparing", "ready")
+    for status in steps[steps.index(order["status"]) + 1 :]:
+        context.api.call("POST", path, owner, json={"status": status})
+    courier = context.api.new_user("courier", "Sweeper")
+    token = courier["access"]
+    pickup = order["pickup_address"] or {}
+    if pickup.get("lat") is not None:
+        context.api.call("POST", "/couriers/me/location", token, json={"lat": pickup["lat"], "lng": pickup["lng"]})
+    context.api.call("PATCH", "/couriers/me", token, json={"available": True})
+    feed = StreamFollower(context.api, "/couriers/me/events", token)
+    try:
+        told = feed.wait_for(
+            lambda e: (
+                (e["data"] if e["event"] == "delivery" else e["data"].get("delivery") or {}).get("order_id")
+                == order["id"]
+            )
+        )
+    finally:
+        feed.close()
+    if told:
+        delivery = told["data"] if told["event"] == "delivery" else told["data"]["delivery"]
+        for status in ("picked_up", "delivered"):
+            context.api.call("POST", f"/deliveries/{delivery['id']}/status", token, json={"status": status})
+    context.api.call("PATCH", "/couriers/me", token, json={"available": False})
 
 
 def after_all(context):
