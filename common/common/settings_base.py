@@ -40,9 +40,7 @@ MIDDLEWARE = [
     # Before any work: a process at its limit answers a fast, jittered 503 (common/overload.py).
     "common.overload.InflightLimitMiddleware",
     # Django's own response hardening (see "Security headers" below), then the CSP.
-    "django.middleware.security.SecurityMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "common.security.SecurityHeadersMiddleware",
     "common.metrics.RequestMetricsMiddleware",
     "common.body_limit.BodySizeLimitMiddleware",
     "common.csrf.CsrfCookieMiddleware",

@@ -200,6 +200,20 @@ def publish(batches: Iterable[tuple[str, Iterable[Entry]]]) -> None:
         logger.warning("live events not published", extra={"topics": [topic for topic, _ in batches]})
 
 
+async def publish_async(batches: Iterable[tuple[str, Iterable[Entry]]]) -> None:
+    """`publish` for code on the event loop (the couriers' position fast path)."""
+    batches = [(topic, list(entries)) for topic, entries in batches]
+    if not batches:
+        return
+    try:
+        client = get_async_redis()
+        script = client.register_script(_PUBLISH_SCRIPT)
+        for topic, entries in batches:
+            await script(keys=_keys(topic), args=_script_args(topic, entries))
+    except (redis.RedisError, OSError):
+        logger.warning("live events not published", extra={"topics": [topic for topic, _ in batches]})
+
+
 def _decode_entry(fields: dict) -> Entry:
     return Entry(key=fields["k"], version=int(fields["v"]), event=fields["e"], data=json.loads(fields["d"]))
 

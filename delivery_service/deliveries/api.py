@@ -35,7 +35,7 @@ def _render_courier(courier: dict) -> dict:
         {
             **courier,
             "active_order_id": services.courier_active_order(courier_id=courier["_id"]),
-            "location": courier.get("location"),
+            "location": services.courier_location(courier),
         }
     ).data
 

@@ -7,12 +7,17 @@ class DeliveriesConfig(AppConfig):
     name = "deliveries"
 
     def ready(self):
-        from deliveries import dispatch
+        from django.conf import settings
 
-        # Only in a server process (not for management commands or tests); 0 switches it off.
-        interval = self._interval()
-        if interval > 0 and "manage.py" not in sys.argv[0] and "pytest" not in sys.argv[0]:
+        from deliveries import dispatch, tracking
+
+        # Only in a server process (not for management commands or tests); 0 switches each off.
+        if "manage.py" in sys.argv[0] or "pytest" in sys.argv[0]:
+            return
+        if (interval := self._interval()) > 0:
             dispatch.start_worker(interval)
+        if settings.COURIER_LOCATION_PERSIST_S > 0:
+            tracking.start_persister(settings.COURIER_LOCATION_PERSIST_S)
 
     @staticmethod
     def _interval() -> float:

@@ -126,8 +126,11 @@ def candidates(db, order: dict) -> Iterator[str]:
             if courier is not None and courier.get("available"):
                 yield courier_id
     now = _now()
-    for courier in repository.couriers_free(db, limit=50):
-        if not geo.has_coordinates(pickup) or not tracking.is_fresh(courier.get("location"), now):
+    free = repository.couriers_free(db, limit=50)
+    fresh = tracking.fresh_couriers([c["_id"] for c in free])  # Redis's truth; None: MongoDB's copies
+    for courier in free:
+        located = courier["_id"] in fresh if fresh is not None else tracking.is_fresh(courier.get("location"), now)
+        if not geo.has_coordinates(pickup) or not located:
             yield courier["_id"]
 
 
@@ -145,6 +148,8 @@ def converge(assignment: dict | None, order: dict | None) -> Outcome:
         return Outcome.SKIPPED  # released meanwhile
     db = get_database()
     delivery = _ensure_delivery(db, assignment, order)
+    if delivery is not None:
+        tracking.remember_task(delivery)  # level-triggered: a task Redis lost is back within a pass
     if order is None or order["status"] in FINAL_ORDER_STATES:
         _finish(db, assignment, order)
         return Outcome.ORDER_GONE

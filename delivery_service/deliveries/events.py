@@ -17,7 +17,7 @@ from __future__ import annotations
 from common import streams
 from common.mongo import get_database, parse_object_id
 from common.streams import Entry
-from deliveries import lifecycle, repository
+from deliveries import lifecycle, repository, tracking
 from deliveries.serializers import DeliveryOutput
 
 COURIER = "courier"
@@ -37,6 +37,7 @@ def announce(delivery: dict | None) -> None:
     """Tells the courier's feed about the delivery's new state (best effort; the heartbeat repairs)."""
     if delivery is not None:
         streams.publish([(streams.topic_of(COURIER, delivery["courier_id"]), [delivery_entry(delivery)])])
+        tracking.remember_task(delivery)  # what the courier's position reports need (the fast path)
 
 
 class CourierFeed(streams.StreamSpec):

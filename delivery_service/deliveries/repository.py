@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -48,6 +48,21 @@ def courier_update(db: Database, *, courier_id: str, changes: dict) -> dict | No
 
 def courier_set_location(db: Database, *, courier_id: str, location: dict) -> None:
     db[COURIERS].update_one({"_id": courier_id}, {"$set": {"location": location}})
+
+
+def couriers_set_locations(db: Database, *, locations: dict[str, dict]) -> int:
+    """Stores each courier's latest position unless the stored one is as new or newer (the write-
+    behind from Redis); returns how many changed."""
+    if not locations:
+        return 0
+    updates = [
+        UpdateOne(
+            {"_id": courier_id, "$or": [{"location.at": {"$lt": location["at"]}}, {"location": None}]},
+            {"$set": {"location": location}},
+        )
+        for courier_id, location in locations.items()
+    ]
+    return db[COURIERS].bulk_write(updates, ordered=False).modified_count
 
 
 def couriers_located_since(db: Database, *, since: datetime) -> list[dict]:

@@ -4,6 +4,7 @@ Assignment and its reconciler live in deliveries/dispatch.py (ARCHITECTURE 4.3).
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -31,7 +32,7 @@ def courier_get_or_create(*, courier_id: str) -> dict:
         return courier
     account = clients.auth_courier(courier_id=courier_id)
     now = _now()
-    return repository.courier_insert(
+    courier = repository.courier_insert(
         db,
         document={
             "_id": courier_id,
@@ -43,6 +44,8 @@ def courier_get_or_create(*, courier_id: str) -> dict:
             "updated_at": now,
         },
     )
+    tracking.remember_courier(courier)
+    return courier
 
 
 def courier_update(*, courier_id: str, changes: dict) -> dict:
@@ -55,18 +58,38 @@ def courier_update(*, courier_id: str, changes: dict) -> dict:
     if becomes_available:
         changes["available_since"] = now
     updated = repository.courier_update(get_database(), courier_id=courier_id, changes=changes)
+    tracking.remember_courier(updated)
     if becomes_available:
         dispatch.kick(wait_s=settings.DISPATCH_KICK_WAIT_S)
     return updated
 
 
 def courier_report_location(*, courier_id: str, lat: float, lng: float) -> dict:
-    """Records the position; a free, available courier may now be in reach of a waiting order."""
-    courier = courier_get_or_create(courier_id=courier_id)
-    location = tracking.courier_report_location(courier_id=courier_id, lat=lat, lng=lng)
-    if courier.get("available") and courier_active_order(courier_id=courier_id) is None:
+    """Records the position (deliveries/tracking.py); a free, available courier may now be in reach
+    of a waiting order."""
+    reported = tracking.courier_report_location(courier_id=courier_id, lat=lat, lng=lng)
+    after_report(reported)
+    return reported.location
+
+
+def courier_location(courier: dict) -> dict | None:
+    """The courier's latest position: Redis's (the live truth), else MongoDB's copy."""
+    return tracking.latest_position(courier["_id"]) or courier.get("location")
+
+
+_position_kicks = {"last": 0.0}  # when this process last kicked dispatch for a position
+
+
+def after_report(reported: tracking.Reported) -> None:
+    """A position from a free, available courier asks for a dispatch pass: at most one such kick per
+    DISPATCH_POSITION_KICK_S in a process (thousands of couriers report every few seconds; the
+    periodic pass finds anyone the kicks miss)."""
+    if not reported.available or reported.task is not None:
+        return
+    now = time.monotonic()
+    if now - _position_kicks["last"] >= settings.DISPATCH_POSITION_KICK_S:
+        _position_kicks["last"] = now
         dispatch.kick()
-    return location
 
 
 def courier_active_order(*, courier_id: str) -> str | None:

@@ -1,6 +1,10 @@
-"""Couriers' positions (ARCHITECTURE 4.3, 4.4): the latest one in MongoDB (the truth, on the
-courier document), the searchable set in Redis GEO (the nearest couriers to a pickup in O(log n)),
-and, for a courier on a delivery, a message to the order's followers.
+"""Couriers' positions (ARCHITECTURE 4.3, 4.4). Redis is the live truth: the latest position per
+courier, the searchable set in Redis GEO (the nearest couriers to a pickup in O(log n)) and when
+each was reported, all written by one script per report. MongoDB keeps a copy on the courier
+document, written behind in bulk within COURIER_LOCATION_PERSIST_S (`persist_positions`): what a
+Redis loss can lose is at most that window of positions, after which dispatch and `GET /couriers/me`
+read MongoDB's copies (and without Redis, reports go to MongoDB directly). For a courier on a
+delivery, each report is also a message to the order's followers.
 
 What goes to the order service's followers is a published read model keyed by order, never the
 courier's data as such: `order-location:{order_id}` holds the latest `{order_id, courier_id, lat,
@@ -12,20 +16,22 @@ report their own position; it reaches the followers of the one order assigned to
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import redis
 from django.conf import settings
 
-from common import geo, streams
+from common import faults, geo, streams
 from common.coalesce import Coalescer
 from common.errors import ApiError
 from common.mongo import get_database
-from common.redis_client import get_redis, redis_key
+from common.redis_client import get_async_redis, get_redis, redis_key
 from deliveries import clients, lifecycle, repository
 
 logger = logging.getLogger(__name__)
@@ -55,63 +61,310 @@ def is_fresh(location: dict | None, now: datetime | None = None) -> bool:
     return age <= settings.COURIER_LOCATION_MAX_AGE_S
 
 
-def courier_report_location(*, courier_id: str, lat: float, lng: float) -> dict:
-    """Records a courier's position: MongoDB first (the truth), then Redis (the index, best effort),
-    then the followers of the courier's order, if they have one."""
+# --- reporting a position: Redis is the live truth, MongoDB a copy written behind -----------------
+
+
+def positions_key() -> str:
+    """A hash: courier -> their latest position as JSON `{lat, lng, at}` (the live truth)."""
+    return redis_key("couriers", "positions")
+
+
+def unpersisted_key() -> str:
+    """A set: couriers whose latest position MongoDB does not have yet (the write-behind's work)."""
+    return redis_key("couriers", "unpersisted")
+
+
+def tasks_key() -> str:
+    """A hash: courier -> the delivery they are on (`task_of`), kept by every write of a delivery."""
+    return redis_key("couriers", "tasks")
+
+
+def vehicles_key() -> str:
+    return redis_key("couriers", "vehicles")
+
+
+def available_key() -> str:
+    """A set of the couriers who are available (a position from one of them may wake dispatch)."""
+    return redis_key("couriers", "available")
+
+
+# One round trip per report: the index, the latest position, the write-behind's note, and what the
+# report needs back (the courier's delivery if any, their vehicle, whether they are available).
+_REPORT = """
+redis.call('GEOADD', KEYS[1], ARGV[2], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[5])
+redis.call('SADD', KEYS[4], ARGV[1])
+return {redis.call('HGET', KEYS[5], ARGV[1]) or '', redis.call('HGET', KEYS[6], ARGV[1]) or '',
+        redis.call('SISMEMBER', KEYS[7], ARGV[1])}
+"""
+
+
+def _report_call(courier_id: str, lat: float, lng: float, now: datetime) -> tuple[list[str], list]:
+    keys = [geo_key(), seen_key(), positions_key(), unpersisted_key(), tasks_key(), vehicles_key(), available_key()]
+    position = json.dumps({"lat": lat, "lng": lng, "at": now.isoformat()})
+    return keys, [courier_id, lng, lat, now.timestamp(), position]
+
+
+@dataclasses.dataclass
+class Reported:
+    """What a position report found: the courier's delivery (if on one), vehicle, availability."""
+
+    courier_id: str
+    location: dict
+    task: dict | None
+    vehicle: str | None
+    available: bool
+
+
+def _reported(courier_id: str, location: dict, reply: list) -> Reported:
+    task, vehicle, available = reply
+    return Reported(courier_id, location, json.loads(task) if task else None, vehicle or None, bool(int(available)))
+
+
+def courier_report_location(*, courier_id: str, lat: float, lng: float) -> Reported:
+    """Records a courier's position: in Redis at once (where dispatch and `GET /couriers/me` read
+    it), in MongoDB within COURIER_LOCATION_PERSIST_S (`persist_positions`). Without Redis, in
+    MongoDB directly, as the truth it then is. Then the followers of their order, if they have one."""
     now = _now()
     location = {"lat": lat, "lng": lng, "at": now}
+    try:
+        keys, args = _report_call(courier_id, lat, lng, now)
+        reported = _reported(courier_id, location, get_redis().register_script(_REPORT)(keys=keys, args=args))
+    except redis.RedisError:
+        logger.warning("Redis unavailable: courier position written to MongoDB", extra={"courier_id": courier_id})
+        return _report_to_mongo(courier_id=courier_id, location=location)
+    if reported.task is not None:
+        tell_followers(reported)
+    return reported
+
+
+async def courier_report_location_async(*, courier_id: str, lat: float, lng: float) -> Reported:
+    """The same on the event loop (the fast path, deliveries/fast.py); RedisError leaves the caller
+    to take the sync path, which writes to MongoDB."""
+    now = _now()
+    keys, args = _report_call(courier_id, lat, lng, now)
+    reply = await get_async_redis().register_script(_REPORT)(keys=keys, args=args)
+    reported = _reported(courier_id, {"lat": lat, "lng": lng, "at": now}, reply)
+    if reported.task is not None:
+        await tell_followers_async(reported)
+    return reported
+
+
+def _report_to_mongo(*, courier_id: str, location: dict) -> Reported:
     db = get_database()
     repository.courier_set_location(db, courier_id=courier_id, location=location)
+    courier = repository.courier_get(db, courier_id=courier_id) or {}
+    assignment = repository.assignment_of_courier(db, courier_id=courier_id)
+    delivery = assignment and repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
+    reported = Reported(
+        courier_id,
+        location,
+        task_of(delivery) if delivery else None,
+        courier.get("vehicle"),
+        bool(courier.get("available")),
+    )
+    if reported.task is not None and reported.task["status"] in lifecycle.ACTIVE_STATES:
+        tell_followers(reported)
+    return reported
+
+
+# Takes couriers off the write-behind's set only if their position is still the one just written
+# (a newer report since stays to do). KEYS: the set, the positions. ARGV: courier, position, ...
+_WRITTEN = """
+local done = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[i + 1] then
+    done = done + redis.call('SREM', KEYS[1], ARGV[i])
+  end
+end
+return done
+"""
+
+
+def persist_positions(*, batch: int = 1000) -> int:
+    """Writes the latest positions Redis has and MongoDB not yet, in bulk; returns how many changed.
+    A courier leaves the to-do set only once their position is written (a writer that dies midway
+    leaves its batch to the next), so it is safe in several replicas at once; the write never moves
+    a position back (it is conditional on the stored one being older)."""
+    client = get_redis()
+    written = 0
+    for _pass in range(1 + client.scard(unpersisted_key()) // batch + 1):
+        couriers = client.srandmember(unpersisted_key(), batch)
+        if not couriers:
+            break
+        raw = client.hmget(positions_key(), couriers)
+        positions = {c: p for c, p in zip(couriers, raw, strict=True) if p}
+        faults.point("positions.before_write")
+        written += repository.couriers_set_locations(
+            get_database(),
+            locations={c: _parsed(p) for c, p in positions.items()},
+        )
+        args = [value for pair in positions.items() for value in pair]
+        client.register_script(_WRITTEN)(keys=[unpersisted_key(), positions_key()], args=args)
+        gone = [c for c in couriers if c not in positions]  # no position any more (Redis lost it)
+        if gone:
+            client.srem(unpersisted_key(), *gone)
+        if len(couriers) < batch:
+            break
+    return written
+
+
+def _parsed(position: str) -> dict:
+    location = json.loads(position)
+    return {**location, "at": datetime.fromisoformat(location["at"])}
+
+
+def start_persister(interval_s: float) -> None:
+    """The write-behind: a background thread that stores the latest positions in MongoDB every
+    `interval_s` (in every replica: each takes its own couriers off the set)."""
+
+    def run() -> None:
+        while True:
+            time.sleep(interval_s)
+            try:
+                persist_positions()
+            except Exception:  # the loop must outlive any single failure (Redis or MongoDB away)
+                logger.exception("positions not persisted; the next pass tries again")
+
+    threading.Thread(target=run, name="positions-persister", daemon=True).start()
+
+
+def latest_position(courier_id: str) -> dict | None:
+    """The courier's latest position `{lat, lng, at}` as Redis has it, or None (unknown, or Redis
+    cannot say: the caller falls back to MongoDB's copy)."""
     try:
-        pipe = get_redis().pipeline()
-        pipe.geoadd(geo_key(), (lng, lat, courier_id))
-        pipe.zadd(seen_key(), {courier_id: now.timestamp()})
+        raw = get_redis().hget(positions_key(), courier_id)
+    except redis.RedisError:
+        return None
+    if not raw:
+        return None
+    return _parsed(raw)
+
+
+def fresh_couriers(courier_ids: list[str]) -> set[str] | None:
+    """Which of these couriers reported a position within COURIER_LOCATION_MAX_AGE_S, as Redis knows
+    it; None when Redis cannot say (the caller uses MongoDB's copies)."""
+    if not courier_ids:
+        return set()
+    try:
+        seen = get_redis().zmscore(seen_key(), courier_ids)
+    except redis.RedisError:
+        return None
+    oldest = time.time() - settings.COURIER_LOCATION_MAX_AGE_S
+    return {c for c, at in zip(courier_ids, seen, strict=True) if at is not None and at >= oldest}
+
+
+def task_of(delivery: dict) -> dict:
+    """What a position report needs of the courier's delivery (kept in Redis by every delivery write)."""
+    return {
+        "delivery_id": str(delivery["_id"]),
+        "order_id": delivery["order_id"],
+        "status": delivery["status"],
+        "pickup": delivery.get("pickup"),
+        "dropoff": delivery.get("dropoff"),
+    }
+
+
+# Sets the task unless the stored one is of a newer delivery; removes it only if it is this one.
+_REMEMBER_TASK = """
+if ARGV[3] == '1' then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+else
+  local stored = redis.call('HGET', KEYS[1], ARGV[1])
+  if stored and cjson.decode(stored)['delivery_id'] == ARGV[4] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+end
+return 1
+"""
+
+
+def remember_task(delivery: dict) -> None:
+    """Keeps the courier's task in Redis as the delivery changes (best effort: the reconciler
+    refreshes it every pass)."""
+    active = delivery["status"] in lifecycle.ACTIVE_STATES
+    args = [delivery["courier_id"], json.dumps(task_of(delivery)), "1" if active else "0", str(delivery["_id"])]
+    try:
+        get_redis().register_script(_REMEMBER_TASK)(keys=[tasks_key()], args=args)
+    except redis.RedisError:
+        logger.warning("courier's task not kept in Redis", extra={"courier_id": delivery["courier_id"]})
+
+
+def remember_courier(courier: dict) -> None:
+    """Keeps the courier's vehicle and availability in Redis for the position fast path."""
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        pipe.hset(vehicles_key(), courier["_id"], courier.get("vehicle") or "")
+        (pipe.sadd if courier.get("available") else pipe.srem)(available_key(), courier["_id"])
         pipe.execute()
     except redis.RedisError:
-        logger.warning("courier position not indexed in Redis", extra={"courier_id": courier_id})
-    assignment = repository.assignment_of_courier(db, courier_id=courier_id)
-    if assignment is not None:
-        _tell_followers(db, assignment=assignment, location=location)
-    return location
+        logger.warning("courier's profile not kept in Redis", extra={"courier_id": courier["_id"]})
 
 
-def _tell_followers(db, *, assignment: dict, location: dict) -> None:
-    delivery = repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
-    courier = repository.courier_get(db, courier_id=assignment["_id"])
-    if delivery is None or delivery["status"] not in lifecycle.ACTIVE_STATES:
-        return
+def _location_event(reported: Reported) -> tuple[dict, str]:
+    task = reported.task
     event = {
-        "order_id": assignment["order_id"],
-        "courier_id": assignment["_id"],
-        "lat": location["lat"],
-        "lng": location["lng"],
-        "at": location["at"].isoformat(),
-        "eta_s": eta_s(delivery=delivery, location=location, vehicle=(courier or {}).get("vehicle")),
+        "order_id": task["order_id"],
+        "courier_id": None,
+        "lat": reported.location["lat"],
+        "lng": reported.location["lng"],
+        "at": reported.location["at"].isoformat(),
+        "eta_s": eta_s(delivery=task, location=reported.location, vehicle=reported.vehicle),
     }
-    key = order_location_key(assignment["order_id"])
+    return event, order_location_key(task["order_id"])
+
+
+def tell_followers(reported: Reported) -> None:
+    """The position to the followers of the courier's order: the latest as a key, an event on the
+    order's stream at most once every LOCATION_EVENT_MIN_INTERVAL_S, the arrival to the order service."""
+    event, key = _location_event(reported)
+    event["courier_id"] = reported.courier_id
     try:
         client = get_redis()
-        client.set(key, json.dumps(event), ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
+        pipe = client.pipeline(transaction=False)
+        pipe.set(key, json.dumps(event), ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
         # At most one event per order per interval: the first report of each interval wins.
-        throttled = not client.set(
-            key + ":throttle", 1, nx=True, px=round(settings.LOCATION_EVENT_MIN_INTERVAL_S * 1000)
-        )
+        pipe.set(key + ":throttle", 1, nx=True, px=round(settings.LOCATION_EVENT_MIN_INTERVAL_S * 1000))
+        throttled = not pipe.execute()[1]
     except redis.RedisError:
-        logger.warning("courier position not published", extra={"order_id": assignment["order_id"]})
+        logger.warning("courier position not published", extra={"order_id": event["order_id"]})
         return
     if not throttled:
-        entry = streams.Entry(
-            key="location", version=int(location["at"].timestamp() * 1000), event="location", data=event
-        )
-        streams.publish([(streams.topic_of("order", assignment["order_id"]), [entry])])
-    if event["eta_s"] is not None:
-        _tell_order_of_arrival(
-            order_id=assignment["order_id"],
-            courier_id=assignment["_id"],
-            leg="dropoff" if delivery["status"] == lifecycle.PICKED_UP else "pickup",
-            at=location["at"] + timedelta(seconds=event["eta_s"]),
-            speed_kmh=speed_kmh((courier or {}).get("vehicle")),
-        )
+        streams.publish([_location_entry(event)])
+    _arrival(reported, event)
+
+
+async def tell_followers_async(reported: Reported) -> None:
+    event, key = _location_event(reported)
+    event["courier_id"] = reported.courier_id
+    try:
+        pipe = get_async_redis().pipeline(transaction=False)
+        pipe.set(key, json.dumps(event), ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
+        pipe.set(key + ":throttle", 1, nx=True, px=round(settings.LOCATION_EVENT_MIN_INTERVAL_S * 1000))
+        throttled = not (await pipe.execute())[1]
+    except (redis.RedisError, OSError):
+        logger.warning("courier position not published", extra={"order_id": event["order_id"]})
+        return
+    if not throttled:
+        await streams.publish_async([_location_entry(event)])
+    _arrival(reported, event)
+
+
+def _location_entry(event: dict) -> tuple[str, list[streams.Entry]]:
+    version = int(datetime.fromisoformat(event["at"]).timestamp() * 1000)
+    entry = streams.Entry(key="location", version=version, event="location", data=event)
+    return streams.topic_of("order", event["order_id"]), [entry]
+
+
+def _arrival(reported: Reported, event: dict) -> None:
+    if event["eta_s"] is None:
+        return
+    _tell_order_of_arrival(
+        order_id=event["order_id"],
+        courier_id=reported.courier_id,
+        leg="dropoff" if reported.task["status"] == lifecycle.PICKED_UP else "pickup",
+        at=reported.location["at"] + timedelta(seconds=event["eta_s"]),
+        speed_kmh=speed_kmh(reported.vehicle),
+    )
 
 
 # The arrival last sent per order and leg (in this process): the order service re-estimates only on
@@ -147,7 +400,7 @@ def courier_heading_to(db, *, courier_id: str, target: dict | None) -> tuple[flo
     """(the courier's speed, when they should reach `target` from their last fresh position, or None)."""
     courier = repository.courier_get(db, courier_id=courier_id) or {}
     speed = speed_kmh(courier.get("vehicle"))
-    location = courier.get("location")
+    location = latest_position(courier_id) or courier.get("location")
     if not is_fresh(location) or not geo.has_coordinates(target):
         return speed, None
     km = geo.distance_km(location["lat"], location["lng"], target["lat"], target["lng"])

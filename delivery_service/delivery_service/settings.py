@@ -48,3 +48,8 @@ DISPATCH_MAX_RADIUS_KM = env_float("DISPATCH_MAX_RADIUS_KM", 40.0)
 # Speeds for arrival estimates, km/h per vehicle (an estimate: straight lines, no traffic).
 COURIER_SPEEDS_KMH = env_str("COURIER_SPEEDS_KMH", "on_foot:5,bicycle:15,scooter:25,motorbike:30,car:25")
 LOCATION_EVENT_MIN_INTERVAL_S = env_float("LOCATION_EVENT_MIN_INTERVAL_S", 2.0)
+# Positions live in Redis; MongoDB's copy is written behind in bulk at most this late (what a Redis
+# loss can lose). 0: no background writer in this process (tests call tracking.persist_positions).
+COURIER_LOCATION_PERSIST_S = env_float("COURIER_LOCATION_PERSIST_S", 5.0)
+# A free, available courier's position wakes dispatch at most this often per process.
+DISPATCH_POSITION_KICK_S = env_float("DISPATCH_POSITION_KICK_S", 1.0)

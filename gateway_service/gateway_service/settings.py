@@ -14,9 +14,7 @@ MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
     "common.overload.InflightLimitMiddleware",
     # Django's response hardening and the CSP, as on every service (common/settings_base.py).
-    "django.middleware.security.SecurityMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "common.security.SecurityHeadersMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "common.body_limit.BodySizeLimitMiddleware",
     # After the body limit (it may read a form body), before anything reads the request's headers.

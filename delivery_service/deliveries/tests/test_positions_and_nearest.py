@@ -145,7 +145,8 @@ def test_without_redis_dispatch_uses_the_positions_in_mongodb(api_client, courie
     _at(api_client, mid, MID)
     _at(api_client, near, NEAR)
     order = place_order()
-    request.getfixturevalue("redis_down")  # only now: the positions above went to Redis too
+    tracking.persist_positions()  # what the write-behind does within COURIER_LOCATION_PERSIST_S
+    request.getfixturevalue("redis_down")  # only now: the positions above went to Redis first
 
     dispatch.dispatch()
 
