@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import resource
 import weakref
 from urllib.parse import quote
 
@@ -19,7 +20,7 @@ from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 
 from common.circuit_breaker import CircuitBreaker
-from common.errors import OVERLOADED_HEADER, error_response
+from common.errors import OVERLOADED_HEADER, error_response, overloaded_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.tracing import inject_context
 from edge.routes import Route
@@ -128,7 +129,41 @@ def _without_session_cookie(cookie_header: str) -> str:
     return ";".join(kept).strip()
 
 
-async def _relay(upstream: aiohttp.ClientResponse, service: str):
+# Descriptors kept for everything but relayed streams (listening socket, pooled connections, logs).
+_DESCRIPTORS_RESERVED = 500
+
+
+@functools.cache
+def stream_ceiling() -> int:
+    """Live streams one gateway process relays at once. Each holds two descriptors (the client's and
+    the upstream's), so past half the process's descriptor limit accept() itself would start failing,
+    for ordinary requests too: the stream that would cross it gets a fast 503 instead."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    by_descriptors = (soft - _DESCRIPTORS_RESERVED) // 2 if soft != resource.RLIM_INFINITY else 10**9
+    return max(1, min(settings.SSE_MAX_STREAMS_PER_PROCESS, by_descriptors))
+
+
+class _StreamSlot:
+    """One of the process's relayed streams, given back exactly once: by the relay's end or by the
+    response's close() (a client gone before the relay started never runs the generator)."""
+
+    open = 0
+
+    def __init__(self):
+        _StreamSlot.open += 1
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            _StreamSlot.open -= 1
+
+
+def open_streams() -> int:
+    return _StreamSlot.open
+
+
+async def _relay(upstream: aiohttp.ClientResponse, service: str, slot: _StreamSlot | None):
     try:
         async for chunk in upstream.content.iter_any():
             yield chunk
@@ -136,6 +171,8 @@ async def _relay(upstream: aiohttp.ClientResponse, service: str):
         logger.warning("upstream stream broke", extra={"upstream": service})
     finally:
         upstream.release()
+        if slot is not None:
+            slot.release()
 
 
 def _unavailable(service: str, *, status: int, code: str, message: str, retry_after: int):
@@ -153,6 +190,31 @@ async def forward(request, route: Route, client_address: str):
             message=f"The {service} service is unavailable.",
             retry_after=max(1, round(circuit.retry_after_s())),
         )
+    if route.stream and _StreamSlot.open >= stream_ceiling():
+        from common.streams import shed_retry_after_s
+
+        return overloaded_response(
+            "This gateway relays as many live streams as it can; reconnect shortly.",
+            retry_after_s=shed_retry_after_s(),
+        )
+    slot = _StreamSlot() if route.stream else None
+    try:
+        response = await _forward(
+            request, route, service=service, circuit=circuit, client_address=client_address, slot=slot
+        )
+    except BaseException:
+        if slot is not None:
+            slot.release()
+        raise
+    if slot is not None:
+        if isinstance(response, StreamingHttpResponse):
+            response._resource_closers.append(slot.release)  # Django's close() runs these
+        else:
+            slot.release()
+    return response
+
+
+async def _forward(request, route: Route, *, service: str, circuit, client_address: str, slot):
     read_timeout = None if route.stream else settings.UPSTREAM_READ_TIMEOUT_S
     # The path exactly as the client sent it (still percent-encoded): decoding and re-encoding could
     # change what the upstream sees, and a decoded control character is not a valid URL.
@@ -196,7 +258,7 @@ async def forward(request, route: Route, client_address: str):
 
     streaming = route.stream or upstream.headers.get("content-type", "").startswith("text/event-stream")
     if streaming:
-        response = StreamingHttpResponse(_relay(upstream, service), status=upstream.status)
+        response = StreamingHttpResponse(_relay(upstream, service, slot), status=upstream.status)
     else:
         # Ordinary JSON answers are small: reading them whole is cheaper than relaying chunks.
         try:

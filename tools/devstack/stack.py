@@ -57,6 +57,9 @@ class Stack:
     ferretdb_as_released: bool = False
     # A Redis of its own even when REDIS_URL is set (tests that pause Redis must not pause everyone's).
     own_redis: bool = False
+    # uvicorn worker processes per service where more than one (the 10,000-stream benchmark runs two
+    # gateway workers: each open stream holds two descriptors there, past one process's limit).
+    workers: dict[str, int] = field(default_factory=dict)
 
     def _start(self, name: str, args: list[str], **kwargs) -> Managed:
         color = COLORS[len(self.processes) % len(COLORS)]
@@ -143,6 +146,7 @@ class Stack:
                     "off",
                     "--timeout-graceful-shutdown",
                     "5",
+                    *(["--workers", str(self.workers[service.name])] if service.name in self.workers else []),
                 ],
                 cwd=ROOT / service.directory,
                 env=env_for(service),

@@ -55,3 +55,40 @@ def test_failing_stream_opens_never_lock_out_the_upstreams_ordinary_requests(ech
     assert ordinary.status_code == 200  # its own circuit saw nothing wrong
     assert stream_now.status_code == 503  # the streams' circuit is open until its reset...
     assert int(stream_now["Retry-After"]) >= 1
+
+
+def test_a_gateway_relaying_its_ceiling_of_streams_sheds_the_next_until_one_ends(
+    echo, run_async, settings, issue_token
+):
+    from edge import proxy
+
+    settings.SSE_MAX_STREAMS_PER_PROCESS = 2
+    proxy.stream_ceiling.cache_clear()
+    headers = {"Authorization": f"Bearer {issue_token('customer')}"}
+
+    async def scenario():
+        client = AsyncClient()
+        first = await client.get("/orders/a/events", headers=headers)
+        second = await client.get("/orders/b/events", headers=headers)
+        third = await client.get("/orders/c/events", headers=headers)
+        first.close()  # a client gone: its slot is given back
+        fourth = await client.get("/orders/d/events", headers=headers)
+        relayed = b"".join([chunk async for chunk in second.streaming_content])  # ends by itself
+        fifth = await client.get("/orders/e/events", headers=headers)
+        fourth.close()
+        fifth.close()
+        return first, second, third, fourth, fifth, relayed
+
+    try:
+        first, second, third, fourth, fifth, relayed = run_async(scenario())
+    finally:
+        proxy.stream_ceiling.cache_clear()
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert third.status_code == 503
+    assert third[OVERLOADED_HEADER] == "true" and 1 <= int(third["Retry-After"]) <= settings.SSE_SHED_RETRY_MAX_S
+    assert third.json()["error"]["code"] == "overloaded"
+    assert (fourth.status_code, fifth.status_code) == (200, 200)
+    assert relayed == b"data: 0\n\ndata: 1\n\ndata: 2\n\n"
+    assert proxy.open_streams() == 0
+    assert len([r for r in echo.received if r["path"].endswith("/events")]) == 4  # the shed one never left
