@@ -7,8 +7,12 @@ per-thread set-up that follows, were a measurable part of each request's CPU (be
 Here each request still has a thread of its own for its sync calls, one at a time, as Django
 expects, but the thread comes from a pool of idle ones and goes back after the response.
 
-The gateway, whose request path is async end to end, uses no per-request context at all
-(`gateway_service.asgi`).
+Live streams (`GET .../events`) take no thread at all: their path is async end to end (the views
+run their few sync reads on the loop's shared pool), and a stream lives for minutes or hours, so a
+thread held per stream was one thread per open stream: 7,330 threads and 65 KiB per stream in the
+order service at 10,000 streams, before this (bench/RESULTS.md). The one sync call Django makes
+for them (`response.close()` at the end) runs on asgiref's shared sync thread. The gateway, whose
+request path is async end to end, uses no per-request context at all (`gateway_service.asgi`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ class PooledThreadsASGIHandler(ASGIHandler):
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        if is_live_stream(scope):
+            await self.handle(scope, receive, send)
+            return
         executor = self._idle.pop() if self._idle else ThreadPoolExecutor(1, thread_name_prefix="request")
         finished = False
         try:
@@ -45,6 +52,10 @@ class PooledThreadsASGIHandler(ASGIHandler):
             self._idle.append(executor)
         else:
             executor.shutdown(wait=False)
+
+
+def is_live_stream(scope) -> bool:
+    return scope["method"] == "GET" and scope["path"].endswith("/events")
 
 
 def get_asgi_application() -> PooledThreadsASGIHandler:

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from common.asgi import PooledThreadsASGIHandler
-from tests.urls import ThreadView
+from tests.urls import ThreadView, things_events
 
 
 async def _get(app, path: str = "/thread") -> dict:
@@ -89,3 +89,58 @@ def test_a_cancelled_request_does_not_hand_its_busy_thread_on(app):
     finally:
         ThreadView.barrier.wait(timeout=5)
         ThreadView.barrier = None
+
+
+def test_open_live_streams_hold_no_thread_each(app):
+    """A stream lives for minutes: a thread held per stream was 7,330 threads at 10,000 streams."""
+    streams = 50
+
+    async def open_streams():
+        things_events.done = asyncio.Event()
+        opened: list[asyncio.Event] = []
+
+        async def follow():
+            first = asyncio.Event()
+            opened.append(first)
+            scope = {
+                "type": "http",
+                "asgi": {"version": "3.0"},
+                "http_version": "1.1",
+                "method": "GET",
+                "scheme": "http",
+                "path": "/things/events",
+                "raw_path": b"/things/events",
+                "root_path": "",
+                "query_string": b"",
+                "headers": [(b"host", b"testserver")],
+                "client": ("127.0.0.1", 5000),
+                "server": ("testserver", 80),
+            }
+            received = False
+
+            async def receive():
+                nonlocal received
+                if not received:
+                    received = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
+                await asyncio.Event().wait()
+                return {"type": "http.disconnect"}
+
+            async def send(message):
+                if message.get("body"):
+                    first.set()
+
+            await app(scope, receive, send)
+
+        before = threading.active_count()
+        tasks = [asyncio.ensure_future(follow()) for _ in range(streams)]
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(asyncio.gather(*(event.wait() for event in opened)), timeout=10)
+        during = threading.active_count()
+        things_events.done.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)
+        return before, during
+
+    before, during = asyncio.run(open_streams())
+
+    assert during - before < 5, f"{during - before} threads for {streams} open streams"

@@ -68,6 +68,18 @@ class ThreadView(APIView):
         return Response({"thread": _this_thread.number})
 
 
+async def things_events(request):
+    """A live stream as the services serve theirs: an async view whose response streams until the
+    test lets it end (`things_events.done`)."""
+    from django.http import StreamingHttpResponse
+
+    async def events():
+        yield b"event: snapshot\ndata: {}\n\n"
+        await things_events.done.wait()
+
+    return StreamingHttpResponse(events(), content_type="text/event-stream")
+
+
 urlpatterns = [
     *platform_urlpatterns,
     path("echo", EchoView.as_view()),
@@ -75,4 +87,5 @@ urlpatterns = [
     path("conflict", ConflictView.as_view()),
     path("customer-only", CustomerOnlyView.as_view()),
     path("thread", ThreadView.as_view()),
+    path("things/events", things_events),
 ]
