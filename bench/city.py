@@ -76,6 +76,8 @@ def summary_ms(values: list[float]) -> dict:
     return {
         "count": len(ordered),
         "p50_ms": round(percentile(ordered, 50), 1),
+        "p90_ms": round(percentile(ordered, 90), 1),
+        "p95_ms": round(percentile(ordered, 95), 1),
         "p99_ms": round(percentile(ordered, 99), 1),
         "max_ms": round(ordered[-1], 1) if ordered else 0.0,
     }
@@ -693,20 +695,27 @@ def print_summary(results: dict) -> None:
         print(f"  errors {c['errors']}; CPU ms per second by process {c['cpu_ms_per_s_by_process']}")
 
 
-def main() -> int:
+def measure() -> dict:
+    """Every measurement on a platform of its own; writes bench/out/city.json and city.png."""
+    import shutil
+
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="fd-city-"))
-    stack = start_stack(work)
     try:
-        results = asyncio.run(run_all(stack))
+        stack = start_stack(work)
+        try:
+            results = asyncio.run(run_all(stack))
+        finally:
+            stack.stop()
     finally:
-        stack.stop()
-        import shutil
-
         shutil.rmtree(work, ignore_errors=True)
     (OUT / "city.json").write_text(json.dumps(results, indent=2))
     plot(results, OUT / "city.png")
-    print_summary(results)
+    return results
+
+
+def main() -> int:
+    print_summary(measure())
     print(f"wrote {OUT / 'city.json'} and {OUT / 'city.png'}")
     return 0
 

@@ -8,6 +8,8 @@ Measurements (throughput and p50/p95/p99 at fixed concurrency, with wrk):
   menu-uncached   the same on a second restaurant process with the cache off
   menu-gateway    the cached read through the gateway
   menu-nginx      the cached read through nginx (Debian's) proxying to the restaurant service
+  positions-gateway  POST /couriers/me/location through the gateway, 1,000 couriers round robin
+                  (its ratio to menu-gateway is the issue #23 target), with CPU per report by process
 and, with an asyncio client (bench/placement.py), order placement: BENCH_PLACEMENT_CLIENTS (20)
 customers placing orders concurrently through the gateway; the store on its own (bench/store.py):
 indexed equality finds among 10,000 documents and mixed writes per second; nearest-courier dispatch
@@ -19,7 +21,7 @@ its event arriving at every client.
 Environment: BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_PLACEMENT_CLIENTS (20),
 BENCH_STORED_ORDERS (50,000: placement is measured again after storing that many),
 BENCH_TRANSITIONS (1; 0 skips the transitions), BENCH_STREAMS
-(1000), GATEWAY_URL +
+(1000), BENCH_CITY (1; 0 skips bench/city.py: 10,000 streams, the reconnect storm, the city), GATEWAY_URL +
 RESTAURANT_URL to measure a platform started elsewhere (then reference/uncached/nginx are skipped).
 """
 
@@ -51,6 +53,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 32))
 PLACEMENT_CLIENTS = int(os.environ.get("BENCH_PLACEMENT_CLIENTS", 20))
 STORED_ORDERS = int(os.environ.get("BENCH_STORED_ORDERS", 50_000))
 STREAMS = int(os.environ.get("BENCH_STREAMS", 1000))
+CITY = os.environ.get("BENCH_CITY", "1") != "0"
 ORDERS_FOR_STREAMS = 50
 MENU_ITEMS = 20
 
@@ -217,6 +220,24 @@ async def measure_streams(gateway: str, world: dict, pids: dict[str, int]) -> di
         "rss_kib_with_streams": memory_open,
         "kib_per_stream": {name: round((memory_open[name] - memory_before[name]) / max(ready, 1), 1) for name in pids},
     }
+
+
+POSITION_COURIERS = 1000
+
+
+def measure_positions(stack, gateway: str, world: dict, work: Path) -> tuple[dict, dict]:
+    """POST /couriers/me/location through the gateway, as wrk measured the cached read just before:
+    couriers' tokens (signed with the platform's key, bench/city.py) round robin, and the CPU each
+    process spent per report."""
+    from city import Minter
+
+    minter = Minter(stack.data_dir / "secrets" / "jwt-private.pem", world["customer"]["access"])
+    tokens = work / "courier-tokens.txt"
+    tokens.write_text("\n".join(minter.token(uuid.uuid4().hex[:24], "courier") for _ in range(POSITION_COURIERS)))
+    before = cpu_seconds(stack)
+    row = wrk(gateway + "/couriers/me/location", script="wrk_positions.lua", env={"BENCH_TOKENS_FILE": str(tokens)})
+    after = cpu_seconds(stack)
+    return row, cpu_ms_per_order(before, after, row["requests"])
 
 
 def start_nginx(work: Path, upstream_port: int) -> tuple[subprocess.Popen, int]:
@@ -423,6 +444,11 @@ def main() -> int:
             log(f"{name}: {DURATION_S}s at {CONNECTIONS} connections")
             results["http"][name] = wrk(url)
         if not external:
+            log(f"positions: {DURATION_S}s at {CONNECTIONS} connections, {POSITION_COURIERS} couriers round robin")
+            results["http"]["positions-gateway"], results["positions_cpu_ms"] = measure_positions(
+                stack, gateway, world, work
+            )
+        if not external:
             log(f"live tracking: {STREAMS} streams")
             pids = {"gateway": stack.pid_of("gateway"), "order": stack.pid_of("order")}
             results["streams"] = asyncio.run(measure_streams(gateway, world, pids))
@@ -458,6 +484,12 @@ def main() -> int:
         stack.stop()
         shutil.rmtree(work, ignore_errors=True)
 
+    if CITY:
+        import city
+
+        log("the city's load (bench/city.py), on a platform of its own with two gateway workers")
+        results["city"] = city.measure()
+
     http_rows = results["http"]
 
     def ratio(a: str, b: str) -> float | None:
@@ -467,6 +499,7 @@ def main() -> int:
         "gateway/nginx": ratio("menu-gateway", "menu-nginx"),
         "cached/reference": ratio("menu-cached", "reference"),
         "cached/uncached": ratio("menu-cached", "menu-uncached"),
+        "positions/cached read (gateway)": ratio("positions-gateway", "menu-gateway"),
     }
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
     plot(results, OUT / "latency.png")
@@ -526,6 +559,12 @@ def main() -> int:
             f"event delay p50 {s['delay_p50_ms']} ms, p95 {s['delay_p95_ms']} ms, p99 {s['delay_p99_ms']} ms "
             f"({s['events_received']} events); memory per stream KiB: {s['kib_per_stream']}"
         )
+    if "positions_cpu_ms" in results:
+        print(f"CPU per position report by process (ms): {results['positions_cpu_ms']}")
+    if "city" in results:
+        import city
+
+        city.print_summary(results["city"])
     print(f"\nwrote {OUT / 'results.json'}, {OUT / 'latency.png'} and {OUT / 'writes.png'}")
     return 0
 

@@ -381,3 +381,20 @@ def test_the_snapshot_of_an_empty_topic_can_be_resumed_from(spec, mongo_db):
 
     assert snapshot["data"] == {"items": []}
     assert (missed["event"], missed["data"]) == ("item", {"id": "x", "state": "new"})
+
+
+def test_a_publish_after_redis_forgot_its_scripts_still_arrives(spec, mongo_db, redis_client):
+    write(mongo_db, "a", "new")
+
+    async def scenario():
+        reader = Reader(spec)
+        await reader.next_events(1)
+        redis_client.script_flush()  # as after a Redis restart
+        await in_thread(write, mongo_db, "a", "cooking")
+        events = await reader.next_events(1, wait_s=0.25)  # before the heartbeat could repair it
+        await reader.close()
+        return events
+
+    events = run(scenario())
+
+    assert [e["data"]["state"] for e in events] == ["cooking"]
