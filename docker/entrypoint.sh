@@ -10,7 +10,11 @@ case "${1:-serve}" in
     if [ "${ENSURE_INDEXES_ON_START:-true}" = "true" ]; then python manage.py ensure_indexes; fi
     exec uvicorn "${SERVICE_MODULE}.asgi:application" --host 0.0.0.0 --port "${PORT}" \
       --workers "${WEB_CONCURRENCY:-1}" --no-access-log --lifespan off --timeout-graceful-shutdown 20 \
-      --no-proxy-headers --no-server-header ;;  # forwarded headers are Django's business (TRUSTED_PROXY_HOPS); no Server banner
+      --no-proxy-headers --no-server-header \
+      --timeout-worker-healthcheck "${WORKER_HEALTHCHECK_TIMEOUT_S:-30}" ;;
+    # Forwarded headers are Django's business (TRUSTED_PROXY_HOPS); no Server banner. With several
+    # workers, uvicorn kills one that has not answered its supervisor's ping for this long: its
+    # default (5 s) killed busy gateway workers, and their thousands of open streams with them.
   *)
     exec "$@" ;;
 esac

@@ -146,7 +146,7 @@ class Stack:
                     "off",
                     "--timeout-graceful-shutdown",
                     "5",
-                    *(["--workers", str(self.workers[service.name])] if service.name in self.workers else []),
+                    *(self._workers_args(service.name)),
                 ],
                 cwd=ROOT / service.directory,
                 env=env_for(service),
@@ -156,6 +156,13 @@ class Stack:
             wait_for(
                 lambda url=url: http_status(url) == 200, timeout_s=60, what=f"{service.name} service", process=process
             )
+
+    def _workers_args(self, service_name: str) -> list[str]:
+        if service_name not in self.workers:
+            return []
+        # uvicorn kills a worker that has not answered its supervisor for this long (default 5 s): a
+        # worker busy with thousands of streams is not hung (docker/entrypoint.sh does the same).
+        return ["--workers", str(self.workers[service_name]), "--timeout-worker-healthcheck", "30"]
 
     def env_for(self, service: Service) -> dict[str, str]:
         """The environment of one service process: shared settings plus its own credentials."""
