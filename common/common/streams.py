@@ -437,8 +437,25 @@ class _Refresher:
             except Exception:
                 logger.exception("live streams could not re-read MongoDB", extra={"kind": self.spec.kind})
                 continue
-            for stream in streams:
-                stream.offer((_TRUTH, truth.get(stream.subject, [])))
+            await _hand_out(
+                streams, truth, over_s=0.5 * (settings.SSE_POLL_INTERVAL_S if polling else settings.SSE_HEARTBEAT_S)
+            )
+
+
+_HAND_OUT_CHUNK = 250
+
+
+async def _hand_out(streams: list[LiveStream], truth: dict[str, list[Entry]], *, over_s: float) -> None:
+    """Gives each stream the re-read, a chunk at a time spread over `over_s` (at most 5 s): handed to
+    10,000 streams at once, every one would wake, compare and send its heartbeat in one burst of a
+    second or two, and every live event would wait behind it (the 10,000-stream p99, bench/RESULTS.md)."""
+    chunks = range(0, len(streams), _HAND_OUT_CHUNK)
+    pause_s = min(over_s, 5.0) / len(chunks) if len(chunks) > 1 else 0.0
+    for n, start in enumerate(chunks):
+        if n:
+            await asyncio.sleep(pause_s)
+        for stream in streams[start : start + _HAND_OUT_CHUNK]:
+            stream.offer((_TRUTH, truth.get(stream.subject, [])))
 
 
 _hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

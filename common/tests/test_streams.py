@@ -398,3 +398,36 @@ def test_a_publish_after_redis_forgot_its_scripts_still_arrives(spec, mongo_db, 
     events = run(scenario())
 
     assert [e["data"]["state"] for e in events] == ["cooking"]
+
+
+def test_the_heartbeat_reread_reaches_many_streams_in_spread_out_chunks_not_one_burst():
+    """Handed to thousands of streams at once, the re-read would wake them all in one burst and every
+    live event would wait behind it; other work runs between the chunks, and every stream gets it."""
+
+    class Stream:
+        subject = "s1"
+
+        def __init__(self):
+            self.offered = []
+
+        def offer(self, message):
+            self.offered.append(message)
+
+    many = [Stream() for _ in range(1000)]
+    truth = {"s1": ["entry"]}
+
+    async def scenario():
+        seen_meanwhile = []
+
+        async def other_work():
+            for _ in range(3):
+                await asyncio.sleep(0)
+                seen_meanwhile.append(sum(1 for s in many if s.offered))
+
+        await asyncio.gather(streams._hand_out(many, truth, over_s=0.2), other_work())
+        return seen_meanwhile
+
+    seen_meanwhile = asyncio.run(scenario())
+
+    assert 0 < seen_meanwhile[0] < len(many)
+    assert all(s.offered == [(streams._TRUTH, ["entry"])] for s in many)
