@@ -148,6 +148,7 @@ class _StreamSlot:
     response's close() (a client gone before the relay started never runs the generator)."""
 
     open = 0
+    opening = 0  # of those, waiting for the upstream's answer
 
     def __init__(self):
         _StreamSlot.open += 1
@@ -190,18 +191,29 @@ async def forward(request, route: Route, client_address: str):
             message=f"The {service} service is unavailable.",
             retry_after=max(1, round(circuit.retry_after_s())),
         )
-    if route.stream and _StreamSlot.open >= stream_ceiling():
+    if route.stream and (
+        _StreamSlot.open >= stream_ceiling() or _StreamSlot.opening >= settings.SSE_MAX_OPENING_PER_PROCESS
+    ):
         from common.streams import shed_retry_after_s
 
         return overloaded_response(
-            "This gateway relays as many live streams as it can; reconnect shortly.",
+            "This gateway relays or opens as many live streams as it can; reconnect shortly.",
             retry_after_s=shed_retry_after_s(),
         )
     slot = _StreamSlot() if route.stream else None
     try:
-        response = await _forward(
-            request, route, service=service, circuit=circuit, client_address=client_address, slot=slot
-        )
+        if slot is not None:
+            # Opens waiting for their upstream are bounded too: in a reconnect storm, thousands of
+            # connects at once overflow the upstream's accept queue and time out (504s) instead of
+            # being told to come back (the upstream sheds what it cannot open, common/streams.py).
+            _StreamSlot.opening += 1
+        try:
+            response = await _forward(
+                request, route, service=service, circuit=circuit, client_address=client_address, slot=slot
+            )
+        finally:
+            if slot is not None:
+                _StreamSlot.opening -= 1
     except BaseException:
         if slot is not None:
             slot.release()

@@ -2,6 +2,8 @@
 deliberate 503 is no failure of its circuit, and a storm of failing stream opens has a circuit of
 its own, apart from the upstream's ordinary requests."""
 
+import asyncio
+
 from django.test import AsyncClient
 
 from common.errors import OVERLOADED_HEADER
@@ -86,9 +88,35 @@ def test_a_gateway_relaying_its_ceiling_of_streams_sheds_the_next_until_one_ends
 
     assert (first.status_code, second.status_code) == (200, 200)
     assert third.status_code == 503
-    assert third[OVERLOADED_HEADER] == "true" and 1 <= int(third["Retry-After"]) <= settings.SSE_SHED_RETRY_MAX_S
+    assert third[OVERLOADED_HEADER] == "true"
+    assert 1 <= int(third["Retry-After"]) <= settings.SSE_SHED_RETRY_MAX_S
     assert third.json()["error"]["code"] == "overloaded"
     assert (fourth.status_code, fifth.status_code) == (200, 200)
     assert relayed == b"data: 0\n\ndata: 1\n\ndata: 2\n\n"
     assert proxy.open_streams() == 0
     assert len([r for r in echo.received if r["path"].endswith("/events")]) == 4  # the shed one never left
+
+
+def test_stream_opens_waiting_for_their_upstream_are_bounded_and_the_rest_shed_fast(
+    echo, run_async, settings, issue_token
+):
+    settings.SSE_MAX_OPENING_PER_PROCESS = 2
+    echo.delay_s = 0.5  # the upstream is slow to answer: opens pile up at the gateway
+    headers = {"Authorization": f"Bearer {issue_token('customer')}"}
+
+    async def scenario():
+        client = AsyncClient()
+        responses = await asyncio.gather(*(client.get(f"/orders/o{n}/events", headers=headers) for n in range(5)))
+        for response in responses:
+            response.close()
+        echo.delay_s = 0.0
+        later = await client.get("/orders/o9/events", headers=headers)
+        later.close()
+        return responses, later
+
+    responses, later = run_async(scenario())
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 200, 503, 503, 503]
+    assert {r[OVERLOADED_HEADER] for r in responses if r.status_code == 503} == {"true"}
+    assert later.status_code == 200  # the bound is on opens in flight, not a lockout
