@@ -166,27 +166,34 @@ async def measure_streams(gateway: str, world: dict, pids: dict[str, int]) -> di
         ready = 0
 
         async def follow(order_id: str) -> None:
-            nonlocal ready
-            async with client.stream(
-                "GET", f"/orders/{order_id}/events", headers={"Authorization": f"Bearer {customer}"}
-            ) as response:
-                first = True
-                async for line in response.aiter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    if first:
-                        first = False
-                        ready += 1
-                        if ready == STREAMS:
-                            opened.set()
-                        continue
-                    event = json.loads(line[5:])
-                    at = time.time()
-                    sent = time.mktime(time.strptime(event["at"][:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
-                    sent += float("0." + event["at"][20:26]) if len(event["at"]) > 20 else 0.0
-                    arrivals.append(at - sent)
-                    if event["status"] == "rejected":
+            headers = {"Authorization": f"Bearer {customer}"}
+            while True:  # shed while too many open at once: back after Retry-After, as EventSource is
+                async with client.stream("GET", f"/orders/{order_id}/events", headers=headers) as response:
+                    if response.status_code == 200:
+                        await read(response)
                         return
+                    await response.aread()
+                await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+
+        async def read(response) -> None:
+            nonlocal ready
+            first = True
+            async for line in response.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                if first:
+                    first = False
+                    ready += 1
+                    if ready == STREAMS:
+                        opened.set()
+                    continue
+                event = json.loads(line[5:])
+                at = time.time()
+                sent = time.mktime(time.strptime(event["at"][:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+                sent += float("0." + event["at"][20:26]) if len(event["at"]) > 20 else 0.0
+                arrivals.append(at - sent)
+                if event["status"] == "rejected":
+                    return
 
         started = time.monotonic()
         tasks = [asyncio.create_task(follow(orders[n % len(orders)])) for n in range(STREAMS)]
