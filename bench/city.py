@@ -305,6 +305,32 @@ class City:
             order["token"] = self.minter.token(order["customer_id"], "customer")
         return orders
 
+    async def place(self, token: str, body: dict) -> dict:
+        """An order placed as a client would, retried with the same Idempotency-Key while the platform
+        answers 503/504 (busy: say, closing the previous measurement's thousands of streams)."""
+        key = uuid.uuid4().hex
+        for _attempt in range(30):
+            status, text = await request(
+                self.session, "POST", f"{self.gateway}/customers/me/orders", token, body, {"Idempotency-Key": key}
+            )
+            if status < 500:
+                return json.loads(text)
+            await asyncio.sleep(2)
+        raise SystemExit(f"placing an order: still {status} after a minute: {text}")
+
+    async def settle(self, token: str) -> float:
+        """Seconds until the platform answers an ordinary read within a second again (after a phase
+        that leaves it busy); measured, so the next phase starts on a quiet platform."""
+        started = time.monotonic()
+        while time.monotonic() - started < 120:
+            tick = time.monotonic()
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                status, _ = await request(self.session, "GET", f"{self.gateway}/orders?limit=1", token)
+                if status == 200 and time.monotonic() - tick < 1.0:
+                    break
+            await asyncio.sleep(1)
+        return round(time.monotonic() - started, 1)
+
     async def accept(self, order: dict) -> tuple[int, float]:
         started = time.perf_counter()
         status, _ = await request(
@@ -407,9 +433,7 @@ async def measure_storm(city: City) -> dict:
     probe_ms: list[float] = []
     probe_status: dict[int, int] = {}
     token, body = city.customers[1 % len(city.customers)]
-    order = await _call(
-        city.session, "POST", f"{city.gateway}/customers/me/orders", token, body, {"Idempotency-Key": uuid.uuid4().hex}
-    )
+    order = await city.place(token, body)
     async with session_for(STORM) as session:
         stop = asyncio.Event()
 
@@ -522,24 +546,37 @@ async def measure_city(city: City, cpu_probe) -> dict:
         async def kitchen(restaurant: dict) -> None:
             url = f"{gw}/restaurants/{restaurant['id']}/orders/events"
             accepted: set[str] = set()
-            async with session.get(url, headers={"Authorization": f"Bearer {restaurant['token']}"}) as response:
-                async for event in events(response):
-                    if event["event"] != "order":
-                        continue
-                    order = event["data"]
-                    if measuring and order["status"] == "accepted" and order["id"] in moved_at:
-                        ops["board event"].append((time.time() - moved_at[order["id"]]) * 1000)
-                    if order["status"] == "placed" and order["id"] not in accepted:
-                        accepted.add(order["id"])
-                        later(
-                            timed(
-                                "kitchen accept",
-                                "POST",
-                                f"{gw}/restaurants/{restaurant['id']}/orders/{order['id']}/status",
-                                restaurant["token"],
-                                {"status": "accepted"},
-                            )
+            headers = {"Authorization": f"Bearer {restaurant['token']}"}
+            while True:  # a kitchen's tablet comes back after a refusal (Retry-After) or a break
+                try:
+                    async with session.get(url, headers=headers) as response:
+                        if response.status == 200:
+                            await board(response, restaurant, accepted)
+                        else:
+                            errors[f"board {response.status}"] = errors.get(f"board {response.status}", 0) + 1
+                        wait_s = float(response.headers.get("Retry-After", "2"))
+                except (aiohttp.ClientError, TimeoutError):
+                    wait_s = 2.0
+                await asyncio.sleep(wait_s)
+
+        async def board(response, restaurant: dict, accepted: set[str]) -> None:
+            async for event in events(response):
+                if event["event"] != "order":
+                    continue
+                order = event["data"]
+                if measuring and order["status"] == "accepted" and order["id"] in moved_at:
+                    ops["board event"].append((time.time() - moved_at[order["id"]]) * 1000)
+                if order["status"] == "placed" and order["id"] not in accepted:
+                    accepted.add(order["id"])
+                    later(
+                        timed(
+                            "kitchen accept",
+                            "POST",
+                            f"{gw}/restaurants/{restaurant['id']}/orders/{order['id']}/status",
+                            restaurant["token"],
+                            {"status": "accepted"},
                         )
+                    )
 
         moved_at: dict[str, float] = {}
 
@@ -647,9 +684,14 @@ async def run_all(stack) -> dict:
             log(f"streams: {STREAMS} opened at {OPEN_RATE}/s, then 1% of them told of a change each second")
             results["streams"] = await measure_streams(city, pids)
         if "storm" in ONLY:
+            if "streams" in results:
+                results["streams"]["seconds_to_settle_after_closing"] = await city.settle(city.customers[0][0])
+                log(f"  settled {results['streams']['seconds_to_settle_after_closing']}s after closing them")
             log(f"storm: {STORM} clients opening within one second")
             results["storm"] = await measure_storm(city)
         if "city" in ONLY:
+            if "storm" in results:
+                results["storm"]["seconds_to_settle_after_closing"] = await city.settle(city.customers[0][0])
             log(f"city: {COURIERS} couriers, {TRACKING} streams, 3 boards, {PLACEMENT_PER_S} orders/s")
             results["city"] = await measure_city(city, cpu_probe_of(stack))
     return results
