@@ -325,7 +325,7 @@ class City:
         while time.monotonic() - started < 120:
             tick = time.monotonic()
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                status, _ = await request(self.session, "GET", f"{self.gateway}/orders?limit=1", token)
+                status, _ = await request(self.session, "GET", f"{self.gateway}/orders/{self.template_id}", token)
                 if status == 200 and time.monotonic() - tick < 1.0:
                     break
             await asyncio.sleep(1)
