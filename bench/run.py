@@ -188,6 +188,8 @@ async def measure_streams(gateway: str, world: dict, pids: dict[str, int]) -> di
                         opened.set()
                     continue
                 event = json.loads(line[5:])
+                if "status" not in event or not event.get("at"):
+                    continue  # an `estimate` event (the delivery promise), not a transition
                 at = time.time()
                 sent = time.mktime(time.strptime(event["at"][:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
                 sent += float("0." + event["at"][20:26]) if len(event["at"]) > 20 else 0.0
