@@ -617,7 +617,7 @@ async def measure_city(city: City, cpu_probe) -> dict:
         measuring = False
         stop.set()
         await asyncio.sleep(1)
-        await cancel([*load, *fleet, *boards, *follower_tasks])
+        await cancel([*load, *fleet, *boards, *follower_tasks, *background])
     ops["tracking event"] = tracker.delays_ms
     cpu = {name: round((cpu_after[name] - cpu_before.get(name, 0.0)) / elapsed * 1000, 1) for name in cpu_after}
     counts = {name: len(values) for name, values in ops.items()}
