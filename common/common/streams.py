@@ -365,8 +365,12 @@ class _Hub:
         last_heard = loop.time()
         quiet_limit = 2 * settings.SSE_HEARTBEAT_S + settings.REDIS_TIMEOUT_S
         prefix = len(redis_key("stream-notify", ""))
+        me = asyncio.current_task()
         try:
             while True:
+                if me is not None and me.cancelling():
+                    # A cancellation a library call swallowed (the loop is closing): end anyway.
+                    raise asyncio.CancelledError
                 message = await pubsub.get_message(timeout=settings.SSE_HEARTBEAT_S)
                 now = loop.time()
                 if message is None:
@@ -416,7 +420,10 @@ class _Refresher:
         read = sync_to_async(self.spec.truth, thread_sensitive=False)
         loop = asyncio.get_running_loop()
         last_read = loop.time()
+        me = asyncio.current_task()
         while self.streams:
+            if me is not None and me.cancelling():
+                raise asyncio.CancelledError  # swallowed by a library call on the way: end anyway
             await asyncio.sleep(min(settings.SSE_POLL_INTERVAL_S, settings.SSE_HEARTBEAT_S))
             polling = any(s.polling for s in self.streams)
             if not polling and loop.time() - last_read < settings.SSE_HEARTBEAT_S:
