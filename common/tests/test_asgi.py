@@ -10,8 +10,8 @@ from common.asgi import PooledThreadsASGIHandler
 from tests.urls import ThreadView, things_events
 
 
-async def _get(app, path: str = "/thread") -> dict:
-    scope = {
+def _scope(path: str) -> dict:
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -25,6 +25,10 @@ async def _get(app, path: str = "/thread") -> dict:
         "client": ("127.0.0.1", 5000),
         "server": ("testserver", 80),
     }
+
+
+async def _get(app, path: str = "/thread") -> dict:
+    scope = _scope(path)
     body_sent = asyncio.Event()
     sent: list[dict] = []
 
@@ -102,20 +106,7 @@ def test_open_live_streams_hold_no_thread_each(app):
         async def follow():
             first = asyncio.Event()
             opened.append(first)
-            scope = {
-                "type": "http",
-                "asgi": {"version": "3.0"},
-                "http_version": "1.1",
-                "method": "GET",
-                "scheme": "http",
-                "path": "/things/events",
-                "raw_path": b"/things/events",
-                "root_path": "",
-                "query_string": b"",
-                "headers": [(b"host", b"testserver")],
-                "client": ("127.0.0.1", 5000),
-                "server": ("testserver", 80),
-            }
+            scope = _scope("/things/events")
             received = False
 
             async def receive():
