@@ -144,17 +144,25 @@ def stream_ceiling() -> int:
 
 
 class _StreamSlot:
-    """One of the process's relayed streams, given back exactly once: by the relay's end or by the
-    response's close() (a client gone before the relay started never runs the generator)."""
+    """One of the process's relayed streams, counted as opening until its upstream answers, and given
+    back exactly once: by the relay's end or by the response's close() (a client gone before the
+    relay started never runs the generator)."""
 
     open = 0
     opening = 0  # of those, waiting for the upstream's answer
 
     def __init__(self):
         _StreamSlot.open += 1
-        self.held = True
+        _StreamSlot.opening += 1
+        self.held = self.waiting = True
+
+    def answered(self) -> None:
+        if self.waiting:
+            self.waiting = False
+            _StreamSlot.opening -= 1
 
     def release(self) -> None:
+        self.answered()
         if self.held:
             self.held = False
             _StreamSlot.open -= 1
@@ -191,42 +199,35 @@ async def forward(request, route: Route, client_address: str):
             message=f"The {service} service is unavailable.",
             retry_after=max(1, round(circuit.retry_after_s())),
         )
-    if route.stream and (
-        _StreamSlot.open >= stream_ceiling() or _StreamSlot.opening >= settings.SSE_MAX_OPENING_PER_PROCESS
-    ):
+    if not route.stream:
+        return await _forward(request, route, service=service, circuit=circuit, client_address=client_address)
+    # Opens waiting for their upstream are bounded too: in a reconnect storm, thousands of connects
+    # at once overflow the upstream's accept queue and time out (504s) instead of being told to come
+    # back (the upstream sheds what it cannot open, common/streams.py).
+    if _StreamSlot.open >= stream_ceiling() or _StreamSlot.opening >= settings.SSE_MAX_OPENING_PER_PROCESS:
         from common.streams import shed_retry_after_s
 
         return overloaded_response(
             "This gateway relays or opens as many live streams as it can; reconnect shortly.",
             retry_after_s=shed_retry_after_s(),
         )
-    slot = _StreamSlot() if route.stream else None
+    slot = _StreamSlot()
     try:
-        if slot is not None:
-            # Opens waiting for their upstream are bounded too: in a reconnect storm, thousands of
-            # connects at once overflow the upstream's accept queue and time out (504s) instead of
-            # being told to come back (the upstream sheds what it cannot open, common/streams.py).
-            _StreamSlot.opening += 1
-        try:
-            response = await _forward(
-                request, route, service=service, circuit=circuit, client_address=client_address, slot=slot
-            )
-        finally:
-            if slot is not None:
-                _StreamSlot.opening -= 1
+        response = await _forward(
+            request, route, service=service, circuit=circuit, client_address=client_address, slot=slot
+        )
     except BaseException:
-        if slot is not None:
-            slot.release()
+        slot.release()
         raise
-    if slot is not None:
-        if isinstance(response, StreamingHttpResponse):
-            response._resource_closers.append(slot.release)  # Django's close() runs these
-        else:
-            slot.release()
+    slot.answered()
+    if isinstance(response, StreamingHttpResponse):
+        response._resource_closers.append(slot.release)  # Django's close() runs these
+    else:
+        slot.release()
     return response
 
 
-async def _forward(request, route: Route, *, service: str, circuit, client_address: str, slot):
+async def _forward(request, route: Route, *, service: str, circuit, client_address: str, slot=None):
     read_timeout = None if route.stream else settings.UPSTREAM_READ_TIMEOUT_S
     # The path exactly as the client sent it (still percent-encoded): decoding and re-encoding could
     # change what the upstream sees, and a decoded control character is not a valid URL.
