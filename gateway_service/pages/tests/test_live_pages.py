@@ -17,6 +17,7 @@ from common.testing.chromium import chromium_binary, script_errors, start_browse
 from common.testing.live import ADDRESS, PASSWORD, LiveActors
 
 pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
@@ -87,6 +88,20 @@ def _sign_in(browser, gateway: str, user_type: str, email: str, next_path: str) 
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     WebDriverWait(browser, 20).until(lambda b: b.current_url.endswith(next_path))
+
+
+def _click(browser, card_css: str, button: str) -> None:
+    """Clicks a card's button as a person would: the board redraws a card when an event about it
+    arrives, so a button found a moment before may be gone; it is found again and clicked."""
+
+    def attempt(b) -> bool:
+        try:
+            b.find_element(By.CSS_SELECTOR, card_css).find_element(By.XPATH, f".//button[text()='{button}']").click()
+        except StaleElementReferenceException:
+            return False
+        return True
+
+    _until(browser, attempt, f"the {button} button could not be clicked")
 
 
 def _until(browser, check, what: str, timeout: float = 10):
@@ -199,14 +214,14 @@ def test_the_kitchen_sees_a_new_order_at_once_and_accepting_moves_its_card(brows
     assert "2 \u00d7 Dish 0" in card.text
     _snap(browser, "board-new-order")
 
-    card.find_element(By.XPATH, ".//button[text()='Accept']").click()
+    _click(browser, card_path, "Accept")
     moved = f'.lane[data-status="accepted"] [data-order-id="{order["id"]}"]'
     _until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, moved), "accepting never moved the card")
     assert not browser.find_elements(By.CSS_SELECTOR, card_path)
     assert actors.ok("GET", f"/orders/{order['id']}", headers=town["customers"]["headers"])["status"] == "accepted"
     assert shown_after < 2
 
-    browser.find_element(By.CSS_SELECTOR, moved).find_element(By.XPATH, ".//button[text()='+10 min']").click()
+    _click(browser, moved, "+10 min")
     _until(
         browser,
         lambda _b: (
