@@ -1,6 +1,14 @@
-"""The services' ASGI application: Django's handler with request threads that are reused.
+"""The services' and the gateway's ASGI application: Django's handler, leaner per request.
 
-Django runs each request in a `ThreadSensitiveContext` of its own, so a sync view gets a thread
+`LeanASGIHandler` serves a request as Django's does, minus two costs it pays on every one: a
+thread hop to close the response (`sync_to_async(response.close)`; the platform's closers release
+counters and send `request_finished`, whose receivers here never block) and a second task per
+request that waits for the client to hang up. That watch matters only while a response streams (a
+live stream must end when its client leaves), so it runs only then; an ordinary request runs to
+its end, as a sync view always did, and its answer to a client that left goes nowhere. Measured on
+the gateway's cached read: bench/RESULTS.md.
+
+`PooledThreadsASGIHandler` (the services): Django runs each request in a `ThreadSensitiveContext` of its own, so a sync view gets a thread
 of its own: asgiref starts a new thread for every request and joins it at the end. On the write
 path, where every service's views are sync (pymongo, requests), that start and join, and the
 per-thread set-up that follows, were a measurable part of each request's CPU (bench/RESULTS.md).
@@ -10,21 +18,70 @@ expects, but the thread comes from a pool of idle ones and goes back after the r
 Live streams (`GET .../events`) take no thread at all: their path is async end to end (the views
 run their few sync reads on the loop's shared pool), and a stream lives for minutes or hours, so a
 thread held per stream was one thread per open stream: 7,330 threads and 65 KiB per stream in the
-order service at 10,000 streams, before this (bench/RESULTS.md). The one sync call Django makes
-for them (`response.close()` at the end) runs on asgiref's shared sync thread. The gateway, whose
-request path is async end to end, uses no per-request context at all (`gateway_service.asgi`).
+order service at 10,000 streams, before this (bench/RESULTS.md). The gateway, whose request path
+is async end to end, uses `LeanASGIHandler` without any per-request context (`gateway_service.asgi`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 
 import django
-from asgiref.sync import ThreadSensitiveContext
-from django.core.handlers.asgi import ASGIHandler
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.urls import set_script_prefix
 
 
-class PooledThreadsASGIHandler(ASGIHandler):
+class LeanASGIHandler(ASGIHandler):
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope, receive, send):
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        await signals.request_started.asend(sender=self.__class__, scope=scope)
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            body_file.close()
+            await self.send_response(error_response, send)
+            await sync_to_async(error_response.close)()
+            return
+        try:
+            response = await self.run_get_response(request)
+            try:
+                if response.streaming:
+                    await self._send_while_watching(response, send, receive)
+                else:
+                    await self.send_response(response, send)
+            finally:
+                response.close()
+        finally:
+            body_file.close()
+
+    async def _send_while_watching(self, response, send, receive) -> None:
+        """Streams a response until it ends or its client hangs up, whichever comes first."""
+        sending = asyncio.ensure_future(self.send_response(response, send))
+        watching = asyncio.ensure_future(self.listen_for_disconnect(receive))
+        try:
+            await asyncio.wait((sending, watching), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (watching, sending):
+                if not task.done():
+                    task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, RequestAborted):
+                    await task
+
+
+class PooledThreadsASGIHandler(LeanASGIHandler):
     def __init__(self, *, max_idle: int = 64):
         super().__init__()
         self.max_idle = max_idle

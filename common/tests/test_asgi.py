@@ -135,3 +135,100 @@ def test_open_live_streams_hold_no_thread_each(app):
     before, during = asyncio.run(open_streams())
 
     assert during - before < 5, f"{during - before} threads for {streams} open streams"
+
+
+def test_an_ordinary_response_is_closed_on_the_event_loop_not_on_a_thread(app):
+    """Django closes every response through `sync_to_async`, a thread hop per request; its closers
+    here (slot releases, the request_finished signal) never block."""
+    from tests.urls import closing
+
+    closing.closed_on.clear()
+
+    async def one():
+        return await _get(app, "/closing")
+
+    answer = asyncio.run(one())
+
+    assert answer == {"received": 0}
+    assert closing.closed_on == [threading.current_thread()]
+
+
+def test_a_body_sent_in_pieces_arrives_whole(app):
+    scope = {**_scope("/closing"), "method": "POST"}
+    pieces = [b"a" * 10, b"b" * 20, b"c" * 5]
+    sent: list[dict] = []
+
+    async def receive():
+        if pieces:
+            return {"type": "http.request", "body": pieces.pop(0), "more_body": bool(pieces)}
+        await asyncio.Event().wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+
+    assert sent[0]["status"] == 200
+    assert json.loads(b"".join(m.get("body", b"") for m in sent[1:])) == {"received": 35}
+
+
+def test_a_client_gone_before_its_body_arrived_gets_nothing(app):
+    from tests.urls import closing
+
+    closing.closed_on.clear()
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app({**_scope("/closing"), "method": "POST"}, receive, send))
+
+    assert sent == []
+    assert closing.closed_on == []
+
+
+def test_a_client_that_hangs_up_ends_its_stream(app):
+    from tests.urls import things_events_watched
+
+    async def follow_then_leave():
+        things_events_watched.ended = asyncio.Event()
+        first, leave = asyncio.Event(), asyncio.Event()
+        requested = False
+
+        async def receive():
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await leave.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            if message.get("body"):
+                first.set()
+
+        served = asyncio.ensure_future(app(_scope("/watched/events"), receive, send))
+        await asyncio.wait_for(first.wait(), timeout=5)
+        leave.set()
+        await asyncio.wait_for(served, timeout=5)
+        return things_events_watched.ended.is_set()
+
+    assert asyncio.run(follow_then_leave())
+
+
+def test_no_sql_housekeeping_runs_per_request():
+    """No service has a SQL database (Django fills in its dummy backend), so nothing must run
+    Django's connection housekeeping per request: under ASGI each sync receiver is a thread hop."""
+    from django.core import signals
+    from django.db import close_old_connections, reset_queries
+
+    started = signals.request_started._live_receivers(None)[0]
+    finished = signals.request_finished._live_receivers(None)[0]
+
+    assert reset_queries not in started
+    assert close_old_connections not in started
+    assert close_old_connections not in finished

@@ -1,5 +1,6 @@
 """A few views that exercise the shared error handling and authentication."""
 
+import asyncio
 import itertools
 import threading
 
@@ -80,6 +81,32 @@ async def things_events(request):
     return StreamingHttpResponse(events(), content_type="text/event-stream")
 
 
+def closing(request):
+    """An ordinary response that notes where its close() ran (`closing.closed_on`)."""
+    from django.http import JsonResponse
+
+    response = JsonResponse({"received": len(request.body)})
+    response._resource_closers.append(lambda: closing.closed_on.append(threading.current_thread()))
+    return response
+
+
+closing.closed_on = []
+
+
+async def things_events_watched(request):
+    """A stream that notes when it ended (`things_events_watched.ended`): a client that hangs up must end it."""
+    from django.http import StreamingHttpResponse
+
+    async def events():
+        try:
+            yield b"event: snapshot\ndata: {}\n\n"
+            await asyncio.Event().wait()
+        finally:
+            things_events_watched.ended.set()
+
+    return StreamingHttpResponse(events(), content_type="text/event-stream")
+
+
 urlpatterns = [
     *platform_urlpatterns,
     path("echo", EchoView.as_view()),
@@ -88,4 +115,6 @@ urlpatterns = [
     path("customer-only", CustomerOnlyView.as_view()),
     path("thread", ThreadView.as_view()),
     path("things/events", things_events),
+    path("watched/events", things_events_watched),
+    path("closing", closing),
 ]
