@@ -232,3 +232,69 @@ def test_no_sql_housekeeping_runs_per_request():
     assert reset_queries not in started
     assert close_old_connections not in started
     assert close_old_connections not in finished
+
+
+@pytest.fixture
+def django_request_log():
+    """What Django's request logger writes (4xx as warnings, 5xx as errors), with the thread each
+    record was written on."""
+    import logging
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    logger = logging.getLogger("django.request")
+    handler, level = Keep(level=logging.WARNING), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def _call(app, scope: dict, body: bytes = b"") -> list[dict]:
+    sent: list[dict] = []
+    delivered = False
+
+    async def receive():
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.Event().wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def test_an_error_answer_is_logged_where_the_request_is_not_on_another_thread(app, django_request_log):
+    scope = {
+        **_scope("/conflict"),
+        "method": "POST",
+        "headers": [*_scope("/")["headers"], (b"content-type", b"application/json")],
+    }
+
+    sent = _call(app, scope, b"{}")
+
+    assert sent[0]["status"] == 409
+    assert [r.status_code for r in django_request_log] == [409]
+    assert django_request_log[0].thread == threading.get_ident()
+
+
+def test_a_shed_request_is_counted_not_logged_as_an_error(app, django_request_log, settings):
+    """In a reconnect storm thousands of requests a second are shed on purpose: a log line each
+    (Django logs every 5xx as an error) flooded the logs and cost the gateway a tenth of its time."""
+    settings.MAX_INFLIGHT_REQUESTS = 0
+
+    sent = _call(app, _scope("/thread"))
+
+    assert sent[0]["status"] == 503
+    assert (b"x-overloaded", b"true") in [(k.lower(), v) for k, v in sent[0]["headers"]]
+    assert django_request_log == []
