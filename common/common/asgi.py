@@ -1,17 +1,18 @@
 """The services' and the gateway's ASGI application: Django's handler, leaner per request.
 
-`LeanASGIHandler` serves a request as Django's does, minus what it costs on every request: a
+`LeanASGIHandler` serves a request as Django's does, minus what that costs on every request: a
 thread hop to close the response (`sync_to_async(response.close)`; the platform's closers release
 counters and send `request_finished`, whose receivers here never block), another to write the log
-line of a 4xx or 5xx answer, and a second task per request that waits for the client to hang up. That watch matters only while a response streams (a
-live stream must end when its client leaves), so it runs only then; an ordinary request runs to
-its end, as a sync view always did, and its answer to a client that left goes nowhere. Measured on
-the gateway's cached read: bench/RESULTS.md.
+line of a 4xx or 5xx answer, and a second task per request that waits for the client to hang up.
+That watch matters only while a response streams (a live stream must end when its client leaves),
+so it runs only then; an ordinary request runs to its end, as a sync view always did, and its
+answer to a client that left goes nowhere. Measured: bench/RESULTS.md (second day of #23).
 
-`PooledThreadsASGIHandler` (the services): Django runs each request in a `ThreadSensitiveContext` of its own, so a sync view gets a thread
-of its own: asgiref starts a new thread for every request and joins it at the end. On the write
-path, where every service's views are sync (pymongo, requests), that start and join, and the
-per-thread set-up that follows, were a measurable part of each request's CPU (bench/RESULTS.md).
+`PooledThreadsASGIHandler` (the services): Django runs each request in a `ThreadSensitiveContext`
+of its own, so a sync view gets a thread of its own: asgiref starts a new thread for every request
+and joins it at the end. On the write path, where every service's views are sync (pymongo,
+requests), that start and join, and the per-thread set-up that follows, were a measurable part of
+each request's CPU (bench/RESULTS.md).
 Here each request still has a thread of its own for its sync calls, one at a time, as Django
 expects, but the thread comes from a pool of idle ones and goes back after the response.
 
