@@ -269,7 +269,11 @@ async def _forward(request, route: Route, *, service: str, circuit, client_addre
     else:
         circuit.record_success()
 
-    streaming = route.stream or upstream.headers.get("content-type", "").startswith("text/event-stream")
+    # A stream route's refusal (a 4xx, or the 503 by which the upstream sheds a storm) is a small JSON
+    # answer: read whole, it costs an ordinary response instead of a relay, a task watching for a
+    # hang-up and a stream's close, thousands of times a second in a reconnect storm.
+    event_stream = upstream.headers.get("content-type", "").startswith("text/event-stream")
+    streaming = event_stream or (route.stream and upstream.status < 300)
     if streaming:
         response = StreamingHttpResponse(_relay(upstream, service, slot), status=upstream.status)
     else:
@@ -288,6 +292,8 @@ async def _forward(request, route: Route, *, service: str, circuit, client_addre
         finally:
             upstream.release()
         response = HttpResponse(content, status=upstream.status)
+        if _shed(upstream):
+            response._has_been_logged = True  # counted where it was shed, as the gateway's own are
     for name, value in upstream.headers.items():
         lowered = name.lower()
         if lowered in HOP_BY_HOP or lowered in _NOT_RELAYED:

@@ -120,3 +120,27 @@ def test_stream_opens_waiting_for_their_upstream_are_bounded_and_the_rest_shed_f
     assert statuses == [200, 200, 503, 503, 503]
     assert {r[OVERLOADED_HEADER] for r in responses if r.status_code == 503} == {"true"}
     assert later.status_code == 200  # the bound is on opens in flight, not a lockout
+
+
+def test_a_stream_open_the_upstream_refuses_is_answered_whole_not_relayed_as_a_stream(
+    echo, run_async, settings, issue_token, caplog
+):
+    """In a storm most opens are refused: each refusal relayed as a stream cost a relay, a task
+    watching for a hang-up and a stream's close; answered whole it is an ordinary response."""
+    from edge.proxy import open_streams
+
+    echo.forced = (503, {OVERLOADED_HEADER: "true", "Retry-After": "2", "Content-Type": "application/json"})
+    headers = {"Authorization": f"Bearer {issue_token('customer')}"}
+
+    async def scenario():
+        return await AsyncClient().get("/orders/abc/events", headers=headers)
+
+    response = run_async(scenario())
+
+    assert response.status_code == 503
+    assert not response.streaming
+    assert response["Retry-After"] == "2"
+    assert response[OVERLOADED_HEADER] == "true"
+    assert open_streams() == 0
+    # Shed where it was, counted there: no error line per refusal here either.
+    assert not [r for r in caplog.records if r.name == "django.request"]
