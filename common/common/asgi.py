@@ -4,10 +4,9 @@
 thread hop to close an ordinary response (`sync_to_async(response.close)`; the platform's
 closers release counters and send `request_finished`, whose receivers here never block), another
 to write the log line of a 4xx or 5xx answer, and a second task per request that waits for the
-client to hang up.
-That watch matters only while a response streams (a live stream must end when its client leaves),
-so it runs only then; an ordinary request runs to its end, as a sync view always did, and its
-answer to a client that left goes nowhere. Measured: bench/RESULTS.md (second day of #23).
+client to hang up. That watch matters only while a response streams (a live stream must end when
+its client leaves), so it runs only then; an ordinary request runs to its end, as a sync view
+always did, and its answer to a client that left goes nowhere. Measured: bench/RESULTS.md (second day of #23).
 
 `PooledThreadsASGIHandler` (the services): Django runs each request in a `ThreadSensitiveContext`
 of its own, so a sync view gets a thread of its own: asgiref starts a new thread for every request
@@ -61,18 +60,12 @@ class LeanASGIHandler(ASGIHandler):
             return
         try:
             response = await self.run_get_response(request)
-            try:
-                if response.streaming:
-                    await self._send_while_watching(response, send, receive)
-                else:
+            if response.streaming:
+                await self._stream(response, send, receive)
+            else:
+                try:
                     await self.send_response(response, send)
-            finally:
-                if response.streaming:
-                    # As Django does. Closed inline, the events of the 1,000-stream benchmark
-                    # arrived with a p99 of 227-261 ms instead of 45-52 (bench/RESULTS.md); a
-                    # stream ends once, so the hop costs nothing that counts.
-                    await sync_to_async(response.close)()
-                else:
+                finally:
                     response.close()
         finally:
             body_file.close()
@@ -86,8 +79,11 @@ class LeanASGIHandler(ASGIHandler):
             log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
         return response
 
-    async def _send_while_watching(self, response, send, receive) -> None:
-        """Streams a response until it ends or its client hangs up, whichever comes first."""
+    async def _stream(self, response, send, receive) -> None:
+        """Streams a response until it ends or its client hangs up, whichever comes first, then
+        closes it on a thread, as Django does: closed on the loop instead, the events of the
+        1,000-stream benchmark arrived with a p99 of 227-261 ms instead of 45-52 (bench/RESULTS.md);
+        a stream ends once, so the hop costs nothing that counts."""
         sending = asyncio.ensure_future(self.send_response(response, send))
         watching = asyncio.ensure_future(self.listen_for_disconnect(receive))
         try:
@@ -98,6 +94,7 @@ class LeanASGIHandler(ASGIHandler):
                     task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, RequestAborted):
                     await task
+            await sync_to_async(response.close)()
 
 
 class PooledThreadsASGIHandler(LeanASGIHandler):
@@ -107,10 +104,8 @@ class PooledThreadsASGIHandler(LeanASGIHandler):
         self._idle: list[ThreadPoolExecutor] = []
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        if is_live_stream(scope):
-            await self.handle(scope, receive, send)
+        if scope["type"] != "http" or is_live_stream(scope):
+            await super().__call__(scope, receive, send)
             return
         executor = self._idle.pop() if self._idle else ThreadPoolExecutor(1, thread_name_prefix="request")
         finished = False

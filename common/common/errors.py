@@ -104,16 +104,21 @@ OVERLOADED_HEADER = "X-Overloaded"
 
 
 def overloaded_response(message: str, *, retry_after_s: int):
-    response = error_response(
-        503,
-        "overloaded",
-        message,
-        {"retry": "later"},
-        headers={"Retry-After": str(retry_after_s), OVERLOADED_HEADER: "true"},
+    return not_logged_as_error(
+        error_response(
+            503,
+            "overloaded",
+            message,
+            {"retry": "later"},
+            headers={"Retry-After": str(retry_after_s), OVERLOADED_HEADER: "true"},
+        )
     )
-    # Shedding is the process doing its job, counted by its metrics (requests_shed_total,
-    # event_streams_shed_total): in a reconnect storm Django's error line per 5xx was thousands of
-    # lines a second and a tenth of the gateway's time.
+
+
+def not_logged_as_error(response):
+    """Marks a shed 503 as logged: shedding is a process doing its job, counted by its metrics
+    (requests_shed_total, event_streams_shed_total), and in a reconnect storm Django's error line
+    per 5xx was thousands of lines a second and a tenth of the gateway's time."""
     response._has_been_logged = True
     return response
 

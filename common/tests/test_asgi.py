@@ -1,4 +1,5 @@
-"""The services' ASGI handler: each request has a thread for its sync code, taken from a pool."""
+"""The ASGI handlers (common/asgi.py): a pooled thread per request for sync code, none per stream, and
+no thread hop that a request does not need."""
 
 import asyncio
 import json
@@ -27,24 +28,39 @@ def _scope(path: str) -> dict:
     }
 
 
-async def _get(app, path: str = "/thread") -> dict:
-    scope = _scope(path)
-    body_sent = asyncio.Event()
-    sent: list[dict] = []
+def _receive(*pieces: bytes, leave: asyncio.Event | None = None):
+    """A client's ASGI `receive`: its body in these pieces (none: empty), then it stays connected
+    until `leave` is set (for good without one), then it is gone."""
+    pending = list(pieces) or [b""]
 
     async def receive():
-        if not body_sent.is_set():
-            body_sent.set()
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.Event().wait()  # the client stays connected
+        if pending:
+            return {"type": "http.request", "body": pending.pop(0), "more_body": bool(pending)}
+        await (leave or asyncio.Event()).wait()
         return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _exchange(app, scope: dict, *pieces: bytes) -> list[dict]:
+    """The messages the app sends for one request."""
+    sent: list[dict] = []
 
     async def send(message):
         sent.append(message)
 
-    await app(scope, receive, send)
-    assert sent[0]["status"] == 200
+    await app(scope, _receive(*pieces), send)
+    return sent
+
+
+def _json(sent: list[dict]):
     return json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+
+async def _get(app, path: str = "/thread") -> dict:
+    sent = await _exchange(app, _scope(path))
+    assert sent[0]["status"] == 200
+    return _json(sent)
 
 
 @pytest.fixture
@@ -106,22 +122,12 @@ def test_open_live_streams_hold_no_thread_each(app):
         async def follow():
             first = asyncio.Event()
             opened.append(first)
-            scope = _scope("/things/events")
-            received = False
-
-            async def receive():
-                nonlocal received
-                if not received:
-                    received = True
-                    return {"type": "http.request", "body": b"", "more_body": False}
-                await asyncio.Event().wait()
-                return {"type": "http.disconnect"}
 
             async def send(message):
                 if message.get("body"):
                     first.set()
 
-            await app(scope, receive, send)
+            await app(_scope("/things/events"), _receive(), send)
 
         before = threading.active_count()
         tasks = [asyncio.ensure_future(follow()) for _ in range(streams)]
@@ -155,22 +161,11 @@ def test_an_ordinary_response_is_closed_on_the_event_loop_not_on_a_thread(app):
 
 def test_a_body_sent_in_pieces_arrives_whole(app):
     scope = {**_scope("/closing"), "method": "POST"}
-    pieces = [b"a" * 10, b"b" * 20, b"c" * 5]
-    sent: list[dict] = []
 
-    async def receive():
-        if pieces:
-            return {"type": "http.request", "body": pieces.pop(0), "more_body": bool(pieces)}
-        await asyncio.Event().wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
+    sent = asyncio.run(_exchange(app, scope, b"a" * 10, b"b" * 20, b"c" * 5))
 
     assert sent[0]["status"] == 200
-    assert json.loads(b"".join(m.get("body", b"") for m in sent[1:])) == {"received": 35}
+    assert _json(sent) == {"received": 35}
 
 
 def test_a_client_gone_before_its_body_arrived_gets_nothing(app):
@@ -197,21 +192,12 @@ def test_a_client_that_hangs_up_ends_its_stream(app):
     async def follow_then_leave():
         things_events_watched.ended = asyncio.Event()
         first, leave = asyncio.Event(), asyncio.Event()
-        requested = False
-
-        async def receive():
-            nonlocal requested
-            if not requested:
-                requested = True
-                return {"type": "http.request", "body": b"", "more_body": False}
-            await leave.wait()
-            return {"type": "http.disconnect"}
 
         async def send(message):
             if message.get("body"):
                 first.set()
 
-        served = asyncio.ensure_future(app(_scope("/watched/events"), receive, send))
+        served = asyncio.ensure_future(app(_scope("/watched/events"), _receive(leave=leave), send))
         await asyncio.wait_for(first.wait(), timeout=5)
         leave.set()
         await asyncio.wait_for(served, timeout=5)
@@ -255,25 +241,6 @@ def django_request_log():
     logger.setLevel(level)
 
 
-def _call(app, scope: dict, body: bytes = b"") -> list[dict]:
-    sent: list[dict] = []
-    delivered = False
-
-    async def receive():
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await asyncio.Event().wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    return sent
-
-
 def test_an_error_answer_is_logged_where_the_request_is_not_on_another_thread(app, django_request_log):
     scope = {
         **_scope("/conflict"),
@@ -281,7 +248,7 @@ def test_an_error_answer_is_logged_where_the_request_is_not_on_another_thread(ap
         "headers": [*_scope("/")["headers"], (b"content-type", b"application/json")],
     }
 
-    sent = _call(app, scope, b"{}")
+    sent = asyncio.run(_exchange(app, scope, b"{}"))
 
     assert sent[0]["status"] == 409
     assert [r.status_code for r in django_request_log] == [409]
@@ -293,7 +260,7 @@ def test_a_shed_request_is_counted_not_logged_as_an_error(app, django_request_lo
     (Django logs every 5xx as an error) flooded the logs and cost the gateway a tenth of its time."""
     settings.MAX_INFLIGHT_REQUESTS = 0
 
-    sent = _call(app, _scope("/thread"))
+    sent = asyncio.run(_exchange(app, _scope("/thread")))
 
     assert sent[0]["status"] == 503
     assert (b"x-overloaded", b"true") in [(k.lower(), v) for k, v in sent[0]["headers"]]

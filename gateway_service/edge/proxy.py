@@ -20,7 +20,7 @@ from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 
 from common.circuit_breaker import CircuitBreaker
-from common.errors import OVERLOADED_HEADER, error_response, overloaded_response
+from common.errors import OVERLOADED_HEADER, error_response, not_logged_as_error, overloaded_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.tracing import inject_context
 from edge.routes import Route
@@ -293,7 +293,7 @@ async def _forward(request, route: Route, *, service: str, circuit, client_addre
             upstream.release()
         response = HttpResponse(content, status=upstream.status)
         if _shed(upstream):
-            response._has_been_logged = True  # counted where it was shed, as the gateway's own are
+            not_logged_as_error(response)  # counted where it was shed
     for name, value in upstream.headers.items():
         lowered = name.lower()
         if lowered in HOP_BY_HOP or lowered in _NOT_RELAYED:

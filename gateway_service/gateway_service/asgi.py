@@ -2,8 +2,9 @@
 
 Django would give every request a `ThreadSensitiveContext`, that is a new thread, for the one sync
 call it makes per request (`response.close()`). The gateway's request path is async end to end
-(every middleware is async-capable, the proxy view is async), and the lean handler closes responses
-on the loop, so a request here never touches a thread. Measured: see bench/RESULTS.md.
+(every middleware is async-capable, the proxy view is async), and the lean handler closes ordinary
+responses on the loop, so such a request here never touches a thread (a relayed stream's close,
+once at its end, still does). Measured: see bench/RESULTS.md.
 """
 
 import os
