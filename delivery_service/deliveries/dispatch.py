@@ -248,6 +248,7 @@ def _project(db, assignment: dict, order: dict) -> Outcome:
         )
         return Outcome.PENDING
     ASSIGNMENTS.inc()
+    logger.info("courier assigned", extra={"courier_id": assignment["_id"], "order_id": order["id"]})
     # The order may have moved since it was listed (ready before it named its courier, so nobody
     # told this delivery): the projection's answer is the order as it is now.
     mirror_order(db, repository.delivery_by_id(db, delivery_id=assignment["delivery_id"]), projected)

@@ -136,7 +136,10 @@ def test_a_rejected_order_frees_its_courier_for_the_next(actors):
         return actors.place_order(cleo, world, address_id)
 
     first = place()
-    assert _eventually(lambda: actors.ok("GET", "/couriers/me", headers=kai)["active_order_id"] == first["id"])
+    order_path = f"/orders/{first['id']}"
+    assert _eventually(lambda: actors.ok("GET", "/couriers/me", headers=kai)["active_order_id"] == first["id"]), (
+        f"Kai: {actors.ok('GET', '/couriers/me', headers=kai)}; the order: {actors.ok('GET', order_path, headers=cleo)}"
+    )
     second = place()
     assert actors.ok("GET", f"/orders/{second['id']}", headers=cleo)["courier_id"] is None
 
