@@ -17,6 +17,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from common.circuit_breaker import CircuitBreaker
@@ -61,10 +62,39 @@ class UpstreamResponse(requests.Response):
             ) from exc
 
 
+class _IdleExpiry:
+    """A pooled connection idle longer than `idle_expiry_s` is closed instead of reused (urllib3
+    keeps idle connections forever). A server closes a keep-alive connection after its own idle
+    timeout; a request sent on it at that moment is lost in flight, and a POST cannot be retried
+    (its fate is unknown). Expiring idle connections well before any server does closes that race."""
+
+    idle_expiry_s = 30.0
+
+    def _get_conn(self, timeout=None):
+        conn = super()._get_conn(timeout)
+        idle_since = getattr(conn, "idle_since", None)
+        if idle_since is not None and time.monotonic() - idle_since > self.idle_expiry_s:
+            conn.close()  # urllib3 opens it again on the next request, as for a dropped one
+        return conn
+
+    def _put_conn(self, conn) -> None:
+        if conn is not None:
+            conn.idle_since = time.monotonic()
+        super()._put_conn(conn)
+
+
 class _UpstreamAdapter(HTTPAdapter):
-    def __init__(self, service: str, **kwargs):
+    def __init__(self, service: str, *, idle_expiry_s: float, **kwargs):
         self.service = service
+        self.pool_classes = {
+            scheme: type(f"Expiring{base.__name__}", (_IdleExpiry, base), {"idle_expiry_s": idle_expiry_s})
+            for scheme, base in (("http", HTTPConnectionPool), ("https", HTTPSConnectionPool))
+        }
         super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self.pool_classes
 
     def build_response(self, req, resp):
         response = super().build_response(req, resp)
@@ -84,6 +114,7 @@ class ServiceClient:
         retries: int,
         breaker: CircuitBreaker,
         pool_size: int = 20,
+        idle_expiry_s: float = 30.0,
     ):
         self.name = name
         self.base_url = base_url.rstrip("/")
@@ -106,7 +137,9 @@ class ServiceClient:
             raise_on_status=False,
             respect_retry_after_header=False,
         )
-        adapter = _UpstreamAdapter(name, pool_connections=1, pool_maxsize=pool_size, max_retries=retry)
+        adapter = _UpstreamAdapter(
+            name, idle_expiry_s=idle_expiry_s, pool_connections=1, pool_maxsize=pool_size, max_retries=retry
+        )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -186,6 +219,7 @@ def service_client(name: str) -> ServiceClient:
         connect_timeout_s=settings.HTTP_CONNECT_TIMEOUT_S,
         read_timeout_s=settings.HTTP_READ_TIMEOUT_S,
         retries=settings.HTTP_RETRIES,
+        idle_expiry_s=settings.HTTP_KEEPALIVE_EXPIRY_S,
         breaker=CircuitBreaker(
             failure_threshold=settings.BREAKER_FAILURE_THRESHOLD,
             reset_timeout_s=settings.BREAKER_RESET_TIMEOUT_S,

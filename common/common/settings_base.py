@@ -166,6 +166,9 @@ SERVICE_URLS = {
 HTTP_CONNECT_TIMEOUT_S = env_float("HTTP_CONNECT_TIMEOUT_S", 1.0)
 HTTP_READ_TIMEOUT_S = env_float("HTTP_READ_TIMEOUT_S", 5.0)
 HTTP_RETRIES = env_int("HTTP_RETRIES", 2)
+# A pooled connection idle this long is not reused: shorter than every server's keep-alive
+# (uvicorn runs with 75 s here and in the images), so no request is sent as a server closes.
+HTTP_KEEPALIVE_EXPIRY_S = env_float("HTTP_KEEPALIVE_EXPIRY_S", 30.0)
 BREAKER_FAILURE_THRESHOLD = env_int("BREAKER_FAILURE_THRESHOLD", 5)
 BREAKER_RESET_TIMEOUT_S = env_float("BREAKER_RESET_TIMEOUT_S", 10.0)
 

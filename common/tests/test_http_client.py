@@ -16,10 +16,10 @@ from common.request_id import current_request_id
 class Upstream(http.server.ThreadingHTTPServer):
     """Answers from a script of (status, delay) per request and records what it received."""
 
-    def __init__(self):
+    def __init__(self, handler=None):
         self.script: list[tuple] = []  # (status, delay) or (status, delay, body)
         self.received: list[dict] = []
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", 0), handler or _Handler)
 
     @property
     def url(self):
@@ -30,7 +30,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _answer(self):
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
-        self.server.received.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
+        self.server.received.append(
+            {"method": self.command, "path": self.path, "headers": dict(self.headers), "port": self.client_address[1]}
+        )
         status, delay, *body = self.server.script.pop(0) if self.server.script else (200, 0)
         time.sleep(delay)
         body = (
@@ -48,17 +50,34 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def upstream():
-    server = Upstream()
+class _KeepAliveHandler(_Handler):
+    protocol_version = "HTTP/1.1"  # keeps the connection open between requests
+
+
+def _serve(handler=None):
+    server = Upstream(handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    return server
+
+
+@pytest.fixture
+def upstream():
+    server = _serve()
     yield server
     server.shutdown()
     server.server_close()
 
 
-def _client(url, *, retries=2, read_timeout=2.0, threshold=3):
+@pytest.fixture
+def keep_alive_upstream():
+    server = _serve(_KeepAliveHandler)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _client(url, *, retries=2, read_timeout=2.0, threshold=3, idle_expiry_s=30.0):
     return ServiceClient(
         "menu",
         url,
@@ -66,6 +85,7 @@ def _client(url, *, retries=2, read_timeout=2.0, threshold=3):
         read_timeout_s=read_timeout,
         retries=retries,
         breaker=CircuitBreaker(failure_threshold=threshold, reset_timeout_s=30),
+        idle_expiry_s=idle_expiry_s,
     )
 
 
@@ -159,3 +179,42 @@ def test_an_answer_that_is_not_json_is_the_upstreams_503_not_a_crash(upstream, g
         response.json()
     assert raised.value.code == "upstream_invalid"
     assert raised.value.details == {"service": "menu"}
+
+
+def test_a_connection_in_use_is_kept_alive(keep_alive_upstream):
+    client = _client(keep_alive_upstream.url, idle_expiry_s=5.0)
+
+    for _ in range(3):
+        client.request("POST", "/orders", json={})
+
+    assert len({r["port"] for r in keep_alive_upstream.received}) == 1
+
+
+def test_a_connection_idle_longer_than_the_expiry_is_not_reused(keep_alive_upstream):
+    """A server closes idle connections on its own clock; a POST sent as it does is lost in flight
+    and cannot be retried. So the client gives up idle connections well before any server does."""
+    client = _client(keep_alive_upstream.url, idle_expiry_s=0.2)
+
+    client.request("POST", "/orders", json={})
+    time.sleep(0.3)
+    client.request("POST", "/orders", json={})
+
+    first, second = (r["port"] for r in keep_alive_upstream.received)
+    assert first != second
+
+
+def test_servers_keep_idle_connections_longer_than_clients_reuse_them():
+    """Whoever closes an idle connection first must be the client (module docstring of common.http)."""
+    import re
+
+    from django.conf import settings
+
+    from common.testing.live import ROOT, devstack
+
+    tooling_keep_alive = float(devstack().stack.KEEP_ALIVE_ARGS[1])
+    entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text()
+    images_keep_alive = float(re.search(r'--timeout-keep-alive "\$\{KEEP_ALIVE_S:-(\d+)\}"', entrypoint).group(1))
+    load_balancer_idle_s = 60  # ingress-nginx's upstream keep-alive and a cloud load balancer's usual idle timeout
+
+    assert tooling_keep_alive > settings.HTTP_KEEPALIVE_EXPIRY_S
+    assert images_keep_alive > max(settings.HTTP_KEEPALIVE_EXPIRY_S, load_balancer_idle_s)

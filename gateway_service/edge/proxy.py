@@ -70,7 +70,9 @@ def upstream_session(service: str) -> aiohttp.ClientSession:
     if session is None or session.closed:
         session = sessions[service] = aiohttp.ClientSession(
             # Unlimited: every open event stream holds a connection.
-            connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30, ttl_dns_cache=60),
+            connector=aiohttp.TCPConnector(
+                limit=0, keepalive_timeout=settings.HTTP_KEEPALIVE_EXPIRY_S, ttl_dns_cache=60
+            ),
             auto_decompress=False,  # bytes are relayed as they come, with their Content-Encoding
             skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
             cookie_jar=aiohttp.DummyCookieJar(),

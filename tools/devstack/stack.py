@@ -14,6 +14,11 @@ from .keys import ensure_jwt_keys, ensure_service_secrets
 from .paths import ROOT, VENV_BIN
 from .processes import COLORS, Managed, child_env, free_port, http_status, log, port_open, wait_for
 
+# An idle keep-alive connection is kept longer than any client here reuses one
+# (HTTP_KEEPALIVE_EXPIRY_S and the gateway's pool: 30 s), so it is always the client that closes
+# it and no request is sent as the server closes (docker/entrypoint.sh does the same).
+KEEP_ALIVE_ARGS = ("--timeout-keep-alive", "75")
+
 
 @dataclass(frozen=True)
 class Service:
@@ -146,6 +151,7 @@ class Stack:
                     "off",
                     "--timeout-graceful-shutdown",
                     "5",
+                    *KEEP_ALIVE_ARGS,
                     *(self._workers_args(service.name)),
                 ],
                 cwd=ROOT / service.directory,
@@ -194,6 +200,7 @@ class Stack:
                 "--no-server-header",
                 "--lifespan",
                 "off",
+                *KEEP_ALIVE_ARGS,
             ],
             cwd=ROOT / service.directory,
             env=child_env({**self.env_for(service), **extra_env}),
