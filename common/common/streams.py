@@ -799,11 +799,16 @@ async def _give_back_slot(user_id: str, slot: str) -> None:
         await get_async_redis().zrem(_slot_key(user_id), slot)
 
 
+_giving_back: set[asyncio.Task] = set()  # the loop keeps only weak references to its tasks
+
+
 def _give_back_soon(user_id: str, slot: str) -> None:
     """From a stream's end: in a task of its own (a cancelled stream, whose client went away, may not
     await any more), or at once when the stream is finalised outside its loop."""
     try:
-        asyncio.get_running_loop().create_task(_give_back_slot(user_id, slot))
+        task = asyncio.get_running_loop().create_task(_give_back_slot(user_id, slot))
+        _giving_back.add(task)
+        task.add_done_callback(_giving_back.discard)
     except RuntimeError:
         with contextlib.suppress(redis.RedisError):
             get_redis().zrem(_slot_key(user_id), slot)
