@@ -129,14 +129,20 @@ def actors(live_platform):
 
 @pytest.fixture
 def no_orders_waiting(settings, live_platform):
-    """Takes what earlier tests left waiting for a courier or assigned out of the live platform's
-    dispatch, so a test's couriers get only that test's orders (the live order service's queue is
-    shared by every test of a session, and an accepted order can be neither cancelled nor rejected).
-    Setup only: no test reads another service's database to check an outcome."""
+    """Takes what earlier tests left out of the live platform's dispatch, so a test's couriers get
+    only that test's orders and its orders only its couriers (the live platform is shared by every
+    test of a session, and an accepted order can be neither cancelled nor rejected): orders waiting
+    for a courier or assigned leave the queue, and couriers still on duty go off duty. Without the
+    latter, a courier an earlier test left free (its release may even land after that test ended)
+    took the next test's order, being the longest available. Setup only: no test reads another
+    service's database to check an outcome."""
     from pymongo import MongoClient
 
     client = MongoClient(settings.MONGO_URL)
     client[f"{live_platform.db_prefix}orders"]["orders"].update_many(
         {"dispatch": {"$in": ["waiting", "assigned"]}}, {"$set": {"dispatch": "drained-by-tests"}}
+    )
+    client[f"{live_platform.db_prefix}deliveries"]["couriers"].update_many(
+        {"available": True}, {"$set": {"available": False}}
     )
     client.close()
