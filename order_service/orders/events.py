@@ -18,6 +18,7 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 
 from common import streams
+from common.batching import SharedReads
 from common.mongo import get_database, parse_object_id
 from common.streams import Entry
 from orders import clients, lifecycle, repository, selectors
@@ -127,11 +128,19 @@ ORDER_STREAM, KITCHEN_BOARD = OrderStream(), KitchenBoard()
 # --- the views ------------------------------------------------------------------------------------
 
 
+# Opens arriving together (a reconnect storm) read their orders in one query; each read starts
+# after its caller arrived, so an open never sees an order older than its request.
+def _orders_found(order_ids: list[str]) -> dict[str, dict]:
+    return {str(order["_id"]): order for order in selectors.orders_by_ids(order_ids=order_ids)}
+
+
+_opening_reads = SharedReads(_orders_found)
+
+
 async def order_events(request, order_id: str):
     async def authorize(user) -> tuple[str, list[Entry]]:
-        order = await sync_to_async(selectors.order_get_for_party, thread_sensitive=False)(
-            order_id=order_id, actor_type=user.user_type, actor_id=user.id
-        )
+        order = await _opening_reads.get(order_id)  # None for an id that is not one
+        order = selectors.party_view(order, actor_type=user.user_type, actor_id=user.id)
         return str(order["_id"]), order_entries(order)
 
     return await streams.serve(request, ORDER_STREAM, user_types=_PARTY_TYPES, authorize=authorize)

@@ -142,6 +142,44 @@ def test_only_the_orders_parties_may_follow_it(order, issue_token):
     assert run({"Authorization": f"Bearer {issue_token('courier', sub='k' * 24)}"}) == 404
     assert run({"Authorization": f"Bearer {issue_token('service')}"}) == 403
 
+    async def opened(path):
+        return (await AsyncClient().get(path, headers=_customer(issue_token))).status_code
+
+    assert asyncio.run(opened("/orders/" + "f" * 24 + "/events")) == 404
+    assert asyncio.run(opened("/orders/not-an-id/events")) == 404
+
+
+def test_streams_opened_at_once_each_show_their_own_order(api_client, service_headers, menu, issue_token):
+    """Opens arriving together share their reads (common/batching.py): each still gets its own order,
+    and a stranger among them still gets 404."""
+    customers = [f"{n:x}" * 24 for n in range(1, 7)]
+    orders = [placed(api_client, service_headers, menu, customer_id=c) for c in customers]
+    for made in orders[::2]:
+        transition(api_client, service_headers, made["id"], "accepted", "restaurant", menu["owner_id"])
+
+    async def first_status(order_id: str, customer_id: str):
+        headers = {"Authorization": f"Bearer {issue_token('customer', sub=customer_id)}"}
+        response = await AsyncClient().get(f"/orders/{order_id}/events", headers=headers)
+        if response.status_code != 200:
+            return response.status_code
+        received = b""
+        async for chunk in response.streaming_content:
+            received += chunk
+            if b"data:" in received:
+                return json.loads(received.split(b"data:", 1)[1].split(b"\n", 1)[0])
+        return None  # ended before its first event
+
+    async def storm():
+        opens = [first_status(o["id"], c) for o, c in zip(orders, customers, strict=True)]
+        return await asyncio.gather(*opens, first_status(orders[0]["id"], "e" * 24))
+
+    *seen, stranger = asyncio.run(asyncio.wait_for(storm(), timeout=20))
+
+    assert [(s["order_id"], s["status"]) for s in seen] == [
+        (o["id"], "accepted" if n % 2 == 0 else "placed") for n, o in enumerate(orders)
+    ]
+    assert stranger == 404
+
 
 def test_a_lost_publish_reaches_the_stream_at_the_next_heartbeat(
     api_client, service_headers, menu, order, issue_token, settings
