@@ -211,7 +211,8 @@ def test_servers_keep_idle_connections_longer_than_clients_reuse_them():
 
     from common.testing.live import ROOT, devstack
 
-    tooling_keep_alive = float(devstack().stack.KEEP_ALIVE_ARGS[1])
+    listen_args = devstack().stack.LISTEN_ARGS
+    tooling_keep_alive = float(listen_args[listen_args.index("--timeout-keep-alive") + 1])
     entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text()
     images_keep_alive = float(re.search(r'--timeout-keep-alive "\$\{KEEP_ALIVE_S:-(\d+)\}"', entrypoint).group(1))
     load_balancer_idle_s = 60  # ingress-nginx's upstream keep-alive and a cloud load balancer's usual idle timeout
