@@ -229,14 +229,9 @@ async def forward(request, route: Route, client_address: str):
     return response
 
 
-async def _forward(request, route: Route, *, service: str, circuit, client_address: str, slot=None):
-    read_timeout = None if route.stream else settings.UPSTREAM_READ_TIMEOUT_S
-    # The path exactly as the client sent it (still percent-encoded): decoding and re-encoding could
-    # change what the upstream sees, and a decoded control character is not a valid URL.
-    raw_path = (request.scope.get("raw_path") or request.path.encode()).split(b"?", 1)[0]
-    url = upstream_url(service, quote(raw_path, safe=_PATH_SAFE), request.META.get("QUERY_STRING", ""))
-    try:
-        upstream = await upstream_session(service).request(
+async def _send(request, service: str, url, *, client_address: str, read_timeout: float | None):
+    def attempt():
+        return upstream_session(service).request(
             request.method,
             url,
             headers=request_headers(request, client_address),
@@ -246,6 +241,23 @@ async def _forward(request, route: Route, *, service: str, circuit, client_addre
                 total=None, sock_connect=settings.UPSTREAM_CONNECT_TIMEOUT_S, sock_read=read_timeout
             ),
         )
+
+    try:
+        return await attempt()
+    except aiohttp.ConnectionTimeoutError:
+        # Nothing was sent, so once more is safe for any method. A reconnect storm makes hundreds
+        # (a full accept queue, or this worker's loop too busy to see a finished connect in time).
+        return await attempt()
+
+
+async def _forward(request, route: Route, *, service: str, circuit, client_address: str, slot=None):
+    read_timeout = None if route.stream else settings.UPSTREAM_READ_TIMEOUT_S
+    # The path exactly as the client sent it (still percent-encoded): decoding and re-encoding could
+    # change what the upstream sees, and a decoded control character is not a valid URL.
+    raw_path = (request.scope.get("raw_path") or request.path.encode()).split(b"?", 1)[0]
+    url = upstream_url(service, quote(raw_path, safe=_PATH_SAFE), request.META.get("QUERY_STRING", ""))
+    try:
+        upstream = await _send(request, service, url, client_address=client_address, read_timeout=read_timeout)
     except TimeoutError:
         circuit.record_failure()
         logger.warning("upstream timeout", extra={"upstream": service})

@@ -210,3 +210,95 @@ def test_odd_characters_in_a_path_reach_the_upstream_encoded_as_sent(echo, run_a
 
     assert response.status_code == 200
     assert seen["path"] == "/restaurants/a%08b%20c/menu"
+
+
+class _FullAcceptQueue:
+    """A real upstream whose accept queue is full: the kernel drops new connects' SYNs, so they time
+    out, until it starts accepting (`accept_after_s`) and answering each request with a 200."""
+
+    def __init__(self, accept_after_s: float | None):
+        import socket
+
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.fillers = []
+        for _ in range(3):  # more than a backlog of 0 admits
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(self.listener.getsockname())
+            self.fillers.append(filler)
+        time.sleep(0.05)  # the first filler is queued, the others' SYNs dropped
+        self.answered = 0
+        self.accept_after_s = accept_after_s
+
+    def start(self) -> None:
+        import threading
+
+        if self.accept_after_s is not None:
+            threading.Thread(target=self._serve, args=(self.accept_after_s,), daemon=True).start()
+
+    def _serve(self, after_s: float) -> None:
+        time.sleep(after_s)
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                received = b""
+                try:
+                    while b"\r\n\r\n" not in received and (chunk := conn.recv(4096)):
+                        received += chunk
+                except OSError:
+                    continue
+                if not received:
+                    continue  # a filler
+                self.answered += 1
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    def close(self) -> None:
+        for filler in self.fillers:
+            filler.close()
+        self.listener.close()
+
+
+def test_a_connect_that_timed_out_is_tried_once_more(echo, run_async, settings):
+    """Nothing was sent on a connect that timed out (a full accept queue, or this worker's own loop
+    too busy to see the connect finish, as in a reconnect storm), so trying once more is safe for
+    every method; only a second timeout is the 504."""
+    upstream = _FullAcceptQueue(accept_after_s=0.2)
+    settings.UPSTREAM_CONNECT_TIMEOUT_S = 0.5
+
+    async def scenario():
+        client = AsyncClient()
+        await client.get("/restaurants")  # warm: the first connect below is made at once
+        settings.UPSTREAMS = {**settings.UPSTREAMS, "auth": upstream.url}
+        upstream.start()
+        return await client.post("/customers/register", data={"email": "a@b.co"}, content_type="application/json")
+
+    try:
+        response = run_async(scenario())
+    finally:
+        upstream.close()
+
+    assert response.status_code == 200
+    assert upstream.answered == 1
+
+
+def test_an_upstream_that_never_accepts_is_a_504_after_two_connect_timeouts(echo, run_async, settings):
+    upstream = _FullAcceptQueue(accept_after_s=None)
+    upstream.start()
+    settings.UPSTREAMS = {**settings.UPSTREAMS, "restaurant": upstream.url}
+    settings.UPSTREAM_CONNECT_TIMEOUT_S = 0.3
+    started = time.monotonic()
+    try:
+        response = run_async(AsyncClient().get("/restaurants"))
+    finally:
+        upstream.close()
+
+    assert 0.6 <= time.monotonic() - started < 1.5
+    assert response.status_code == 504
+    assert json.loads(response.content)["error"]["code"] == "upstream_timeout"
