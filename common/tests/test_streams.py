@@ -266,6 +266,25 @@ def test_the_heartbeat_rereads_every_stream_of_a_kind_in_one_query(spec, mongo_d
     assert 2 <= run(scenario()) <= 4  # not 5 streams x 3 beats
 
 
+def test_idle_streams_wait_without_a_task_of_their_own(spec, mongo_db):
+    """Ten thousand idle streams must not be ten thousand more tasks and timers' worth of memory
+    and wake-ups: a stream waits on one future of its own, woken by what it is handed."""
+    write(mongo_db, "a", "new")
+
+    async def scenario():
+        readers = [Reader(spec) for _ in range(5)]
+        for reader in readers:
+            await reader.next_events(1)
+            await reader._pull(0.01)  # the client waits for more; the stream waits for news
+        others = asyncio.all_tasks() - {asyncio.current_task(), streams._hub().task, streams._refresher(spec).task}
+        extra = others - {reader._pending for reader in readers}
+        for reader in readers:
+            await reader.close()
+        return extra
+
+    assert asyncio.run(scenario()) == set()  # not run(): its own wait_for would be one more task
+
+
 def test_a_slow_client_catches_up_from_the_history(spec, mongo_db, settings):
     settings.SSE_QUEUE_SIZE = 2
     write(mongo_db, "a", "0")
