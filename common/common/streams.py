@@ -531,7 +531,7 @@ class LiveStream:
         self.topic = topic_of(spec.kind, subject)
         self.initial_truth = initial_truth
         # What the hub and the refresher hand this stream, and the future its loop waits on: lighter
-        # than an asyncio.Queue with wait_for (a task and a timer per wait, about 3 KiB per stream).
+        # than an asyncio.Queue with wait_for (a task and a timer per wait; about 4 KiB per stream).
         self.inbox: collections.deque = collections.deque()
         self.wake: asyncio.Future | None = None
         self.overflowed = False
