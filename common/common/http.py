@@ -68,7 +68,7 @@ class _IdleExpiry:
     timeout; a request sent on it at that moment is lost in flight, and a POST cannot be retried
     (its fate is unknown). Expiring idle connections well before any server does closes that race."""
 
-    idle_expiry_s = 30.0
+    idle_expiry_s: float  # set per client by _UpstreamAdapter
 
     def _get_conn(self, timeout=None):
         conn = super()._get_conn(timeout)
