@@ -95,11 +95,12 @@ def test_concurrent_requests_each_have_their_own_thread(app):
 
 def test_a_cancelled_request_does_not_hand_its_busy_thread_on(app):
     ThreadView.barrier = threading.Barrier(2)  # the view blocks until the test releases it
+    ThreadView.entered.clear()
     try:
 
         async def cancelled():
             task = asyncio.ensure_future(_get(app))
-            await asyncio.sleep(0.3)
+            assert await asyncio.to_thread(ThreadView.entered.wait, 5)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task

@@ -155,6 +155,7 @@ def test_a_process_at_its_limit_sheds_at_once_with_a_spread_retry_after(settings
     """One request holds the only place (it waits at a barrier in its thread); the others are
     answered 503 `overloaded` at once, each with its own Retry-After, and health still answers."""
     import threading
+    import time
 
     from django.test import Client
 
@@ -163,11 +164,12 @@ def test_a_process_at_its_limit_sheds_at_once_with_a_spread_retry_after(settings
     settings.MAX_INFLIGHT_REQUESTS = 1
     settings.SSE_SHED_RETRY_MAX_S = 5
     ThreadView.barrier = threading.Barrier(2)
+    ThreadView.entered.clear()
     held = threading.Thread(target=lambda: Client().get("/thread"))
     held.start()
     try:
-        import time
-
+        # Without this wait the first /echo could take the only place and the held request be shed.
+        assert ThreadView.entered.wait(timeout=5)
         deadline = time.monotonic() + 5
         shed = []
         while len(shed) < 12 and time.monotonic() < deadline:

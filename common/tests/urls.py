@@ -56,15 +56,18 @@ _this_thread = threading.local()
 
 class ThreadView(APIView):
     """Answers with a number naming the thread its sync code ran on (numbers are never reused, unlike
-    thread ids); waits at `ThreadView.barrier` when one is set."""
+    thread ids); waits at `ThreadView.barrier` when one is set, after setting `ThreadView.entered`
+    so a test knows the request holds its place before it sends others."""
 
     permission_classes = [AllowAny]
     barrier = None
+    entered = threading.Event()
 
     def get(self, request):
         if not hasattr(_this_thread, "number"):
             _this_thread.number = next(_threads)
         if self.barrier is not None:
+            self.entered.set()
             self.barrier.wait(timeout=5)
         return Response({"thread": _this_thread.number})
 
