@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from contextlib import aclosing
 from concurrent.futures import ThreadPoolExecutor
 
 import django
@@ -61,6 +62,11 @@ class LeanASGIHandler(ASGIHandler):
         try:
             response = await self.run_get_response(request)
             if response.streaming:
+                # A stream lives for minutes or hours and needs nothing of its request once its
+                # answer began: let the request go (its META, headers, resolver match and user).
+                request.close()
+                body_file.close()
+                del request
                 await self._stream(response, send, receive)
             else:
                 try:
@@ -71,13 +77,29 @@ class LeanASGIHandler(ASGIHandler):
             body_file.close()
 
     async def get_response_async(self, request):
-        """Django's, with its log line for a 4xx or 5xx written here rather than on a thread."""
+        """Django's, with its log line for a 4xx or 5xx written here rather than on a thread; a
+        streaming response's request is closed by `handle` before it streams."""
         set_urlconf(settings.ROOT_URLCONF)
         response = await self._middleware_chain(request)
-        response._resource_closers.append(request.close)
+        if not response.streaming:
+            response._resource_closers.append(request.close)
         if response.status_code >= 400:
             log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
         return response
+
+    async def send_response(self, response, send):
+        """Django's, with the start message built in a frame of its own: Django's keeps the encoded
+        header list alive in its frame for as long as a stream is open."""
+        await send(_start_message(response))
+        if response.streaming:
+            async with aclosing(aiter(response)) as content:
+                async for part in content:
+                    for chunk, _ in self.chunk_bytes(part):
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body"})
+        else:
+            for chunk, last in self.chunk_bytes(response.content):
+                await send({"type": "http.response.body", "body": chunk, "more_body": not last})
 
     async def _stream(self, response, send, receive) -> None:
         """Streams a response until it ends or its client hangs up, whichever comes first, then
@@ -95,6 +117,19 @@ class LeanASGIHandler(ASGIHandler):
                 with contextlib.suppress(asyncio.CancelledError, RequestAborted):
                     await task
             await sync_to_async(response.close)()
+
+
+def _start_message(response) -> dict:
+    """`http.response.start` as Django's `send_response` makes it (header case kept, cookies added)."""
+    headers = [
+        (
+            bytes(name.encode("ascii") if isinstance(name, str) else name),
+            bytes(value.encode("latin1") if isinstance(value, str) else value),
+        )
+        for name, value in response.items()
+    ]
+    headers += [(b"Set-Cookie", c.output(header="").encode("ascii").strip()) for c in response.cookies.values()]
+    return {"type": "http.response.start", "status": response.status_code, "headers": headers}
 
 
 class PooledThreadsASGIHandler(LeanASGIHandler):

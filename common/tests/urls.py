@@ -3,6 +3,7 @@
 import asyncio
 import itertools
 import threading
+import weakref
 
 from django.urls import path
 from rest_framework import serializers
@@ -74,14 +75,20 @@ class ThreadView(APIView):
 
 async def things_events(request):
     """A live stream as the services serve theirs: an async view whose response streams until the
-    test lets it end (`things_events.done`)."""
+    test lets it end (`things_events.done`); `things_events.requests` holds a weak reference to each
+    request it served."""
     from django.http import StreamingHttpResponse
+
+    things_events.requests.append(weakref.ref(request))
 
     async def events():
         yield b"event: snapshot\ndata: {}\n\n"
         await things_events.done.wait()
 
     return StreamingHttpResponse(events(), content_type="text/event-stream")
+
+
+things_events.requests = []
 
 
 def closing(request):
