@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from contextlib import aclosing
 from concurrent.futures import ThreadPoolExecutor
 
 import django
@@ -92,7 +91,7 @@ class LeanASGIHandler(ASGIHandler):
         header list alive in its frame for as long as a stream is open."""
         await send(_start_message(response))
         if response.streaming:
-            async with aclosing(aiter(response)) as content:
+            async with contextlib.aclosing(aiter(response)) as content:
                 async for part in content:
                     for chunk, _ in self.chunk_bytes(part):
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
