@@ -154,7 +154,10 @@ def test_an_open_stream_holds_neither_its_request_nor_its_header_list(app):
         return sum(
             1
             for thing in gc.get_objects()
-            if type(thing) is list and thing and type(thing[0]) is tuple and (b"Content-Type", b"text/event-stream") in thing
+            if type(thing) is list
+            and thing
+            and type(thing[0]) is tuple
+            and (b"Content-Type", b"text/event-stream") in thing
         )
 
     async def open_then_look():
