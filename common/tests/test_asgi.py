@@ -245,14 +245,23 @@ def test_a_client_that_hangs_up_ends_its_stream(app):
     assert asyncio.run(follow_then_leave())
 
 
+def _receivers_of_request_signals():
+    from django.core import signals
+
+    return signals.request_started._live_receivers(None)[0], signals.request_finished._live_receivers(None)[0]
+
+
+# Taken when this module is collected, before any test ran: Django's test `Client` connects
+# `close_old_connections` again after every request it makes, so a later look depends on test order.
+_RECEIVERS_AT_START = _receivers_of_request_signals()
+
+
 def test_no_sql_housekeeping_runs_per_request():
     """No service has a SQL database (Django fills in its dummy backend), so nothing must run
     Django's connection housekeeping per request: under ASGI each sync receiver is a thread hop."""
-    from django.core import signals
     from django.db import close_old_connections, reset_queries
 
-    started = signals.request_started._live_receivers(None)[0]
-    finished = signals.request_finished._live_receivers(None)[0]
+    started, finished = _RECEIVERS_AT_START
 
     assert reset_queries not in started
     assert close_old_connections not in started
