@@ -708,8 +708,12 @@ def start_stack(work: Path):
         extra_env={"RATE_LIMITS_ENABLED": "false", "LOG_LEVEL": "WARNING"},
         workers={"gateway": 2},
     )
-    stack.start_databases()
-    stack.start_services()
+    try:
+        stack.start_databases()
+        stack.start_services()
+    except BaseException:
+        stack.stop()  # what started before a readiness timeout must not outlive this run
+        raise
     return stack
 
 

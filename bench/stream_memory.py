@@ -111,9 +111,6 @@ def main() -> int:
         db_prefix=f"mem_{uuid.uuid4().hex[:6]}_",
         extra_env={"RATE_LIMITS_ENABLED": "false", "LOG_LEVEL": "WARNING", "SSE_MAX_STREAMS_PER_USER": "5000"},
     )
-    stack.start_databases()
-    stack.start_services()
-    pids = {p.name: p.popen.pid for p in stack.processes if p.name in ("gateway", "order")}
 
     def signal_both() -> None:
         for pid in pids.values():
@@ -139,7 +136,11 @@ def main() -> int:
             for task in held:
                 task.cancel()
 
-    try:
+    pids: dict[str, int] = {}
+    try:  # a readiness timeout must not leave the services started before it running
+        stack.start_databases()
+        stack.start_services()
+        pids.update({p.name: p.popen.pid for p in stack.processes if p.name in ("gateway", "order")})
         asyncio.run(measure(run.seed(stack.gateway_url)))
     finally:
         stack.stop()
