@@ -7,11 +7,14 @@ on purpose: each replica judges the upstream from its own calls.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 
 from prometheus_client import Gauge
+
+logger = logging.getLogger(__name__)
 
 BREAKER_OPEN = Gauge("circuit_breaker_open", "1 while the circuit to an upstream is open (failing fast)", ["upstream"])
 
@@ -67,20 +70,32 @@ class CircuitBreaker:
                 return True
             return False
 
+    # The transitions are logged, once each; the calls refused while open are not (the gateway's
+    # access log and request metrics count them): a storm meets thousands a second.
     def record_success(self) -> None:
         with self._lock:
             self._failures = 0
-            if self._opened_at is not None and self.name:
+            closing = self._opened_at is not None
+            if closing and self.name:
                 BREAKER_OPEN.labels(self.name).set(0)
             self._opened_at = None
             self._trials_in_flight = 0
+        if closing:
+            logger.info("circuit closed", extra={"upstream": self.name})
 
     def record_failure(self) -> None:
+        opening, failures = False, 0
         with self._lock:
             self._failures += 1
             was_trial = self._trials_in_flight > 0
             self._trials_in_flight = 0
             if was_trial or self._failures >= self.failure_threshold:
+                opening, failures = was_trial or self._opened_at is None, self._failures
                 self._opened_at = self._clock()
                 if self.name:
                     BREAKER_OPEN.labels(self.name).set(1)
+        if opening:
+            logger.warning(
+                "circuit opened",
+                extra={"upstream": self.name, "failures": failures, "retry_in_s": self.reset_timeout_s},
+            )

@@ -89,3 +89,30 @@ def test_a_failed_trial_opens_it_again_even_with_several_trials():
 
     assert breaker.state == "open"
     assert not breaker.allow()
+
+
+def test_each_transition_is_logged_once(caplog):
+    """Opening, opening again after a failed trial, and closing: one line each, however many calls
+    fail or are refused in between."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="common.circuit_breaker")
+    clock = Clock()
+    breaker = CircuitBreaker(failure_threshold=3, reset_timeout_s=10, clock=clock, name="order")
+    for _ in range(5):  # two more failures land after it opened (calls already in flight)
+        breaker.record_failure()
+    for _ in range(3):
+        breaker.allow()  # refused
+    clock.now = 11
+    assert breaker.allow()
+    breaker.record_failure()  # the trial failed
+    clock.now = 22
+    assert breaker.allow()
+    breaker.record_success()
+    breaker.record_success()
+
+    assert [(r.getMessage(), r.upstream) for r in caplog.records] == [
+        ("circuit opened", "order"),
+        ("circuit opened", "order"),
+        ("circuit closed", "order"),
+    ]

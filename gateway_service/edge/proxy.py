@@ -194,12 +194,15 @@ async def forward(request, route: Route, client_address: str):
     service = route.service
     circuit = breaker(service, streams=route.stream)
     if not circuit.allow():
-        return _unavailable(
-            service,
-            status=503,
-            code="upstream_unavailable",
-            message=f"The {service} service is unavailable.",
-            retry_after=max(1, round(circuit.retry_after_s())),
+        # Refused without a call: the failures that opened the circuit were logged, and its opening.
+        return not_logged_as_error(
+            _unavailable(
+                service,
+                status=503,
+                code="upstream_unavailable",
+                message=f"The {service} service is unavailable.",
+                retry_after=max(1, round(circuit.retry_after_s())),
+            )
         )
     if not route.stream:
         return await _forward(request, route, service=service, circuit=circuit, client_address=client_address)

@@ -144,3 +144,25 @@ def test_a_stream_open_the_upstream_refuses_is_answered_whole_not_relayed_as_a_s
     assert open_streams() == 0
     # Shed where it was, counted there: no error line per refusal here either.
     assert not [r for r in caplog.records if r.name == "django.request"]
+
+
+def test_an_open_circuit_logs_its_opening_once_not_an_error_per_refusal(echo, run_async, settings, caplog):
+    """In a storm the streams' circuit refused thousands of opens a second, each written as an ERROR
+    line (a tenth of a gateway worker's time); the failures that open it are still logged."""
+    import logging
+
+    settings.BREAKER_FAILURE_THRESHOLD = 2
+    settings.UPSTREAMS = {**settings.UPSTREAMS, "restaurant": "http://127.0.0.1:9"}  # nothing connects
+    caplog.set_level(logging.INFO)
+
+    async def scenario():
+        client = AsyncClient()
+        return [await client.get("/restaurants") for _ in range(6)]
+
+    responses = run_async(scenario())
+
+    assert [r.status_code for r in responses] == [503] * 6
+    errors = [r for r in caplog.records if r.name == "django.request"]
+    assert len(errors) == 2  # the two failures, not the four refusals after them
+    opened = [r for r in caplog.records if r.getMessage() == "circuit opened"]
+    assert [(r.levelno, r.upstream) for r in opened] == [(logging.WARNING, "restaurant")]
