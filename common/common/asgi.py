@@ -64,7 +64,6 @@ class LeanASGIHandler(ASGIHandler):
                 # A stream lives for minutes or hours and needs nothing of its request once its
                 # answer began: let the request go (its META, headers, resolver match and user).
                 request.close()
-                body_file.close()
                 del request
                 await self._stream(response, send, receive)
             else:
@@ -87,18 +86,17 @@ class LeanASGIHandler(ASGIHandler):
         return response
 
     async def send_response(self, response, send):
-        """Django's, with the start message built in a frame of its own: Django's keeps the encoded
-        header list alive in its frame for as long as a stream is open."""
+        """Django's, except that a stream's start message is built in a frame of its own: Django's
+        keeps the encoded header list alive in its frame for as long as the stream is open."""
+        if not response.streaming:
+            await super().send_response(response, send)
+            return
         await send(_start_message(response))
-        if response.streaming:
-            async with contextlib.aclosing(aiter(response)) as content:
-                async for part in content:
-                    for chunk, _ in self.chunk_bytes(part):
-                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body"})
-        else:
-            for chunk, last in self.chunk_bytes(response.content):
-                await send({"type": "http.response.body", "body": chunk, "more_body": not last})
+        async with contextlib.aclosing(aiter(response)) as content:
+            async for part in content:
+                for chunk, _ in self.chunk_bytes(part):
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body"})
 
     async def _stream(self, response, send, receive) -> None:
         """Streams a response until it ends or its client hangs up, whichever comes first, then

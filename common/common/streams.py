@@ -548,8 +548,8 @@ class LiveStream:
             self.overflowed = True
         else:
             self.inbox.append(message)
-        if self.wake is not None and not self.wake.done():
-            self.wake.set_result(None)
+        if self.wake is not None:
+            _settle_wake(self.wake)
 
     async def _next_message(self, timeout_s: float) -> tuple | None:
         """The next message handed to this stream, or None after `timeout_s` without one."""
