@@ -38,6 +38,8 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.urls import set_script_prefix, set_urlconf
 from django.utils.log import log_response
 
+from common.garbage_collection import prepare_for_serving
+
 
 class LeanASGIHandler(ASGIHandler):
     async def __call__(self, scope, receive, send):
@@ -163,4 +165,6 @@ def is_live_stream(scope) -> bool:
 
 def get_asgi_application() -> PooledThreadsASGIHandler:
     django.setup(set_prefix=False)
-    return PooledThreadsASGIHandler()
+    application = PooledThreadsASGIHandler()
+    prepare_for_serving(settings.GC_THRESHOLDS)
+    return application

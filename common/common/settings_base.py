@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from common.env import env_bool, env_float, env_int, env_list, env_secret, env_str
+from common.garbage_collection import DEFAULT_THRESHOLDS as DEFAULT_GC_THRESHOLDS
 
 PRODUCTION = env_bool("PRODUCTION", False)
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -147,6 +148,10 @@ SSE_MAX_OPENING_PER_PROCESS = env_int("SSE_MAX_OPENING_PER_PROCESS", 200)
 SSE_SHED_RETRY_MAX_S = env_int("SSE_SHED_RETRY_MAX_S", 5)
 # Requests one process works on at once; more are answered 503 at once (common/overload.py).
 MAX_INFLIGHT_REQUESTS = env_int("MAX_INFLIGHT_REQUESTS", 256)
+
+# --- The garbage collector (common/garbage_collection.py) -------------------------------------
+# Young, middle and old generation thresholds once a process serves (CPython's default: 700,10,10).
+GC_THRESHOLDS = env_list("GC_THRESHOLDS", [str(n) for n in DEFAULT_GC_THRESHOLDS])
 
 # --- The delivery promise (ARCHITECTURE 4.5) -------------------------------------------------------
 # The speed assumed for a ride when the courier's vehicle is not known (browsing, quotes, placement);

@@ -10,9 +10,12 @@ once at its end, still does). Measured: see bench/RESULTS.md.
 import os
 
 import django
+from django.conf import settings
 
 from common.asgi import LeanASGIHandler
+from common.garbage_collection import prepare_for_serving
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gateway_service.settings")
 django.setup(set_prefix=False)
 application = LeanASGIHandler()
+prepare_for_serving(settings.GC_THRESHOLDS)
