@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import weakref
 
 import redis
@@ -65,3 +66,29 @@ def get_async_redis() -> aioredis.Redis:
         )
         cached = _async_clients[loop] = (settings.REDIS_URL, client)
     return cached[1]
+
+
+class LuaScript:
+    """A Lua script run by its SHA1 (EVALSHA), and loaded once more when the server no longer knows it
+    (restarted, failed over, flushed). redis-py's `register_script` does the same, but used per call
+    it hashes the source every time and checks the client's type through `typing`'s slow protocol
+    `isinstance` on every run: 3% of the order service's time in a reconnect storm, and on the
+    couriers' position path (bench/RESULTS.md, #23). Keep one per script, at module level."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+
+    def run(self, client: redis.Redis, keys: list[str], args: list) -> object:
+        try:
+            return client.evalsha(self.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            client.script_load(self.source)
+            return client.evalsha(self.sha, len(keys), *keys, *args)
+
+    async def run_async(self, client: aioredis.Redis, keys: list[str], args: list) -> object:
+        try:
+            return await client.evalsha(self.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            await client.script_load(self.source)
+            return await client.evalsha(self.sha, len(keys), *keys, *args)

@@ -53,7 +53,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from prometheus_client import Counter, Gauge
 
-from common.redis_client import get_async_redis, get_redis, redis_key
+from common.redis_client import LuaScript, get_async_redis, get_redis, redis_key
 
 logger = logging.getLogger(__name__)
 
@@ -130,12 +130,12 @@ end
 """
 
 # KEYS: history, versions, view. ARGV: channel, max length, max age (ms), then key, version, event, data, live per entry.
-_PUBLISH_SCRIPT = _MERGE + "return merge(4)\n"
+_PUBLISH_SCRIPT = LuaScript(_MERGE + "return merge(4)\n")
 
 # As _PUBLISH_SCRIPT, with ARGV[4] = the client's last event id ('' for none), entries from ARGV[5].
 # After the merge, in one step: {'resume', entries after that id, view} when the history still has
 # that id, else {'snapshot', the history's last id, view}.
-_OPEN_SCRIPT = (
+_OPEN_SCRIPT = LuaScript(
     _MERGE
     + """
 merge(5)
@@ -192,7 +192,6 @@ def publish(batches: Iterable[tuple[str, Iterable[Entry]]]) -> None:
         return
     try:
         client = get_redis()
-        script = client.register_script(_PUBLISH_SCRIPT)
         # EVALSHA straight into the pipeline: redis-py's scripts in a pipeline ask SCRIPT EXISTS
         # first, one more round trip per publish (12% of the order service's time under the city
         # load). A server without the script (restarted) gets it loaded and the batch again: the
@@ -201,14 +200,14 @@ def publish(batches: Iterable[tuple[str, Iterable[Entry]]]) -> None:
             pipe = client.pipeline(transaction=False)
             for topic, entries in batches:
                 keys = _keys(topic)
-                pipe.evalsha(script.sha, len(keys), *keys, *_script_args(topic, entries))
+                pipe.evalsha(_PUBLISH_SCRIPT.sha, len(keys), *keys, *_script_args(topic, entries))
             try:
                 pipe.execute()
                 break
             except redis.exceptions.NoScriptError:
                 if attempt == 2:
                     raise
-                client.script_load(_PUBLISH_SCRIPT)
+                client.script_load(_PUBLISH_SCRIPT.source)
     except redis.RedisError:
         logger.warning("live events not published", extra={"topics": [topic for topic, _ in batches]})
 
@@ -220,9 +219,8 @@ async def publish_async(batches: Iterable[tuple[str, Iterable[Entry]]]) -> None:
         return
     try:
         client = get_async_redis()
-        script = client.register_script(_PUBLISH_SCRIPT)
         for topic, entries in batches:
-            await script(keys=_keys(topic), args=_script_args(topic, entries))
+            await _PUBLISH_SCRIPT.run_async(client, _keys(topic), _script_args(topic, entries))
     except (redis.RedisError, OSError):
         logger.warning("live events not published", extra={"topics": [topic for topic, _ in batches]})
 
@@ -243,9 +241,9 @@ class Opened:
 
 
 async def _open(topic: str, truth: list[Entry], last_event_id: str | None) -> Opened:
-    client = get_async_redis()
-    script = client.register_script(_OPEN_SCRIPT)
-    reply = await script(keys=_keys(topic), args=_script_args(topic, truth, last_event_id or ""))
+    reply = await _OPEN_SCRIPT.run_async(
+        get_async_redis(), _keys(topic), _script_args(topic, truth, last_event_id or "")
+    )
     view = []
     flat = reply[2]
     for key, value in zip(flat[0::2], flat[1::2], strict=True):
@@ -740,7 +738,7 @@ _process = {"open": 0, "opening": 0}
 # slot is renewed at each heartbeat (all of a process's at once, `_renew_slots`) and given back
 # when it ends; a crashed process's slots expire on their own. KEYS: the user's set. ARGV: slot,
 # its lifetime (s), the cap.
-_TAKE_SLOT = """
+_TAKE_SLOT = LuaScript("""
 local now = redis.call('TIME')
 now = tonumber(now[1]) + tonumber(now[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -751,7 +749,7 @@ end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])))
 return 0
-"""
+""")
 
 
 def _slot_key(user_id: str) -> str:
@@ -766,10 +764,8 @@ async def _take_slot(user_id: str, slot: str) -> int:
     """0 when the user may hold this stream (now or still), else the seconds until one of theirs
     frees at the latest. Without Redis the cap is not enforced (the process ceiling still is)."""
     try:
-        client = get_async_redis()
-        script = client.register_script(_TAKE_SLOT)
         args = [slot, _slot_lifetime_s(), settings.SSE_MAX_STREAMS_PER_USER]
-        return int(await script(keys=[_slot_key(user_id)], args=args))
+        return int(await _TAKE_SLOT.run_async(get_async_redis(), [_slot_key(user_id)], args))
     except (redis.RedisError, OSError):
         logger.warning("stream slots unavailable; the per-user cap is not enforced meanwhile")
         return 0
@@ -778,7 +774,7 @@ async def _take_slot(user_id: str, slot: str) -> int:
 # Renews many streams' slots at once. KEYS: the users' sets; ARGV: the lifetime (s), then each
 # key's slot. Only slots still there are renewed (one given back meanwhile stays given back); the
 # answer lists the 1-based positions of those that were gone (expired while the process stalled).
-_RENEW_SLOTS = """
+_RENEW_SLOTS = LuaScript("""
 local now = redis.call('TIME')
 local expiry = tonumber(now[1]) + tonumber(now[2]) / 1000000 + tonumber(ARGV[1])
 local gone = {}
@@ -790,7 +786,7 @@ for i, key in ipairs(KEYS) do
   end
 end
 return gone
-"""
+""")
 _RENEW_CHUNK = 1000
 
 
@@ -801,12 +797,12 @@ async def _renew_slots(streams: list[LiveStream]) -> None:
     held = [stream for stream in streams if stream.slot is not None and not stream.finished]
     try:
         client = get_async_redis()
-        script = client.register_script(_RENEW_SLOTS)
         for start in range(0, len(held), _RENEW_CHUNK):
             chunk = held[start : start + _RENEW_CHUNK]
-            gone = await script(
-                keys=[_slot_key(stream.user_id) for stream in chunk],
-                args=[_slot_lifetime_s(), *(stream.slot for stream in chunk)],
+            gone = await _RENEW_SLOTS.run_async(
+                client,
+                [_slot_key(stream.user_id) for stream in chunk],
+                [_slot_lifetime_s(), *(stream.slot for stream in chunk)],
             )
             for position in gone:
                 stream = chunk[int(position) - 1]

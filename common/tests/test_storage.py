@@ -128,3 +128,23 @@ def test_the_raw_client_comes_from_django_redis_and_answers_text(redis_client):
     assert redis_client is get_redis_connection("redis")
     redis_client.set(redis_key("raw"), "value", ex=30)
     assert redis_client.get(redis_key("raw")) == "value"
+
+
+def test_a_lua_script_runs_by_its_sha_and_is_loaded_again_when_the_server_forgot_it(redis_client):
+    import asyncio
+
+    from common.redis_client import LuaScript, get_async_redis
+
+    script = LuaScript("return {KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])}")
+    key = redis_key("lua")
+    assert script.run(redis_client, [key], ["sync"]) == [key, "sync", 1]
+    redis_client.script_flush()  # as after a Redis restart or failover
+    assert script.run(redis_client, [key], ["again"]) == [key, "again", 2]
+
+    async def from_the_loop():
+        client = get_async_redis()
+        first = await script.run_async(client, [key], ["async"])
+        await client.script_flush()
+        return first, await script.run_async(client, [key], ["async again"])
+
+    assert asyncio.run(from_the_loop()) == ([key, "async", 3], [key, "async again", 4])

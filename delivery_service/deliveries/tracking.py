@@ -31,7 +31,7 @@ from common import faults, geo, streams
 from common.coalesce import Coalescer
 from common.errors import ApiError
 from common.mongo import get_database
-from common.redis_client import get_async_redis, get_redis, redis_key
+from common.redis_client import LuaScript, get_async_redis, get_redis, redis_key
 from deliveries import clients, lifecycle, repository
 
 logger = logging.getLogger(__name__)
@@ -90,14 +90,14 @@ def available_key() -> str:
 
 # One round trip per report: the index, the latest position, the write-behind's note, and what the
 # report needs back (the courier's delivery if any, their vehicle, whether they are available).
-_REPORT = """
+_REPORT = LuaScript("""
 redis.call('GEOADD', KEYS[1], ARGV[2], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[5])
 redis.call('SADD', KEYS[4], ARGV[1])
 return {redis.call('HGET', KEYS[5], ARGV[1]) or '', redis.call('HGET', KEYS[6], ARGV[1]) or '',
         redis.call('SISMEMBER', KEYS[7], ARGV[1])}
-"""
+""")
 
 
 def _report_call(courier_id: str, lat: float, lng: float, now: datetime) -> tuple[list[str], list]:
@@ -130,7 +130,7 @@ def courier_report_location(*, courier_id: str, lat: float, lng: float) -> Repor
     location = {"lat": lat, "lng": lng, "at": now}
     try:
         keys, args = _report_call(courier_id, lat, lng, now)
-        reported = _reported(courier_id, location, get_redis().register_script(_REPORT)(keys=keys, args=args))
+        reported = _reported(courier_id, location, _REPORT.run(get_redis(), keys, args))
     except redis.RedisError:
         logger.warning("Redis unavailable: courier position written to MongoDB", extra={"courier_id": courier_id})
         return _report_to_mongo(courier_id=courier_id, location=location)
@@ -144,7 +144,7 @@ async def courier_report_location_async(*, courier_id: str, lat: float, lng: flo
     to take the sync path, which writes to MongoDB."""
     now = _now()
     keys, args = _report_call(courier_id, lat, lng, now)
-    reply = await get_async_redis().register_script(_REPORT)(keys=keys, args=args)
+    reply = await _REPORT.run_async(get_async_redis(), keys, args)
     reported = _reported(courier_id, {"lat": lat, "lng": lng, "at": now}, reply)
     if reported.task is not None:
         await tell_followers_async(reported)
@@ -171,7 +171,7 @@ def _report_to_mongo(*, courier_id: str, location: dict) -> Reported:
 
 # Takes couriers off the write-behind's set only if their position is still the one just written
 # (a newer report since stays to do). KEYS: the set, the positions. ARGV: courier, position, ...
-_WRITTEN = """
+_WRITTEN = LuaScript("""
 local done = 0
 for i = 1, #ARGV, 2 do
   if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[i + 1] then
@@ -179,7 +179,7 @@ for i = 1, #ARGV, 2 do
   end
 end
 return done
-"""
+""")
 
 
 def persist_positions(*, batch: int = 1000) -> int:
@@ -201,7 +201,7 @@ def persist_positions(*, batch: int = 1000) -> int:
             locations={c: _parsed(p) for c, p in positions.items()},
         )
         args = [value for pair in positions.items() for value in pair]
-        client.register_script(_WRITTEN)(keys=[unpersisted_key(), positions_key()], args=args)
+        _WRITTEN.run(client, [unpersisted_key(), positions_key()], args)
         gone = [c for c in couriers if c not in positions]  # no position any more (Redis lost it)
         if gone:
             client.srem(unpersisted_key(), *gone)
@@ -267,7 +267,7 @@ def task_of(delivery: dict) -> dict:
 
 
 # Sets the task unless the stored one is of a newer delivery; removes it only if it is this one.
-_REMEMBER_TASK = """
+_REMEMBER_TASK = LuaScript("""
 if ARGV[3] == '1' then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 else
@@ -275,7 +275,7 @@ else
   if stored and cjson.decode(stored)['delivery_id'] == ARGV[4] then redis.call('HDEL', KEYS[1], ARGV[1]) end
 end
 return 1
-"""
+""")
 
 
 def remember_task(delivery: dict) -> None:
@@ -284,7 +284,7 @@ def remember_task(delivery: dict) -> None:
     active = delivery["status"] in lifecycle.ACTIVE_STATES
     args = [delivery["courier_id"], json.dumps(task_of(delivery)), "1" if active else "0", str(delivery["_id"])]
     try:
-        get_redis().register_script(_REMEMBER_TASK)(keys=[tasks_key()], args=args)
+        _REMEMBER_TASK.run(get_redis(), [tasks_key()], args)
     except redis.RedisError:
         logger.warning("courier's task not kept in Redis", extra={"courier_id": delivery["courier_id"]})
 
