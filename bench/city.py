@@ -27,6 +27,14 @@ time (Argon2 is slow on purpose). Every request still goes through the gateway a
 object as any other; each customer holds at most ten streams (the per-user cap is 20).
 
 CITY_ONLY (streams,storm,city) runs some of them.
+
+The load client shares the machine's two cores with the platform, and holds as many connections
+and streams as the gateway: its garbage collector gets the services' settings
+(common/garbage_collection.py), so that its own pauses are neither measured as the platform's delays
+nor take the platform's CPU. With CPython's defaults it spent 27 s of a 10,000-stream run in the
+collector, 16 s of it in full collections of up to 1.8 s each, every event arriving meanwhile
+measured that much late. CITY_CLIENT_GC=python keeps CPython's defaults (as every figure before
+2026-11-30's fifth session in bench/RESULTS.md was measured).
 """
 
 from __future__ import annotations
@@ -741,9 +749,18 @@ def print_summary(results: dict) -> None:
         print(f"  errors {c['errors']}; CPU ms per second by process {c['cpu_ms_per_s_by_process']}")
 
 
+def settle_client_collector() -> None:
+    if os.environ.get("CITY_CLIENT_GC", "tuned") != "python":
+        from common.garbage_collection import DEFAULT_THRESHOLDS, prepare_for_serving
+
+        prepare_for_serving(DEFAULT_THRESHOLDS)
+
+
 def measure() -> dict:
     """Every measurement on a platform of its own; writes bench/out/city.json and city.png."""
     import shutil
+
+    settle_client_collector()
 
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="fd-city-"))
