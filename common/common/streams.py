@@ -68,7 +68,7 @@ STREAM_REPAIRS = Counter(
 _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One item's current state as a stream shows it. `live` items are part of the topic's current
     view (an open order on a board); the others are shown once, when they change (a finished order)."""
@@ -513,6 +513,24 @@ class LiveStream:
     fall back to polling MongoDB while Redis is away."""
 
     _poll_ids = itertools.count(1)
+    # Thousands live at once for hours: no per-instance dict (about half a KiB each).
+    __slots__ = (
+        "finished",
+        "inbox",
+        "initial_truth",
+        "known",
+        "last_id",
+        "live_keys",
+        "overflowed",
+        "polling",
+        "shown",
+        "slot",
+        "spec",
+        "subject",
+        "topic",
+        "user_id",
+        "wake",
+    )
 
     def __init__(
         self,
@@ -700,8 +718,11 @@ class LiveStream:
         refresher.add(self)
         try:
             yield retry_field()
-            truth = self.initial_truth if self.initial_truth is not None else await self._read_truth()
+            truth, self.initial_truth = self.initial_truth, None
+            if truth is None:
+                truth = await self._read_truth()
             out = await self._attach(truth, valid_last_event_id(last_event_id), first=True)
+            del truth  # a stream lives for hours; its first read is not needed again
             last_write = loop.time()
             if out:
                 yield out

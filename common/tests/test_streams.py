@@ -450,3 +450,30 @@ def test_the_heartbeat_reread_reaches_many_streams_in_spread_out_chunks_not_one_
 
     assert 0 < seen_meanwhile[0] < len(many)
     assert all(s.offered == [(streams._TRUTH, ["entry"])] for s in many)
+
+
+class _Truth(list):
+    """A list a test can hold a weak reference to."""
+
+
+def test_an_open_stream_lets_its_first_read_go_once_it_has_opened(spec, mongo_db):
+    import gc
+    import weakref
+
+    item = write(mongo_db, "a", "new")
+
+    async def scenario():
+        truth = _Truth([entry_of(item)])
+        alive = weakref.ref(truth)
+        reader = SseReader(streams.LiveStream(spec, "s1", initial_truth=truth).events(None))
+        del truth
+        [snapshot] = await reader.next_events(1)
+        gc.collect()
+        kept = alive() is not None
+        await reader.close()
+        return snapshot, kept
+
+    snapshot, kept = run(scenario())
+
+    assert snapshot["data"] == {"items": [{"id": "a", "state": "new"}]}
+    assert not kept  # held for the stream's whole life, never used again
