@@ -5,7 +5,7 @@ objects that survived younger collections have grown by a quarter since the last
 heap grows fast, as the order service's and the gateway's do when thousands of clients open their
 live streams at once (a hundred objects or more per stream), pays that walk again and again:
 in a reconnect storm of 5,000 clients each of those processes spent 8-10 s in the collector,
-full collections of up to a second each with the process standing still (bench/RESULTS.md, #23).
+full collections of up to 1.5 s each with the process standing still (bench/RESULTS.md, #23).
 
 Two things, once the application is loaded (`prepare_for_serving`):
 
