@@ -32,8 +32,9 @@ DEFAULT_THRESHOLDS = (10_000, 10, 10)
 
 
 def thresholds(values: Sequence[str | int]) -> tuple[int, int, int]:
-    """The three generations' thresholds from `GC_THRESHOLDS`; all positive (a young threshold of 0
-    would turn automatic collection off, and cycles would never be freed)."""
+    """The three generations' thresholds from `GC_THRESHOLDS`, read with the settings (a bad value
+    stops the start); all positive: a young threshold of 0 would turn automatic collection off, and
+    cycles would never be freed."""
     try:
         parsed = tuple(int(value) for value in values)
     except ValueError as exc:
@@ -43,8 +44,8 @@ def thresholds(values: Sequence[str | int]) -> tuple[int, int, int]:
     return parsed  # type: ignore[return-value]
 
 
-def prepare_for_serving(generation_thresholds: Sequence[int]) -> None:
-    """Call once the application is loaded, before the first request."""
+def prepare_for_serving(generation_thresholds: tuple[int, int, int]) -> None:
+    """Call once the application is loaded, before the first request (settings.GC_THRESHOLDS)."""
     gc.collect()  # start-up's own garbage goes now, not into the frozen generation
     gc.freeze()
-    gc.set_threshold(*thresholds(generation_thresholds))
+    gc.set_threshold(*generation_thresholds)

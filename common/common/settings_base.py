@@ -12,6 +12,7 @@ from pathlib import Path
 
 from common.env import env_bool, env_float, env_int, env_list, env_secret, env_str
 from common.garbage_collection import DEFAULT_THRESHOLDS as DEFAULT_GC_THRESHOLDS
+from common.garbage_collection import thresholds as gc_thresholds
 
 PRODUCTION = env_bool("PRODUCTION", False)
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -151,7 +152,7 @@ MAX_INFLIGHT_REQUESTS = env_int("MAX_INFLIGHT_REQUESTS", 256)
 
 # --- The garbage collector (common/garbage_collection.py) -------------------------------------
 # Young, middle and old generation thresholds once a process serves (CPython's default: 700,10,10).
-GC_THRESHOLDS = env_list("GC_THRESHOLDS", [str(n) for n in DEFAULT_GC_THRESHOLDS])
+GC_THRESHOLDS = gc_thresholds(env_list("GC_THRESHOLDS", [str(n) for n in DEFAULT_GC_THRESHOLDS]))
 
 # --- The delivery promise (ARCHITECTURE 4.5) -------------------------------------------------------
 # The speed assumed for a ride when the courier's vehicle is not known (browsing, quotes, placement);

@@ -55,6 +55,20 @@ def test_the_thresholds_come_from_the_environment():
     assert tuple(report["threshold"]) == (2000, 15, 30)
 
 
+def test_a_service_with_thresholds_that_would_turn_collection_off_does_not_start():
+    result = subprocess.run(
+        [sys.executable, "-c", _SERVE_AND_REPORT],
+        cwd=COMMON_DIR,
+        env={"DJANGO_SETTINGS_MODULE": "tests.settings", "PATH": "/usr/bin:/bin", "GC_THRESHOLDS": "0,10,10"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: GC_THRESHOLDS must be three positive integers" in result.stderr
+
+
 @pytest.mark.parametrize("raw", ["0,10,10", "1000,10", "a,b,c", "1000,-1,10"])
 def test_thresholds_that_would_turn_collection_off_or_make_no_sense_stop_the_start(raw):
     with pytest.raises(ImproperlyConfigured):

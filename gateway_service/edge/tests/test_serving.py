@@ -30,5 +30,5 @@ def test_the_gateway_started_for_serving_never_walks_its_start_up_objects_again(
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["frozen"] > 20_000
     assert report["tracked"] < report["frozen"] / 10
-    assert report["threshold"] == [int(n) for n in settings.GC_THRESHOLDS]
+    assert tuple(report["threshold"]) == settings.GC_THRESHOLDS
     assert gc.get_freeze_count() == 0  # the test process itself is left as it was
