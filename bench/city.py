@@ -707,7 +707,7 @@ async def run_all(stack) -> dict:
 
 def start_stack(work: Path):
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # for the services started here, and this client
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # this client's thousands of connections
     stack = devstack.Stack(
         data_dir=work,
         free_ports=True,

@@ -38,6 +38,7 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.urls import set_script_prefix, set_urlconf
 from django.utils.log import log_response
 
+from common import open_files
 from common.garbage_collection import prepare_for_serving
 
 
@@ -164,6 +165,7 @@ def is_live_stream(scope) -> bool:
 
 
 def get_asgi_application() -> PooledThreadsASGIHandler:
+    open_files.raise_soft_limit()
     django.setup(set_prefix=False)
     application = PooledThreadsASGIHandler()
     prepare_for_serving(settings.GC_THRESHOLDS)

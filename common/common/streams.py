@@ -53,6 +53,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from prometheus_client import Counter, Gauge
 
+from common import open_files
 from common.redis_client import LuaScript, get_async_redis, get_redis, redis_key
 
 logger = logging.getLogger(__name__)
@@ -852,6 +853,12 @@ def _give_back_soon(user_id: str, slot: str) -> None:
             get_redis().zrem(_slot_key(user_id), slot)
 
 
+def stream_ceiling() -> int:
+    """Streams this process holds at most: SSE_MAX_STREAMS_PER_PROCESS, or fewer when its open-file
+    limit would be reached first (each stream holds its connection's descriptor)."""
+    return min(settings.SSE_MAX_STREAMS_PER_PROCESS, open_files.streams_within(descriptors_each=1))
+
+
 def shed_retry_after_s() -> int:
     """Seconds a shed client should wait: spread at random, so the retries do not come back as one."""
     return random.randint(1, max(1, settings.SSE_SHED_RETRY_MAX_S))  # noqa: S311 (jitter, not a secret)
@@ -872,8 +879,8 @@ async def serve(
 ):
     """A live stream for this request, or the contract's refusal, cheapest checks first:
 
-    - this process is full (SSE_MAX_STREAMS_PER_PROCESS) or already opening as many streams as it
-      can at once (SSE_MAX_OPENING_PER_PROCESS): a fast 503 with a jittered Retry-After, before any
+    - this process is full (`stream_ceiling`: SSE_MAX_STREAMS_PER_PROCESS, or its open-file limit)
+      or already opening as many streams as it can at once (SSE_MAX_OPENING_PER_PROCESS): a fast 503 with a jittered Retry-After, before any
       work, so a reconnect storm is spread out instead of timing out;
     - no token or a bad one: 401; the wrong kind of user: 403;
     - `authorize(user)` (async) answers (subject, the subject's entries if it read them anyway), or
@@ -884,7 +891,7 @@ async def serve(
 
     from common.errors import ApiError, error_response
 
-    if _process["open"] >= settings.SSE_MAX_STREAMS_PER_PROCESS:
+    if _process["open"] >= stream_ceiling():
         STREAMS_SHED.labels(spec.kind, "full").inc()
         return _busy("This server holds as many live streams as it can; try again shortly.")
     if _process["opening"] >= settings.SSE_MAX_OPENING_PER_PROCESS:

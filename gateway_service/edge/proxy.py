@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import resource
 import weakref
 from urllib.parse import quote
 
@@ -19,6 +18,7 @@ import yarl
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 
+from common import open_files
 from common.circuit_breaker import CircuitBreaker
 from common.errors import OVERLOADED_HEADER, error_response, not_logged_as_error, overloaded_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
@@ -131,18 +131,12 @@ def _without_session_cookie(cookie_header: str) -> str:
     return ";".join(kept).strip()
 
 
-# Descriptors kept for everything but relayed streams (listening socket, pooled connections, logs).
-_DESCRIPTORS_RESERVED = 500
-
-
 @functools.cache
 def stream_ceiling() -> int:
     """Live streams one gateway process relays at once. Each holds two descriptors (the client's and
-    the upstream's), so past half the process's descriptor limit accept() itself would start failing,
+    the upstream's), so past half the process's open-file limit accept() itself would start failing,
     for ordinary requests too: the stream that would cross it gets a fast 503 instead."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    by_descriptors = (soft - _DESCRIPTORS_RESERVED) // 2 if soft != resource.RLIM_INFINITY else 10**9
-    return max(1, min(settings.SSE_MAX_STREAMS_PER_PROCESS, by_descriptors))
+    return min(settings.SSE_MAX_STREAMS_PER_PROCESS, open_files.streams_within(descriptors_each=2))
 
 
 class _StreamSlot:

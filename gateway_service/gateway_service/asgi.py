@@ -12,10 +12,12 @@ import os
 import django
 from django.conf import settings
 
+from common import open_files
 from common.asgi import LeanASGIHandler
 from common.garbage_collection import prepare_for_serving
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gateway_service.settings")
+open_files.raise_soft_limit()  # each relayed stream holds two descriptors (common/open_files.py)
 django.setup(set_prefix=False)
 application = LeanASGIHandler()
 prepare_for_serving(settings.GC_THRESHOLDS)

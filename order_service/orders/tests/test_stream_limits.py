@@ -2,12 +2,13 @@
 with slots that closed or crashed streams give back. Real Redis, real MongoDB, the order stream."""
 
 import asyncio
+import resource
 import time
 
 import pytest
 from django.test import AsyncClient
 
-from common import streams
+from common import open_files, streams
 from common.testing.sse import SseReader
 from orders.tests.helpers import placed
 
@@ -104,6 +105,27 @@ def test_a_full_process_sheds_new_streams_fast_with_a_spread_retry_after(order, 
     retry_afters = {int(r["Retry-After"]) for r in sheds}
     assert retry_afters <= set(range(1, 6))
     assert len(retry_afters) > 1  # spread, not one moment for everyone
+
+
+def test_a_process_at_its_open_file_limit_sheds_new_streams_instead_of_failing_to_accept(order, issue_token):
+    """Each stream holds a descriptor: past the limit, accept() would fail for every client."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (open_files.RESERVED + 1, hard))  # room for one stream
+
+    async def scenario():
+        _response, reader = await _open(order, _customer(issue_token))
+        shed, _ = await _open(order, _customer(issue_token))
+        await reader.close()
+        return shed
+
+    try:
+        shed = asyncio.run(asyncio.wait_for(scenario(), 20))
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+    assert shed.status_code == 503
+    assert shed.json()["error"]["code"] == "overloaded"
+    assert int(shed["Retry-After"]) >= 1
 
 
 def test_without_redis_streams_still_open_within_the_process_ceiling(order, issue_token, redis_down):
