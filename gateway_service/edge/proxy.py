@@ -227,24 +227,25 @@ async def forward(request, route: Route, client_address: str):
 
 
 async def _send(request, service: str, url, *, client_address: str, read_timeout: float | None):
-    def attempt():
+    def attempt(connect_timeout_s: float):
         return upstream_session(service).request(
             request.method,
             url,
             headers=request_headers(request, client_address),
             data=request.body or None,
             allow_redirects=False,
-            timeout=aiohttp.ClientTimeout(
-                total=None, sock_connect=settings.UPSTREAM_CONNECT_TIMEOUT_S, sock_read=read_timeout
-            ),
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s, sock_read=read_timeout),
         )
 
     try:
-        return await attempt()
+        return await attempt(settings.UPSTREAM_CONNECT_TIMEOUT_S)
     except aiohttp.ConnectionTimeoutError:
-        # Nothing was sent, so once more is safe for any method. A reconnect storm makes hundreds
-        # (a full accept queue, or this worker's loop too busy to see a finished connect in time).
-        return await attempt()
+        # Nothing was sent, so once more is safe for any method, with twice the time, as TCP backs
+        # off its own SYN retransmission. A reconnect storm makes hundreds of first timeouts: this
+        # worker's loop, busy for a quarter to half a second per turn, sees a connect that finished
+        # at once only after its timer fired (a full accept queue does the same). A second timeout
+        # as short made 504s, and enough of them opened the streams' circuit for everyone.
+        return await attempt(2 * settings.UPSTREAM_CONNECT_TIMEOUT_S)
 
 
 async def _forward(request, route: Route, *, service: str, circuit, client_address: str, slot=None):
