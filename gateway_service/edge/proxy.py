@@ -254,8 +254,13 @@ async def _forward(request, route: Route, *, service: str, circuit, client_addre
     # change what the upstream sees, and a decoded control character is not a valid URL.
     raw_path = (request.scope.get("raw_path") or request.path.encode()).split(b"?", 1)[0]
     url = upstream_url(service, quote(raw_path, safe=_PATH_SAFE), request.META.get("QUERY_STRING", ""))
+    # A stream's body may stay quiet as long as it likes, but its head is due like any answer's: an
+    # upstream that accepted and stalls (a frozen process: its kernel still accepts) must not hold
+    # the client and an opening slot until it resumes. The connects may take 1 + 2 timeouts first.
+    head_due_s = settings.UPSTREAM_READ_TIMEOUT_S + 3 * settings.UPSTREAM_CONNECT_TIMEOUT_S if route.stream else None
     try:
-        upstream = await _send(request, service, url, client_address=client_address, read_timeout=read_timeout)
+        async with asyncio.timeout(head_due_s):
+            upstream = await _send(request, service, url, client_address=client_address, read_timeout=read_timeout)
     except TimeoutError:
         circuit.record_failure()
         logger.warning("upstream timeout", extra={"upstream": service})

@@ -1,6 +1,7 @@
 """Proxying against real upstream HTTP servers (an echo server here, the live platform in
 test_platform.py)."""
 
+import asyncio
 import json
 import time
 
@@ -135,6 +136,43 @@ def test_a_slow_upstream_is_a_504_after_the_timeout(echo, run_async, settings):
 
     assert time.monotonic() - started < 0.9
     assert response.status_code == 504
+
+
+def test_a_stream_whose_upstream_never_answers_is_a_504_after_the_read_timeout(echo, run_async, settings, issue_token):
+    """An upstream paused (a frozen process, an overloaded node: its kernel still accepts) must not
+    hold a stream open, its client and the gateway's bounded opening slot with it, until it
+    resumes: the head of the answer is due within UPSTREAM_READ_TIMEOUT_S, as for every request."""
+    from edge import proxy
+
+    settings.UPSTREAM_READ_TIMEOUT_S = 0.3
+    settings.UPSTREAM_CONNECT_TIMEOUT_S = 0.2  # the head is due after the connects' time too
+    echo.delay_s = 3.0
+    headers = {"Authorization": f"Bearer {issue_token('customer')}"}
+    started = time.monotonic()
+
+    async def scenario():
+        return await asyncio.wait_for(AsyncClient().get("/orders/a/events", headers=headers), 5)
+
+    response = run_async(scenario())
+
+    assert time.monotonic() - started < 1.5
+    assert response.status_code == 504
+    assert json.loads(response.content)["error"]["code"] == "upstream_timeout"
+    assert proxy.open_streams() == 0
+
+
+def test_a_stream_may_stay_quiet_longer_than_the_read_timeout_once_answered(echo, run_async, settings, issue_token):
+    settings.UPSTREAM_READ_TIMEOUT_S = 0.2  # the echo's events come 0.3 s apart
+    headers = {"Authorization": f"Bearer {issue_token('customer')}"}
+
+    async def scenario():
+        response = await AsyncClient().get("/orders/a/events", headers=headers)
+        return response, await _collect(response)
+
+    response, relayed = run_async(scenario())
+
+    assert response.status_code == 200
+    assert relayed == b"data: 0\n\ndata: 1\n\ndata: 2\n\n"
 
 
 def test_repeated_failures_open_the_circuit_and_fail_fast(echo, run_async, settings):
