@@ -182,6 +182,45 @@ def test_an_open_stream_holds_neither_its_request_nor_its_header_list(app):
     assert header_lists == 0
 
 
+def test_an_open_stream_lets_its_response_headers_go_once_its_head_is_sent(app):
+    """Sent, a stream's head is never needed again: its header store (a dozen names and values with
+    the security headers and the CSP, about 1.5 KiB) was kept by each open stream's response, in
+    the order service and again in the gateway."""
+    import gc
+
+    from django.http.response import ResponseHeaders
+
+    def event_stream_headers_alive() -> int:
+        return sum(
+            1
+            for thing in gc.get_objects()
+            if type(thing) is ResponseHeaders and thing.get("Content-Type") == "text/event-stream"
+        )
+
+    async def open_then_look():
+        things_events.done, things_events.requests[:] = asyncio.Event(), []
+        first, heads = asyncio.Event(), []
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                heads.append(dict(message["headers"]))
+            if message.get("body"):
+                first.set()
+
+        served = asyncio.ensure_future(app(_scope("/things/events"), _receive(), send))
+        await asyncio.wait_for(first.wait(), timeout=5)
+        gc.collect()
+        alive = event_stream_headers_alive()
+        things_events.done.set()
+        await asyncio.wait_for(served, timeout=5)
+        return alive, heads
+
+    alive, heads = asyncio.run(open_then_look())
+
+    assert heads[0][b"Content-Type"] == b"text/event-stream"  # the head went out whole
+    assert alive == 0
+
+
 def test_an_ordinary_response_is_closed_on_the_event_loop_not_on_a_thread(app):
     """Django closes every response through `sync_to_async`, a thread hop per request; its closers
     here (slot releases, the request_finished signal) never block."""
