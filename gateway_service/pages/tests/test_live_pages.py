@@ -292,6 +292,48 @@ def test_sharing_the_position_reports_it_once_the_person_allows_it(browsers, gat
     assert browser.find_element(By.ID, "share").get_attribute("aria-pressed") == "true"
 
 
+def _hold_streams_until_refused(gateway: str, headers: dict, path: str) -> list:
+    """Opens the user's streams on raw connections until the platform refuses one (the per-user
+    cap); the open ones stay open until closed."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(gateway)
+    held = []
+    for _ in range(100):
+        connection = socket.create_connection((where.hostname, where.port), timeout=10)
+        request = f"GET {path} HTTP/1.1\r\nHost: {where.netloc}\r\nAuthorization: {headers['Authorization']}\r\n\r\n"
+        connection.sendall(request.encode())
+        status_line = connection.recv(4096).split(b"\r\n", 1)[0]
+        if b" 200 " not in status_line:
+            connection.close()
+            assert b" 429 " in status_line, status_line
+            return held
+        held.append(connection)
+    raise AssertionError("no per-user cap")
+
+
+def test_a_page_sent_away_for_a_moment_comes_back_by_itself_and_misses_nothing(browsers, gateway, actors, town):
+    """EventSource gives up for good when a (re)connect is refused, the fast 503 by which a busy
+    platform sheds a reconnect storm included. Here the customer holds their cap of streams, so the
+    page's is refused (429 with Retry-After); once one is free, the page follows the order again by
+    itself, with what happened meanwhile, without a reload."""
+    order = _place(actors, town)
+    held = _hold_streams_until_refused(gateway, town["customers"]["headers"], f"/orders/{order['id']}/events")
+    browser = browsers("customer")
+    try:
+        _sign_in(browser, gateway, "customer", town["customers"]["email"], f"/orders/{order['id']}/track")
+        _until(browser, lambda b: b.find_element(By.ID, "connection").text == "Reconnecting…", "no word of it")
+    finally:
+        for connection in held:
+            connection.close()
+    _kitchen(actors, town, order, "accepted")  # while the page waits for its turn
+
+    _until(browser, lambda b: _current_step(b) == "accepted", "the page never came back", timeout=70)
+    assert not browser.find_element(By.ID, "connection").is_displayed()
+    assert browser.execute_script("return performance.getEntriesByType('navigation').length") == 1  # no reload
+
+
 def test_others_are_refused_with_a_page_that_says_so(browsers, gateway, actors, town):
     order = _place(actors, town)
     _other_id, _other = actors.user("customers", "Eve")
