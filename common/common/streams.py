@@ -880,8 +880,9 @@ async def serve(
     """A live stream for this request, or the contract's refusal, cheapest checks first:
 
     - this process is full (`stream_ceiling`: SSE_MAX_STREAMS_PER_PROCESS, or its open-file limit)
-      or already opening as many streams as it can at once (SSE_MAX_OPENING_PER_PROCESS): a fast 503 with a jittered Retry-After, before any
-      work, so a reconnect storm is spread out instead of timing out;
+      or already opening as many streams as it can at once (SSE_MAX_OPENING_PER_PROCESS): a fast
+      503 with a jittered Retry-After, before any work, so a reconnect storm is spread out instead
+      of timing out;
     - no token or a bad one: 401; the wrong kind of user: 403;
     - `authorize(user)` (async) answers (subject, the subject's entries if it read them anyway), or
       raises the contract's error (404 for what is not theirs);

@@ -237,15 +237,25 @@ async def _send(request, service: str, url, *, client_address: str, read_timeout
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s, sock_read=read_timeout),
         )
 
-    try:
-        return await attempt(settings.UPSTREAM_CONNECT_TIMEOUT_S)
-    except aiohttp.ConnectionTimeoutError:
-        # Nothing was sent, so once more is safe for any method, with twice the time, as TCP backs
-        # off its own SYN retransmission. A reconnect storm makes hundreds of first timeouts: this
-        # worker's loop, busy for a quarter to half a second per turn, sees a connect that finished
-        # at once only after its timer fired (a full accept queue does the same). A second timeout
-        # as short made 504s, and enough of them opened the streams' circuit for everyone.
-        return await attempt(2 * settings.UPSTREAM_CONNECT_TIMEOUT_S)
+    async def attempts():
+        try:
+            return await attempt(settings.UPSTREAM_CONNECT_TIMEOUT_S)
+        except aiohttp.ConnectionTimeoutError:
+            # Nothing was sent, so once more is safe for any method, with twice the time, as TCP
+            # backs off its own SYN retransmission. A reconnect storm makes hundreds of first
+            # timeouts: this worker's loop, busy for a quarter to half a second per turn, sees a
+            # connect that finished at once only after its timer fired (a full accept queue does the
+            # same). A second timeout as short made 504s, and enough opened the streams' circuit.
+            return await attempt(2 * settings.UPSTREAM_CONNECT_TIMEOUT_S)
+
+    if read_timeout is not None:
+        return await attempts()
+    # A stream (no read timeout): its body may stay quiet as long as it likes, but its head is due
+    # like any answer's. An upstream that accepted and stalls (a frozen process: its kernel still
+    # accepts) must not hold the client and an opening slot until it resumes. Only streams pay for
+    # the deadline's task (3 us an ordinary request would pay for nothing).
+    head_due_s = settings.UPSTREAM_READ_TIMEOUT_S + 3 * settings.UPSTREAM_CONNECT_TIMEOUT_S
+    return await asyncio.wait_for(attempts(), head_due_s)
 
 
 async def _forward(request, route: Route, *, service: str, circuit, client_address: str, slot=None):
@@ -254,13 +264,8 @@ async def _forward(request, route: Route, *, service: str, circuit, client_addre
     # change what the upstream sees, and a decoded control character is not a valid URL.
     raw_path = (request.scope.get("raw_path") or request.path.encode()).split(b"?", 1)[0]
     url = upstream_url(service, quote(raw_path, safe=_PATH_SAFE), request.META.get("QUERY_STRING", ""))
-    # A stream's body may stay quiet as long as it likes, but its head is due like any answer's: an
-    # upstream that accepted and stalls (a frozen process: its kernel still accepts) must not hold
-    # the client and an opening slot until it resumes. The connects may take 1 + 2 timeouts first.
-    head_due_s = settings.UPSTREAM_READ_TIMEOUT_S + 3 * settings.UPSTREAM_CONNECT_TIMEOUT_S if route.stream else None
     try:
-        async with asyncio.timeout(head_due_s):
-            upstream = await _send(request, service, url, client_address=client_address, read_timeout=read_timeout)
+        upstream = await _send(request, service, url, client_address=client_address, read_timeout=read_timeout)
     except TimeoutError:
         circuit.record_failure()
         logger.warning("upstream timeout", extra={"upstream": service})

@@ -307,6 +307,23 @@ class _FullAcceptQueue:
         self.listener.close()
 
 
+def _register_through(upstream: _FullAcceptQueue, run_async, settings):
+    """A registration sent to `upstream` (as the auth service) right after it starts its countdown
+    to accepting; the gateway's pool is warm, so its first connect is made at once."""
+
+    async def scenario():
+        client = AsyncClient()
+        await client.get("/restaurants")
+        settings.UPSTREAMS = {**settings.UPSTREAMS, "auth": upstream.url}
+        upstream.start()
+        return await client.post("/customers/register", data={"email": "a@b.co"}, content_type="application/json")
+
+    try:
+        return run_async(scenario())
+    finally:
+        upstream.close()
+
+
 def test_a_connect_that_timed_out_is_tried_once_more(echo, run_async, settings):
     """Nothing was sent on a connect that timed out (a full accept queue, or this worker's own loop
     too busy to see the connect finish, as in a reconnect storm), so trying once more is safe for
@@ -314,17 +331,7 @@ def test_a_connect_that_timed_out_is_tried_once_more(echo, run_async, settings):
     upstream = _FullAcceptQueue(accept_after_s=0.2)
     settings.UPSTREAM_CONNECT_TIMEOUT_S = 0.5
 
-    async def scenario():
-        client = AsyncClient()
-        await client.get("/restaurants")  # warm: the first connect below is made at once
-        settings.UPSTREAMS = {**settings.UPSTREAMS, "auth": upstream.url}
-        upstream.start()
-        return await client.post("/customers/register", data={"email": "a@b.co"}, content_type="application/json")
-
-    try:
-        response = run_async(scenario())
-    finally:
-        upstream.close()
+    response = _register_through(upstream, run_async, settings)
 
     assert response.status_code == 200
     assert upstream.answered == 1
@@ -340,17 +347,7 @@ def test_the_second_connect_waits_twice_as_long_as_the_first(echo, run_async, se
     upstream = _FullAcceptQueue(accept_after_s=1.2)
     settings.UPSTREAM_CONNECT_TIMEOUT_S = 0.7
 
-    async def scenario():
-        client = AsyncClient()
-        await client.get("/restaurants")  # warm: the first connect below is made at once
-        settings.UPSTREAMS = {**settings.UPSTREAMS, "auth": upstream.url}
-        upstream.start()
-        return await client.post("/customers/register", data={"email": "a@b.co"}, content_type="application/json")
-
-    try:
-        response = run_async(scenario())
-    finally:
-        upstream.close()
+    response = _register_through(upstream, run_async, settings)
 
     assert response.status_code == 200
     assert upstream.answered == 1
