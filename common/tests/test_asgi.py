@@ -284,6 +284,87 @@ def test_a_client_that_hangs_up_ends_its_stream(app):
     assert asyncio.run(follow_then_leave())
 
 
+async def _open_watched_stream(app, leave: asyncio.Event):
+    """Opens /watched/events and returns its task once the first event was sent."""
+    from tests.urls import things_events_watched
+
+    things_events_watched.ended = asyncio.Event()
+    first = asyncio.Event()
+
+    async def send(message):
+        if message.get("body"):
+            first.set()
+
+    served = asyncio.ensure_future(app(_scope("/watched/events"), _receive(leave=leave), send))
+    await asyncio.wait_for(first.wait(), timeout=5)
+    return served
+
+
+def test_an_open_stream_costs_one_task_besides_its_own(app):
+    """The request's own task sends the stream; one more waits for the client to hang up. A third
+    (and asyncio.wait's waiter and callbacks) was about 1.3 KiB per open stream on each side of the
+    gateway (bench/RESULTS.md)."""
+
+    async def count_tasks():
+        leave = asyncio.Event()
+        served = await _open_watched_stream(app, leave)
+        others = asyncio.all_tasks() - {asyncio.current_task(), served}
+        leave.set()
+        await asyncio.wait_for(served, timeout=5)
+        return len(others)
+
+    assert asyncio.run(count_tasks()) == 1
+
+
+def test_a_stream_that_ends_leaves_nothing_running_and_its_task_uncancelled(app):
+    from tests.urls import things_events
+
+    async def run_to_its_end():
+        things_events.done, things_events.requests[:] = asyncio.Event(), []
+        things_events.done.set()  # the stream ends after its first event
+        current = asyncio.current_task()
+        await asyncio.wait_for(_exchange(app, _scope("/things/events")), timeout=5)
+        await asyncio.sleep(0.05)  # a stray cancel would land here
+        return asyncio.all_tasks() - {current}, current.cancelling()
+
+    left_running, cancelling = asyncio.run(run_to_its_end())
+
+    assert left_running == set()
+    assert cancelling == 0
+
+
+def test_a_stream_cancelled_from_outside_stays_cancelled_and_ends(app):
+    """A server shutting down cancels its requests' tasks: a stream's must not swallow that."""
+    from tests.urls import things_events_watched
+
+    async def cancel_it():
+        served = await _open_watched_stream(app, asyncio.Event())
+        served.cancel()
+        try:
+            await asyncio.wait_for(served, timeout=5)
+        except asyncio.CancelledError:
+            return "cancelled", things_events_watched.ended.is_set()
+        return "finished", things_events_watched.ended.is_set()
+
+    assert asyncio.run(cancel_it()) == ("cancelled", True)
+
+
+def test_an_open_stream_holds_no_request_body_file(app):
+    import gc
+    import tempfile
+
+    async def count_files():
+        leave = asyncio.Event()
+        served = await _open_watched_stream(app, leave)
+        gc.collect()
+        alive = sum(1 for thing in gc.get_objects() if type(thing) is tempfile.SpooledTemporaryFile)
+        leave.set()
+        await asyncio.wait_for(served, timeout=5)
+        return alive
+
+    assert asyncio.run(count_files()) == 0
+
+
 def _receivers_of_request_signals():
     from django.core import signals
 
