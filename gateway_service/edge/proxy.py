@@ -1,8 +1,10 @@
 """Forwarding a request to its upstream and streaming the answer back.
 
 One pooled aiohttp session per upstream (keep-alive, explicit timeouts) lives for the
-process. Responses are streamed chunk by chunk, so Server-Sent Events pass through unbuffered and
-an open stream costs a coroutine, not a thread.
+process. Live streams (stream routes) go through `edge.stream_relay` instead, one connection each,
+holding nothing of their answer but what is still to be relayed; both paths share the timeouts,
+the connect retry, the circuit and the shedding rules here. Streams pass through chunk by chunk,
+unbuffered, and an open stream costs a coroutine, not a thread.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from common.circuit_breaker import CircuitBreaker
 from common.errors import OVERLOADED_HEADER, error_response, not_logged_as_error, overloaded_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.tracing import inject_context
+from edge import stream_relay
 from edge.routes import Route
 
 logger = logging.getLogger(__name__)
@@ -104,12 +107,6 @@ def breaker(service: str, *, streams: bool = False) -> CircuitBreaker:
     )
 
 
-def _shed(upstream: aiohttp.ClientResponse) -> bool:
-    """A fast 503 by which the upstream protects itself (common/streams.py, common/overload.py): it is
-    up and answering, so it is no failure of the circuit's."""
-    return upstream.status == 503 and upstream.headers.get(OVERLOADED_HEADER) == "true"
-
-
 def request_headers(request, client_address: str) -> dict[str, str]:
     headers = {name: value for name, value in request.headers.items() if name.lower() not in _NOT_FORWARDED}
     if "Cookie" in headers:
@@ -168,14 +165,14 @@ def open_streams() -> int:
     return _StreamSlot.open
 
 
-async def _relay(upstream: aiohttp.ClientResponse, service: str, slot: _StreamSlot | None):
+async def _relay(chunks, close, service: str, slot: _StreamSlot | None):
     try:
-        async for chunk in upstream.content.iter_any():
+        async for chunk in chunks:
             yield chunk
-    except (aiohttp.ClientError, TimeoutError):
+    except (aiohttp.ClientError, stream_relay.UpstreamBroke, TimeoutError):
         logger.warning("upstream stream broke", extra={"upstream": service})
     finally:
-        upstream.release()
+        close()
         if slot is not None:
             slot.release()
 
@@ -226,21 +223,34 @@ async def forward(request, route: Route, client_address: str):
     return response
 
 
-async def _send(request, service: str, url, *, client_address: str, read_timeout: float | None):
+async def _send(request, service: str, url, *, client_address: str, stream: bool):
+    headers = request_headers(request, client_address)
+
     def attempt(connect_timeout_s: float):
+        if stream:
+            return stream_relay.open_stream(
+                settings.UPSTREAMS[service],
+                request.method,
+                url.raw_path_qs,
+                headers,
+                request.body,
+                connect_timeout_s=connect_timeout_s,
+            )
         return upstream_session(service).request(
             request.method,
             url,
-            headers=request_headers(request, client_address),
+            headers=headers,
             data=request.body or None,
             allow_redirects=False,
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s, sock_read=read_timeout),
+            timeout=aiohttp.ClientTimeout(
+                total=None, sock_connect=connect_timeout_s, sock_read=settings.UPSTREAM_READ_TIMEOUT_S
+            ),
         )
 
     async def attempts():
         try:
             return await attempt(settings.UPSTREAM_CONNECT_TIMEOUT_S)
-        except aiohttp.ConnectionTimeoutError:
+        except (aiohttp.ConnectionTimeoutError, stream_relay.ConnectTimeout):
             # Nothing was sent, so once more is safe for any method, with twice the time, as TCP
             # backs off its own SYN retransmission. A reconnect storm makes hundreds of first
             # timeouts: this worker's loop, busy for a quarter to half a second per turn, sees a
@@ -248,24 +258,22 @@ async def _send(request, service: str, url, *, client_address: str, read_timeout
             # same). A second timeout as short made 504s, and enough opened the streams' circuit.
             return await attempt(2 * settings.UPSTREAM_CONNECT_TIMEOUT_S)
 
-    if read_timeout is not None:
+    if not stream:
         return await attempts()
-    # A stream (no read timeout): its body may stay quiet as long as it likes, but its head is due
-    # like any answer's. An upstream that accepted and stalls (a frozen process: its kernel still
-    # accepts) must not hold the client and an opening slot until it resumes. Only streams pay for
-    # the deadline's task (3 us an ordinary request would pay for nothing).
+    # A stream has no read timeout: its body may stay quiet as long as it likes, but its head is
+    # due like any answer's. An upstream that accepted and stalls (a frozen process: its kernel
+    # still accepts) must not hold the client and an opening slot until it resumes.
     head_due_s = settings.UPSTREAM_READ_TIMEOUT_S + 3 * settings.UPSTREAM_CONNECT_TIMEOUT_S
     return await asyncio.wait_for(attempts(), head_due_s)
 
 
 async def _forward(request, route: Route, *, service: str, circuit, client_address: str, slot=None):
-    read_timeout = None if route.stream else settings.UPSTREAM_READ_TIMEOUT_S
     # The path exactly as the client sent it (still percent-encoded): decoding and re-encoding could
     # change what the upstream sees, and a decoded control character is not a valid URL.
     raw_path = (request.scope.get("raw_path") or request.path.encode()).split(b"?", 1)[0]
     url = upstream_url(service, quote(raw_path, safe=_PATH_SAFE), request.META.get("QUERY_STRING", ""))
     try:
-        upstream = await _send(request, service, url, client_address=client_address, read_timeout=read_timeout)
+        upstream = await _send(request, service, url, client_address=client_address, stream=route.stream)
     except TimeoutError:
         circuit.record_failure()
         logger.warning("upstream timeout", extra={"upstream": service})
@@ -276,7 +284,7 @@ async def _forward(request, route: Route, *, service: str, circuit, client_addre
             message=f"The {service} service did not answer in time.",
             retry_after=5,
         )
-    except aiohttp.ClientError as exc:
+    except (aiohttp.ClientError, stream_relay.UpstreamBroke) as exc:
         circuit.record_failure()
         logger.warning("upstream unreachable", extra={"upstream": service, "error": type(exc).__name__})
         return _unavailable(
@@ -286,7 +294,17 @@ async def _forward(request, route: Route, *, service: str, circuit, client_addre
             message=f"The {service} service is unavailable.",
             retry_after=5,
         )
-    if upstream.status >= 500 and not _shed(upstream):
+    return await _answer_from(upstream, route, service=service, circuit=circuit, slot=slot)
+
+
+async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
+    """The client's answer made of the upstream's: relayed as a stream, or read whole."""
+    if route.stream:  # edge.stream_relay's answer
+        header, header_items, close = upstream.header, upstream.headers, upstream.close
+    else:  # aiohttp's
+        header, header_items, close = upstream.headers.get, upstream.headers.items(), upstream.release
+    shed = upstream.status == 503 and header(OVERLOADED_HEADER) == "true"
+    if upstream.status >= 500 and not shed:
         circuit.record_failure()
     else:
         circuit.record_success()
@@ -294,15 +312,16 @@ async def _forward(request, route: Route, *, service: str, circuit, client_addre
     # A stream route's refusal (a 4xx, or the 503 by which the upstream sheds a storm) is a small JSON
     # answer: read whole, it costs an ordinary response instead of a relay, a task watching for a
     # hang-up and a stream's close, thousands of times a second in a reconnect storm.
-    event_stream = upstream.headers.get("content-type", "").startswith("text/event-stream")
+    event_stream = (header("content-type") or "").startswith("text/event-stream")
     streaming = event_stream or (route.stream and upstream.status < 300)
     if streaming:
-        response = StreamingHttpResponse(_relay(upstream, service, slot), status=upstream.status)
+        chunks = upstream if route.stream else upstream.content.iter_any()
+        response = StreamingHttpResponse(_relay(chunks, close, service, slot), status=upstream.status)
     else:
         # Ordinary JSON answers are small: reading them whole is cheaper than relaying chunks.
         try:
-            content = await upstream.read()
-        except (aiohttp.ClientError, TimeoutError):
+            content = await _read_whole(upstream, stream=route.stream, close=close)
+        except (aiohttp.ClientError, stream_relay.UpstreamBroke, TimeoutError):
             circuit.record_failure()
             return _unavailable(
                 service,
@@ -311,17 +330,29 @@ async def _forward(request, route: Route, *, service: str, circuit, client_addre
                 message=f"The {service} service broke off its answer.",
                 retry_after=5,
             )
-        finally:
-            upstream.release()
         response = HttpResponse(content, status=upstream.status)
-        if _shed(upstream):
+        if shed:
             not_logged_as_error(response)  # counted where it was shed
-    for name, value in upstream.headers.items():
-        lowered = name.lower()
-        if lowered in HOP_BY_HOP or lowered in _NOT_RELAYED:
-            continue
-        response[name] = value
+    _copy_headers(header_items, response)
+    if route.stream:
+        upstream.forget_head()  # the stream may stay open for hours; its upstream's head is copied
     if streaming:
         response["X-Accel-Buffering"] = "no"
         response["Cache-Control"] = "no-cache"
     return response
+
+
+async def _read_whole(upstream, *, stream: bool, close) -> bytes:
+    try:
+        if stream:  # edge.stream_relay's answer has no read timeout of its own
+            return await asyncio.wait_for(upstream.read(), settings.UPSTREAM_READ_TIMEOUT_S)
+        return await upstream.read()
+    finally:
+        close()
+
+
+def _copy_headers(header_items, response) -> None:
+    for name, value in header_items:
+        lowered = name.lower()
+        if lowered not in HOP_BY_HOP and lowered not in _NOT_RELAYED:
+            response[name] = value
