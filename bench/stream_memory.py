@@ -6,8 +6,10 @@ and order service, by the library that made them (issue #23's 48 KiB target).
 Starts its own platform (one process per service) with a `sitecustomize` on the services'
 PYTHONPATH that turns `tracemalloc` on at the first SIGUSR1 and writes a snapshot at the second:
 tracing from start-up would slow Django's imports past the tooling's readiness timeout. The tracer
-starts after a warm-up (50 streams opened and closed, so pools and caches exist), the snapshot is
-taken with STREAMS streams open, so what it holds is what the open streams hold. Resident memory
+starts after a warm-up (as many streams opened and closed as are then measured, so pools and caches
+have grown to what that many opens at once need: with 50, the order service's Redis pool grew while
+traced and counted as 0.5-3 KiB per stream), the snapshot is taken with STREAMS streams open, so what
+it holds is what the open streams hold. Resident memory
 adds the allocator's slack to these figures; `make bench` measures that (`kib_per_stream`).
 """
 
@@ -42,7 +44,6 @@ def _toggle(*_):
         tracemalloc.take_snapshot().dump(os.path.join(os.environ["STREAM_MEMORY_DIR"], f"{os.getpid()}.snap"))
 signal.signal(signal.SIGUSR1, _toggle)
 """
-WARM_UP = 50
 
 
 class _Opened:
@@ -119,14 +120,14 @@ def main() -> int:
 
     async def measure(world: dict) -> None:
         token = world["customer"]["access"]
-        limits = httpx.Limits(max_connections=streams + WARM_UP + 20)
+        limits = httpx.Limits(max_connections=2 * streams + 20)
         async with httpx.AsyncClient(base_url=stack.gateway_url, limits=limits, timeout=60) as client:
             orders = []
             for _ in range(10):
                 headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
                 placed = await client.post("/customers/me/orders", json=world["order_body"], headers=headers)
                 orders.append(placed.json()["id"])
-            for task in await _open(client, orders, token, WARM_UP):
+            for task in await _open(client, orders, token, streams):
                 task.cancel()
             await asyncio.sleep(3)
             await asyncio.to_thread(signal_both)

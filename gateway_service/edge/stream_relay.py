@@ -71,8 +71,9 @@ class UpstreamStream(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         try:
             self._parser.feed_data(data)
-        except httptools.HttpParserError as exc:
-            self._fail(UpstreamBroke(f"not an HTTP answer: {exc}"))
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
+            # An upgrade was never asked for: no relay of anything but HTTP/1.1 answers.
+            self._fail(UpstreamBroke(f"not an HTTP answer to relay: {exc!r}"))
             self.close()
 
     def connection_lost(self, exc: BaseException | None) -> None:
@@ -88,6 +89,8 @@ class UpstreamStream(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self.status = self._parser.get_status_code()
+        if self.status < 200:
+            return  # an interim answer (103 Early Hints): the final one follows (a 101 fails below)
         if self._head is not None and not self._head.done():
             self._head.set_result(None)
 
@@ -99,6 +102,9 @@ class UpstreamStream(asyncio.Protocol):
         self._wake()
 
     def on_message_complete(self) -> None:
+        if self.status < 200:
+            self.headers = []
+            return
         self._ended = True
         self._wake()
         self.close()  # never reused: see the module's docstring

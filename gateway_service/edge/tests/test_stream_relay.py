@@ -197,6 +197,44 @@ def test_an_upstream_answering_what_is_not_http_is_a_503_not_a_500(run_async, se
     assert json.loads(response.content)["error"]["code"] == "upstream_unavailable"
 
 
+def test_an_upstream_switching_protocols_unasked_is_a_503(run_async, settings, issue_token, echo):
+    upstream = _RawUpstream(
+        lambda up, conn: conn.sendall(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"
+        )
+    )
+
+    async def consume(response):
+        return None
+
+    try:
+        response, _ = run_async(_stream_through(upstream, settings, issue_token, consume))
+    finally:
+        upstream.close()
+
+    assert response.status_code == 503
+
+
+def test_an_interim_answer_before_the_stream_is_skipped(run_async, settings, issue_token, echo):
+    early_hints = b"HTTP/1.1 103 Early Hints\r\nLink: </app.css>; rel=preload\r\n\r\n"
+    upstream = _RawUpstream(
+        lambda up, conn: conn.sendall(early_hints + _head() + _chunk(b"data: 0\n\n") + b"0\r\n\r\n")
+    )
+
+    async def consume(response):
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    try:
+        response, relayed = run_async(_stream_through(upstream, settings, issue_token, consume))
+    finally:
+        upstream.close()
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/event-stream"
+    assert "Link" not in response
+    assert relayed == b"data: 0\n\n"
+
+
 def test_the_request_reaches_the_upstream_as_an_http_11_request_with_its_host(run_async, settings, issue_token, echo):
     upstream = _RawUpstream(lambda up, conn: conn.sendall(_head() + b"0\r\n\r\n"))
 
