@@ -303,6 +303,8 @@ async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
         header, header_items, close = upstream.header, upstream.headers, upstream.close
     else:  # aiohttp's
         header, header_items, close = upstream.headers.get, upstream.headers.items(), upstream.release
+    # A fast 503 by which the upstream protects itself (common/streams.py, common/overload.py): it
+    # is up and answering, so it is no failure of the circuit's.
     shed = upstream.status == 503 and header(OVERLOADED_HEADER) == "true"
     if upstream.status >= 500 and not shed:
         circuit.record_failure()
