@@ -2,6 +2,7 @@
 some of them written byte by byte to answer the way a broken or hostile upstream would."""
 
 import asyncio
+import contextlib
 import gc
 import json
 import socket
@@ -282,3 +283,92 @@ def test_a_client_that_reads_nothing_makes_the_upstream_wait_instead_of_filling_
         upstream.close()
 
     assert sent < payload // 2
+
+
+def test_a_stream_from_an_https_upstream_is_relayed_over_verified_tls(
+    run_async, settings, issue_token, echo, tmp_path, monkeypatch
+):
+    """Service URLs may be https (a mesh without sidecars, an upstream elsewhere): the relay verifies
+    the upstream's certificate against the system's trust store, which SSL_CERT_FILE can name."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from edge import stream_relay
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert_file, key_file)
+
+    def over_tls(up, conn):
+        with server_context.wrap_socket(conn, server_side=True) as tls:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += tls.recv(4096)
+            up.request = request
+            tls.sendall(_head() + _chunk(b"data: 0\n\n") + b"0\r\n\r\n")
+            tls.recv(4096)
+
+    class _TlsUpstream(_RawUpstream):
+        def _serve(self):
+            conn, _ = self.listener.accept()
+            with conn:
+                with contextlib.suppress(OSError):  # the refused handshake
+                    self.script(self, conn)
+                self.saw_hang_up.set()
+
+    upstream = _TlsUpstream(over_tls)
+    upstream.url = upstream.url.replace("http://127.0.0.1", "https://localhost")
+
+    async def consume(response):
+        if not response.streaming:  # refused
+            return None
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    def relayed_with_trust(upstream, cert_path):
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
+        stream_relay._tls_context.cache_clear()
+        try:
+            return run_async(_stream_through(upstream, settings, issue_token, consume))
+        finally:
+            stream_relay._tls_context.cache_clear()
+
+    try:
+        response, relayed = relayed_with_trust(upstream, cert_file)
+    finally:
+        upstream.close()
+
+    assert response.status_code == 200
+    assert relayed == b"data: 0\n\n"
+    assert upstream.request.startswith(b"GET /orders/a/events HTTP/1.1\r\n")
+
+    untrusted = _TlsUpstream(over_tls)
+    untrusted.url = untrusted.url.replace("http://127.0.0.1", "https://localhost")
+    try:
+        refused, _ = relayed_with_trust(untrusted, tmp_path / "nothing-trusted.pem")
+    finally:
+        untrusted.close()
+    assert refused.status_code == 503  # an unverified certificate is no upstream
