@@ -105,7 +105,11 @@ def _click(browser, card_css: str, button: str) -> None:
 
 
 def _until(browser, check, what: str, timeout: float = 10):
-    return WebDriverWait(browser, timeout, poll_frequency=0.1).until(check, what)
+    # An element the page re-rendered between finding it and reading it (an event arriving
+    # mid-check) is stale: the next poll finds the new one (seen once in a fresh clone's run).
+    return WebDriverWait(
+        browser, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(check, what)
 
 
 def _snap(browser, name: str) -> None:
