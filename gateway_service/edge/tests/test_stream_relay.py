@@ -46,9 +46,16 @@ class _RawUpstream:
         self.listener.close()
 
 
-def _stream_through(upstream, settings, issue_token, consume):
-    """Opens /orders/a/events with the order service at `upstream`; `consume(response)` runs on the
-    same loop as the gateway."""
+async def _whole(response):
+    """The relayed stream read to its end (None for an answer that is not a stream)."""
+    if not response.streaming:
+        return None
+    return b"".join([chunk async for chunk in response.streaming_content])
+
+
+def _through(upstream, run_async, settings, issue_token, consume=_whole):
+    """Opens /orders/a/events with the order service at `upstream`; returns the gateway's response
+    and what `consume(response)` made of it (run on the gateway's loop)."""
     settings.UPSTREAMS = {**settings.UPSTREAMS, "order": upstream.url}
     headers = {"Authorization": f"Bearer {issue_token('customer')}"}
 
@@ -56,7 +63,10 @@ def _stream_through(upstream, settings, issue_token, consume):
         response = await AsyncClient().get("/orders/a/events", headers=headers)
         return response, await consume(response)
 
-    return scenario()
+    try:
+        return run_async(scenario())
+    finally:
+        upstream.close()
 
 
 def _head(extra: str = "") -> bytes:
@@ -108,10 +118,7 @@ def test_an_open_stream_keeps_nothing_of_its_upstreams_head(run_async, settings,
         await chunks.aclose()
         return first, holding
 
-    try:
-        response, (first, holding) = run_async(_stream_through(upstream, settings, issue_token, consume))
-    finally:
-        upstream.close()
+    response, (first, holding) = _through(upstream, run_async, settings, issue_token, consume)
 
     assert response.status_code == 200
     assert first == b"data: 0\n\n"
@@ -128,11 +135,8 @@ def test_a_client_that_leaves_closes_its_upstream_connection(run_async, settings
         response.close()
         return first
 
-    try:
-        _, first = run_async(_stream_through(upstream, settings, issue_token, consume))
-        assert upstream.saw_hang_up.wait(2)
-    finally:
-        upstream.close()
+    _, first = _through(upstream, run_async, settings, issue_token, consume)
+    assert upstream.saw_hang_up.wait(2)
 
     assert first == b"data: 0\n\n"
 
@@ -149,13 +153,7 @@ def test_chunks_cut_anywhere_by_the_network_are_relayed_whole(run_async, setting
 
     upstream = _RawUpstream(byte_by_byte)
 
-    async def consume(response):
-        return b"".join([chunk async for chunk in response.streaming_content])
-
-    try:
-        response, relayed = run_async(_stream_through(upstream, settings, issue_token, consume))
-    finally:
-        upstream.close()
+    response, relayed = _through(upstream, run_async, settings, issue_token)
 
     assert response.status_code == 200
     assert relayed == b"data: 0\n\nid: 1\ndata: " + b"x" * 3000 + b"\n\n"
@@ -173,10 +171,7 @@ def test_an_upstream_that_breaks_off_mid_stream_ends_the_clients_stream_and_is_l
     async def consume(response):
         return [chunk async for chunk in response.streaming_content]
 
-    try:
-        _, relayed = run_async(_stream_through(upstream, settings, issue_token, consume))
-    finally:
-        upstream.close()
+    _, relayed = _through(upstream, run_async, settings, issue_token, consume)
 
     assert relayed[0] == b"data: 0\n\n"
     assert b"".join(relayed).startswith(b"data: 0\n\n")
@@ -186,13 +181,7 @@ def test_an_upstream_that_breaks_off_mid_stream_ends_the_clients_stream_and_is_l
 def test_an_upstream_answering_what_is_not_http_is_a_503_not_a_500(run_async, settings, issue_token, echo):
     upstream = _RawUpstream(lambda up, conn: conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n\r\n"))
 
-    async def consume(response):
-        return None
-
-    try:
-        response, _ = run_async(_stream_through(upstream, settings, issue_token, consume))
-    finally:
-        upstream.close()
+    response, _ = _through(upstream, run_async, settings, issue_token)
 
     assert response.status_code == 503
     assert json.loads(response.content)["error"]["code"] == "upstream_unavailable"
@@ -205,13 +194,7 @@ def test_an_upstream_switching_protocols_unasked_is_a_503(run_async, settings, i
         )
     )
 
-    async def consume(response):
-        return None
-
-    try:
-        response, _ = run_async(_stream_through(upstream, settings, issue_token, consume))
-    finally:
-        upstream.close()
+    response, _ = _through(upstream, run_async, settings, issue_token)
 
     assert response.status_code == 503
 
@@ -222,13 +205,7 @@ def test_an_interim_answer_before_the_stream_is_skipped(run_async, settings, iss
         lambda up, conn: conn.sendall(early_hints + _head() + _chunk(b"data: 0\n\n") + b"0\r\n\r\n")
     )
 
-    async def consume(response):
-        return b"".join([chunk async for chunk in response.streaming_content])
-
-    try:
-        response, relayed = run_async(_stream_through(upstream, settings, issue_token, consume))
-    finally:
-        upstream.close()
+    response, relayed = _through(upstream, run_async, settings, issue_token)
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/event-stream"
@@ -239,13 +216,7 @@ def test_an_interim_answer_before_the_stream_is_skipped(run_async, settings, iss
 def test_the_request_reaches_the_upstream_as_an_http_11_request_with_its_host(run_async, settings, issue_token, echo):
     upstream = _RawUpstream(lambda up, conn: conn.sendall(_head() + b"0\r\n\r\n"))
 
-    async def consume(response):
-        return b"".join([chunk async for chunk in response.streaming_content])
-
-    try:
-        run_async(_stream_through(upstream, settings, issue_token, consume))
-    finally:
-        upstream.close()
+    _through(upstream, run_async, settings, issue_token)
 
     request_line, *header_lines = upstream.request.decode("latin-1").split("\r\n\r\n")[0].split("\r\n")
     headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in header_lines)}
@@ -277,10 +248,7 @@ def test_a_client_that_reads_nothing_makes_the_upstream_wait_instead_of_filling_
         response.close()
         return upstream.sent
 
-    try:
-        _, sent = run_async(_stream_through(upstream, settings, issue_token, consume))
-    finally:
-        upstream.close()
+    _, sent = _through(upstream, run_async, settings, issue_token, consume)
 
     assert sent < payload // 2
 
@@ -340,35 +308,20 @@ def test_a_stream_from_an_https_upstream_is_relayed_over_verified_tls(
                     self.script(self, conn)
                 self.saw_hang_up.set()
 
-    upstream = _TlsUpstream(over_tls)
-    upstream.url = upstream.url.replace("http://127.0.0.1", "https://localhost")
-
-    async def consume(response):
-        if not response.streaming:  # refused
-            return None
-        return b"".join([chunk async for chunk in response.streaming_content])
-
-    def relayed_with_trust(upstream, cert_path):
+    def relayed_trusting(cert_path):
+        upstream = _TlsUpstream(over_tls)
+        upstream.url = upstream.url.replace("http://127.0.0.1", "https://localhost")
         monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
         stream_relay._tls_context.cache_clear()
         try:
-            return run_async(_stream_through(upstream, settings, issue_token, consume))
+            return upstream, *_through(upstream, run_async, settings, issue_token)
         finally:
             stream_relay._tls_context.cache_clear()
 
-    try:
-        response, relayed = relayed_with_trust(upstream, cert_file)
-    finally:
-        upstream.close()
+    upstream, response, relayed = relayed_trusting(cert_file)
+    _, refused, _ = relayed_trusting(tmp_path / "nothing-trusted.pem")
 
     assert response.status_code == 200
     assert relayed == b"data: 0\n\n"
     assert upstream.request.startswith(b"GET /orders/a/events HTTP/1.1\r\n")
-
-    untrusted = _TlsUpstream(over_tls)
-    untrusted.url = untrusted.url.replace("http://127.0.0.1", "https://localhost")
-    try:
-        refused, _ = relayed_with_trust(untrusted, tmp_path / "nothing-trusted.pem")
-    finally:
-        untrusted.close()
     assert refused.status_code == 503  # an unverified certificate is no upstream
