@@ -22,11 +22,16 @@ LATENCY = Histogram(
 )
 
 
+def observe(route: str, method: str, status: int, started: float) -> None:
+    """One request served: `started` is its `time.monotonic()` when it arrived."""
+    LATENCY.labels(route, method).observe(time.monotonic() - started)
+    REQUESTS.labels(route, method, str(status)).inc()
+
+
 def _observe(request, response, started: float) -> None:
     match = getattr(request, "resolver_match", None)
     route = match.route if match is not None and match.route else "unmatched"
-    LATENCY.labels(route, request.method).observe(time.monotonic() - started)
-    REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+    observe(route, request.method, response.status_code, started)
 
 
 class RequestMetricsMiddleware(HybridMiddleware):

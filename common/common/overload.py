@@ -45,12 +45,22 @@ class _Inflight:
 _inflight = _Inflight()
 
 
+def admit() -> bool:
+    """Takes one of this process's `MAX_INFLIGHT_REQUESTS` places (False: none is free); a request
+    admitted gives it back with `release()` when it is done."""
+    return _inflight.enter(settings.MAX_INFLIGHT_REQUESTS)
+
+
+def release() -> None:
+    _inflight.leave()
+
+
 class InflightLimitMiddleware(HybridMiddleware):
     def before(self, request):
         request._counted_inflight = False
         if request.path in _NEVER_SHED:
             return None
-        if not _inflight.enter(settings.MAX_INFLIGHT_REQUESTS):
+        if not admit():
             from common.streams import shed_retry_after_s
 
             SHED.inc()
@@ -62,4 +72,4 @@ class InflightLimitMiddleware(HybridMiddleware):
 
     def cleanup(self, request) -> None:
         if getattr(request, "_counted_inflight", False):
-            _inflight.leave()
+            release()

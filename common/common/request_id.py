@@ -21,9 +21,13 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+def request_id_from(incoming: str) -> str:
+    """The caller's id if it is tame, else a new one."""
+    return incoming if _VALID.fullmatch(incoming) else new_request_id()
+
+
 def request_id_from_meta(meta: dict) -> str:
-    incoming = meta.get(_META_KEY, "")
-    return incoming if _VALID.match(incoming) else new_request_id()
+    return request_id_from(meta.get(_META_KEY, ""))
 
 
 class RequestIdMiddleware(HybridMiddleware):

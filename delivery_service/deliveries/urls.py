@@ -1,7 +1,7 @@
 from django.urls import path
 
 from common.routers import Router, SingletonRouter
-from deliveries import api, events, fast
+from deliveries import api, events
 
 me = SingletonRouter()
 me.register("couriers/me", api.CourierMeViewSet, basename="courier-me")
@@ -11,7 +11,6 @@ router.register("deliveries", api.DeliveryViewSet, basename="delivery")
 urlpatterns = [
     # Before the router's `couriers/me/{action}` routes.
     path("couriers/me/events", events.courier_feed_events, name="courier-feed-events"),
-    path("couriers/me/location", fast.location, name="courier-me-location-fast"),
     *me.urls,
     *router.urls,
     path("internal/dispatch", api.InternalDispatchView.as_view(), name="dispatch"),

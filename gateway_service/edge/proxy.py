@@ -46,8 +46,9 @@ HOP_BY_HOP = frozenset(
 )
 # Characters left as they are in a forwarded path (RFC 3986 pchar plus "/" and "%" for escapes).
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
-# Set by the gateway itself (request id, length of what it sends) or never relayed (cookies).
-_NOT_RELAYED = frozenset({"x-request-id", "set-cookie", "content-length"})
+# Set by the gateway itself (request id, length of what it sends; its server stamps the Date, which
+# relayed made two) or never relayed (cookies; the upstream's software named in Server).
+_NOT_RELAYED = frozenset({"x-request-id", "set-cookie", "content-length", "date", "server"})
 _NOT_FORWARDED = HOP_BY_HOP | {
     "host",
     "content-length",

@@ -1,5 +1,6 @@
 """Positions at the cost of a read: Redis is the live truth, MongoDB a copy written behind
-(deliveries/tracking.py, deliveries/fast.py), against the real Redis and store."""
+(deliveries/tracking.py), the report answered before Django's handler (deliveries/fast.py), against
+the real Redis and store."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core import signals
+from prometheus_client import REGISTRY
 
-from deliveries import repository, tracking
+from common.asgi import PooledThreadsASGIHandler
+from common.testing.asgi import answer_of, exchange, http_scope
+from deliveries import fast, repository, tracking
 
 NEAR = (52.371, 4.891)
 LATER = (52.372, 4.892)
@@ -24,6 +29,32 @@ def kai(api_client, courier):
     courier_id, headers = courier
     api_client.get("/couriers/me", headers=headers)  # the profile exists
     return courier_id, headers
+
+
+def _reported(headers: dict, body) -> tuple[int, dict, bytes]:
+    """A report as the service's ASGI application serves it: status, headers, body."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    raw_headers = [(b"content-type", b"application/json")]
+    raw_headers += [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+    scope = http_scope("POST", "/couriers/me/location", raw_headers, body=raw)
+    return answer_of(exchange(fast.with_position_reports(PooledThreadsASGIHandler()), scope, raw))
+
+
+@pytest.fixture
+def django_requests():
+    started = []
+
+    def count(**kwargs):
+        started.append(kwargs)
+
+    signals.request_started.connect(count)
+    yield started
+    signals.request_started.disconnect(count)
+
+
+def _served(status: str) -> float:
+    labels = {"route": fast.ROUTE, "method": "POST", "status": status}
+    return REGISTRY.get_sample_value("http_requests_total", labels) or 0
 
 
 def _stored(mongo_db, courier_id):
@@ -92,6 +123,31 @@ def test_without_redis_a_report_goes_to_mongodb_directly(api_client, kai, mongo_
     assert (_stored(mongo_db, courier_id)["lat"], _stored(mongo_db, courier_id)["lng"]) == NEAR
 
 
+def test_a_report_is_answered_before_django_and_seen_at_once(api_client, kai, django_requests):
+    _, headers = kai
+    counted = _served("204")
+
+    status, answered, _ = _reported({**headers, "X-Request-ID": "report-1"}, {"lat": NEAR[0], "lng": NEAR[1]})
+
+    assert status == 204
+    assert django_requests == []  # no Django request: no handler, middleware chain or view
+    assert answered[b"x-request-id"] == b"report-1"
+    assert answered[b"x-content-type-options"] == b"nosniff"
+    assert _served("204") == counted + 1  # counted under the route's name all the same
+    shown = api_client.get("/couriers/me", headers=headers).json()["location"]
+    assert (shown["lat"], shown["lng"]) == NEAR
+
+
+def test_without_redis_the_report_goes_to_django_and_to_mongodb(kai, mongo_db, redis_down, django_requests):
+    courier_id, headers = kai
+
+    status, _, _ = _reported(headers, {"lat": NEAR[0], "lng": NEAR[1]})
+
+    assert status == 204
+    assert len(django_requests) == 1
+    assert (_stored(mongo_db, courier_id)["lat"], _stored(mongo_db, courier_id)["lng"]) == NEAR
+
+
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
@@ -102,11 +158,25 @@ def test_without_redis_a_report_goes_to_mongodb_directly(api_client, kai, mongo_
         ({"lat": {"$gt": 0}, "lng": 4.0}, 400, "lat"),
     ],
 )
-def test_what_the_fast_path_does_not_take_gets_the_same_errors_as_ever(api_client, kai, body, status, field):
-    response = api_client.post("/couriers/me/location", body, format="json", headers=kai[1])
+def test_what_the_lean_route_does_not_take_gets_the_same_errors_as_ever(kai, body, status, field, django_requests):
+    answered, _, content = _reported(kai[1], body)
 
-    assert response.status_code == status
-    assert field in response.json()["error"]["details"]
+    assert answered == status
+    assert field in json.loads(content)["error"]["details"]
+    assert len(django_requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("who", "body", "status"),
+    [("customer", {"lat": 1, "lng": 1}, 403), (None, {"lat": 1, "lng": 1}, 401), ("courier", b'{"lat": 1,', 400)],
+)
+def test_other_users_and_broken_bodies_are_answered_by_django(kai, issue_token, who, body, status):
+    headers = {"courier": kai[1], "customer": {"Authorization": f"Bearer {issue_token('customer')}"}, None: {}}[who]
+
+    answered, _, content = _reported(headers, body)
+
+    assert answered == status
+    assert json.loads(content)["error"]["code"]
 
 
 def test_only_couriers_report_positions_and_a_form_still_works(api_client, kai, issue_token):
@@ -122,7 +192,7 @@ def test_only_couriers_report_positions_and_a_form_still_works(api_client, kai, 
     assert api_client.get("/couriers/me", headers=kai[1]).json()["location"]["lat"] == 52.3
 
 
-def test_a_courier_on_a_delivery_tells_its_followers_from_the_fast_path(api_client, kai, redis_client):
+def test_a_courier_on_a_delivery_tells_its_followers_from_the_lean_route(kai, redis_client, django_requests):
     courier_id, headers = kai
     task = {
         "delivery_id": "d" * 24,
@@ -133,7 +203,8 @@ def test_a_courier_on_a_delivery_tells_its_followers_from_the_fast_path(api_clie
     }
     redis_client.hset(tracking.tasks_key(), courier_id, json.dumps(task))
 
-    _at(api_client, headers, NEAR)
+    assert _reported(headers, {"lat": NEAR[0], "lng": NEAR[1]})[0] == 204
+    assert django_requests == []
 
     published = json.loads(redis_client.get(tracking.order_location_key("o" * 24)))
     assert (published["courier_id"], published["lat"]) == (courier_id, NEAR[0])

@@ -62,6 +62,20 @@ def test_public_route_is_forwarded_with_headers_set_and_hop_by_hop_dropped(echo,
     assert not response.has_header("Keep-Alive")
 
 
+def test_the_upstream_s_date_and_server_are_not_relayed(echo, run_async):
+    # The gateway's own server stamps its Date (RFC 9110 6.6.1): relayed, the answer had two; and
+    # an upstream's Server names its software. nginx drops both by default as well.
+    async def scenario():
+        return await AsyncClient().get("/restaurants", headers={"Accept": "application/json"})
+
+    response = run_async(scenario())
+
+    assert response.status_code == 200
+    assert response["X-Upstream"] == "echo"  # the echo server sends Date and Server too
+    assert not response.has_header("Date")
+    assert not response.has_header("Server")
+
+
 def test_a_body_is_forwarded_unchanged(echo, run_async, issue_token):
     token = issue_token("restaurant")
 

@@ -1,0 +1,85 @@
+"""One hot route answered on the event loop before Django's handler; Django keeps everything else.
+
+A courier's position report is the platform's most frequent request (a city's fleet reports every
+few seconds) and its work is one Redis round trip. Profiled under load (py-spy, bench/RESULTS.md,
+#23), two thirds of the delivery service's CPU per report was Django around that work: the ASGI
+handler's request and response objects, the pooled thread's context, the middleware chain, URL
+resolution. `LeanRoute` is an ASGI wrapper that offers one route's requests to an answer function
+first, with the raw headers and body, and sends its success itself.
+
+What such an answer keeps of every request's behaviour here: the process's in-flight limit (a
+process at it hands the request to Django, whose middleware sheds it with the 503 `overloaded`), the
+request id (echoed when tame, else made), the security headers (the same as Django's on an empty
+answer over plain HTTP), and the request metrics under the route's name. It only ever answers its
+success: a request it does not take whole (another method, a body over `max_body` or in pieces, a
+form, anything the answer declines, a failure it reports by declining) reaches Django with its body,
+untouched, and is answered there exactly as before, errors, HTML forms and fallbacks included.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Awaitable, Callable, Mapping
+
+from django.http import HttpRequest, HttpResponse
+
+from common import metrics, overload
+from common.request_id import request_id_from
+from common.security import SecurityHeadersMiddleware
+
+# The route's own work: the request's headers (lower-case names, as ASGI gives them) and its whole
+# body; True when it has done what the request asked, False to leave the request to Django.
+Answer = Callable[[Mapping[bytes, bytes], bytes], Awaitable[bool]]
+
+
+@functools.cache
+def _security_headers() -> tuple[tuple[bytes, bytes], ...]:
+    """What the services' security middleware puts on an empty answer, worked out once."""
+    response = SecurityHeadersMiddleware(lambda request: HttpResponse(status=204))(HttpRequest())
+    del response["Content-Type"]
+    return tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in response.items())
+
+
+class LeanRoute:
+    def __init__(
+        self, app, *, method: str, path: str, route: str, answer: Answer, status: int = 204, max_body: int = 1024
+    ):
+        self.app, self.method, self.path, self.route = app, method, path, route
+        self.answer, self.status, self.max_body = answer, status, max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != self.method:
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        first = await receive()
+        body = first.get("body", b"")
+        whole = first["type"] == "http.request" and not first.get("more_body") and len(body) <= self.max_body
+        if whole and overload.admit():
+            try:
+                headers = dict(scope["headers"])
+                answered = await self.answer(headers, body)
+            finally:
+                overload.release()
+            if answered:
+                await self._send_answer(send, headers)
+                metrics.observe(self.route, self.method, self.status, started)
+                return
+        await self.app(scope, _replaying(first, receive), send)
+
+    async def _send_answer(self, send, headers: Mapping[bytes, bytes]) -> None:
+        request_id = request_id_from(headers.get(b"x-request-id", b"").decode("latin-1"))
+        head = [*_security_headers(), (b"x-request-id", request_id.encode())]
+        await send({"type": "http.response.start", "status": self.status, "headers": head})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _replaying(first: dict, receive):
+    """`receive` as Django's handler must see it: the message already read, then the rest."""
+    pending = [first]
+
+    async def replay():
+        return pending.pop() if pending else await receive()
+
+    return replay

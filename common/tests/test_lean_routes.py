@@ -1,0 +1,152 @@
+"""A hot route answered before Django's handler (common/lean_routes.py): what it takes costs no
+Django request and keeps the platform's per-request behaviour; what it does not take reaches Django
+whole, as if it had never been looked at."""
+
+import json
+
+import pytest
+from django.core import signals
+from prometheus_client import REGISTRY
+
+from common import overload
+from common.asgi import PooledThreadsASGIHandler
+from common.lean_routes import LeanRoute
+from common.testing.asgi import answer_of, exchange, http_scope
+
+ROUTE = "echo"
+
+
+def _scope(*, method="POST", path="/echo", headers=(), body: bytes | None = None) -> dict:
+    return http_scope(method, path, [(b"content-type", b"application/json"), *headers], body=body)
+
+
+def _exchange(app, scope: dict, *pieces: bytes) -> list[dict]:
+    scope["headers"].append((b"content-length", str(sum(map(len, pieces))).encode()))
+    return exchange(app, scope, *pieces)
+
+
+class Answers:
+    """The route's own answer: takes a body naming a quantity above zero, keeps what it was given."""
+
+    def __init__(self):
+        self.given: list[tuple[dict, bytes]] = []
+
+    async def __call__(self, headers, body: bytes) -> bool:
+        self.given.append((headers, body))
+        return b'"quantity": 1' in body
+
+
+@pytest.fixture
+def answers():
+    return Answers()
+
+
+@pytest.fixture
+def app(answers):
+    return LeanRoute(PooledThreadsASGIHandler(), method="POST", path="/echo", route=ROUTE, answer=answers)
+
+
+@pytest.fixture
+def django_requests():
+    started = []
+
+    def count(**kwargs):
+        started.append(kwargs)
+
+    signals.request_started.connect(count)
+    yield started
+    signals.request_started.disconnect(count)
+
+
+def _served(route: str, status: str) -> float:
+    return REGISTRY.get_sample_value("http_requests_total", {"route": route, "method": "POST", "status": status}) or 0
+
+
+def _headers(sent: list[dict]) -> dict[bytes, bytes]:
+    return answer_of(sent)[1]
+
+
+TAKEN = b'{"name": "tea", "quantity": 1}'
+NOT_TAKEN = b'{"name": "tea", "quantity": 2}'
+
+
+def test_what_it_takes_is_answered_without_a_django_request(app, answers, django_requests):
+    counted = _served(ROUTE, "204")
+
+    sent = _exchange(app, _scope(headers=[(b"x-request-id", b"abc-123")]), TAKEN)
+
+    assert sent[0]["status"] == 204
+    assert django_requests == []
+    assert answers.given[0][0][b"content-type"] == b"application/json"
+    assert answers.given[0][1] == TAKEN
+    headers = _headers(sent)
+    assert headers[b"x-request-id"] == b"abc-123"
+    assert headers[b"x-content-type-options"] == b"nosniff"
+    assert headers[b"x-frame-options"] == b"DENY"
+    assert b"content-security-policy" in headers
+    assert _served(ROUTE, "204") == counted + 1
+
+
+def test_a_request_id_that_is_missing_or_wild_is_replaced(app):
+    made = _headers(_exchange(app, _scope(), TAKEN))[b"x-request-id"]
+    wild = _headers(_exchange(app, _scope(headers=[(b"x-request-id", b"a b\r\nc")]), TAKEN))[b"x-request-id"]
+
+    assert len(made) == len(wild) == 32
+    assert made != wild
+
+
+def test_what_it_does_not_take_reaches_django_whole(app, django_requests):
+    sent = _exchange(app, _scope(), NOT_TAKEN)
+
+    assert sent[0]["status"] == 200
+    assert json.loads(sent[1]["body"]) == {"name": "tea", "quantity": 2}  # Django's view read the body
+    assert len(django_requests) == 1
+
+
+def test_a_body_in_pieces_or_too_large_is_django_s_to_answer(app, answers, django_requests):
+    pieces = _exchange(app, _scope(), TAKEN[:10], TAKEN[10:])
+    large = _exchange(app, _scope(), TAKEN[:-1] + b" " * 2000 + b"}")
+
+    assert pieces[0]["status"] == 200
+    assert json.loads(pieces[1]["body"])["quantity"] == 1
+    assert large[0]["status"] == 200
+    assert answers.given == []  # neither was looked at
+    assert len(django_requests) == 2
+
+
+def test_other_routes_and_methods_go_to_django(app, answers):
+    other = _exchange(app, _scope(path="/thread", method="GET"))
+    same_path = _exchange(app, _scope(method="GET"), b"")
+
+    assert other[0]["status"] == 200
+    assert same_path[0]["status"] == 405
+    assert answers.given == []
+
+
+def test_a_process_at_its_limit_sheds_it_as_django_would(app, answers, settings):
+    settings.MAX_INFLIGHT_REQUESTS = 1
+    assert overload.admit()  # another request holds the one place
+    try:
+        sent = _exchange(app, _scope(), TAKEN)
+    finally:
+        overload.release()
+
+    assert sent[0]["status"] == 503
+    assert json.loads(sent[1]["body"])["error"]["code"] == "overloaded"
+    assert answers.given == []
+
+
+def test_what_it_answers_holds_its_place_in_the_limit_while_it_works(answers, settings):
+    settings.MAX_INFLIGHT_REQUESTS = 1
+    seen = []
+
+    async def answer(headers, body):
+        seen.append(overload.admit())  # the one place is this request's
+        return True
+
+    app = LeanRoute(PooledThreadsASGIHandler(), method="POST", path="/echo", route=ROUTE, answer=answer)
+    _exchange(app, _scope(), TAKEN)
+
+    assert seen == [False]
+    assert overload.admit()  # and given back after
+    overload.release()
