@@ -5,7 +5,6 @@ whole, as if it had never been looked at."""
 import json
 
 import pytest
-from django.core import signals
 from prometheus_client import REGISTRY
 
 from common import overload
@@ -44,18 +43,6 @@ def answers():
 @pytest.fixture
 def app(answers):
     return LeanRoute(PooledThreadsASGIHandler(), method="POST", path="/echo", route=ROUTE, answer=answers)
-
-
-@pytest.fixture
-def django_requests():
-    started = []
-
-    def count(**kwargs):
-        started.append(kwargs)
-
-    signals.request_started.connect(count)
-    yield started
-    signals.request_started.disconnect(count)
 
 
 def _served(route: str, status: str) -> float:

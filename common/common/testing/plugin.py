@@ -37,6 +37,21 @@ def redis_client(settings):
 
 
 @pytest.fixture
+def django_requests():
+    """The requests Django's handler started during the test (its `request_started` signals)."""
+    from django.core import signals
+
+    started = []
+
+    def count(**kwargs):
+        started.append(kwargs)
+
+    signals.request_started.connect(count)
+    yield started
+    signals.request_started.disconnect(count)
+
+
+@pytest.fixture
 def redis_down(settings):
     """Points this process at a Redis that does not answer (a closed port, short timeouts), with
     no cached client left over on either side of the test."""

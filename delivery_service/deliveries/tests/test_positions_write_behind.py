@@ -8,7 +8,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core import signals
 from prometheus_client import REGISTRY
 
 from common.asgi import PooledThreadsASGIHandler
@@ -38,18 +37,6 @@ def _reported(headers: dict, body) -> tuple[int, dict, bytes]:
     raw_headers += [(name.lower().encode(), value.encode()) for name, value in headers.items()]
     scope = http_scope("POST", "/couriers/me/location", raw_headers, body=raw)
     return answer_of(exchange(fast.with_position_reports(PooledThreadsASGIHandler()), scope, raw))
-
-
-@pytest.fixture
-def django_requests():
-    started = []
-
-    def count(**kwargs):
-        started.append(kwargs)
-
-    signals.request_started.connect(count)
-    yield started
-    signals.request_started.disconnect(count)
 
 
 def _served(status: str) -> float:
