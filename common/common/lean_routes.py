@@ -12,13 +12,15 @@ process at it hands the request to Django, whose middleware sheds it with the 50
 request id (echoed when tame, else made), the security headers (the same as Django's on an empty
 answer over plain HTTP), and the request metrics under the route's name. It only ever answers its
 success: a request it does not take whole (another method, a body over `max_body` or in pieces, a
-form, anything the answer declines, a failure it reports by declining) reaches Django with its body,
-untouched, and is answered there exactly as before, errors, HTML forms and fallbacks included.
+form, anything the answer declines, a failure it reports by declining, an exception it raises)
+reaches Django with its body untouched, and is answered there exactly as before: errors, HTML forms
+and fallbacks included.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -27,6 +29,8 @@ from django.http import HttpRequest, HttpResponse
 from common import metrics, overload
 from common.request_id import request_id_from
 from common.security import SecurityHeadersMiddleware
+
+logger = logging.getLogger(__name__)
 
 # The route's own work: the request's headers (lower-case names, as ASGI gives them) and its whole
 # body; True when it has done what the request asked, False to leave the request to Django.
@@ -57,9 +61,14 @@ class LeanRoute:
         body = first.get("body", b"")
         whole = first["type"] == "http.request" and not first.get("more_body") and len(body) <= self.max_body
         if whole and overload.admit():
+            headers = dict(scope["headers"])
             try:
-                headers = dict(scope["headers"])
                 answered = await self.answer(headers, body)
+            except Exception:
+                # A bug of the route's own: Django answers the request (with the contract's errors
+                # if it breaks there too), rather than the server with a bare 500.
+                logger.exception("%s %s: the lean route's answer failed; Django answers", self.method, self.path)
+                answered = False
             finally:
                 overload.release()
             if answered:

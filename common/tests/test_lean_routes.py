@@ -101,6 +101,18 @@ def test_a_body_in_pieces_or_too_large_is_django_s_to_answer(app, answers, djang
     assert len(django_requests) == 2
 
 
+def test_an_answer_that_breaks_leaves_the_request_to_django_and_is_logged(django_requests, caplog):
+    async def answer(headers, body):
+        raise KeyError("a bug in the route's own code")
+
+    app = LeanRoute(PooledThreadsASGIHandler(), method="POST", path="/echo", route=ROUTE, answer=answer)
+    sent = _exchange(app, _scope(), TAKEN)
+
+    assert sent[0]["status"] == 200  # Django's view answered it, not the server's bare 500
+    assert len(django_requests) == 1
+    assert "a bug in the route's own code" in caplog.text
+
+
 def test_other_routes_and_methods_go_to_django(app, answers):
     other = _exchange(app, _scope(path="/thread", method="GET"))
     same_path = _exchange(app, _scope(method="GET"), b"")
