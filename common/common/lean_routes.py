@@ -12,9 +12,9 @@ process at it hands the request to Django, whose middleware sheds it with the 50
 request id (echoed when tame, else made), the security headers (the same as Django's on an empty
 answer over plain HTTP), and the request metrics under the route's name. It only ever answers its
 success: a request it does not take whole (another method, a body over `max_body` or in pieces, a
-form, anything the answer declines, a failure it reports by declining, an exception it raises)
-reaches Django with its body untouched, and is answered there exactly as before: errors, HTML forms
-and fallbacks included.
+repeated header, a form, anything the answer declines, a failure it reports by declining, an
+exception it raises) reaches Django with its body untouched, and is answered there exactly as
+before: errors, HTML forms and fallbacks included.
 """
 
 from __future__ import annotations
@@ -60,8 +60,10 @@ class LeanRoute:
         first = await receive()
         body = first.get("body", b"")
         whole = first["type"] == "http.request" and not first.get("more_body") and len(body) <= self.max_body
+        headers = dict(scope["headers"])
+        # A repeated field is Django's to read (it joins them); a dict would keep only the last.
+        whole = whole and len(headers) == len(scope["headers"])
         if whole and overload.admit():
-            headers = dict(scope["headers"])
             try:
                 answered = await self.answer(headers, body)
             except Exception:

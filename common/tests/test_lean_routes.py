@@ -113,6 +113,15 @@ def test_an_answer_that_breaks_leaves_the_request_to_django_and_is_logged(django
     assert "a bug in the route's own code" in caplog.text
 
 
+def test_a_request_with_a_repeated_header_is_django_s_to_answer(app, answers, django_requests):
+    # Django joins repeated fields ("Bearer a,Bearer b": no token at all); a dict would keep one.
+    sent = _exchange(app, _scope(headers=[(b"authorization", b"Bearer a"), (b"authorization", b"Bearer b")]), TAKEN)
+
+    assert sent[0]["status"] == 401  # Django's answer: the joined field is no token
+    assert answers.given == []
+    assert len(django_requests) == 1
+
+
 def test_other_routes_and_methods_go_to_django(app, answers):
     other = _exchange(app, _scope(path="/thread", method="GET"))
     same_path = _exchange(app, _scope(method="GET"), b"")
