@@ -337,6 +337,8 @@ async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
         if shed:
             not_logged_as_error(response)  # counted where it was shed
     _copy_headers(header_items, response)
+    if header("content-type") is None:
+        del response["Content-Type"]  # Django's default for a response it makes, not the upstream's
     if route.stream:
         upstream.forget_head()  # the stream may stay open for hours; its upstream's head is copied
     if streaming:

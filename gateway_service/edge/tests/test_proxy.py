@@ -62,6 +62,20 @@ def test_public_route_is_forwarded_with_headers_set_and_hop_by_hop_dropped(echo,
     assert not response.has_header("Keep-Alive")
 
 
+def test_an_answer_without_a_content_type_gets_none_added(echo, run_async, issue_token):
+    # A relayed 204 came out as "text/html; charset=utf-8", Django's default for a response it makes.
+    echo.forced = (204, {})
+    headers = {"Authorization": f"Bearer {issue_token('customer')}"}
+
+    async def scenario():
+        return await AsyncClient().delete("/customers/me/addresses/a1", headers=headers)
+
+    response = run_async(scenario())
+
+    assert response.status_code == 204
+    assert not response.has_header("Content-Type")
+
+
 def test_the_upstream_s_date_and_server_are_not_relayed(echo, run_async):
     # The gateway's own server stamps its Date (RFC 9110 6.6.1): relayed, the answer had two; and
     # an upstream's Server names its software. nginx drops both by default as well.
