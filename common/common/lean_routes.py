@@ -2,19 +2,19 @@
 
 A courier's position report is the platform's most frequent request (a city's fleet reports every
 few seconds) and its work is one Redis round trip. Profiled under load (py-spy, bench/RESULTS.md,
-#23), two thirds of the delivery service's CPU per report was Django around that work: the ASGI
+#23), more than half of the delivery service's CPU per report was Django around that work: the ASGI
 handler's request and response objects, the pooled thread's context, the middleware chain, URL
 resolution. `LeanRoute` is an ASGI wrapper that offers one route's requests to an answer function
 first, with the raw headers and body, and sends its success itself.
 
 What such an answer keeps of every request's behaviour here: the process's in-flight limit (a
 process at it hands the request to Django, whose middleware sheds it with the 503 `overloaded`), the
-request id (echoed when tame, else made), the security headers (the same as Django's on an empty
-answer over plain HTTP), and the request metrics under the route's name. It only ever answers its
-success: a request it does not take whole (another method, a body over `max_body` or in pieces, a
-repeated header, a form, anything the answer declines, a failure it reports by declining, an
-exception it raises) reaches Django with its body untouched, and is answered there exactly as
-before: errors, HTML forms and fallbacks included.
+request id (echoed when tame, else made), the security headers (Django's on an empty answer, HSTS
+included where it is on and the request came over HTTPS), and the request metrics under the route's
+name. It only ever answers its success: a request it does not take whole (another method, a body
+over `max_body` or in pieces, a repeated header, a form, anything the answer declines, a failure it
+reports by declining, an exception it raises) reaches Django with its body untouched, and is
+answered there exactly as before: errors, HTML forms and fallbacks included.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from common import metrics, overload
@@ -37,12 +38,36 @@ logger = logging.getLogger(__name__)
 Answer = Callable[[Mapping[bytes, bytes], bytes], Awaitable[bool]]
 
 
+class _Probe(HttpRequest):
+    """A request that is only as secure as the one being answered (HSTS is for HTTPS only)."""
+
+    def __init__(self, secure: bool):
+        super().__init__()
+        self.secure = secure
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.secure else "http"
+
+
 @functools.cache
-def _security_headers() -> tuple[tuple[bytes, bytes], ...]:
-    """What the services' security middleware puts on an empty answer, worked out once."""
-    response = SecurityHeadersMiddleware(lambda request: HttpResponse(status=204))(HttpRequest())
+def _security_headers_for(secure: bool, _hsts: tuple) -> tuple[tuple[bytes, bytes], ...]:
+    """What the services' security middleware puts on an empty answer, worked out once (per HSTS
+    setting, which tests change)."""
+    response = SecurityHeadersMiddleware(None).after(_Probe(secure), HttpResponse(status=204))
     del response["Content-Type"]
     return tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in response.items())
+
+
+def _security_headers(scope, headers: Mapping[bytes, bytes]) -> tuple[tuple[bytes, bytes], ...]:
+    secure = scope.get("scheme") == "https"
+    if settings.SECURE_PROXY_SSL_HEADER:  # as Django's `HttpRequest.scheme` decides
+        name, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        forwarded = headers.get(name.removeprefix("HTTP_").lower().replace("_", "-").encode())
+        if forwarded is not None:
+            secure = forwarded.decode("latin-1").split(",", 1)[0].strip() == secure_value
+    hsts = (settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD)
+    return _security_headers_for(secure, hsts)
 
 
 class LeanRoute:
@@ -74,14 +99,14 @@ class LeanRoute:
             finally:
                 overload.release()
             if answered:
-                await self._send_answer(send, headers)
+                await self._send_answer(send, scope, headers)
                 metrics.observe(self.route, self.method, self.status, started)
                 return
         await self.app(scope, _replaying(first, receive), send)
 
-    async def _send_answer(self, send, headers: Mapping[bytes, bytes]) -> None:
+    async def _send_answer(self, send, scope, headers: Mapping[bytes, bytes]) -> None:
         request_id = request_id_from(headers.get(b"x-request-id", b"").decode("latin-1"))
-        head = [*_security_headers(), (b"x-request-id", request_id.encode())]
+        head = [*_security_headers(scope, headers), (b"x-request-id", request_id.encode())]
         await send({"type": "http.response.start", "status": self.status, "headers": head})
         await send({"type": "http.response.body", "body": b""})
 

@@ -74,6 +74,17 @@ def test_what_it_takes_is_answered_without_a_django_request(app, answers, django
     assert _served(ROUTE, "204") == counted + 1
 
 
+def test_an_answer_over_https_has_hsts_where_it_is_switched_on(app, settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    tls = [(b"x-forwarded-proto", b"https")]  # SECURE_PROXY_SSL_HEADER: the gateway says so
+
+    over_tls = _headers(_exchange(app, _scope(headers=tls), TAKEN))
+    plain = _headers(_exchange(app, _scope(), TAKEN))
+
+    assert over_tls[b"strict-transport-security"] == b"max-age=3600"
+    assert b"strict-transport-security" not in plain
+
+
 def test_a_request_id_that_is_missing_or_wild_is_replaced(app):
     made = _headers(_exchange(app, _scope(), TAKEN))[b"x-request-id"]
     wild = _headers(_exchange(app, _scope(headers=[(b"x-request-id", b"a b\r\nc")]), TAKEN))[b"x-request-id"]
