@@ -84,11 +84,15 @@ class LeanRoute:
         started = time.monotonic()
         first = await receive()
         body = first.get("body", b"")
-        whole = first["type"] == "http.request" and not first.get("more_body") and len(body) <= self.max_body
         headers = dict(scope["headers"])
-        # A repeated field is Django's to read (it joins them); a dict would keep only the last.
-        whole = whole and len(headers) == len(scope["headers"])
-        if whole and overload.admit():
+        takeable = (
+            first["type"] == "http.request"
+            and not first.get("more_body")
+            and len(body) <= self.max_body
+            # A repeated field is Django's to read (it joins them); a dict would keep only the last.
+            and len(headers) == len(scope["headers"])
+        )
+        if takeable and overload.admit():
             try:
                 answered = await self.answer(headers, body)
             except Exception:

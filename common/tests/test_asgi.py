@@ -8,24 +8,12 @@ import threading
 import pytest
 
 from common.asgi import PooledThreadsASGIHandler
+from common.testing.asgi import http_scope
 from tests.urls import ThreadView, things_events
 
 
 def _scope(path: str) -> dict:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver"), (b"accept", b"application/json")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
+    return http_scope("GET", path, [(b"accept", b"application/json")])
 
 
 def _receive(*pieces: bytes, leave: asyncio.Event | None = None):
