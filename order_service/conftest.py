@@ -10,7 +10,7 @@ def jwt_key_pair(live_platform):
 @pytest.fixture(autouse=True)
 def _wired_to_live_platform(wire_to_live_platform, mongo_db, redis_client):
     """This in-process service talks to the live platform's other services."""
-    wire_to_live_platform("order", ["auth", "restaurant", "delivery"])
+    wire_to_live_platform("order", ["auth", "customer", "restaurant", "delivery"])
 
 
 @pytest.fixture

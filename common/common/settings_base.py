@@ -89,6 +89,8 @@ MONGO_INDEX_MODULES: list[str] = []
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "fd:")
 REDIS_TIMEOUT_S = env_float("REDIS_TIMEOUT_S", 1.0)
+# How long a delivery address the customer service published for placement can be read (common/address_book.py).
+ADDRESS_BOOK_TTL_S = env_int("ADDRESS_BOOK_TTL_S", 600)
 
 
 def redis_caches(url: str, timeout_s: float) -> dict:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -11,14 +9,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import InvalidInput
+from common.idempotency import idempotency_key
 from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsCustomer, IsService
 from common.viewsets import ViewSet
 from profiles import selectors, services
 from profiles.serializers import AddressSerializer, PlaceOrderInput, ProfileOutput, ProfileUpdateInput
-
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
 class MeViewSet(ViewSet):
@@ -58,11 +54,7 @@ class MeViewSet(ViewSet):
                 if str(order.get("track_url", "")).startswith("/"):
                     order["track_url"] = request.build_absolute_uri(order["track_url"])
             return paginated_response(request, page, count=count, results=orders)
-        key = request.headers.get("Idempotency-Key")
-        if key is not None and not _IDEMPOTENCY_KEY.match(key):
-            raise InvalidInput(
-                "Idempotency-Key must be 1 to 200 visible ASCII characters.", details={"Idempotency-Key": ["invalid"]}
-            )
+        key = idempotency_key(request)
         order, created = services.order_place(customer_id=request.user.id, idempotency_key=key, **self.validated())
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return Response(order, status=status.HTTP_201_CREATED, headers=headers)
@@ -125,11 +117,12 @@ class AddressViewSet(ViewSet):
 
 
 class InternalAddressView(APIView):
-    """Internal: where one of a customer's addresses is (the restaurant service's "who delivers to me")."""
+    """Internal: one of a customer's addresses (the order service's placement when the address is
+    not published yet, the restaurant service's "who delivers to me")."""
 
     permission_classes = [IsService]
 
     @extend_schema(exclude=True)
     def get(self, request, customer_id: str, address_id: str):
-        address = services.address_location(customer_id=customer_id, address_id=address_id)
+        address = services.delivery_address(customer_id=customer_id, address_id=address_id)
         return Response(address)

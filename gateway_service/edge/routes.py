@@ -56,8 +56,10 @@ ROUTES: tuple[Route, ...] = (
     _r("/customers/me", "customer", "GET HEAD PUT PATCH"),
     _r("/customers/me/addresses", "customer", "GET HEAD POST"),
     _r("/customers/me/addresses/{aid}", "customer", "GET HEAD PUT PATCH DELETE"),
-    _r("/customers/me/orders", "customer", "GET HEAD POST"),
-    _r("/customers/me/orders/quote", "customer", "POST"),
+    # A customer's orders are answered by their owner, the order service: placing one is a single
+    # service hop, the address read from what the customer service published (common/address_book.py).
+    _r("/customers/me/orders", "order", "GET HEAD POST"),
+    _r("/customers/me/orders/quote", "order", "POST"),
     _r("/customers/me/feed", "customer", "GET HEAD"),
     # restaurants and menus: browsing is public, changes need a restaurant user's token
     _r("/restaurants", "restaurant", "GET HEAD", PUBLIC),

@@ -55,7 +55,7 @@ def test_each_service_admits_only_its_real_callers(helm):
         return set(next(e["values"] for e in rule if e["key"] == "app.kubernetes.io/component"))
 
     assert callers("auth") == {"gateway", "customer", "restaurant", "order", "delivery"}
-    assert callers("customer") == {"gateway"}
+    assert callers("customer") == {"gateway", "restaurant", "order"}  # browsing by, placing to an address
     assert callers("restaurant") == {"gateway", "customer", "order"}
     assert callers("order") == {"gateway", "customer", "restaurant", "delivery"}
     assert callers("delivery") == {"gateway", "order"}

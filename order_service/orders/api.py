@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.idempotency import idempotency_key
 from common.pagination import page_request, paginated_response
 from common.permissions import IsAuthenticatedParty, IsCustomer, IsService
 from common.viewsets import ViewSet
@@ -16,6 +17,7 @@ from orders.serializers import (
     AssignCourierInput,
     CancelInput,
     CourierEtasInput,
+    CustomerPlaceOrderInput,
     DelayInput,
     OrderDetailOutput,
     OrderOutput,
@@ -71,6 +73,47 @@ class OrderViewSet(ViewSet):
             order_id=order_id, target=lifecycle.CANCELLED, actor_type=lifecycle.CUSTOMER, actor_id=request.user.id
         )
         return Response(OrderOutput(order, context={"request": request}).data)
+
+
+class CustomerOrderViewSet(ViewSet):
+    """`/customers/me/orders`: the signed-in customer's orders, placing one and pricing one first.
+    The gateway routes these here, to the orders' owner: the customer's address is read from what
+    the customer service published (common/address_book.py), so placement is one service hop."""
+
+    title = "My orders"
+    permission_classes = [IsCustomer]
+    serializer_class = OrderOutput
+    serializer_classes = {"create": CustomerPlaceOrderInput, "quote": CustomerPlaceOrderInput}
+
+    def list(self, request):
+        """The customer's orders, newest first."""
+        page = page_request(request)
+        count, orders = selectors.orders_for_customer(customer_id=request.user.id, page=page)
+        context = {"request": request}  # the tracking links on the public host this request came to
+        return paginated_response(
+            request, page, count=count, results=OrderOutput(orders, many=True, context=context).data
+        )
+
+    @extend_schema(request=CustomerPlaceOrderInput, responses={201: OrderOutput})
+    def create(self, request):
+        """Places an order (`Idempotency-Key` makes retries safe: the same key gives the first order)."""
+        key = idempotency_key(request)
+        order, created = services.customer_order_place(
+            customer_id=request.user.id, idempotency_key=key, **self.validated()
+        )
+        headers = {} if created else {"Idempotent-Replayed": "true"}
+        return Response(
+            OrderOutput(order, context={"request": request}).data, status=status.HTTP_201_CREATED, headers=headers
+        )
+
+    @extend_schema(request=CustomerPlaceOrderInput, responses={200: QuoteOutput})
+    @action(detail=False, methods=["post"])
+    def quote(self, request):
+        """What this order would cost and when it would arrive, before placing it: priced and checked
+        exactly as placement does, with the same errors; nothing is stored."""
+        return Response(
+            QuoteOutput(services.customer_order_quote(customer_id=request.user.id, **self.validated())).data
+        )
 
 
 class InternalOrdersView(APIView):

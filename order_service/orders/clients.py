@@ -1,4 +1,4 @@
-"""Calls from the order service to the restaurant and delivery services (service tokens)."""
+"""Calls from the order service to the customer, restaurant and delivery services (service tokens)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from common import faults
+from common import address_book, faults
 from common.coalesce import Coalescer
 from common.errors import ApiError, ServiceUnavailable
 from common.http import internal_request, raise_for_upstream
 from common.mongo import parse_object_id
-from orders.errors import UnknownRestaurant
+from orders.errors import UnknownAddress, UnknownRestaurant
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,28 @@ def _logged(call: Callable[[], None]) -> None:
         call()
     except Exception:  # a notification must never take the worker down
         logger.exception("background notification failed")
+
+
+DELIVERY_ADDRESS_FIELDS = ("label", "line1", "city", "postcode", "lat", "lng")
+
+
+def customer_delivery_address(*, customer_id: str, address_id: str) -> dict:
+    """One of the customer's addresses, as the customer service published it (common/address_book.py),
+    else from the customer service, which publishes it on the way; `UnknownAddress` when the customer
+    has no such address."""
+    if parse_object_id(address_id) is None:
+        raise UnknownAddress(details={"address_id": address_id})
+    published = address_book.published(customer_id, address_id)
+    if published is not None:
+        return published
+    response = internal_request(
+        "customer", "GET", f"/internal/customers/{quote(customer_id, safe='')}/addresses/{address_id}"
+    )
+    if response.status_code == 404:
+        raise UnknownAddress(details={"address_id": address_id})
+    raise_for_upstream(response, "customer")
+    body = response.json()
+    return {key: body[key] for key in DELIVERY_ADDRESS_FIELDS}
 
 
 def restaurant_quote(*, restaurant_id: str, menu_item_ids: list[str]) -> dict:

@@ -17,6 +17,11 @@ class UnknownRestaurant(InvalidInput):
     message = "No such restaurant."
 
 
+class UnknownAddress(InvalidInput):
+    code = "unknown_address"
+    message = "No such address in your profile."
+
+
 class UnknownItems(InvalidInput):
     code = "unknown_items"
     message = "Some items are not on this restaurant's menu."

@@ -33,6 +33,16 @@ class PlaceOrderInput(serializers.Serializer):
         return items
 
 
+class CustomerPlaceOrderInput(serializers.Serializer):
+    """An order as the customer asks for it: one of their addresses by id (ARCHITECTURE 5)."""
+
+    restaurant_id = serializers.CharField(max_length=64)
+    items = OrderLineInput(many=True, min_length=1, max_length=50)
+    address_id = serializers.CharField(max_length=64)
+
+    validate_items = PlaceOrderInput.validate_items
+
+
 class TransitionInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=lifecycle.STATES)
     actor_type = serializers.ChoiceField(choices=[lifecycle.RESTAURANT, lifecycle.CUSTOMER, lifecycle.COURIER])

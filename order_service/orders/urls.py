@@ -5,6 +5,7 @@ from orders import api, events
 
 router = Router()
 router.register("orders", api.OrderViewSet, basename="order")
+router.register("customers/me/orders", api.CustomerOrderViewSet, basename="customer-order")
 
 urlpatterns = [
     *router.urls,

@@ -97,6 +97,10 @@ def test_the_merged_schema_lists_public_paths_only_with_bearer_auth(gateway):
         "/deliveries/{delivery_id}/status",
     } <= paths
     assert not [p for p in paths if p.startswith("/internal")]
+    # An operation is documented by the service the gateway routes it to.
+    assert document["paths"]["/customers/me/orders"]["post"]["tags"] == ["order"]
+    assert document["paths"]["/customers/me/orders/quote"]["post"]["tags"] == ["order"]
+    assert document["paths"]["/customers/me/addresses"]["post"]["tags"] == ["customer"]
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert any(name.startswith("Restaurant_") for name in document["components"]["schemas"])
     refs = json.dumps(document["paths"])
