@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from common.serializers import OutputSerializer
+
 
 class PreferencesSerializer(serializers.Serializer):
     cuisines = serializers.ListField(child=serializers.CharField(max_length=50), max_length=20, required=False)
@@ -25,7 +27,7 @@ class AddressSerializer(serializers.Serializer):
     is_default = serializers.BooleanField(required=False, default=False)
 
 
-class ProfileOutput(serializers.Serializer):
+class ProfileOutput(OutputSerializer):
     id = serializers.CharField(source="_id")
     name = serializers.CharField()
     email = serializers.CharField()

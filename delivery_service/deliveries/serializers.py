@@ -3,6 +3,8 @@
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from common.serializers import OutputSerializer
+
 VEHICLES = ("bicycle", "scooter", "motorbike", "car", "on_foot")
 DELIVERY_STATES = ("assigned", "picked_up", "delivered", "cancelled")
 
@@ -37,7 +39,7 @@ class LocationOutput(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
-class CourierOutput(serializers.Serializer):
+class CourierOutput(OutputSerializer):
     id = serializers.CharField(source="_id")
     name = serializers.CharField()
     vehicle = serializers.CharField()
@@ -60,7 +62,7 @@ class HistoryEntryOutput(serializers.Serializer):
     actor_id = serializers.CharField()
 
 
-class DeliveryOutput(serializers.Serializer):
+class DeliveryOutput(OutputSerializer):
     id = serializers.CharField(source="_id")
     order_id = serializers.CharField()
     courier_id = serializers.CharField()

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from common.serializers import OutputSerializer
 from orders import estimates, lifecycle
 
 
@@ -112,7 +113,7 @@ class HistoryEntryOutput(serializers.Serializer):
     actor_id = serializers.CharField()
 
 
-class OrderOutput(serializers.Serializer):
+class OrderOutput(OutputSerializer):
     id = serializers.CharField(source="_id")
     customer_id = serializers.CharField()
     restaurant_id = serializers.CharField()
@@ -161,7 +162,7 @@ def _iso(at) -> str | None:
     return serializers.DateTimeField().to_representation(at) if at else None
 
 
-class QuoteOutput(serializers.Serializer):
+class QuoteOutput(OutputSerializer):
     restaurant_id = serializers.CharField()
     items = OrderLineOutput(many=True)
     subtotal_cents = serializers.IntegerField()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from common.serializers import OutputSerializer
 from restaurants import hours
 
 
@@ -76,7 +77,7 @@ def _require(value: dict, serializer_class) -> None:
         raise serializers.ValidationError({name: ["This field is required."] for name in missing})
 
 
-class RestaurantOutput(serializers.Serializer):
+class RestaurantOutput(OutputSerializer):
     id = serializers.CharField(source="_id")
     owner_id = serializers.CharField()
     name = serializers.CharField()
@@ -126,7 +127,7 @@ class MenuItemInput(serializers.Serializer):
     dietary_tags = serializers.ListField(child=serializers.CharField(max_length=30), max_length=10, required=False)
 
 
-class MenuItemOutput(serializers.Serializer):
+class MenuItemOutput(OutputSerializer):
     id = serializers.CharField(source="_id")
     restaurant_id = serializers.CharField()
     name = serializers.CharField()
