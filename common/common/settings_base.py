@@ -91,6 +91,8 @@ REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "fd:")
 REDIS_TIMEOUT_S = env_float("REDIS_TIMEOUT_S", 1.0)
 # How long a delivery address the customer service published for placement can be read (common/address_book.py).
 ADDRESS_BOOK_TTL_S = env_int("ADDRESS_BOOK_TTL_S", 600)
+# How long a restaurant's terms the restaurant service published for placement can be read (common/price_list.py).
+PRICE_LIST_TTL_S = env_int("PRICE_LIST_TTL_S", 60)
 
 
 def redis_caches(url: str, timeout_s: float) -> dict:

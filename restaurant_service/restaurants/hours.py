@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-SLOT_MINUTES = 15
-SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
-SLOTS_PER_WEEK = 7 * SLOTS_PER_DAY
+# The weekly slots are shared with the order service, which checks them in a restaurant's
+# published terms (common/price_list.py).
+from common.price_list import SLOT_MINUTES, SLOTS_PER_DAY, SLOTS_PER_WEEK, weekly_slot
+
 _TIME = re.compile(r"^([01]\d|2[0-3]):(00|15|30|45)$|^24:00$")
 
 
@@ -44,5 +44,4 @@ def open_slots(opening_hours: list[dict]) -> list[int]:
 
 
 def current_slot(*, tz: str, now: datetime | None = None) -> int:
-    local = (now or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(tz))
-    return local.weekday() * SLOTS_PER_DAY + (local.hour * 60 + local.minute) // SLOT_MINUTES
+    return weekly_slot(tz=tz, now=now)

@@ -95,10 +95,6 @@ def menu_items(db: Database, *, restaurant_id: ObjectId) -> list[dict]:
     return list(db[MENU_ITEMS].find({"restaurant_id": restaurant_id}).sort(MENU_ORDER))
 
 
-def menu_items_by_ids(db: Database, *, restaurant_id: ObjectId, item_ids: list[ObjectId]) -> list[dict]:
-    return list(db[MENU_ITEMS].find({"restaurant_id": restaurant_id, "_id": {"$in": item_ids}}))
-
-
 def menu_item_update(
     db: Database, *, restaurant_id: ObjectId, item_id: ObjectId, changes: dict, now: datetime
 ) -> dict | None:

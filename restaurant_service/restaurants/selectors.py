@@ -5,6 +5,7 @@ from __future__ import annotations
 from bson import ObjectId
 from django.conf import settings
 
+from common import price_list
 from common.errors import Forbidden, Unauthorized
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
@@ -126,39 +127,39 @@ def _quote_facts(restaurant_id: str) -> dict:
 
 
 def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
-    """The restaurant's current names and prices for an order: the items from MongoDB, never a
-    cache; the restaurant's own fields from the versioned cache (`_quote_facts`)."""
+    """The restaurant's current names and prices for an order: the menu from MongoDB, never a
+    cache; the restaurant's own fields from the versioned cache (`_quote_facts`). The terms the
+    quote is made from are published on the way (common/price_list.py), so the order service
+    prices the next orders from them without asking."""
     restaurant_oid = parse_object_id(restaurant_id)
     if restaurant_oid is None:
         raise RestaurantNotFound()  # before the cache: no entry is ever made for a malformed id
+    version = price_list.version(restaurant_id)  # before the reads: an edit meanwhile retires them
     facts = _quote_facts(restaurant_id)
-    wanted = {item_id: parse_object_id(item_id) for item_id in item_ids}
-    found = repository.menu_items_by_ids(
-        get_database(), restaurant_id=restaurant_oid, item_ids=[oid for oid in wanted.values() if oid]
-    )
-    by_id = {str(item["_id"]): item for item in found}
-    return {
+    items = repository.menu_items(get_database(), restaurant_id=restaurant_oid)
+    terms = {
         "restaurant_id": restaurant_id,
         "owner_id": facts["owner_id"],
         "name": facts["name"],
         "address": facts["address"],
         "delivery_radius_km": facts["delivery_radius_km"],
         "accepting_orders": facts["accepting_orders"],
-        "is_open_now": is_open_now(facts),
+        "open_slots": hours.open_slots(facts["opening_hours"]),
+        "timezone": settings.PLATFORM_TIMEZONE,
         # Cached entries written before these fields existed lack them: the defaults, as for a new restaurant.
         "prep_time_min": facts.get("prep_time_min", settings.DEFAULT_PREP_TIME_MIN),
         "delivery_fee_cents": facts.get("delivery_fee_cents", settings.DEFAULT_DELIVERY_FEE_CENTS),
-        "items": [
-            {
-                "menu_item_id": item_id,
+        "items": {
+            str(item["_id"]): {
                 "name": item["name"],
-                "unit_price_cents": item["price_cents"],
+                "price_cents": item["price_cents"],
                 "available": item.get("available", True),
             }
-            for item_id, item in by_id.items()
-        ],
-        "unknown_item_ids": sorted(item_id for item_id in wanted if item_id not in by_id),
+            for item in items
+        },
     }
+    price_list.publish(restaurant_id, terms, version=version)
+    return price_list.quote(terms, item_ids)
 
 
 def restaurant_orders(
