@@ -212,6 +212,9 @@ def _assign(api_client, service_headers, order, courier_id="k" * 24):
     assert response.status_code == 200, response.content
 
 
+_last_version = [0]
+
+
 def _published_position(redis_client, order_id, courier_id, lat=52.38, lng=4.9, eta_s=240, publish=False):
     """What the delivery service publishes for the followers of the order (deliveries/tracking.py)."""
     from orders.tracking import location_key
@@ -230,7 +233,10 @@ def _published_position(redis_client, order_id, courier_id, lat=52.38, lng=4.9, 
     if publish:
         from common import streams
 
-        entry = streams.Entry(key="location", version=int(time.time() * 1000), event="location", data=json.loads(event))
+        # Versions only grow, as the delivery service's do: two publishes in one millisecond must
+        # not share one (the second would be dropped as already seen).
+        version = _last_version[0] = max(int(time.time() * 1000), _last_version[0] + 1)
+        entry = streams.Entry(key="location", version=version, event="location", data=json.loads(event))
         streams.publish([(f"order:{order_id}", [entry])])
 
 

@@ -13,3 +13,15 @@ def add_item(client, headers, restaurant_id, **fields):
     response = client.post(f"/restaurants/{restaurant_id}/menu/items", body, format="json", headers=headers)
     assert response.status_code == 201, response.content
     return response.json()
+
+
+def order_quote(client, service_headers, restaurant_id, item_ids) -> dict:
+    """The internal quote the order service asks for, checked to be a 200."""
+    response = client.post(
+        f"/internal/restaurants/{restaurant_id}/order-quote",
+        {"menu_item_ids": item_ids},
+        format="json",
+        headers=service_headers,
+    )
+    assert response.status_code == 200, response.content
+    return response.json()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from restaurants.tests.helpers import add_item, create_restaurant
+from restaurants.tests.helpers import add_item, create_restaurant, order_quote
 
 
 @pytest.fixture
@@ -162,14 +162,7 @@ def test_order_quote_gives_current_prices_owner_and_unknown_items(api_client, ow
 
 
 def _quote(api_client, restaurant, service_headers, item_ids):
-    response = api_client.post(
-        f"/internal/restaurants/{restaurant['id']}/order-quote",
-        {"menu_item_ids": item_ids},
-        format="json",
-        headers=service_headers,
-    )
-    assert response.status_code == 200
-    return response.json()
+    return order_quote(api_client, service_headers, restaurant["id"], item_ids)
 
 
 def test_quotes_take_the_restaurants_own_fields_from_the_cache(

@@ -4,7 +4,7 @@ reading them sees after a quote, an edit of the menu or of the restaurant, again
 import pytest
 
 from common import price_list
-from restaurants.tests.helpers import add_item, create_restaurant
+from restaurants.tests.helpers import add_item, create_restaurant, order_quote
 
 EVERY_DAY = [{"day": day, "open": "00:00", "close": "24:00"} for day in range(7)]
 
@@ -14,17 +14,6 @@ def restaurant(api_client, owner):
     return create_restaurant(api_client, owner[1], opening_hours=EVERY_DAY, delivery_fee_cents=250)
 
 
-def _quote(api_client, restaurant_id, service_headers, item_ids):
-    response = api_client.post(
-        f"/internal/restaurants/{restaurant_id}/order-quote",
-        {"menu_item_ids": item_ids},
-        format="json",
-        headers=service_headers,
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
 def test_a_quote_publishes_the_terms_and_they_quote_what_the_service_quotes(
     api_client, owner, restaurant, service_headers
 ):
@@ -32,7 +21,7 @@ def test_a_quote_publishes_the_terms_and_they_quote_what_the_service_quotes(
     sold_out = add_item(api_client, owner[1], restaurant["id"], name="Banh mi", price_cents=800, available=False)
     wanted = [pho["id"], sold_out["id"], "0" * 24]
 
-    answered = _quote(api_client, restaurant["id"], service_headers, wanted)
+    answered = order_quote(api_client, service_headers, restaurant["id"], wanted)
 
     terms = price_list.published(restaurant["id"])
     assert terms is not None
@@ -48,7 +37,7 @@ def test_a_quote_publishes_the_terms_and_they_quote_what_the_service_quotes(
 
 def test_a_menu_edit_retires_the_published_terms(api_client, owner, restaurant, service_headers):
     pho = add_item(api_client, owner[1], restaurant["id"])
-    _quote(api_client, restaurant["id"], service_headers, [pho["id"]])
+    order_quote(api_client, service_headers, restaurant["id"], [pho["id"]])
 
     edited = api_client.patch(
         f"/restaurants/{restaurant['id']}/menu/items/{pho['id']}",
@@ -59,32 +48,32 @@ def test_a_menu_edit_retires_the_published_terms(api_client, owner, restaurant, 
 
     assert edited.status_code == 200
     assert price_list.published(restaurant["id"]) is None
-    _quote(api_client, restaurant["id"], service_headers, [pho["id"]])
+    order_quote(api_client, service_headers, restaurant["id"], [pho["id"]])
     assert price_list.published(restaurant["id"])["items"][pho["id"]]["price_cents"] == 1400
 
 
 def test_a_new_dish_and_a_restaurant_edit_retire_the_published_terms(api_client, owner, restaurant, service_headers):
     pho = add_item(api_client, owner[1], restaurant["id"])
-    _quote(api_client, restaurant["id"], service_headers, [pho["id"]])
+    order_quote(api_client, service_headers, restaurant["id"], [pho["id"]])
 
     add_item(api_client, owner[1], restaurant["id"], name="Bun cha")
 
     assert price_list.published(restaurant["id"]) is None
-    _quote(api_client, restaurant["id"], service_headers, [pho["id"]])
+    order_quote(api_client, service_headers, restaurant["id"], [pho["id"]])
     api_client.patch(f"/restaurants/{restaurant['id']}", {"accepting_orders": False}, format="json", headers=owner[1])
     assert price_list.published(restaurant["id"]) is None
-    _quote(api_client, restaurant["id"], service_headers, [pho["id"]])
+    order_quote(api_client, service_headers, restaurant["id"], [pho["id"]])
     assert price_list.published(restaurant["id"])["accepting_orders"] is False
 
 
 def test_a_deleted_dish_leaves_the_terms(api_client, owner, restaurant, service_headers):
     pho = add_item(api_client, owner[1], restaurant["id"])
-    _quote(api_client, restaurant["id"], service_headers, [pho["id"]])
+    order_quote(api_client, service_headers, restaurant["id"], [pho["id"]])
 
     assert (
         api_client.delete(f"/restaurants/{restaurant['id']}/menu/items/{pho['id']}", headers=owner[1]).status_code
         == 204
     )
-    _quote(api_client, restaurant["id"], service_headers, [pho["id"]])
+    order_quote(api_client, service_headers, restaurant["id"], [pho["id"]])
 
     assert price_list.published(restaurant["id"])["items"] == {}
