@@ -77,8 +77,9 @@ class OrderViewSet(ViewSet):
 
 class CustomerOrderViewSet(ViewSet):
     """`/customers/me/orders`: the signed-in customer's orders, placing one and pricing one first.
-    The gateway routes these here, to the orders' owner: the customer's address is read from what
-    the customer service published (common/address_book.py), so placement is one service hop."""
+    The gateway routes these here, to the orders' owner: the customer's address and the restaurant's
+    terms are read from what their owners published (common/address_book.py, common/price_list.py),
+    so placement is one service hop."""
 
     title = "My orders"
     permission_classes = [IsCustomer]

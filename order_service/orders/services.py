@@ -102,8 +102,9 @@ def customer_order_place(
     *, customer_id: str, restaurant_id: str, items: list[dict], address_id: str, idempotency_key: str | None
 ) -> tuple[dict, bool]:
     """Placement as the customer asks for it (`POST /customers/me/orders`, which the gateway routes
-    here): to one of their addresses, read from what the customer service published, so an order
-    costs no customer-service hop (common/address_book.py)."""
+    here): to one of their addresses, read from what the customer service published
+    (common/address_book.py), priced from the terms the restaurant service published
+    (common/price_list.py, in `clients.restaurant_quote`): one service hop per order."""
     return order_place(
         customer_id=customer_id,
         restaurant_id=restaurant_id,
