@@ -19,6 +19,9 @@ from django.conf import settings
 from common import read_models
 from common.redis_client import redis_key
 
+# What a published address holds: what an order keeps as its delivery address.
+FIELDS = ("label", "line1", "city", "postcode", "lat", "lng")
+
 
 def _version_key(customer_id: str) -> str:
     return redis_key("address", customer_id, "version")

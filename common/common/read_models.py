@@ -25,21 +25,27 @@ from common.redis_client import get_redis
 logger = logging.getLogger(__name__)
 
 # The current version and the entry written under it, in one round trip: [version, entry], the
-# entry None (or left out) when nothing is written under the current version.
-_READ = """
+# entry None (or left out) when nothing is written under the current version. Also the
+# restaurant's menu cache's read (restaurants/cache.py).
+READ_VERSIONED = """
 local version = redis.call('GET', KEYS[1]) or '0'
 return {version, redis.call('GET', ARGV[1] .. version)}
 """
 
 
+def versioned(reply: list) -> tuple[str, str | None]:
+    """(version, entry text or None) from a `READ_VERSIONED` reply."""
+    return reply[0], (reply[1] if len(reply) > 1 else None)
+
+
 def read(version_key: str, entry_prefix: str) -> dict | None:
     """The entry written under the current version; None when there is none or Redis does not answer."""
     try:
-        reply = get_redis().eval(_READ, 1, version_key, entry_prefix)
+        reply = get_redis().eval(READ_VERSIONED, 1, version_key, entry_prefix)
     except redis.RedisError:
         logger.warning("read model unavailable", extra={"key": entry_prefix})
         return None
-    raw = reply[1] if len(reply) > 1 else None
+    raw = versioned(reply)[1]
     return json.loads(raw) if raw is not None else None
 
 

@@ -113,9 +113,6 @@ def address_delete(*, customer_id: str, address_id: str) -> None:
     address_book.changed(customer_id)
 
 
-DELIVERY_FIELDS = ("label", "line1", "city", "postcode", "lat", "lng")
-
-
 def delivery_address(*, customer_id: str, address_id: str) -> dict:
     """`{address_id, label, line1, city, postcode, lat, lng}` of one of the customer's addresses,
     published for placement on the way (common/address_book.py); 404 `address_not_found` otherwise.
@@ -126,7 +123,7 @@ def delivery_address(*, customer_id: str, address_id: str) -> dict:
     address = oid and repository.address_get(get_database(), customer_id=customer_id, address_id=oid)
     if not address:
         raise NotFound("No such address in your profile.", code="address_not_found")
-    fields = {key: address[key] for key in DELIVERY_FIELDS}
+    fields = {key: address[key] for key in address_book.FIELDS}
     address_book.publish(customer_id, address_id, fields, version=version)
     return {"address_id": address_id, **fields}
 
@@ -139,7 +136,7 @@ def _delivery_address(*, customer_id: str, address_id: str) -> dict:
         raise InvalidInput(
             "No such address in your profile.", code="unknown_address", details={"address_id": address_id}
         )
-    return {key: address[key] for key in DELIVERY_FIELDS}
+    return {key: address[key] for key in address_book.FIELDS}
 
 
 def order_place(

@@ -42,9 +42,6 @@ def _logged(call: Callable[[], None]) -> None:
         logger.exception("background notification failed")
 
 
-DELIVERY_ADDRESS_FIELDS = ("label", "line1", "city", "postcode", "lat", "lng")
-
-
 def customer_delivery_address(*, customer_id: str, address_id: str) -> dict:
     """One of the customer's addresses, as the customer service published it (common/address_book.py),
     else from the customer service, which publishes it on the way; `UnknownAddress` when the customer
@@ -61,7 +58,7 @@ def customer_delivery_address(*, customer_id: str, address_id: str) -> dict:
         raise UnknownAddress(details={"address_id": address_id})
     raise_for_upstream(response, "customer")
     body = response.json()
-    return {key: body[key] for key in DELIVERY_ADDRESS_FIELDS}
+    return {key: body[key] for key in address_book.FIELDS}
 
 
 def restaurant_quote(*, restaurant_id: str, menu_item_ids: list[str]) -> dict:

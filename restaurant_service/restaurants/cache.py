@@ -18,24 +18,12 @@ import redis
 from django.conf import settings
 from prometheus_client import Counter
 
+from common import read_models
 from common.redis_client import get_async_redis, get_redis, redis_key
 
 logger = logging.getLogger(__name__)
 
 CACHE_REQUESTS = Counter("restaurant_cache_requests_total", "Cache reads by cache and result", ["cache", "result"])
-
-
-# The current version and the value stored under it, in one round trip: {version} on a miss
-# (a Lua table ends at its first nil), {version, value} on a hit.
-_READ_VERSIONED = """
-local version = redis.call('GET', KEYS[1]) or '0'
-return {version, redis.call('GET', ARGV[1] .. version)}
-"""
-
-
-def _versioned(reply: list) -> tuple[str, str | None]:
-    """(version, value) from a `_READ_VERSIONED` reply."""
-    return reply[0], (reply[1] if len(reply) > 1 else None)
 
 
 def _read_through(
@@ -47,8 +35,10 @@ def _read_through(
         return json.dumps(load())
     client = get_redis()
     try:
-        reply = client.eval(_READ_VERSIONED, 1, redis_key(versioned_by or name, "version"), redis_key(name, ""))
-        version, raw = _versioned(reply)
+        reply = client.eval(
+            read_models.READ_VERSIONED, 1, redis_key(versioned_by or name, "version"), redis_key(name, "")
+        )
+        version, raw = read_models.versioned(reply)
         data_key = redis_key(name, version)
     except redis.RedisError:
         CACHE_REQUESTS.labels(cache, "unavailable").inc()
@@ -72,10 +62,12 @@ async def _cached_text_async(cache: str, name: str) -> str | None:
     if not settings.RESTAURANT_CACHE_ENABLED:
         return None
     try:
-        reply = await get_async_redis().eval(_READ_VERSIONED, 1, redis_key(name, "version"), redis_key(name, ""))
+        reply = await get_async_redis().eval(
+            read_models.READ_VERSIONED, 1, redis_key(name, "version"), redis_key(name, "")
+        )
     except (redis.RedisError, OSError):
         return None
-    _version, raw = _versioned(reply)
+    _version, raw = read_models.versioned(reply)
     if raw is not None:
         CACHE_REQUESTS.labels(cache, "hit").inc()
     return raw
@@ -89,12 +81,9 @@ async def popular_text_async() -> str | None:
     return await _cached_text_async("popular", "popular")
 
 
-def _invalidate(cache: str, name: str) -> None:
-    try:
-        get_redis().incr(redis_key(name, "version"))
-    except redis.RedisError:
-        # Entries written before Redis went away expire within their TTL.
-        logger.warning("cache invalidation failed", extra={"cache": cache})
+def _invalidate(name: str) -> None:
+    # Should Redis be away, entries written before expire within their TTL.
+    read_models.bump(redis_key(name, "version"))
 
 
 def menu_cached(restaurant_id: str, load: Callable[[], dict]) -> str:
@@ -102,7 +91,7 @@ def menu_cached(restaurant_id: str, load: Callable[[], dict]) -> str:
 
 
 def menu_invalidate(restaurant_id: str) -> None:
-    _invalidate("menu", f"menu:{restaurant_id}")
+    _invalidate(f"menu:{restaurant_id}")
 
 
 def quote_facts_cached(restaurant_id: str, load: Callable[[], dict]) -> dict:
@@ -127,4 +116,4 @@ def popular_cached(load: Callable[[], dict]) -> str:
 
 
 def popular_invalidate() -> None:
-    _invalidate("popular", "popular")
+    _invalidate("popular")
