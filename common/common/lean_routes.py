@@ -59,15 +59,21 @@ def _security_headers_for(secure: bool, _hsts: tuple) -> tuple[tuple[bytes, byte
     return tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in response.items())
 
 
-def _security_headers(scope, headers: Mapping[bytes, bytes]) -> tuple[tuple[bytes, bytes], ...]:
-    secure = scope.get("scheme") == "https"
-    if settings.SECURE_PROXY_SSL_HEADER:  # as Django's `HttpRequest.scheme` decides
+def scheme_of(scope, headers: Mapping[bytes, bytes]) -> str:
+    """The request's scheme as Django's `HttpRequest.scheme` decides it (SECURE_PROXY_SSL_HEADER)."""
+    if settings.SECURE_PROXY_SSL_HEADER:
         name, secure_value = settings.SECURE_PROXY_SSL_HEADER
         forwarded = headers.get(name.removeprefix("HTTP_").lower().replace("_", "-").encode())
         if forwarded is not None:
-            secure = forwarded.decode("latin-1").split(",", 1)[0].strip() == secure_value
+            return "https" if forwarded.decode("latin-1").split(",", 1)[0].strip() == secure_value else "http"
+    return scope.get("scheme") or "http"
+
+
+def security_headers(scope, headers: Mapping[bytes, bytes]) -> tuple[tuple[bytes, bytes], ...]:
+    """The security headers Django's middleware would set on an answer to this request that has
+    none of them (each is set only where an answer lacks it)."""
     hsts = (settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD)
-    return _security_headers_for(secure, hsts)
+    return _security_headers_for(scheme_of(scope, headers) == "https", hsts)
 
 
 class LeanRoute:
@@ -106,16 +112,16 @@ class LeanRoute:
                 await self._send_answer(send, scope, headers)
                 metrics.observe(self.route, self.method, self.status, started)
                 return
-        await self.app(scope, _replaying(first, receive), send)
+        await self.app(scope, replaying(first, receive), send)
 
     async def _send_answer(self, send, scope, headers: Mapping[bytes, bytes]) -> None:
         request_id = request_id_from(headers.get(b"x-request-id", b"").decode("latin-1"))
-        head = [*_security_headers(scope, headers), (b"x-request-id", request_id.encode())]
+        head = [*security_headers(scope, headers), (b"x-request-id", request_id.encode())]
         await send({"type": "http.response.start", "status": self.status, "headers": head})
         await send({"type": "http.response.body", "body": b""})
 
 
-def _replaying(first: dict, receive):
+def replaying(first: dict, receive):
     """`receive` as Django's handler must see it: the message already read, then the rest."""
     pending = [first]
 

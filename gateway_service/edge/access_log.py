@@ -35,21 +35,33 @@ class AccessLogMiddleware:
     async def __call__(self, request):
         started = time.monotonic()
         response = await self.get_response(request)
-        elapsed = time.monotonic() - started
-        route = getattr(request, "route_pattern", None) or "unrouted"
-        REQUESTS.labels(route, getattr(request, "upstream", None) or "gateway", str(response.status_code)).observe(
-            elapsed
-        )
-        logger.info(
-            "request",
-            extra={
-                "method": request.method,
-                "route": getattr(request, "route_pattern", None),
-                "upstream": getattr(request, "upstream", None),
-                "status": response.status_code,
-                "duration_ms": round(elapsed * 1000, 1),
-                "client": client_ip(request),
-                "streaming": response.streaming,
-            },
+        record(
+            method=request.method,
+            route=getattr(request, "route_pattern", None),
+            upstream=getattr(request, "upstream", None),
+            status=response.status_code,
+            started=started,
+            client=client_ip(request),
+            streaming=response.streaming,
         )
         return response
+
+
+def record(
+    *, method: str, route: str | None, upstream: str | None, status: int, started: float, client: str, streaming: bool
+) -> None:
+    """The request's metric and log line (also written by edge.fast_proxy, which answers before Django)."""
+    elapsed = time.monotonic() - started
+    REQUESTS.labels(route or "unrouted", upstream or "gateway", str(status)).observe(elapsed)
+    logger.info(
+        "request",
+        extra={
+            "method": method,
+            "route": route,
+            "upstream": upstream,
+            "status": status,
+            "duration_ms": round(elapsed * 1000, 1),
+            "client": client,
+            "streaming": streaming,
+        },
+    )

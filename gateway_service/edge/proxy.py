@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import weakref
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import aiohttp
@@ -108,6 +109,28 @@ def breaker(service: str, *, streams: bool = False) -> CircuitBreaker:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """What the gateway sends upstream for one client request, from Django's request (`outgoing`)
+    or from the raw ASGI scope (edge.fast_proxy)."""
+
+    method: str
+    raw_path: bytes  # as the client sent it, still percent-encoded, without the query
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def outgoing(request, client_address: str) -> Outgoing:
+    return Outgoing(
+        method=request.method,
+        raw_path=(request.scope.get("raw_path") or request.path.encode()).split(b"?", 1)[0],
+        query=request.META.get("QUERY_STRING", ""),
+        headers=request_headers(request, client_address),
+        body=request.body,
+    )
+
+
 def request_headers(request, client_address: str) -> dict[str, str]:
     headers = {name: value for name, value in request.headers.items() if name.lower() not in _NOT_FORWARDED}
     if "Cookie" in headers:
@@ -115,12 +138,32 @@ def request_headers(request, client_address: str) -> dict[str, str]:
         if not headers["Cookie"]:
             del headers["Cookie"]
     prior = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.TRUSTED_PROXY_HOPS > 0 else ""
+    return with_forwarding(
+        headers,
+        prior=prior,
+        client_address=client_address,
+        scheme=request.scheme,
+        host=request.get_host(),
+        request_id=request.request_id,
+    )
+
+
+def with_forwarding(
+    headers: dict[str, str], *, prior: str, client_address: str, scheme: str, host: str, request_id: str
+) -> dict[str, str]:
+    """The headers by which an upstream learns who called and how (the client's own `prior`
+    X-Forwarded-For only when proxies in front of the gateway are trusted)."""
     headers["X-Forwarded-For"] = f"{prior}, {client_address}" if prior else client_address
-    headers["X-Forwarded-Proto"] = request.scheme
-    headers["X-Forwarded-Host"] = request.get_host()
-    headers[REQUEST_ID_HEADER] = request.request_id
+    headers["X-Forwarded-Proto"] = scheme
+    headers["X-Forwarded-Host"] = host
+    headers[REQUEST_ID_HEADER] = request_id
     inject_context(headers)
     return headers
+
+
+def forwarded(name: str) -> bool:
+    """Whether a client's header of this (lower-case) name is passed on as it is."""
+    return name not in _NOT_FORWARDED
 
 
 def _without_session_cookie(cookie_header: str) -> str:
@@ -182,7 +225,7 @@ def _unavailable(service: str, *, status: int, code: str, message: str, retry_af
     return error_response(status, code, message, {"service": service}, headers={"Retry-After": str(retry_after)})
 
 
-async def forward(request, route: Route, client_address: str):
+async def forward(call: Outgoing, route: Route):
     service = route.service
     circuit = breaker(service, streams=route.stream)
     if not circuit.allow():
@@ -197,7 +240,7 @@ async def forward(request, route: Route, client_address: str):
             )
         )
     if not route.stream:
-        return await _forward(request, route, service=service, circuit=circuit, client_address=client_address)
+        return await _forward(call, route, service=service, circuit=circuit)
     # Opens waiting for their upstream are bounded too: in a reconnect storm, thousands of connects
     # at once overflow the upstream's accept queue and time out (504s) instead of being told to come
     # back (the upstream sheds what it cannot open, common/streams.py).
@@ -210,9 +253,7 @@ async def forward(request, route: Route, client_address: str):
         )
     slot = _StreamSlot()
     try:
-        response = await _forward(
-            request, route, service=service, circuit=circuit, client_address=client_address, slot=slot
-        )
+        response = await _forward(call, route, service=service, circuit=circuit, slot=slot)
     except BaseException:
         slot.release()
         raise
@@ -224,24 +265,24 @@ async def forward(request, route: Route, client_address: str):
     return response
 
 
-async def _send(request, service: str, url, *, client_address: str, stream: bool):
-    headers = request_headers(request, client_address)
+async def _send(call: Outgoing, service: str, url, *, stream: bool):
+    headers = call.headers
 
     def attempt(connect_timeout_s: float):
         if stream:
             return stream_relay.open_stream(
                 settings.UPSTREAMS[service],
-                request.method,
+                call.method,
                 url.raw_path_qs,
                 headers,
-                request.body,
+                call.body,
                 connect_timeout_s=connect_timeout_s,
             )
         return upstream_session(service).request(
-            request.method,
+            call.method,
             url,
             headers=headers,
-            data=request.body or None,
+            data=call.body or None,
             allow_redirects=False,
             timeout=aiohttp.ClientTimeout(
                 total=None, sock_connect=connect_timeout_s, sock_read=settings.UPSTREAM_READ_TIMEOUT_S
@@ -268,13 +309,12 @@ async def _send(request, service: str, url, *, client_address: str, stream: bool
     return await asyncio.wait_for(attempts(), head_due_s)
 
 
-async def _forward(request, route: Route, *, service: str, circuit, client_address: str, slot=None):
+async def _forward(call: Outgoing, route: Route, *, service: str, circuit, slot=None):
     # The path exactly as the client sent it (still percent-encoded): decoding and re-encoding could
     # change what the upstream sees, and a decoded control character is not a valid URL.
-    raw_path = (request.scope.get("raw_path") or request.path.encode()).split(b"?", 1)[0]
-    url = upstream_url(service, quote(raw_path, safe=_PATH_SAFE), request.META.get("QUERY_STRING", ""))
+    url = upstream_url(service, quote(call.raw_path, safe=_PATH_SAFE), call.query)
     try:
-        upstream = await _send(request, service, url, client_address=client_address, stream=route.stream)
+        upstream = await _send(call, service, url, stream=route.stream)
     except TimeoutError:
         circuit.record_failure()
         logger.warning("upstream timeout", extra={"upstream": service})

@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 from django.conf import settings
 from prometheus_client import Counter
 
+from common.errors import error_response
 from common.ratelimit import WindowState, window_hit_async
 
 REJECTIONS = Counter("gateway_rate_limited_total", "Requests refused by the gateway's rate limits", ["policy"])
@@ -59,3 +60,25 @@ def headers(policy: Policy, state: WindowState) -> dict[str, str]:
         "RateLimit-Policy": f'"{policy.name}";q={policy.limit};w={policy.window_s}',
         "RateLimit": f'"{policy.name}";r={state.remaining};t={reset}',
     }
+
+
+async def enforce(path: str, claims: dict | None, address: str) -> tuple:
+    """(the 429 refusal or None, the headers every limited answer carries): counted per user when a
+    token names one and the policy is `default`, else per address; nothing when limits are off."""
+    if not settings.RATE_LIMITS_ENABLED:
+        return None, {}
+    policy = policy_for(path)
+    subject = f"user:{claims['sub']}" if claims and policy.name == "default" else f"ip:{address}"
+    state = await check(policy, subject)
+    limit_headers = headers(policy, state)
+    if state.allowed:
+        return None, limit_headers
+    REJECTIONS.labels(policy.name).inc()
+    refusal = error_response(
+        429,
+        "rate_limited",
+        "Too many requests; try again later.",
+        {"policy": policy.name},
+        headers={**limit_headers, "Retry-After": str(max(1, state.retry_after_s))},
+    )
+    return refusal, limit_headers

@@ -13,7 +13,7 @@ from common.errors import error_response
 from common.net import client_ip
 from edge import ratelimit, routes
 from edge.auth import edge_token_check
-from edge.proxy import forward, upstream_session, upstream_url
+from edge.proxy import forward, outgoing, upstream_session, upstream_url
 
 
 async def healthz(request):
@@ -77,7 +77,7 @@ def _anonymous_page_view(request) -> bool:
 async def proxy(request):
     match = routes.resolve(request.method, request.path)
     if match.route is None and match.browsable is not None and "text/html" in request.headers.get("Accept", ""):
-        return await forward(request, match.browsable, client_ip(request))
+        return await forward(outgoing(request, client_ip(request)), match.browsable)
     if match.route is None:
         if match.allowed:
             return error_response(
@@ -95,22 +95,10 @@ async def proxy(request):
         if refusal is not None and not _anonymous_page_view(request):
             return refusal
     address = client_ip(request)
-    limit_headers = {}
-    if settings.RATE_LIMITS_ENABLED:
-        policy = ratelimit.policy_for(request.path)
-        subject = f"user:{claims['sub']}" if claims and policy.name == "default" else f"ip:{address}"
-        state = await ratelimit.check(policy, subject)
-        limit_headers = ratelimit.headers(policy, state)
-        if not state.allowed:
-            ratelimit.REJECTIONS.labels(policy.name).inc()
-            return error_response(
-                429,
-                "rate_limited",
-                "Too many requests; try again later.",
-                {"policy": policy.name},
-                headers={**limit_headers, "Retry-After": str(max(1, state.retry_after_s))},
-            )
-    response = await forward(request, route, address)
+    refusal, limit_headers = await ratelimit.enforce(request.path, claims, address)
+    if refusal is not None:
+        return refusal
+    response = await forward(outgoing(request, address), route)
     for name, value in limit_headers.items():
         response[name] = value
     return response

@@ -30,6 +30,8 @@ UPSTREAM_CONNECT_TIMEOUT_S = env_float("UPSTREAM_CONNECT_TIMEOUT_S", 1.0)
 UPSTREAM_READ_TIMEOUT_S = env_float("UPSTREAM_READ_TIMEOUT_S", 15.0)
 # Trials a half-open circuit lets through at once for an upstream's live streams (edge/proxy.py).
 BREAKER_STREAM_TRIALS = env_int("BREAKER_STREAM_TRIALS", 20)
+# An API client's call relayed before Django's handler (edge/fast_proxy.py); off: Django relays all.
+FAST_PROXY = env_bool("FAST_PROXY", True)
 # The gateway only waits on upstreams (a coroutine per request): it may hold many more at once.
 MAX_INFLIGHT_REQUESTS = env_int("MAX_INFLIGHT_REQUESTS", 4000)
 
