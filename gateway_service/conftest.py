@@ -15,6 +15,7 @@ class EchoUpstream(http.server.ThreadingHTTPServer):
 
     def __init__(self):
         self.received: list[dict] = []
+        self.ports: list[int] = []  # the client's port of each request: one per connection used
         self.delay_s = 0.0
         self.forced: tuple[int, dict] | None = None  # (status, headers) to answer every request with
         super().__init__(("127.0.0.1", 0), _EchoHandler)
@@ -36,6 +37,7 @@ class _EchoHandler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         seen = {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body.decode()}
         self.server.received.append(seen)
+        self.server.ports.append(self.client_address[1])
         time.sleep(self.server.delay_s)
         if self.server.forced is not None:
             status, headers = self.server.forced
@@ -74,6 +76,14 @@ class _EchoHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
     do_GET = do_POST = do_PATCH = do_DELETE = _answer
+
+    def do_HEAD(self):
+        """A GET's head without its body: Content-Length says how long the body would be."""
+        self.server.ports.append(self.client_address[1])
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "1234")
+        self.end_headers()
 
     def log_message(self, *args):
         pass

@@ -159,8 +159,10 @@ class FastProxy:
             current_request_id.reset(context)
         if response.streaming:  # an upstream that answered an ordinary route with an event stream
             await self.django._stream(response, send, receive)
-        else:
+        elif response.cookies:  # none is made here (relayed cookies are dropped): Django's way, should one be
             await self.django.send_response(response, send)
+        else:
+            await _send_whole(response, send)
 
     async def _relay(self, scope, headers, *, body, route, claims, host, client, request_id):
         refusal, limit_headers = await ratelimit.enforce(scope["path"], claims, client)
@@ -205,3 +207,11 @@ class FastProxy:
 
 def _header(headers: dict[bytes, bytes], name: bytes) -> str:
     return headers.get(name, b"").decode("latin-1")
+
+
+async def _send_whole(response, send) -> None:
+    """Django's `send_response` for an answer held whole and without cookies: the same start
+    message, then the body in one message (Django's cuts it in 64 KiB pieces, the same bytes)."""
+    head = [(name.encode("ascii"), value.encode("latin-1")) for name, value in response.items()]
+    await send({"type": "http.response.start", "status": response.status_code, "headers": head})
+    await send({"type": "http.response.body", "body": response.content})

@@ -26,7 +26,7 @@ from common.circuit_breaker import CircuitBreaker
 from common.errors import OVERLOADED_HEADER, error_response, not_logged_as_error, overloaded_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.tracing import inject_context
-from edge import stream_relay
+from edge import stream_relay, upstream_pool
 from edge.routes import Route
 
 logger = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ def upstream_session(service: str) -> aiohttp.ClientSession:
 
 
 async def close_upstream_sessions() -> None:
+    upstream_pool.close_pools()
     for session in _sessions.pop(asyncio.get_running_loop(), {}).values():
         await session.close()
 
@@ -278,11 +279,19 @@ async def _send(call: Outgoing, service: str, url, *, stream: bool):
                 call.body,
                 connect_timeout_s=connect_timeout_s,
             )
+        if call.method != "HEAD":  # (edge/upstream_pool.py says why not HEAD)
+            return upstream_pool.pool(settings.UPSTREAMS[service]).request(
+                call.method,
+                url.raw_path_qs,
+                headers,
+                call.body,
+                connect_timeout_s=connect_timeout_s,
+                head_timeout_s=settings.UPSTREAM_READ_TIMEOUT_S,
+            )
         return upstream_session(service).request(
             call.method,
             url,
             headers=headers,
-            data=call.body or None,
             allow_redirects=False,
             timeout=aiohttp.ClientTimeout(
                 total=None, sock_connect=connect_timeout_s, sock_read=settings.UPSTREAM_READ_TIMEOUT_S
@@ -340,9 +349,11 @@ async def _forward(call: Outgoing, route: Route, *, service: str, circuit, slot=
 
 async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
     """The client's answer made of the upstream's: relayed as a stream, or read whole."""
-    if route.stream:  # edge.stream_relay's answer
-        header, header_items, close = upstream.header, upstream.headers, upstream.close
-    else:  # aiohttp's
+    ours = isinstance(upstream, stream_relay.UpstreamStream)  # a stream's, or a pooled connection's
+    if ours:
+        close = upstream.release if isinstance(upstream, upstream_pool.PooledAnswer) else upstream.close
+        header, header_items = upstream.header, upstream.headers
+    else:  # aiohttp's (HEAD)
         header, header_items, close = upstream.headers.get, upstream.headers.items(), upstream.release
     # A fast 503 by which the upstream protects itself (common/streams.py, common/overload.py): it
     # is up and answering, so it is no failure of the circuit's.
@@ -358,12 +369,12 @@ async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
     event_stream = (header("content-type") or "").startswith("text/event-stream")
     streaming = event_stream or (route.stream and upstream.status < 300)
     if streaming:
-        chunks = upstream if route.stream else upstream.content.iter_any()
+        chunks = upstream if ours else upstream.content.iter_any()
         response = StreamingHttpResponse(_relay(chunks, close, service, slot), status=upstream.status)
     else:
         # Ordinary JSON answers are small: reading them whole is cheaper than relaying chunks.
         try:
-            content = await _read_whole(upstream, stream=route.stream, close=close)
+            content = await _read_whole(upstream, bounded=ours, close=close)
         except (aiohttp.ClientError, stream_relay.UpstreamBroke, TimeoutError):
             circuit.record_failure()
             return _unavailable(
@@ -387,9 +398,9 @@ async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
     return response
 
 
-async def _read_whole(upstream, *, stream: bool, close) -> bytes:
+async def _read_whole(upstream, *, bounded: bool, close) -> bytes:
     try:
-        if stream:  # edge.stream_relay's answer has no read timeout of its own
+        if bounded:  # edge.stream_relay's and edge.upstream_pool's answers have no read timeout of their own
             return await asyncio.wait_for(upstream.read(), settings.UPSTREAM_READ_TIMEOUT_S)
         return await upstream.read()
     finally:

@@ -106,7 +106,13 @@ _LITERAL: dict[str, list[Route]] = {}
 for _route in ROUTES:
     if _route.is_literal:
         _LITERAL.setdefault(_route.pattern, []).append(_route)
-_PATTERNS = [r for r in ROUTES if not r.is_literal and "/static/" not in r.pattern]
+# Patterns by their first segment, which is literal in every one: a path is tried against a few.
+_PATTERNS: dict[str, list[Route]] = {}
+for _route in ROUTES:
+    if not _route.is_literal and "/static/" not in _route.pattern:
+        _head = _route.pattern.split("/", 2)[1]
+        assert "{" not in _head, f"{_route.pattern}: a pattern's first segment must be literal"
+        _PATTERNS.setdefault(_head, []).append(_route)
 
 
 def resolve(method: str, path: str) -> Match:
@@ -117,7 +123,9 @@ def resolve(method: str, path: str) -> Match:
         static = ROUTES[-1]
         return Match(static if method in static.methods else None, static.methods)
     # A literal route owns its path for every method: /restaurants/popular never falls to {rid}.
-    candidates = _LITERAL.get(path) or [r for r in _PATTERNS if r.regex.match(path)]
+    candidates = _LITERAL.get(path) or [
+        r for r in _PATTERNS.get(path.split("/", 2)[1] if "/" in path else "", ()) if r.regex.match(path)
+    ]
     allowed = frozenset().union(*(r.methods for r in candidates)) if candidates else frozenset()
     for route in candidates:
         if method in route.methods:

@@ -169,12 +169,12 @@ async def open_stream(
 ) -> UpstreamStream:
     """Connects to `base_url`, sends the request and waits for the answer's head. The caller bounds
     the wait for the head (its deadline cancels this) and owns the answer: iterate it, then close()."""
-    host, port, tls = _address(base_url)
+    host, port, tls = address(base_url)
     loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(connect_timeout_s):
             _, answer = await loop.create_connection(
-                UpstreamStream, host, port, ssl=_tls_context() if tls else None, server_hostname=host if tls else None
+                UpstreamStream, host, port, ssl=tls_context() if tls else None, server_hostname=host if tls else None
             )
     except TimeoutError:
         raise ConnectTimeout(f"connect to {host}:{port} timed out") from None
@@ -182,7 +182,7 @@ async def open_stream(
         raise UpstreamBroke(f"connect to {host}:{port} failed: {exc}") from exc
     try:
         host_header = host if port == (443 if tls else 80) else f"{host}:{port}"
-        answer.transport.write(_request_head(method, target, host_header, headers, body) + body)
+        answer.transport.write(request_head(method, target, host_header, headers, body) + body)
         await answer.head()
     except BaseException:
         answer.close()
@@ -190,22 +190,26 @@ async def open_stream(
     return answer
 
 
-def _request_head(method: str, target: str, host_header: str, headers: dict[str, str], body: bytes) -> bytes:
+def request_head(
+    method: str, target: str, host_header: str, headers: dict[str, str], body: bytes, *, keep_alive: bool = False
+) -> bytes:
+    """A request's head; a stream's connection ends with it, a pooled one (edge.upstream_pool) may not."""
     lines = [f"{method} {target} HTTP/1.1", f"Host: {host_header}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
-    if body:
+    if body or method in ("POST", "PUT", "PATCH"):
         lines.append(f"Content-Length: {len(body)}")
-    lines.append("Connection: close")
+    if not keep_alive:
+        lines.append("Connection: close")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 @functools.lru_cache(maxsize=32)
-def _address(base_url: str) -> tuple[str, int, bool]:
+def address(base_url: str) -> tuple[str, int, bool]:
     parts = urlsplit(base_url)
     tls = parts.scheme == "https"
     return parts.hostname, parts.port or (443 if tls else 80), tls
 
 
 @functools.cache
-def _tls_context() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()

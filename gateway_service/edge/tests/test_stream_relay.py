@@ -312,11 +312,11 @@ def test_a_stream_from_an_https_upstream_is_relayed_over_verified_tls(
         upstream = _TlsUpstream(over_tls)
         upstream.url = upstream.url.replace("http://127.0.0.1", "https://localhost")
         monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
-        stream_relay._tls_context.cache_clear()
+        stream_relay.tls_context.cache_clear()
         try:
             return upstream, *_through(upstream, run_async, settings, issue_token)
         finally:
-            stream_relay._tls_context.cache_clear()
+            stream_relay.tls_context.cache_clear()
 
     upstream, response, relayed = relayed_trusting(cert_file)
     _, refused, _ = relayed_trusting(tmp_path / "nothing-trusted.pem")
