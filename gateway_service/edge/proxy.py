@@ -401,7 +401,8 @@ async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
 async def _read_whole(upstream, *, bounded: bool, close) -> bytes:
     try:
         if bounded:  # edge.stream_relay's and edge.upstream_pool's answers have no read timeout of their own
-            return await asyncio.wait_for(upstream.read(), settings.UPSTREAM_READ_TIMEOUT_S)
+            async with asyncio.timeout(settings.UPSTREAM_READ_TIMEOUT_S):  # (wait_for makes a task)
+                return await upstream.read()
         return await upstream.read()
     finally:
         close()

@@ -94,18 +94,23 @@ _STATIC = re.compile(r"^/static/[A-Za-z0-9_./-]+$")
 @dataclass(frozen=True)
 class Match:
     route: Route | None
-    allowed: frozenset[str]  # methods the path accepts, for 405's Allow header
+    candidates: tuple[Route, ...] = ()  # the routes of the path, whatever their methods
     # For a browser's GET of a POST-only route (say /customers/register, or with a session
     # /couriers/me/location): the route whose service renders DRF's browsable form for it (and,
     # for a route that needs a token, checks it as on any request).
     browsable: Route | None = None
 
+    @property
+    def allowed(self) -> frozenset[str]:
+        """The methods the path accepts, for 405's Allow header (worked out only when asked)."""
+        return frozenset().union(*(route.methods for route in self.candidates))
+
 
 # Looked up per request: literal routes by path, patterns in table order (built once).
-_LITERAL: dict[str, list[Route]] = {}
+_LITERAL: dict[str, tuple[Route, ...]] = {}
 for _route in ROUTES:
     if _route.is_literal:
-        _LITERAL.setdefault(_route.pattern, []).append(_route)
+        _LITERAL[_route.pattern] = (*_LITERAL.get(_route.pattern, ()), _route)
 # Patterns by their first segment, which is literal in every one: a path is tried against a few.
 _PATTERNS: dict[str, list[Route]] = {}
 for _route in ROUTES:
@@ -118,17 +123,16 @@ for _route in ROUTES:
 def resolve(method: str, path: str) -> Match:
     """The route for this request; `route` is None with `allowed` set when only the method is wrong."""
     if path.startswith("/internal/") or path == "/internal":
-        return Match(None, frozenset())
+        return Match(None)
     if path.startswith("/static/") and _STATIC.match(path) and ".." not in path:
         static = ROUTES[-1]
-        return Match(static if method in static.methods else None, static.methods)
+        return Match(static if method in static.methods else None, (static,))
     # A literal route owns its path for every method: /restaurants/popular never falls to {rid}.
-    candidates = _LITERAL.get(path) or [
+    candidates = _LITERAL.get(path) or tuple(
         r for r in _PATTERNS.get(path.split("/", 2)[1] if "/" in path else "", ()) if r.regex.match(path)
-    ]
-    allowed = frozenset().union(*(r.methods for r in candidates)) if candidates else frozenset()
+    )
     for route in candidates:
         if method in route.methods:
-            return Match(route, allowed)
+            return Match(route, candidates)
     browsable = candidates[0] if candidates and method in READ else None
-    return Match(None, allowed, browsable)
+    return Match(None, candidates, browsable)

@@ -146,6 +146,11 @@ class UpstreamStream(asyncio.Protocol):
         return chunk
 
     async def read(self) -> bytes:
+        if self._ended:  # all of it is here (an ordinary answer usually comes in one piece with its head)
+            whole, self._chunks, self._buffered = b"".join(self._chunks), [], 0
+            if self.transport is not None and not self.transport.is_reading():
+                self.transport.resume_reading()
+            return whole
         return b"".join([chunk async for chunk in self])
 
     def close(self) -> None:

@@ -111,3 +111,16 @@ def test_a_body_goes_with_its_length_on_a_reused_connection(echo, run_async, iss
 
     assert [answer["body"] for answer in answers] == ['{"name": "a"}', '{"name": "bb"}', ""]
     assert len(set(echo.ports)) == 1
+
+
+def test_an_answer_over_the_high_water_mark_is_read_whole_and_its_connection_reused(echo, run_async, monkeypatch):
+    from edge import stream_relay
+
+    monkeypatch.setattr(stream_relay, "HIGH_WATER_BYTES", 64)  # the echo's answers are a few hundred bytes
+
+    answers = run_async(_get_all([f"/restaurants/{'x' * 300}", "/restaurants/b", "/restaurants/c"]))
+
+    assert [status for status, _ in answers] == [200, 200, 200]
+    assert json.loads(answers[0][1])["path"] == f"/restaurants/{'x' * 300}"
+    assert json.loads(answers[2][1])["path"] == "/restaurants/c"
+    assert len(set(echo.ports)) == 1
