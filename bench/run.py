@@ -8,6 +8,8 @@ Measurements (throughput and p50/p95/p99 at fixed concurrency, with wrk):
   menu-uncached   the same on a second restaurant process with the cache off
   menu-gateway    the cached read through the gateway
   menu-nginx      the cached read through nginx (Debian's) proxying to the restaurant service
+                  (the two are measured alternately, PROXY_PAIRS times, and the median pair by
+                  ratio counts: issue #23's target is 0.9)
   positions-gateway  POST /couriers/me/location through the gateway, 1,000 couriers round robin
                   (its ratio to the cached read through the gateway is the issue #23 target: the two
                   are measured alternately, POSITION_PAIRS times, and the median pair counts), with
@@ -271,6 +273,34 @@ def measure_positions(stack, gateway: str, world: dict, work: Path, read_url: st
     return {"median": pairs[len(pairs) // 2], "ratios": [pair["ratio"] for pair in pairs]}
 
 
+# The gateway and nginx on the cached read, alternately this many times, for the same reason.
+PROXY_PAIRS = 3
+
+
+def measure_proxies(stack, gateway_url: str, nginx_url: str) -> dict:
+    """The cached read through the gateway and through nginx, alternately PROXY_PAIRS times with the
+    same wrk settings, and the CPU each process of the platform spent per read (nginx's own is not
+    counted). The median pair (by ratio) is the figure."""
+    pairs = []
+    for _ in range(PROXY_PAIRS):
+        before = cpu_seconds(stack)
+        gateway = wrk(gateway_url)
+        between = cpu_seconds(stack)
+        nginx = wrk(nginx_url)
+        after = cpu_seconds(stack)
+        pairs.append(
+            {
+                "gateway": gateway,
+                "nginx": nginx,
+                "ratio": round(gateway["rps"] / max(nginx["rps"], 0.001), 2),
+                "gateway_cpu_ms": cpu_ms_per_order(before, between, gateway["requests"]),
+                "nginx_cpu_ms": cpu_ms_per_order(between, after, nginx["requests"]),
+            }
+        )
+    pairs.sort(key=lambda pair: pair["ratio"])
+    return {"median": pairs[len(pairs) // 2], "ratios": [pair["ratio"] for pair in pairs]}
+
+
 def start_nginx(work: Path, upstream_port: int) -> tuple[subprocess.Popen, int]:
     port = devstack.free_port()
     for folder in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -478,8 +508,15 @@ def main() -> int:
         if not external:
             runs["menu-nginx"] = f"http://127.0.0.1:{nginx_port}{menu_path}"
         for name, url in runs.items():
+            if name in ("menu-gateway", "menu-nginx") and not external:
+                continue  # measured in alternating pairs below
             log(f"{name}: {DURATION_S}s at {CONNECTIONS} connections")
             results["http"][name] = wrk(url)
+        if not external:
+            log(f"the gateway against nginx on the cached read, alternately {PROXY_PAIRS} times: {DURATION_S}s each")
+            results["proxies"] = measure_proxies(stack, runs["menu-gateway"], runs["menu-nginx"])
+            median = results["proxies"]["median"]
+            results["http"]["menu-gateway"], results["http"]["menu-nginx"] = median["gateway"], median["nginx"]
         if not external:
             log(
                 f"positions against the cached read, alternately {POSITION_PAIRS} times: {DURATION_S}s each "
@@ -599,6 +636,13 @@ def main() -> int:
             f"streams: {s['streams_open']}/{s['streams_requested']} open in {s['seconds_to_open_all']}s; "
             f"event delay p50 {s['delay_p50_ms']} ms, p95 {s['delay_p95_ms']} ms, p99 {s['delay_p99_ms']} ms "
             f"({s['events_received']} events); memory per stream KiB: {s['kib_per_stream']}"
+        )
+    if "proxies" in results:
+        median = results["proxies"]["median"]
+        print(
+            f"gateway / nginx on the cached read, alternately: {results['proxies']['ratios']} "
+            f"(median pair: {median['gateway']['rps']:.0f} / {median['nginx']['rps']:.0f} req/s); CPU per read "
+            f"by process (ms), through the gateway: {median['gateway_cpu_ms']}, through nginx: {median['nginx_cpu_ms']}"
         )
     if "positions" in results:
         median = results["positions"]["median"]

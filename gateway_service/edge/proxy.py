@@ -366,7 +366,8 @@ async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
     # A stream route's refusal (a 4xx, or the 503 by which the upstream sheds a storm) is a small JSON
     # answer: read whole, it costs an ordinary response instead of a relay, a task watching for a
     # hang-up and a stream's close, thousands of times a second in a reconnect storm.
-    event_stream = (header("content-type") or "").startswith("text/event-stream")
+    content_type = header("content-type")
+    event_stream = (content_type or "").startswith("text/event-stream")
     streaming = event_stream or (route.stream and upstream.status < 300)
     if streaming:
         chunks = upstream if ours else upstream.content.iter_any()
@@ -388,7 +389,7 @@ async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
         if shed:
             not_logged_as_error(response)  # counted where it was shed
     _copy_headers(header_items, response)
-    if header("content-type") is None:
+    if content_type is None:
         del response["Content-Type"]  # Django's default for a response it makes, not the upstream's
     if route.stream:
         upstream.forget_head()  # the stream may stay open for hours; its upstream's head is copied
