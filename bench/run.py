@@ -241,36 +241,40 @@ POSITION_COURIERS = 1000
 POSITION_PAIRS = 3
 
 
+def alternately(stack, runs: dict, *, ratio: tuple[str, str], pairs: int) -> dict:
+    """The wrk runs of `runs` (name: a function making one) in turn, `pairs` times, each with the CPU
+    each process of the platform spent per request (`<name>_cpu_ms`) and the throughput ratio of
+    `ratio[0]` to `ratio[1]`. The median pair by ratio is the figure."""
+    measured = []
+    for _ in range(pairs):
+        pair = {}
+        for name, run in runs.items():
+            before = cpu_seconds(stack)
+            pair[name] = run()
+            pair[f"{name}_cpu_ms"] = cpu_ms_per_order(before, cpu_seconds(stack), pair[name]["requests"])
+        pair["ratio"] = round(pair[ratio[0]]["rps"] / max(pair[ratio[1]]["rps"], 0.001), 2)
+        measured.append(pair)
+    measured.sort(key=lambda pair: pair["ratio"])
+    return {"median": measured[len(measured) // 2], "ratios": [pair["ratio"] for pair in measured]}
+
+
 def measure_positions(stack, gateway: str, world: dict, work: Path, read_url: str) -> dict:
     """POST /couriers/me/location through the gateway against the cached read through the gateway
     (`read_url`), alternately POSITION_PAIRS times with the same wrk settings: couriers' tokens
     (signed with the platform's key, bench/city.py) round robin, and the CPU each process spent per
-    report and per read. The median pair (by ratio) is the figure."""
+    report and per read."""
     from city import Minter
 
     minter = Minter(stack.data_dir / "secrets" / "jwt-private.pem", world["customer"]["access"])
     tokens = work / "courier-tokens.txt"
     tokens.write_text("\n".join(minter.token(uuid.uuid4().hex[:24], "courier") for _ in range(POSITION_COURIERS)))
-    pairs = []
-    for _ in range(POSITION_PAIRS):
-        before = cpu_seconds(stack)
-        read = wrk(read_url)
-        between = cpu_seconds(stack)
-        position = wrk(
+    runs = {
+        "read": lambda: wrk(read_url),
+        "positions": lambda: wrk(
             gateway + "/couriers/me/location", script="wrk_positions.lua", env={"BENCH_TOKENS_FILE": str(tokens)}
-        )
-        after = cpu_seconds(stack)
-        pairs.append(
-            {
-                "read": read,
-                "positions": position,
-                "ratio": round(position["rps"] / max(read["rps"], 0.001), 2),
-                "read_cpu_ms": cpu_ms_per_order(before, between, read["requests"]),
-                "positions_cpu_ms": cpu_ms_per_order(between, after, position["requests"]),
-            }
-        )
-    pairs.sort(key=lambda pair: pair["ratio"])
-    return {"median": pairs[len(pairs) // 2], "ratios": [pair["ratio"] for pair in pairs]}
+        ),
+    }
+    return alternately(stack, runs, ratio=("positions", "read"), pairs=POSITION_PAIRS)
 
 
 # The gateway and nginx on the cached read, alternately this many times, for the same reason.
@@ -280,25 +284,9 @@ PROXY_PAIRS = 3
 def measure_proxies(stack, gateway_url: str, nginx_url: str) -> dict:
     """The cached read through the gateway and through nginx, alternately PROXY_PAIRS times with the
     same wrk settings, and the CPU each process of the platform spent per read (nginx's own is not
-    counted). The median pair (by ratio) is the figure."""
-    pairs = []
-    for _ in range(PROXY_PAIRS):
-        before = cpu_seconds(stack)
-        gateway = wrk(gateway_url)
-        between = cpu_seconds(stack)
-        nginx = wrk(nginx_url)
-        after = cpu_seconds(stack)
-        pairs.append(
-            {
-                "gateway": gateway,
-                "nginx": nginx,
-                "ratio": round(gateway["rps"] / max(nginx["rps"], 0.001), 2),
-                "gateway_cpu_ms": cpu_ms_per_order(before, between, gateway["requests"]),
-                "nginx_cpu_ms": cpu_ms_per_order(between, after, nginx["requests"]),
-            }
-        )
-    pairs.sort(key=lambda pair: pair["ratio"])
-    return {"median": pairs[len(pairs) // 2], "ratios": [pair["ratio"] for pair in pairs]}
+    counted)."""
+    runs = {"gateway": lambda: wrk(gateway_url), "nginx": lambda: wrk(nginx_url)}
+    return alternately(stack, runs, ratio=("gateway", "nginx"), pairs=PROXY_PAIRS)
 
 
 def start_nginx(work: Path, upstream_port: int) -> tuple[subprocess.Popen, int]:
