@@ -1,10 +1,12 @@
 """Forwarding a request to its upstream and streaming the answer back.
 
-One pooled aiohttp session per upstream (keep-alive, explicit timeouts) lives for the
-process. Live streams (stream routes) go through `edge.stream_relay` instead, one connection each,
-holding nothing of their answer but what is still to be relayed; both paths share the timeouts,
-the connect retry, the circuit and the shedding rules here. Streams pass through chunk by chunk,
-unbuffered, and an open stream costs a coroutine, not a thread.
+Ordinary calls go over each upstream's pool of keep-alive connections (`edge.upstream_pool`; HEAD
+through a pooled aiohttp session, explicit timeouts both). Live streams (stream routes) go through
+`edge.stream_relay` instead, one connection each, holding nothing of their answer but what is still
+to be relayed; all share the timeouts, the connect retry, the circuit and the shedding rules here.
+Streams pass through chunk by chunk, unbuffered, and an open stream costs a coroutine, not a thread.
+A call comes as an `Outgoing`, made from Django's request (the proxy view) or from the ASGI scope
+(`edge.fast_proxy`).
 """
 
 from __future__ import annotations
@@ -67,8 +69,9 @@ _sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def upstream_session(service: str) -> aiohttp.ClientSession:
-    """The pooled keep-alive session for one upstream. aiohttp rather than httpx: profiled under
-    load, httpcore spent a third of the gateway's time checking idle pool connections per request."""
+    """The pooled keep-alive aiohttp session for one upstream: HEAD through the proxy, readiness
+    probes and browser sign-in (ordinary calls use `edge.upstream_pool`). aiohttp rather than httpx:
+    profiled under load, httpcore spent a third of the gateway's time checking idle pool connections."""
     loop = asyncio.get_running_loop()
     sessions = _sessions.setdefault(loop, {})
     session = sessions.get(service)
