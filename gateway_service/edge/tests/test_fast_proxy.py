@@ -5,6 +5,7 @@ handler alone, against the echo upstream."""
 
 import asyncio
 import json
+import re
 
 import pytest
 from django.core.signals import request_started
@@ -290,3 +291,23 @@ def test_a_fast_call_is_logged_and_measured_as_any_other(echo, run_async, settin
         "GET",
     )
     assert line.request_id == RID
+
+
+def test_every_path_the_fast_path_takes_is_one_django_would_proxy():
+    """The fast path answers before Django's URL resolver: a page or view of the gateway's own on a
+    path of the route table (as `/static/pages/...` is under `/static/{path}`) must stay Django's."""
+    from django.urls import get_resolver, resolve
+
+    from edge import routes, views
+    from edge.fast_proxy import _route_of
+
+    for route in routes.ROUTES:
+        path = re.sub(r"\{[^}]+\}", "x1", route.pattern)
+        for method in route.methods:
+            if _route_of({"method": method, "path": path}) is not None:
+                assert resolve(path).func is views.proxy, f"{method} {path} is a view of the gateway's own"
+    own = [p for p in get_resolver().url_patterns if getattr(p, "callback", None) is not views.proxy]
+    for pattern in own:
+        path = "/" + re.sub(r"<[^>]+>", "x1", str(pattern.pattern))
+        for method in ("GET", "HEAD", "POST"):
+            assert _route_of({"method": method, "path": path}) is None, f"{method} {path} is the gateway's own"
