@@ -17,6 +17,7 @@ class EchoUpstream(http.server.ThreadingHTTPServer):
         self.received: list[dict] = []
         self.ports: list[int] = []  # the client's port of each request: one per connection used
         self.delay_s = 0.0
+        self.linger_s = 0.0  # how long a forced answer's connection stays open after it, even when closing
         self.forced: tuple[int, dict] | None = None  # (status, headers) to answer every request with
         super().__init__(("127.0.0.1", 0), _EchoHandler)
 
@@ -45,6 +46,8 @@ class _EchoHandler(http.server.BaseHTTPRequestHandler):
             for name, value in {**headers, "Content-Length": "0"}.items():
                 self.send_header(name, value)
             self.end_headers()
+            self.wfile.flush()
+            time.sleep(self.server.linger_s)
             return None
         if self.path.endswith("/events"):
             return self._stream()

@@ -99,7 +99,7 @@ class LeanASGIHandler(ASGIHandler):
         if not response.streaming:
             await super().send_response(response, send)
             return
-        await send(_start_message(response))
+        await send(start_message(response))
         # Sent, the head is never needed again, and a stream stays open for hours: let its header
         # store go (a dozen names and values with the security headers and the CSP, 1.3-1.7 KiB).
         response.headers = ResponseHeaders({})
@@ -148,7 +148,7 @@ class LeanASGIHandler(ASGIHandler):
             await sync_to_async(response.close)()
 
 
-def _start_message(response) -> dict:
+def start_message(response) -> dict:
     """`http.response.start` as Django's `send_response` makes it (header case kept, cookies added)."""
     headers = [
         (

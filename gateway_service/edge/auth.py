@@ -10,14 +10,19 @@ from common.errors import error_response
 from common.jwt import TokenError, access_claims
 
 
+def bearer_token(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header's value, else None."""
+    parts = authorization.split()
+    return parts[1] if len(parts) == 2 and parts[0].lower() == "bearer" else None
+
+
 def edge_token_check(request):
     """(refusal response or None, the token's claims when valid)."""
-    header = request.headers.get("Authorization", "")
-    parts = header.split()
-    if len(parts) != 2 or parts[0].lower() != "bearer":
+    token = bearer_token(request.headers.get("Authorization", ""))
+    if token is None:
         return _unauthorized("not_authenticated", "Authentication credentials were not provided."), None
     try:
-        return None, access_claims(parts[1])
+        return None, access_claims(token)
     except TokenError as exc:
         return _unauthorized("authentication_failed", str(exc)), None
 

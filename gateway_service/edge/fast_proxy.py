@@ -37,6 +37,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.log import log_response
 
 from common import overload
+from common.asgi import start_message
 from common.errors import handler500
 from common.jwt import TokenError, access_claims
 from common.lean_routes import replaying, scheme_of, security_headers
@@ -44,6 +45,7 @@ from common.net import client_ip_from
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.request_id import current_request_id, request_id_from
 from edge import access_log, proxy, ratelimit, routes
+from edge.auth import bearer_token
 
 logger = logging.getLogger(__name__)
 
@@ -91,14 +93,13 @@ def _host_of(headers: dict[bytes, bytes]) -> str | None:
 
 
 def _claims_of(route: routes.Route, headers: dict[bytes, bytes]) -> tuple[bool, dict | None]:
-    """(taken, the token's claims): a route that needs a token is taken only with a valid one."""
+    """(taken, the token's claims): a route that needs a token is taken only with a valid one (a
+    missing or bad one gets the edge's 401 from Django)."""
     if route.auth != routes.TOKEN:
         return True, None
-    parts = headers.get(b"authorization", b"").decode("latin-1").split()
-    if len(parts) != 2 or parts[0].lower() != "bearer":
-        return False, None
+    token = bearer_token(_header(headers, b"authorization"))
     try:
-        return True, access_claims(parts[1])
+        return (True, access_claims(token)) if token else (False, None)
     except TokenError:
         return False, None
 
@@ -117,8 +118,12 @@ class FastProxy:
         headers = dict(scope["headers"])
         body = _body_of(first, headers) if _plain(scope, headers) else None
         host = _host_of(headers) if body is not None else None
-        taken, claims = _claims_of(route, headers) if host is not None else (False, None)
-        if not taken or not overload.admit():
+        # Admitted before the token is checked: a process at its limit sheds (in Django) before any work.
+        admitted = host is not None and overload.admit()
+        taken, claims = _claims_of(route, headers) if admitted else (False, None)
+        if not taken:
+            if admitted:
+                overload.release()
             await self.django(scope, replaying(first, receive), send)
             return
         request_id = request_id_from(headers.get(b"x-request-id", b"").decode("latin-1"))
@@ -159,19 +164,19 @@ class FastProxy:
             current_request_id.reset(context)
         if response.streaming:  # an upstream that answered an ordinary route with an event stream
             await self.django._stream(response, send, receive)
-        elif response.cookies:  # none is made here (relayed cookies are dropped): Django's way, should one be
-            await self.django.send_response(response, send)
-        else:
-            await _send_whole(response, send)
+            return
+        # Django's start message, then the whole body in one message (Django cuts it in 64 KiB pieces).
+        await send(start_message(response))
+        await send({"type": "http.response.body", "body": response.content})
 
     async def _relay(self, scope, headers, *, body, route, claims, host, client, request_id):
         refusal, limit_headers = await ratelimit.enforce(scope["path"], claims, client)
         if refusal is not None:
             return refusal
         forwarding = {
-            name.decode("latin-1"): value.decode("latin-1")
+            field: value.decode("latin-1")
             for name, value in scope["headers"]
-            if proxy.forwarded(name.decode("latin-1"))
+            if proxy.forwarded(field := name.decode("latin-1"))
         }
         prior = _header(headers, b"x-forwarded-for") if settings.TRUSTED_PROXY_HOPS > 0 else ""
         call = proxy.Outgoing(
@@ -207,11 +212,3 @@ class FastProxy:
 
 def _header(headers: dict[bytes, bytes], name: bytes) -> str:
     return headers.get(name, b"").decode("latin-1")
-
-
-async def _send_whole(response, send) -> None:
-    """Django's `send_response` for an answer held whole and without cookies: the same start
-    message, then the body in one message (Django's cuts it in 64 KiB pieces, the same bytes)."""
-    head = [(name.encode("ascii"), value.encode("latin-1")) for name, value in response.items()]
-    await send({"type": "http.response.start", "status": response.status_code, "headers": head})
-    await send({"type": "http.response.body", "body": response.content})

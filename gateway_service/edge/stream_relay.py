@@ -54,12 +54,17 @@ class UpstreamStream(asyncio.Protocol):
     def __init__(self):
         self.transport: asyncio.Transport | None = None
         self._parser = httptools.HttpResponseParser(self)
+        self._wakeup: asyncio.Future | None = None
+        self._expect_answer()
+
+    def _expect_answer(self) -> None:
+        """The state of one answer, before its head has come (a pooled connection's next answer
+        starts here again: edge.upstream_pool)."""
         self.status = 0
         self.headers: list[tuple[str, str]] | None = []
         self._head: asyncio.Future | None = asyncio.get_running_loop().create_future()
         self._chunks: list[bytes] = []  # a deque's first block alone is 0.7 KiB; one or two wait here
         self._buffered = 0
-        self._wakeup: asyncio.Future | None = None
         self._ended = False
         self._error: BaseException | None = None
 

@@ -57,13 +57,8 @@ class PooledAnswer(stream_relay.UpstreamStream):
 
     def _renew(self) -> None:
         """Ready for the next request on the same connection (the parser carries on by itself)."""
-        self.status = 0
-        self.headers = []
-        self._head = asyncio.get_running_loop().create_future()
-        self._chunks = []
-        self._buffered = 0
-        self._ended = self._reusable = False
-        self._error = None
+        self._expect_answer()
+        self._reusable = False
 
     def release(self) -> None:
         """Done with the answer: its connection goes back to the pool, or is closed if the answer

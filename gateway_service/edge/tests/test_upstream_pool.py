@@ -39,6 +39,7 @@ def test_a_connection_idle_past_the_expiry_is_not_used_again(echo, run_async, se
 
 def test_an_answer_that_says_connection_close_leaves_no_connection_to_reuse(echo, run_async):
     echo.forced = (200, {"Connection": "close"})
+    echo.linger_s = 0.5  # the echo closes it only then: its answer's word alone must keep it out of the pool
 
     answers = run_async(_get_all(["/restaurants/a", "/restaurants/b"]))
 
