@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from rest_framework import authentication, exceptions
 
-from common.jwt import TokenError, access_claims
+from common.jwt import TokenError, access_claims, bearer_token
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,17 @@ class JWTAuthentication(authentication.BaseAuthentication):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header:
             return None
-        parts = header.split()
-        if len(parts) != 2 or parts[0].lower() != self.keyword.lower():
+        token = bearer_token(header)
+        if token is None:
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
         try:
-            claims = access_claims(parts[1])
+            claims = access_claims(token)
         except TokenError as exc:
             raise exceptions.AuthenticationFailed(str(exc)) from exc
         principal = Principal(
             id=str(claims["sub"]), user_type=claims["user_type"], role=str(claims.get("role", "")), claims=claims
         )
-        return principal, parts[1]
+        return principal, token
 
     def authenticate_header(self, request) -> str:
         # Makes DRF answer 401 (not 403) when credentials are missing or bad.

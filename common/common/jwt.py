@@ -160,6 +160,13 @@ _verified: dict[tuple[int, str], tuple[dict, float]] = {}
 _VERIFIED_KEPT = 20_000
 
 
+def bearer_token(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header's value, else None (split as the
+    services' DRF authentication splits it)."""
+    parts = authorization.split()
+    return parts[1] if len(parts) == 2 and parts[0].lower() == "bearer" else None
+
+
 def access_claims(raw: str) -> dict:
     """The claims of a valid access token (signature, expiry, issuer, audience, type, user type);
     TokenError otherwise."""

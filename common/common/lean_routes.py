@@ -5,37 +5,97 @@ few seconds) and its work is one Redis round trip. Profiled under load (py-spy, 
 #23), more than half of the delivery service's CPU per report was Django around that work: the ASGI
 handler's request and response objects, the pooled thread's context, the middleware chain, URL
 resolution. `LeanRoute` is an ASGI wrapper that offers one route's requests to an answer function
-first, with the raw headers and body, and sends its success itself.
+first, with the raw headers and body, and sends its `Reply` itself. Placement (orders/fast.py) is
+the other such route.
 
 What such an answer keeps of every request's behaviour here: the process's in-flight limit (a
 process at it hands the request to Django, whose middleware sheds it with the 503 `overloaded`), the
-request id (echoed when tame, else made), the security headers (Django's on an empty answer, HSTS
-included where it is on and the request came over HTTPS), and the request metrics under the route's
-name. It only ever answers its success: a request it does not take whole (another method, a body
-over `max_body` or in pieces, a repeated header, a form, anything the answer declines, a failure it
-reports by declining, an exception it raises) reaches Django with its body untouched, and is
-answered there exactly as before: errors, HTML forms and fallbacks included.
+request id (echoed when tame, else made, and in the logs while the answer works), the security
+headers (Django's, HSTS included where it is on and the request came over HTTPS), and the request
+metrics under the route's name. A request it does not take whole (another method, a body over
+`max_body` or in pieces, a repeated header, anything the answer declines by returning None, an
+exception it raises) reaches Django with its body untouched, and is answered there exactly as
+before: errors, HTML forms and fallbacks included. An answer whose work must not be done twice
+(placement) answers its own failures once that work began.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from common import metrics, overload
-from common.request_id import request_id_from
+from common.jwt import TokenError, access_claims, bearer_token
+from common.parsers import loads_strictly
+from common.request_id import current_request_id, request_id_from
 from common.security import SecurityHeadersMiddleware
 
 logger = logging.getLogger(__name__)
 
-# The route's own work: the request's headers (lower-case names, as ASGI gives them) and its whole
-# body; True when it has done what the request asked, False to leave the request to Django.
-Answer = Callable[[Mapping[bytes, bytes], bytes], Awaitable[bool]]
+
+@dataclass(frozen=True)
+class Reply:
+    """A lean route's answer: its status, its own headers (lower-case names; the security headers
+    and the request id are added) and its whole body."""
+
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+    body: bytes = b""
+
+
+NO_CONTENT = Reply(204)
+
+# The route's own work: the request's scope, its headers (lower-case names, as ASGI gives them) and
+# its whole body; its reply, or None to leave the request to Django.
+Answer = Callable[[dict, Mapping[bytes, bytes], bytes], Awaitable[Reply | None]]
+
+# The blocking calls of lean routes (placement's pymongo and redis-py): one thread per call at a
+# time, as Django's handler gives each request, and no more threads than calls in progress.
+_blocking_calls = ThreadPoolExecutor(max_workers=64, thread_name_prefix="lean-route")
+
+
+async def blocking(function, /, **kwargs):
+    """`function(**kwargs)` on a thread, in the calling request's context (its request id is in the
+    logs the call writes)."""
+    call = functools.partial(contextvars.copy_context().run, function, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_blocking_calls, call)
+
+
+# What DRF's content negotiation answers in JSON whatever else it weighs: no Accept, or only these
+# media ranges. The rest (the browsable API's page, a 406, a media type with parameters, which DRF
+# echoes in Content-Type, a format asked for in the query) is the view's to answer.
+_JSON_ACCEPTED = frozenset({b"application/json", b"*/*"})
+
+
+def json_request(scope, headers: Mapping[bytes, bytes], body: bytes, *, user_type: str) -> tuple[dict, object] | None:
+    """(the token's claims, the body's JSON value) of a JSON request with a valid bearer token of
+    this kind of user that wants a JSON answer, else None: the request as a lean route takes it;
+    the view answers the rest (a form, a missing or bad token, another kind of user, a body that is
+    not JSON, a browser asking for the page)."""
+    if headers.get(b"content-type", b"").partition(b";")[0].strip().lower() != b"application/json":
+        return None
+    if scope.get("query_string") or not all(
+        media.strip() in _JSON_ACCEPTED for media in headers.get(b"accept", b"*/*").split(b",")
+    ):
+        return None
+    token = bearer_token(headers.get(b"authorization", b"").decode("latin-1"))
+    if token is None:
+        return None
+    try:
+        claims = access_claims(token)
+        value = loads_strictly(body)
+    except (TokenError, ValueError):
+        return None
+    return (claims, value) if claims["user_type"] == user_type else None
 
 
 class _Probe(HttpRequest):
@@ -77,11 +137,9 @@ def security_headers(scope, headers: Mapping[bytes, bytes]) -> tuple[tuple[bytes
 
 
 class LeanRoute:
-    def __init__(
-        self, app, *, method: str, path: str, route: str, answer: Answer, status: int = 204, max_body: int = 1024
-    ):
+    def __init__(self, app, *, method: str, path: str, route: str, answer: Answer, max_body: int = 1024):
         self.app, self.method, self.path, self.route = app, method, path, route
-        self.answer, self.status, self.max_body = answer, status, max_body
+        self.answer, self.max_body = answer, max_body
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != self.method:
@@ -99,26 +157,25 @@ class LeanRoute:
             and len(headers) == len(scope["headers"])
         )
         if takeable and overload.admit():
+            request_id = request_id_from(headers.get(b"x-request-id", b"").decode("latin-1"))
+            logged_as = current_request_id.set(request_id)
             try:
-                answered = await self.answer(headers, body)
+                reply = await self.answer(scope, headers, body)
             except Exception:
                 # A bug of the route's own: Django answers the request (with the contract's errors
                 # if it breaks there too), rather than the server with a bare 500.
                 logger.exception("%s %s: the lean route's answer failed; Django answers", self.method, self.path)
-                answered = False
+                reply = None
             finally:
+                current_request_id.reset(logged_as)
                 overload.release()
-            if answered:
-                await self._send_answer(send, scope, headers)
-                metrics.observe(self.route, self.method, self.status, started)
+            if reply is not None:
+                head = [*reply.headers, *security_headers(scope, headers), (b"x-request-id", request_id.encode())]
+                await send({"type": "http.response.start", "status": reply.status, "headers": head})
+                await send({"type": "http.response.body", "body": reply.body})
+                metrics.observe(self.route, self.method, reply.status, started)
                 return
         await self.app(scope, replaying(first, receive), send)
-
-    async def _send_answer(self, send, scope, headers: Mapping[bytes, bytes]) -> None:
-        request_id = request_id_from(headers.get(b"x-request-id", b"").decode("latin-1"))
-        head = [*security_headers(scope, headers), (b"x-request-id", request_id.encode())]
-        await send({"type": "http.response.start", "status": self.status, "headers": head})
-        await send({"type": "http.response.body", "body": b""})
 
 
 def replaying(first: dict, receive):

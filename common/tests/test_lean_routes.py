@@ -9,7 +9,8 @@ from prometheus_client import REGISTRY
 
 from common import overload
 from common.asgi import PooledThreadsASGIHandler
-from common.lean_routes import LeanRoute
+from common.lean_routes import NO_CONTENT, LeanRoute, Reply, blocking
+from common.request_id import current_request_id
 from common.testing.asgi import answer_of, exchange, http_scope
 
 ROUTE = "echo"
@@ -30,9 +31,9 @@ class Answers:
     def __init__(self):
         self.given: list[tuple[dict, bytes]] = []
 
-    async def __call__(self, headers, body: bytes) -> bool:
+    async def __call__(self, scope, headers, body: bytes):
         self.given.append((headers, body))
-        return b'"quantity": 1' in body
+        return NO_CONTENT if b'"quantity": 1' in body else None
 
 
 @pytest.fixture
@@ -113,7 +114,7 @@ def test_a_body_in_pieces_or_too_large_is_django_s_to_answer(app, answers, djang
 
 
 def test_an_answer_that_breaks_leaves_the_request_to_django_and_is_logged(django_requests, caplog):
-    async def answer(headers, body):
+    async def answer(scope, headers, body):
         raise KeyError("a bug in the route's own code")
 
     app = LeanRoute(PooledThreadsASGIHandler(), method="POST", path="/echo", route=ROUTE, answer=answer)
@@ -159,9 +160,9 @@ def test_what_it_answers_holds_its_place_in_the_limit_while_it_works(answers, se
     settings.MAX_INFLIGHT_REQUESTS = 1
     seen = []
 
-    async def answer(headers, body):
+    async def answer(scope, headers, body):
         seen.append(overload.admit())  # the one place is this request's
-        return True
+        return NO_CONTENT
 
     app = LeanRoute(PooledThreadsASGIHandler(), method="POST", path="/echo", route=ROUTE, answer=answer)
     _exchange(app, _scope(), TAKEN)
@@ -169,3 +170,22 @@ def test_what_it_answers_holds_its_place_in_the_limit_while_it_works(answers, se
     assert seen == [False]
     assert overload.admit()  # and given back after
     overload.release()
+
+
+def test_a_reply_is_sent_whole_with_the_platform_s_headers_and_the_request_id_is_in_its_logs(django_requests):
+    seen = {}
+
+    async def answer(scope, headers, body):
+        seen["on the loop"] = current_request_id.get()
+        seen["on a thread"] = await blocking(current_request_id.get)  # what its blocking calls log
+        return Reply(201, ((b"content-type", b"application/json"),), b'{"made": true}')
+
+    app = LeanRoute(PooledThreadsASGIHandler(), method="POST", path="/echo", route=ROUTE, answer=answer)
+    status, headers, body = answer_of(_exchange(app, _scope(headers=[(b"x-request-id", b"made-1")]), TAKEN))
+
+    assert (status, headers[b"content-type"], body) == (201, b"application/json", b'{"made": true}')
+    assert headers[b"x-content-type-options"] == b"nosniff"
+    assert headers[b"x-request-id"] == b"made-1"
+    assert seen == {"on the loop": "made-1", "on a thread": "made-1"}
+    assert current_request_id.get() is None  # and only while it worked
+    assert django_requests == []

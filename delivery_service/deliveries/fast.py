@@ -16,9 +16,7 @@ from collections.abc import Mapping
 
 import redis
 
-from common.jwt import TokenError, access_claims
-from common.lean_routes import LeanRoute
-from common.parsers import loads_strictly
+from common.lean_routes import NO_CONTENT, LeanRoute, Reply, json_request
 from deliveries import services, tracking
 
 PATH = "/couriers/me/location"
@@ -26,19 +24,12 @@ PATH = "/couriers/me/location"
 ROUTE = "^couriers/me/location$"
 
 
-def _position(headers: Mapping[bytes, bytes], body: bytes) -> tuple[str, float, float] | None:
+def _position(scope, headers: Mapping[bytes, bytes], body: bytes) -> tuple[str, float, float] | None:
     """(courier id, lat, lng) when the fast path can take the report as it is, else None."""
-    if headers.get(b"content-type", b"").partition(b";")[0].strip().lower() != b"application/json":
+    if (taken := json_request(scope, headers, body, user_type="courier")) is None:
         return None
-    scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    try:
-        claims = access_claims(token)
-        report = loads_strictly(body)
-    except (TokenError, ValueError):
-        return None
-    if claims["user_type"] != "courier" or not isinstance(report, dict):
+    claims, report = taken
+    if not isinstance(report, dict):
         return None
     lat, lng = report.get("lat"), report.get("lng")
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lng))
@@ -47,17 +38,17 @@ def _position(headers: Mapping[bytes, bytes], body: bytes) -> tuple[str, float, 
     return str(claims["sub"]), float(lat), float(lng)
 
 
-async def report(headers: Mapping[bytes, bytes], body: bytes) -> bool:
-    """Records the report and returns True, or False to leave it to the DRF view."""
-    if (position := _position(headers, body)) is None:
-        return False
+async def report(scope, headers: Mapping[bytes, bytes], body: bytes) -> Reply | None:
+    """Records the report and answers 204, or None to leave it to the DRF view."""
+    if (position := _position(scope, headers, body)) is None:
+        return None
     courier_id, lat, lng = position
     try:
         reported = await tracking.courier_report_location_async(courier_id=courier_id, lat=lat, lng=lng)
     except (redis.RedisError, OSError):
-        return False  # the DRF view writes it to MongoDB
+        return None  # the DRF view writes it to MongoDB
     services.after_report(reported)
-    return True
+    return NO_CONTENT
 
 
 def with_position_reports(app) -> LeanRoute:

@@ -7,13 +7,7 @@ keeps obviously unauthenticated traffic off them.
 from __future__ import annotations
 
 from common.errors import error_response
-from common.jwt import TokenError, access_claims
-
-
-def bearer_token(authorization: str) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header's value, else None."""
-    parts = authorization.split()
-    return parts[1] if len(parts) == 2 and parts[0].lower() == "bearer" else None
+from common.jwt import TokenError, access_claims, bearer_token
 
 
 def edge_token_check(request):

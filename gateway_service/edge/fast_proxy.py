@@ -39,13 +39,12 @@ from django.utils.log import log_response
 from common import overload
 from common.asgi import start_message
 from common.errors import handler500
-from common.jwt import TokenError, access_claims
+from common.jwt import TokenError, access_claims, bearer_token
 from common.lean_routes import replaying, scheme_of, security_headers
 from common.net import client_ip_from
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.request_id import current_request_id, request_id_from
 from edge import access_log, proxy, ratelimit, routes
-from edge.auth import bearer_token
 
 logger = logging.getLogger(__name__)
 

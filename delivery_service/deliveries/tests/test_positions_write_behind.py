@@ -166,6 +166,14 @@ def test_other_users_and_broken_bodies_are_answered_by_django(kai, issue_token, 
     assert json.loads(content)["error"]["code"]
 
 
+@pytest.mark.parametrize("accept", ["text/html", "text/html, */*"])
+def test_a_browser_asking_for_the_page_gets_django_s_answer(kai, accept, django_requests):
+    status, headers, _ = _reported({**kai[1], "Accept": accept}, {"lat": NEAR[0], "lng": NEAR[1]})
+
+    assert (status, headers[b"content-type"].split(b";")[0]) == (200, b"text/html")  # the browsable API's page
+    assert len(django_requests) == 1
+
+
 def test_only_couriers_report_positions_and_a_form_still_works(api_client, kai, issue_token):
     customer = {"Authorization": f"Bearer {issue_token('customer')}"}
 

@@ -180,3 +180,15 @@ def test_the_history_lists_the_customers_own_orders_newest_first_with_public_tra
     assert [o["id"] for o in page["results"]] == [second["id"], first["id"]]
     assert page["results"][0]["track_url"].endswith(f"/orders/{second['id']}/track")
     assert page["results"][0]["track_url"].startswith("http")
+
+
+def test_a_public_host_django_refuses_is_a_400_before_any_order_is_stored(api_client, customer_headers, menu, mongo_db):
+    _published()
+
+    response = api_client.post(
+        "/customers/me/orders", _body(menu), format="json", headers={**customer_headers, "X-Forwarded-Host": "bad host"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+    assert mongo_db["orders"].count_documents({"customer_id": CUSTOMER}) == 0
