@@ -32,6 +32,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 from common import metrics, overload
 from common.jwt import TokenError, access_claims, bearer_token
@@ -70,23 +75,34 @@ async def blocking(function, /, **kwargs):
     return await asyncio.get_running_loop().run_in_executor(_blocking_calls, call)
 
 
-# What DRF's content negotiation answers in JSON whatever else it weighs: no Accept, or only these
-# media ranges. The rest (the browsable API's page, a 406, a media type with parameters, which DRF
-# echoes in Content-Type, a format asked for in the query) is the view's to answer.
-_JSON_ACCEPTED = frozenset({b"application/json", b"*/*"})
+@functools.lru_cache(maxsize=256)
+def answers_in_json(accept: bytes | None) -> bool:
+    """Whether a DRF view answers a request with this `Accept` (None: none sent) as a lean route
+    does: with `Content-Type: application/json` exactly. Asked of DRF's own content negotiation with
+    the services' renderers, once per distinct header (a client library sends one): `*/*`, JSON
+    first (`application/json, text/plain, */*`) or a lower `q` elsewhere are JSON; the browsable
+    API's page (`text/html`, `text/*`), a 406, or a media type DRF echoes with its parameters
+    (`*/*;q=0.8`, `application/json; indent=4`) are the view's to answer."""
+    request = HttpRequest()
+    if accept is not None:
+        request.META["HTTP_ACCEPT"] = accept.decode("latin-1")
+    renderers = [renderer() for renderer in api_settings.DEFAULT_RENDERER_CLASSES]
+    try:
+        renderer, media_type = DefaultContentNegotiation().select_renderer(Request(request), renderers)
+    except NotAcceptable:
+        return False
+    return isinstance(renderer, JSONRenderer) and media_type == "application/json"
 
 
 def json_request(scope, headers: Mapping[bytes, bytes], body: bytes, *, user_type: str) -> tuple[dict, object] | None:
     """(the token's claims, the body's JSON value) of a JSON request with a valid bearer token of
-    this kind of user that wants a JSON answer, else None: the request as a lean route takes it;
+    this kind of user that a DRF view would answer in JSON, else None: the request as a lean route takes it;
     the view answers the rest (a form, a missing or bad token, another kind of user, a body that is
     not JSON, a browser asking for the page)."""
     if headers.get(b"content-type", b"").partition(b";")[0].strip().lower() != b"application/json":
         return None
-    if scope.get("query_string") or not all(
-        media.strip() in _JSON_ACCEPTED for media in headers.get(b"accept", b"*/*").split(b",")
-    ):
-        return None
+    if scope.get("query_string") or not answers_in_json(headers.get(b"accept")):
+        return None  # `?format=` and the browsable API's page are the view's
     token = bearer_token(headers.get(b"authorization", b"").decode("latin-1"))
     if token is None:
         return None

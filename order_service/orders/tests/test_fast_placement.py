@@ -178,10 +178,13 @@ def test_what_it_does_not_take_as_it_is_reaches_the_view(customer, menu, mongo_d
         ("*/*", b"", True),
         ("application/json", b"", True),
         ("application/json, */*", b"", True),
+        ("application/json, text/plain, */*", b"", True),  # axios
+        ("application/json, */*;q=0.5", b"", True),  # HTTPie
         ("application/json; charset=utf-8", b"", False),  # DRF answers with that media type
+        ("*/*;q=0.8", b"", False),  # and with "application/json;q=0.8"
         ("text/html", b"", False),  # the browsable API's page
         ("text/*, */*", b"", False),
-        ("application/json, text/plain, */*", b"", False),
+        ("text/html, application/json", b"", True),  # JSON is DRF's first renderer
         ("application/xml", b"", False),  # 406
         ("*/*", b"format=api", False),
     ],
