@@ -63,16 +63,21 @@ NO_CONTENT = Reply(204)
 # its whole body; its reply, or None to leave the request to Django.
 Answer = Callable[[dict, Mapping[bytes, bytes], bytes], Awaitable[Reply | None]]
 
-# The blocking calls of lean routes (placement's pymongo and redis-py): one thread per call at a
-# time, as Django's handler gives each request, and no more threads than calls in progress.
-_blocking_calls = ThreadPoolExecutor(max_workers=64, thread_name_prefix="lean-route")
+
+@functools.cache
+def _blocking_calls() -> ThreadPoolExecutor:
+    """The threads of lean routes' blocking calls (placement's pymongo and redis-py): a thread per
+    call in progress, as Django's handler gives each request a thread, made only when none is idle,
+    and as many as the requests a process admits at once, so a slow dependency (Redis paused) holds
+    no more requests back than on Django's path."""
+    return ThreadPoolExecutor(max_workers=settings.MAX_INFLIGHT_REQUESTS, thread_name_prefix="lean-route")
 
 
 async def blocking(function, /, **kwargs):
     """`function(**kwargs)` on a thread, in the calling request's context (its request id is in the
     logs the call writes)."""
     call = functools.partial(contextvars.copy_context().run, function, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(_blocking_calls, call)
+    return await asyncio.get_running_loop().run_in_executor(_blocking_calls(), call)
 
 
 @functools.lru_cache(maxsize=256)

@@ -2,7 +2,9 @@
 Django request and keeps the platform's per-request behaviour; what it does not take reaches Django
 whole, as if it had never been looked at."""
 
+import asyncio
 import json
+import threading
 
 import pytest
 from prometheus_client import REGISTRY
@@ -189,3 +191,15 @@ def test_a_reply_is_sent_whole_with_the_platform_s_headers_and_the_request_id_is
     assert seen == {"on the loop": "made-1", "on a thread": "made-1"}
     assert current_request_id.get() is None  # and only while it worked
     assert django_requests == []
+
+
+def test_blocking_calls_run_side_by_side_as_many_as_a_process_admits(settings):
+    # A slow dependency (Redis paused) must hold back no more requests than on Django's path,
+    # where each admitted request has a thread: 100 calls that all wait for each other finish.
+    together = threading.Barrier(100, timeout=10)
+
+    async def hundred():
+        return await asyncio.gather(*(blocking(together.wait) for _ in range(100)))
+
+    assert settings.MAX_INFLIGHT_REQUESTS >= 100
+    assert sorted(asyncio.run(hundred())) == list(range(100))
