@@ -26,6 +26,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
+from django.utils.log import log_response
 from rest_framework.renderers import JSONRenderer
 
 from common.errors import InvalidInput, api_exception_handler
@@ -110,12 +111,13 @@ async def place(scope, headers: Mapping[bytes, bytes], body: bytes) -> Reply | N
         order, created = await blocking(services.customer_order_place, **arguments)
         rendered = _renderer.render(OrderOutput(order, context={"request": request}).data)
     except Exception as exc:  # answered as the view's exception handler answers it
-        return _failure(exc)
+        return _failure(exc, request)
     return Reply(201, _HEADERS if created else _HEADERS + _REPLAYED, rendered)
 
 
-def _failure(exc: Exception) -> Reply:
+def _failure(exc: Exception, request: ASGIRequest) -> Reply:
     response = api_exception_handler(exc, {"view": None})
+    log_response("%s: %s", response.reason_phrase, PATH, response=response, request=request)  # Django's line
     own = tuple(
         (name.lower().encode("latin-1"), value.encode("latin-1"))
         for name, value in response.items()

@@ -253,3 +253,4 @@ def test_a_failure_once_the_order_may_be_stored_is_answered_here_never_placed_tw
     assert django_requests == []
     assert mongo_db["orders"].count_documents({"customer_id": CUSTOMER}) == 1
     assert "unhandled error" in caplog.text
+    assert f"Internal Server Error: {fast.PATH}" in caplog.text  # Django's own line for a 500 too
