@@ -135,6 +135,8 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
     return response
 
 
+_MALFORMED = ("bad_request", "The request is malformed.")
+
 _DRF_CODES = {
     drf_exceptions.ParseError: "malformed_request",
     drf_exceptions.NotAuthenticated: "not_authenticated",
@@ -154,7 +156,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code, headers=exc.headers)
     if isinstance(exc, SuspiciousOperation):
         # A request Django refuses (a Host outside ALLOWED_HOSTS...): its 400, as outside a view.
-        return Response(error_body("bad_request", "The request is malformed."), status=400)
+        return Response(error_body(*_MALFORMED), status=400)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -179,7 +181,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
 # Django-level handlers for anything that never reached a DRF view (unknown URLs, crashes in
 # middleware). They are wired as handler404/handler500 in every service's urls.py.
 def handler400(request, exception=None):
-    return error_response(400, "bad_request", "The request is malformed.")
+    return error_response(400, *_MALFORMED)
 
 
 def handler403(request, exception=None):

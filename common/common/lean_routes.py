@@ -199,6 +199,12 @@ class LeanRoute:
         await self.app(scope, replaying(first, receive), send)
 
 
+def in_front_of(application, lean_route):
+    """`lean_route(application)`, a service's ASGI application with its lean route in front, unless
+    tracing is on: the tracing middleware's span per request is then worth Django's cost."""
+    return application if settings.OTEL_ENABLED else lean_route(application)
+
+
 def replaying(first: dict, receive):
     """`receive` as Django's handler must see it: the message already read, then the rest."""
     pending = [first]

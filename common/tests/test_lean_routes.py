@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 
 from common import overload
 from common.asgi import PooledThreadsASGIHandler
-from common.lean_routes import NO_CONTENT, LeanRoute, Reply, blocking
+from common.lean_routes import NO_CONTENT, LeanRoute, Reply, blocking, in_front_of
 from common.request_id import current_request_id
 from common.testing.asgi import answer_of, exchange, http_scope
 
@@ -203,3 +203,15 @@ def test_blocking_calls_run_side_by_side_as_many_as_a_process_admits(settings):
 
     assert settings.MAX_INFLIGHT_REQUESTS >= 100
     assert sorted(asyncio.run(hundred())) == list(range(100))
+
+
+def test_with_tracing_on_every_request_goes_through_django_for_its_span(answers, settings):
+    django = PooledThreadsASGIHandler()
+
+    def lean(app):
+        return LeanRoute(app, method="POST", path="/echo", route=ROUTE, answer=answers)
+
+    settings.OTEL_ENABLED = False
+    assert isinstance(in_front_of(django, lean), LeanRoute)
+    settings.OTEL_ENABLED = True
+    assert in_front_of(django, lean) is django
