@@ -84,7 +84,10 @@ def _sign_in(browser, gateway: str, user_type: str, email: str, next_path: str) 
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 20).until(lambda b: b.current_url.endswith(next_path))
+    # The address changes when the next page's navigation commits, before that page is parsed.
+    WebDriverWait(browser, 20).until(
+        lambda b: b.current_url.endswith(next_path) and b.execute_script("return document.readyState") == "complete"
+    )
     _wait_for(browser, "Log out")  # DRF's navbar names the signed-in user and offers to sign out
 
 
