@@ -55,6 +55,8 @@ class Stack:
     quiet: bool = False
     processes: list[Managed] = field(default_factory=list)
     mongo_url: str = ""
+    # What the store conformance tests need to know about a FerretDB the stack started.
+    store_test_env: dict[str, str] = field(default_factory=dict)
     redis_url: str = ""
     ports: dict[str, int] = field(default_factory=dict)
     # Keeps this platform's databases and keys apart from any other on the same servers.
@@ -81,9 +83,13 @@ class Stack:
 
     def start_databases(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.mongo_url = os.environ.get("MONGO_URL") or databases.start_mongo(
-            self.start_process, self.data_dir, free=self.free_ports, as_released=self.ferretdb_as_released
-        )
+        if url := os.environ.get("MONGO_URL"):
+            self.mongo_url = url
+        else:
+            server = databases.start_mongo(
+                self.start_process, self.data_dir, free=self.free_ports, as_released=self.ferretdb_as_released
+            )
+            self.mongo_url, self.store_test_env = server.url, server.test_env
         self.redis_url = (not self.own_redis and os.environ.get("REDIS_URL")) or databases.start_redis(
             self.start_process, self.data_dir, free=self.free_ports
         )
