@@ -131,7 +131,7 @@ CACHES = redis_caches(REDIS_URL, REDIS_TIMEOUT_S)
 # when Redis blips (the Helm chart lists only mongodb for the backends).
 READINESS_REQUIRES = env_list("READINESS_REQUIRES", ["mongodb", "redis"])
 
-# --- Live streams (common/streams.py) --------------------------------------------------------
+# --- Live streams (common/streams/) --------------------------------------------------------
 # Heartbeat comment and MongoDB re-read of every open stream; polling interval while Redis is away.
 SSE_HEARTBEAT_S = env_float("SSE_HEARTBEAT_S", 15.0)
 SSE_POLL_INTERVAL_S = env_float("SSE_POLL_INTERVAL_S", 1.0)

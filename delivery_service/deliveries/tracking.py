@@ -9,7 +9,7 @@ delivery, each report is also a message to the order's followers.
 What goes to the order service's followers is a published read model keyed by order, never the
 courier's data as such: `order-location:{order_id}` holds the latest `{order_id, courier_id, lat,
 lng, at, eta_s}` (it expires when the position goes stale), and the same JSON goes to the order's
-live stream (topic `order:{id}`, key `location`, common/streams.py) at most once every
+live stream (topic `order:{id}`, key `location`, common/streams/) at most once every
 LOCATION_EVENT_MIN_INTERVAL_S. A courier can only ever
 report their own position; it reaches the followers of the one order assigned to them, if any.
 """

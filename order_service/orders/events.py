@@ -1,4 +1,4 @@
-"""The order service's live streams (ARCHITECTURE 4.4); the machinery is common/streams.py.
+"""The order service's live streams (ARCHITECTURE 4.4); the machinery is common/streams/.
 
 - `GET /orders/{id}/events`, for the order's parties: the current status first (`status`), then
   one `status` event per transition, `estimate` events when the estimates move by a minute or more,

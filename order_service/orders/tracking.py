@@ -1,5 +1,5 @@
 """Live order state in Redis (ARCHITECTURE 4.4): each change announced to the order's stream and its
-kitchen's board (common/streams.py), and the courier's position as the delivery service publishes it.
+kitchen's board (common/streams/), and the courier's position as the delivery service publishes it.
 
 MongoDB stays the source of truth; Redis only makes following an order cheap. Failures here are
 logged and never fail the write that triggered them: the streams repair from MongoDB.
