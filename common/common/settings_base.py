@@ -154,6 +154,10 @@ SSE_SHED_RETRY_MAX_S = env_int("SSE_SHED_RETRY_MAX_S", 5)
 # Requests one process works on at once; more are answered 503 at once (common/overload.py).
 MAX_INFLIGHT_REQUESTS = env_int("MAX_INFLIGHT_REQUESTS", 256)
 
+# --- Background loops (common/background.py) ---------------------------------------------
+# Modules that declare the service's loops (`LOOPS`); each loop's period is a setting of its own.
+BACKGROUND_LOOP_MODULES: list[str] = []
+
 # --- The garbage collector (common/garbage_collection.py) -------------------------------------
 # Young, middle and old generation thresholds once a process serves (CPython's default: 700,10,10).
 GC_THRESHOLDS = gc_thresholds(env_list("GC_THRESHOLDS", [str(n) for n in DEFAULT_GC_THRESHOLDS]))

@@ -20,7 +20,6 @@ import dataclasses
 import functools
 import json
 import logging
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -213,21 +212,6 @@ def persist_positions(*, batch: int = 1000) -> int:
 def _parsed(position: str) -> dict:
     location = json.loads(position)
     return {**location, "at": datetime.fromisoformat(location["at"])}
-
-
-def start_persister(interval_s: float) -> None:
-    """The write-behind: a background thread that stores the latest positions in MongoDB every
-    `interval_s` (in every replica: each takes its own couriers off the set)."""
-
-    def run() -> None:
-        while True:
-            time.sleep(interval_s)
-            try:
-                persist_positions()
-            except Exception:  # the loop must outlive any single failure (Redis or MongoDB away)
-                logger.exception("positions not persisted; the next pass tries again")
-
-    threading.Thread(target=run, name="positions-persister", daemon=True).start()
 
 
 def latest_position(courier_id: str) -> dict | None:
