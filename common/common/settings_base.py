@@ -89,9 +89,9 @@ MONGO_INDEX_MODULES: list[str] = []
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "fd:")
 REDIS_TIMEOUT_S = env_float("REDIS_TIMEOUT_S", 1.0)
-# How long a delivery address the customer service published for placement can be read (common/address_book.py).
+# How long a delivery address the customer service published for placement can be read (common/contracts/customer_addresses.py).
 ADDRESS_BOOK_TTL_S = env_int("ADDRESS_BOOK_TTL_S", 600)
-# How long a restaurant's terms the restaurant service published for placement can be read (common/price_list.py).
+# How long a restaurant's terms the restaurant service published for placement can be read (common/contracts/restaurant_terms.py).
 PRICE_LIST_TTL_S = env_int("PRICE_LIST_TTL_S", 60)
 
 

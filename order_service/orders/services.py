@@ -101,8 +101,8 @@ def customer_order_place(
 ) -> tuple[dict, bool]:
     """Placement as the customer asks for it (`POST /customers/me/orders`, which the gateway routes
     here): to one of their addresses, read from what the customer service published
-    (common/address_book.py), priced from the terms the restaurant service published
-    (common/price_list.py, in `clients.restaurant_quote`): one service hop per order."""
+    (common/contracts/customer_addresses.py), priced from the terms the restaurant service published
+    (common/contracts/restaurant_terms.py, in `clients.restaurant_quote`): one service hop per order."""
     return order_place(
         customer_id=customer_id,
         restaurant_id=restaurant_id,

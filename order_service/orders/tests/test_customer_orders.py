@@ -1,5 +1,5 @@
 """`/customers/me/orders` answered by the order service itself (the gateway routes it here): the
-customer's address comes from what the customer service published (common/address_book.py), so
+customer's address comes from what the customer service published (common/contracts/customer_addresses.py), so
 placing an order needs no customer-service hop; when nothing is published, the customer service
 is asked (and publishes it)."""
 
@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from common import address_book
+from common.contracts import customer_addresses
 from orders.tests.helpers import ADDRESS
 
 CUSTOMER = "c" * 24
@@ -38,7 +38,7 @@ def _place(api_client, headers, body, key=None):
 
 
 def _published(customer_id=CUSTOMER, address_id=ADDRESS_ID, address=ADDRESS):
-    address_book.publish(customer_id, address_id, address, version=address_book.version(customer_id))
+    customer_addresses.publish(customer_id, address_id, address, version=customer_addresses.version(customer_id))
 
 
 def test_a_published_address_places_the_order_without_the_customer_service(
@@ -72,7 +72,7 @@ def test_the_same_idempotency_key_gives_the_first_order_once(api_client, custome
 
 def test_an_unpublished_address_is_asked_of_the_customer_service_which_publishes_it(api_client, menu, actors):
     customer_id, headers, address_id = actors.customer_with_address()
-    assert address_book.published(customer_id, address_id) is None
+    assert customer_addresses.published(customer_id, address_id) is None
 
     response = _place(api_client, headers, _body(menu, address_id=address_id), key=uuid.uuid4().hex)
 
