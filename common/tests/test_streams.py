@@ -15,6 +15,7 @@ from common import streams
 from common.redis_client import get_redis
 from common.streams import Entry, fanout, history, refresher
 from common.testing.sse import SseReader
+from common.testing.waiting import eventually
 
 ITEMS = "stream_items"
 
@@ -478,3 +479,22 @@ def test_an_open_stream_lets_its_first_read_go_once_it_has_opened(spec, mongo_db
 
     assert snapshot["data"] == {"items": [{"id": "a", "state": "new"}]}
     assert not kept  # held for the stream's whole life, never used again
+
+
+def test_an_item_published_often_goes_out_once_per_interval(redis_client):
+    """A courier's position: the first publish of each interval is claimed, the rest of it are not."""
+    from common.streams import throttle
+
+    def publish_once() -> bool:
+        pipe = redis_client.pipeline(transaction=False)
+        throttle.claim(pipe, "order:o1", "location", interval_s=0.3)
+        return throttle.granted(pipe.execute()[0])
+
+    first, again = publish_once(), publish_once()
+    other_item = redis_client.pipeline(transaction=False)
+    throttle.claim(other_item, "order:o2", "location", interval_s=0.3)
+    later = eventually(publish_once, timeout_s=5)
+
+    assert (first, again) == (True, False)
+    assert throttle.granted(other_item.execute()[0])
+    assert later

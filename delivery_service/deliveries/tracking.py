@@ -31,6 +31,7 @@ from common.contracts import order_location, order_stream
 from common.errors import ApiError
 from common.mongo import get_database
 from common.redis_client import LuaScript, get_async_redis, get_redis, redis_key
+from common.streams import throttle
 from deliveries import clients, lifecycle, repository
 
 logger = logging.getLogger(__name__)
@@ -297,34 +298,39 @@ def tell_followers(reported: Reported) -> None:
     """The position to the followers of the courier's order: the latest as a key, an event on the
     order's stream at most once every LOCATION_EVENT_MIN_INTERVAL_S, the arrival to the order service."""
     event, key = _location_event(reported)
+    published = order_stream.location_entry(event)
     try:
-        client = get_redis()
-        pipe = client.pipeline(transaction=False)
-        pipe.set(key, order_location.encode(event), ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
-        # At most one event per order per interval: the first report of each interval wins.
-        pipe.set(key + ":throttle", 1, nx=True, px=round(settings.LOCATION_EVENT_MIN_INTERVAL_S * 1000))
-        throttled = not pipe.execute()[1]
+        pipe = get_redis().pipeline(transaction=False)
+        _publish_location(pipe, key, event, topic=published[0])
+        first = throttle.granted(pipe.execute()[1])
     except redis.RedisError:
         logger.warning("courier position not published", extra={"order_id": event["order_id"]})
         return
-    if not throttled:
-        streams.publish([order_stream.location_entry(event)])
+    if first:
+        streams.publish([published])
     _arrival(reported, event)
 
 
 async def tell_followers_async(reported: Reported) -> None:
     event, key = _location_event(reported)
+    published = order_stream.location_entry(event)
     try:
         pipe = get_async_redis().pipeline(transaction=False)
-        pipe.set(key, order_location.encode(event), ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
-        pipe.set(key + ":throttle", 1, nx=True, px=round(settings.LOCATION_EVENT_MIN_INTERVAL_S * 1000))
-        throttled = not (await pipe.execute())[1]
+        _publish_location(pipe, key, event, topic=published[0])
+        first = throttle.granted((await pipe.execute())[1])
     except (redis.RedisError, OSError):
         logger.warning("courier position not published", extra={"order_id": event["order_id"]})
         return
-    if not throttled:
-        await streams.publish_async([order_stream.location_entry(event)])
+    if first:
+        await streams.publish_async([published])
     _arrival(reported, event)
+
+
+def _publish_location(pipe, key: str, event: order_location.CourierLocation, *, topic: str) -> None:
+    """Queues the read model's write and the claim of this interval's stream event (the first report
+    of each LOCATION_EVENT_MIN_INTERVAL_S per order goes to the order's stream)."""
+    pipe.set(key, order_location.encode(event), ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
+    throttle.claim(pipe, topic, order_stream.LOCATION, interval_s=settings.LOCATION_EVENT_MIN_INTERVAL_S)
 
 
 def _arrival(reported: Reported, event: dict) -> None:

@@ -13,6 +13,7 @@ By concern (docs/streams.md walks through them):
 - `refresher`: the heartbeat's one MongoDB re-read per stream kind, which repairs lost publishes;
 - `client`: one client's stream (`LiveStream`);
 - `admission`: streams per process and per user, shared with the gateway's relay;
+- `throttle`: at most one entry per item per interval (a courier's position);
 - `views`: the HTTP side (`serve`).
 """
 
