@@ -34,6 +34,8 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+SHUTDOWN_WAIT_S = 3.0
+
 
 @dataclass(frozen=True)
 class Loop:
@@ -184,7 +186,10 @@ def serving(application):
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await asyncio.to_thread(stop)  # a pass under way ends first, off the event loop
+                # A pass under way may finish, briefly and off the event loop: a pod's grace period
+                # (Helm: preStop 5 s, uvicorn 20 s, then this) must still cover it. One cut short is
+                # finished by the next pass anywhere (every loop is level-triggered).
+                await asyncio.to_thread(stop, SHUTDOWN_WAIT_S)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -1,4 +1,4 @@
-"""The delivery service's background loops, run by common/background.py (docs/background.md)."""
+"""The delivery service's background loops, run by common/background.py (docs/architecture/background.md)."""
 
 from common.background import Loop
 from deliveries import dispatch, tracking

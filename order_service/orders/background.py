@@ -1,4 +1,4 @@
-"""The order service's background loops, run by common/background.py (docs/background.md)."""
+"""The order service's background loops, run by common/background.py (docs/architecture/background.md)."""
 
 from common.background import Loop
 from orders import services

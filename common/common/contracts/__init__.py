@@ -1,5 +1,5 @@
 """What one service publishes for others to read, declared once: the publisher and every reader import
-the same module (docs/contracts.md).
+the same module (docs/architecture/contracts.md).
 
 A contract module holds a published topic's or read model's key builders and its payload's shape,
 nothing of the rules that make the payload: those stay with the service that owns the data.

@@ -5,7 +5,7 @@ One mechanism for every stream; a service's `events.py` says only what its strea
 a stream follows one topic of keyed entries, opens with a snapshot (or exactly what a resuming
 client missed), then sends each change. MongoDB stays the truth; everything in Redis may be lost.
 
-By concern (docs/streams.md walks through them):
+By concern (docs/architecture/streams.md walks through them):
 - `spec`: `Entry` and `StreamSpec`, what a service declares;
 - `history`: the topic's history, versions and view in Redis, written by one Lua script (`publish`);
 - `ids`: the history's event ids and the polling ids;
