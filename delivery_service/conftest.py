@@ -22,6 +22,16 @@ def _wired_to_live_platform(wire_to_live_platform, mongo_db, redis_client):
 
 
 @pytest.fixture(autouse=True)
+def _loops_running(settings, request):
+    """The service's background loops run as in a server, so a kick (a courier going on duty, a
+    delivery finished) reaches the dispatch loop on its own thread. Their periodic passes are off the
+    test's clock: a test runs `dispatch.reconcile()` or `tracking.persist_positions()` where it wants one."""
+    settings.DISPATCH_SWEEP_S = 3600.0
+    settings.COURIER_LOCATION_PERSIST_S = 3600.0
+    request.getfixturevalue("background_loops")
+
+
+@pytest.fixture(autouse=True)
 def _no_waiting_orders_from_earlier_tests(no_orders_waiting):
     """Each test's couriers see only that test's orders (common.testing.plugin)."""
 

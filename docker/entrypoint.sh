@@ -9,10 +9,11 @@ case "${1:-serve}" in
   serve)
     if [ "${ENSURE_INDEXES_ON_START:-true}" = "true" ]; then python manage.py ensure_indexes; fi
     exec uvicorn "${SERVICE_MODULE}.asgi:application" --host 0.0.0.0 --port "${PORT}" \
-      --workers "${WEB_CONCURRENCY:-1}" --no-access-log --lifespan off --timeout-graceful-shutdown 20 \
+      --workers "${WEB_CONCURRENCY:-1}" --no-access-log --lifespan on --timeout-graceful-shutdown 20 \
       --no-proxy-headers --no-server-header \
       --timeout-worker-healthcheck "${WORKER_HEALTHCHECK_TIMEOUT_S:-30}" --timeout-keep-alive "${KEEP_ALIVE_S:-75}" \
       --backlog "${LISTEN_BACKLOG:-4096}" ;;
+    # The lifespan starts and stops the service's background loops (common/background.py).
     # Forwarded headers are Django's business (TRUSTED_PROXY_HOPS); no Server banner. With several
     # workers, uvicorn kills one that has not answered its supervisor's ping for this long: its
     # default (5 s) killed busy gateway workers, and their thousands of open streams with them.

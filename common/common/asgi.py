@@ -39,7 +39,7 @@ from django.http.response import ResponseHeaders
 from django.urls import set_script_prefix, set_urlconf
 from django.utils.log import log_response
 
-from common import open_files
+from common import background, open_files
 from common.garbage_collection import prepare_for_serving
 
 
@@ -193,9 +193,10 @@ def is_live_stream(scope) -> bool:
     return scope["method"] == "GET" and scope["path"].endswith("/events")
 
 
-def get_asgi_application() -> PooledThreadsASGIHandler:
+def get_asgi_application():
+    """A service's application, its background loops run for the server's lifespan (common/background.py)."""
     open_files.raise_soft_limit()
     django.setup(set_prefix=False)
     application = PooledThreadsASGIHandler()
     prepare_for_serving(settings.GC_THRESHOLDS)
-    return application
+    return background.serving(application)

@@ -7,8 +7,10 @@ unexpected are mapped here too, so no view ever answers with HTML or a traceback
 from __future__ import annotations
 
 import logging
+import random
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, JsonResponse
@@ -104,7 +106,10 @@ class GatewayTimeout(ServiceUnavailable):
 OVERLOADED_HEADER = "X-Overloaded"
 
 
-def overloaded_response(message: str, *, retry_after_s: int):
+def overloaded_response(message: str):
+    """The 503 `overloaded` of a process protecting itself, with a Retry-After of 1..SSE_SHED_RETRY_MAX_S
+    seconds at random: the shed clients come back spread out, not as one wave."""
+    retry_after_s = random.randint(1, max(1, settings.SSE_SHED_RETRY_MAX_S))  # noqa: S311 (jitter, not a secret)
     return not_logged_as_error(
         error_response(
             503,

@@ -6,7 +6,7 @@ back as one wave) and `X-Overloaded: true`, which callers' circuit breakers do n
 failure (the process is up, protecting itself). Nothing has been done for it yet: no body read, no
 token checked, no store touched. Health, readiness and metrics are never shed. A live stream counts
 only while it opens (its view returns its response at once); open streams have their own limits
-(common/streams.py).
+(common/streams/admission.py).
 """
 
 from __future__ import annotations
@@ -61,12 +61,8 @@ class InflightLimitMiddleware(HybridMiddleware):
         if request.path in _NEVER_SHED:
             return None
         if not admit():
-            from common.streams import shed_retry_after_s
-
             SHED.inc()
-            return overloaded_response(
-                "This server is at its limit; try again shortly.", retry_after_s=shed_retry_after_s()
-            )
+            return overloaded_response("This server is at its limit; try again shortly.")
         request._counted_inflight = True
         return None
 

@@ -9,8 +9,8 @@ so after a change's answer readers see the change or nothing. Should a bump fail
 by readers but not by the changing process), the entry's lifetime bounds how long the old value
 can be read. Without Redis nothing is written or read, and readers ask the owner.
 
-Used by `common/address_book.py` (customers' addresses, for placement) and
-`common/price_list.py` (restaurants' terms, for placement).
+Used by `common/contracts/customer_addresses.py` (customers' addresses, for placement) and
+`common/contracts/restaurant_terms.py` (restaurants' terms, for placement).
 """
 
 from __future__ import annotations

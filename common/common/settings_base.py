@@ -89,9 +89,9 @@ MONGO_INDEX_MODULES: list[str] = []
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "fd:")
 REDIS_TIMEOUT_S = env_float("REDIS_TIMEOUT_S", 1.0)
-# How long a delivery address the customer service published for placement can be read (common/address_book.py).
+# How long a delivery address the customer service published for placement can be read (common/contracts/customer_addresses.py).
 ADDRESS_BOOK_TTL_S = env_int("ADDRESS_BOOK_TTL_S", 600)
-# How long a restaurant's terms the restaurant service published for placement can be read (common/price_list.py).
+# How long a restaurant's terms the restaurant service published for placement can be read (common/contracts/restaurant_terms.py).
 PRICE_LIST_TTL_S = env_int("PRICE_LIST_TTL_S", 60)
 
 
@@ -131,7 +131,7 @@ CACHES = redis_caches(REDIS_URL, REDIS_TIMEOUT_S)
 # when Redis blips (the Helm chart lists only mongodb for the backends).
 READINESS_REQUIRES = env_list("READINESS_REQUIRES", ["mongodb", "redis"])
 
-# --- Live streams (common/streams.py) --------------------------------------------------------
+# --- Live streams (common/streams/) --------------------------------------------------------
 # Heartbeat comment and MongoDB re-read of every open stream; polling interval while Redis is away.
 SSE_HEARTBEAT_S = env_float("SSE_HEARTBEAT_S", 15.0)
 SSE_POLL_INTERVAL_S = env_float("SSE_POLL_INTERVAL_S", 1.0)
@@ -153,6 +153,10 @@ SSE_MAX_OPENING_PER_PROCESS = env_int("SSE_MAX_OPENING_PER_PROCESS", 200)
 SSE_SHED_RETRY_MAX_S = env_int("SSE_SHED_RETRY_MAX_S", 5)
 # Requests one process works on at once; more are answered 503 at once (common/overload.py).
 MAX_INFLIGHT_REQUESTS = env_int("MAX_INFLIGHT_REQUESTS", 256)
+
+# --- Background loops (common/background.py) ---------------------------------------------
+# Modules that declare the service's loops (`LOOPS`); each loop's period is a setting of its own.
+BACKGROUND_LOOP_MODULES: list[str] = []
 
 # --- The garbage collector (common/garbage_collection.py) -------------------------------------
 # Young, middle and old generation thresholds once a process serves (CPython's default: 700,10,10).

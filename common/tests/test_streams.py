@@ -1,4 +1,4 @@
-"""The live streams' machinery (common/streams.py) against the real MongoDB-compatible server and Redis.
+"""The live streams' machinery (common/streams/) against the real MongoDB-compatible server and Redis.
 
 A small board of items stands in for a service's stream: the truth is a MongoDB collection, each
 write bumps the item's version, and the "publisher" appends the new state as a real service does.
@@ -12,8 +12,10 @@ import threading
 import pytest
 
 from common import streams
-from common.streams import Entry
+from common.redis_client import get_redis
+from common.streams import Entry, fanout, history, refresher
 from common.testing.sse import SseReader
+from common.testing.waiting import eventually
 
 ITEMS = "stream_items"
 
@@ -276,7 +278,7 @@ def test_idle_streams_wait_without_a_task_of_their_own(spec, mongo_db):
         for reader in readers:
             await reader.next_events(1)
             await reader._pull(0.01)  # the client waits for more; the stream waits for news
-        others = asyncio.all_tasks() - {asyncio.current_task(), streams._hub().task, streams._refresher(spec).task}
+        others = asyncio.all_tasks() - {asyncio.current_task(), fanout.hub().task, refresher.refresher(spec).task}
         extra = others - {reader._pending for reader in readers}
         for reader in readers:
             await reader.close()
@@ -380,8 +382,8 @@ def test_publishers_in_many_threads_never_duplicate_or_reorder_an_item(spec, mon
     for thread in threads:
         thread.join()
 
-    history = streams.get_redis().xrange(streams._keys(topic)[0])
-    versions = [int(fields["v"]) for _id, fields in history]
+    appended = get_redis().xrange(history.keys(topic)[0])
+    versions = [int(fields["v"]) for _id, fields in appended]
     assert versions == sorted(set(versions))
 
 
@@ -443,13 +445,13 @@ def test_the_heartbeat_reread_reaches_many_streams_in_spread_out_chunks_not_one_
                 await asyncio.sleep(0)
                 seen_meanwhile.append(sum(1 for s in many if s.offered))
 
-        await asyncio.gather(streams._hand_out(many, truth, over_s=0.2), other_work())
+        await asyncio.gather(refresher.hand_out(many, truth, over_s=0.2), other_work())
         return seen_meanwhile
 
     seen_meanwhile = asyncio.run(scenario())
 
     assert 0 < seen_meanwhile[0] < len(many)
-    assert all(s.offered == [(streams._TRUTH, ["entry"])] for s in many)
+    assert all(s.offered == [(fanout.TRUTH, ["entry"])] for s in many)
 
 
 class _Truth(list):
@@ -477,3 +479,22 @@ def test_an_open_stream_lets_its_first_read_go_once_it_has_opened(spec, mongo_db
 
     assert snapshot["data"] == {"items": [{"id": "a", "state": "new"}]}
     assert not kept  # held for the stream's whole life, never used again
+
+
+def test_an_item_published_often_goes_out_once_per_interval(redis_client):
+    """A courier's position: the first publish of each interval is claimed, the rest of it are not."""
+    from common.streams import throttle
+
+    def publish_once() -> bool:
+        pipe = redis_client.pipeline(transaction=False)
+        throttle.claim(pipe, "order:o1", "location", interval_s=0.3)
+        return throttle.granted(pipe.execute()[0])
+
+    first, again = publish_once(), publish_once()
+    other_item = redis_client.pipeline(transaction=False)
+    throttle.claim(other_item, "order:o2", "location", interval_s=0.3)
+    later = eventually(publish_once, timeout_s=5)
+
+    assert (first, again) == (True, False)
+    assert throttle.granted(other_item.execute()[0])
+    assert later

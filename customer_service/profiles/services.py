@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from bson import ObjectId
 
-from common import address_book
+from common.contracts import customer_addresses
 from common.errors import InvalidInput, NotFound
 from common.mongo import get_database, parse_object_id
 from profiles import clients, repository
@@ -101,7 +101,7 @@ def address_update(*, customer_id: str, address_id: str, changes: dict) -> dict:
     if found is None:
         raise NotFound("Address not found.")
     if fields:
-        address_book.changed(customer_id)
+        customer_addresses.changed(customer_id)
     if changes.get("is_default"):
         repository.profile_update(db, customer_id=customer_id, changes={"default_address_id": oid}, now=_now())
     return _rendered(customer_id, oid)
@@ -110,21 +110,21 @@ def address_update(*, customer_id: str, address_id: str, changes: dict) -> dict:
 def address_delete(*, customer_id: str, address_id: str) -> None:
     if not repository.address_delete(get_database(), customer_id=customer_id, address_id=_address_id(address_id)):
         raise NotFound("Address not found.")
-    address_book.changed(customer_id)
+    customer_addresses.changed(customer_id)
 
 
 def delivery_address(*, customer_id: str, address_id: str) -> dict:
     """`{address_id, label, line1, city, postcode, lat, lng}` of one of the customer's addresses,
-    published for placement on the way (common/address_book.py); 404 `address_not_found` otherwise.
+    published for placement on the way (common/contracts/customer_addresses.py); 404 `address_not_found` otherwise.
     The other services' one way to a customer's address: the order service places orders with it,
     the restaurant service browses by it."""
-    version = address_book.version(customer_id)  # before the read: a change meanwhile retires it
+    version = customer_addresses.version(customer_id)  # before the read: a change meanwhile retires it
     oid = parse_object_id(address_id)
     address = oid and repository.address_get(get_database(), customer_id=customer_id, address_id=oid)
     if not address:
         raise NotFound("No such address in your profile.", code="address_not_found")
-    fields = {key: address[key] for key in address_book.FIELDS}
-    address_book.publish(customer_id, address_id, fields, version=version)
+    fields = {key: address[key] for key in customer_addresses.FIELDS}
+    customer_addresses.publish(customer_id, address_id, fields, version=version)
     return {"address_id": address_id, **fields}
 
 
@@ -136,7 +136,7 @@ def _delivery_address(*, customer_id: str, address_id: str) -> dict:
         raise InvalidInput(
             "No such address in your profile.", code="unknown_address", details={"address_id": address_id}
         )
-    return {key: address[key] for key in address_book.FIELDS}
+    return {key: address[key] for key in customer_addresses.FIELDS}
 
 
 def order_place(

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +27,7 @@ from bson import ObjectId
 from django.conf import settings
 from prometheus_client import Counter, Histogram
 
-from common import faults, geo
+from common import background, faults, geo
 from common.errors import ApiError, Conflict, NotFound
 from common.mongo import get_database
 from deliveries import clients, events, lifecycle, locks, repository, tracking
@@ -393,66 +391,13 @@ def _check_projection(db, order: dict) -> None:
 
 # --- when it runs: periodically, and kicked by events ----------------------------------------------------
 
-
-class _Worker:
-    """One background thread per process that reconciles every `interval_s` and dispatches when
-    kicked (a courier became free, an order was placed or finished). Kicks that arrive while it
-    works are merged into its next pass; a kicker may wait a moment for that pass, so the usual
-    answer already shows the assignment, while a slow pass (a paused order service) never holds a
-    request for longer than the wait."""
-
-    def __init__(self):
-        self.changed = threading.Condition()
-        self.requested = 0  # kicks so far
-        self.completed = 0  # kicks served by a finished pass
-        self.thread: threading.Thread | None = None
-
-    def start(self, interval_s: float) -> None:
-        self.thread = threading.Thread(target=self._run, args=(interval_s,), name="dispatch", daemon=True)
-        self.thread.start()
-
-    def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
-
-    def kick(self, wait_s: float) -> None:
-        with self.changed:
-            self.requested += 1
-            ticket = self.requested
-            self.changed.notify_all()
-            if wait_s > 0:
-                self.changed.wait_for(lambda: self.completed >= ticket, timeout=wait_s)
-
-    def _run(self, interval_s: float) -> None:
-        last_reconcile = time.monotonic()
-        while True:
-            with self.changed:
-                kicked = self.changed.wait_for(lambda: self.requested > self.completed, timeout=interval_s)
-                serving = self.requested
-            try:
-                if kicked and time.monotonic() - last_reconcile < interval_s:
-                    dispatch()
-                else:
-                    last_reconcile = time.monotonic()
-                    reconcile()
-            except Exception:  # the loop must outlive any single failure
-                logger.exception("dispatch pass failed")
-            finally:
-                with self.changed:
-                    self.completed = max(self.completed, serving)
-                    self.changed.notify_all()
-
-
-_worker = _Worker()
-
-
-def start_worker(interval_s: float) -> None:
-    _worker.start(interval_s)
+LOOP = "dispatch"  # its background loop (deliveries/background.py): `reconcile` every DISPATCH_SWEEP_S
 
 
 def kick(*, wait_s: float = 0.0) -> None:
-    """Asks for a dispatch pass, waiting up to `wait_s` for it: in the background when the worker
-    runs (a server process), else right here (tests, management commands)."""
-    if _worker.running():
-        _worker.kick(wait_s)
-    else:
-        dispatch()
+    """Asks for a dispatch pass soon (a courier became free, an order was placed or finished); kicks
+    that arrive while a pass runs are merged into the next. A sync request may wait up to `wait_s`
+    for it, so the usual answer already shows the assignment, while a slow pass (a paused order
+    service) never holds it longer. The pass runs on the loop's thread, never here: not in the
+    request, never on the event loop (common/background.py)."""
+    background.kick(LOOP, wait_s=wait_s)

@@ -1,5 +1,5 @@
 """The courier's live task feed, `GET /couriers/me/events` (ARCHITECTURE 4.4; the machinery is
-common/streams.py).
+common/streams/).
 
 First `snapshot` `{delivery: the active delivery or null}`, then one `delivery` event (the
 delivery's contract shape plus `order_status`) each time one is assigned to this courier, its order

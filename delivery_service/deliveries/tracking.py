@@ -7,11 +7,10 @@ read MongoDB's copies (and without Redis, reports go to MongoDB directly). For a
 delivery, each report is also a message to the order's followers.
 
 What goes to the order service's followers is a published read model keyed by order, never the
-courier's data as such: `order-location:{order_id}` holds the latest `{order_id, courier_id, lat,
-lng, at, eta_s}` (it expires when the position goes stale), and the same JSON goes to the order's
-live stream (topic `order:{id}`, key `location`, common/streams.py) at most once every
-LOCATION_EVENT_MIN_INTERVAL_S. A courier can only ever
-report their own position; it reaches the followers of the one order assigned to them, if any.
+courier's data as such (common/contracts/order_location.py: it expires when the position goes
+stale), and the same payload goes to the order's live stream as its `location` entry
+(common/contracts/order_stream.py) at most once every LOCATION_EVENT_MIN_INTERVAL_S. A courier can
+only ever report their own position; it reaches the followers of the one order assigned to them, if any.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import dataclasses
 import functools
 import json
 import logging
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -30,9 +28,11 @@ from prometheus_client import Counter
 
 from common import faults, geo, streams
 from common.coalesce import Coalescer
+from common.contracts import order_location, order_stream
 from common.errors import ApiError
 from common.mongo import get_database
 from common.redis_client import LuaScript, get_async_redis, get_redis, redis_key
+from common.streams import throttle
 from deliveries import clients, lifecycle, repository
 
 logger = logging.getLogger(__name__)
@@ -47,10 +47,6 @@ def geo_key() -> str:
 def seen_key() -> str:
     """A sorted set of when each courier's position was reported (GEO has no timestamps)."""
     return redis_key("couriers", "seen")
-
-
-def order_location_key(order_id: str) -> str:
-    return redis_key("order-location", order_id)
 
 
 def _now() -> datetime:
@@ -219,21 +215,6 @@ def _parsed(position: str) -> dict:
     return {**location, "at": datetime.fromisoformat(location["at"])}
 
 
-def start_persister(interval_s: float) -> None:
-    """The write-behind: a background thread that stores the latest positions in MongoDB every
-    `interval_s` (in every replica: each takes its own couriers off the set)."""
-
-    def run() -> None:
-        while True:
-            time.sleep(interval_s)
-            try:
-                persist_positions()
-            except Exception:  # the loop must outlive any single failure (Redis or MongoDB away)
-                logger.exception("positions not persisted; the next pass tries again")
-
-    threading.Thread(target=run, name="positions-persister", daemon=True).start()
-
-
 def latest_position(courier_id: str) -> dict | None:
     """The courier's latest position `{lat, lng, at}` as Redis has it, or None (unknown, or Redis
     cannot say: the caller falls back to MongoDB's copy)."""
@@ -304,59 +285,56 @@ def remember_courier(courier: dict) -> None:
         logger.warning("courier's profile not kept in Redis", extra={"courier_id": courier["_id"]})
 
 
-def _location_event(reported: Reported) -> tuple[dict, str]:
+def _location_event(reported: Reported) -> tuple[order_location.CourierLocation, str]:
     task = reported.task
-    event = {
+    event: order_location.CourierLocation = {
         "order_id": task["order_id"],
-        "courier_id": None,
+        "courier_id": reported.courier_id,
         "lat": reported.location["lat"],
         "lng": reported.location["lng"],
         "at": reported.location["at"].isoformat(),
         "eta_s": eta_s(delivery=task, location=reported.location, vehicle=reported.vehicle),
     }
-    return event, order_location_key(task["order_id"])
+    return event, order_location.key(task["order_id"])
 
 
 def tell_followers(reported: Reported) -> None:
     """The position to the followers of the courier's order: the latest as a key, an event on the
     order's stream at most once every LOCATION_EVENT_MIN_INTERVAL_S, the arrival to the order service."""
     event, key = _location_event(reported)
-    event["courier_id"] = reported.courier_id
+    published = order_stream.location_entry(event)
     try:
-        client = get_redis()
-        pipe = client.pipeline(transaction=False)
-        pipe.set(key, json.dumps(event), ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
-        # At most one event per order per interval: the first report of each interval wins.
-        pipe.set(key + ":throttle", 1, nx=True, px=round(settings.LOCATION_EVENT_MIN_INTERVAL_S * 1000))
-        throttled = not pipe.execute()[1]
+        pipe = get_redis().pipeline(transaction=False)
+        _publish_location(pipe, key, event, topic=published[0])
+        first = throttle.granted(pipe.execute()[1])
     except redis.RedisError:
         logger.warning("courier position not published", extra={"order_id": event["order_id"]})
         return
-    if not throttled:
-        streams.publish([_location_entry(event)])
+    if first:
+        streams.publish([published])
     _arrival(reported, event)
 
 
 async def tell_followers_async(reported: Reported) -> None:
     event, key = _location_event(reported)
-    event["courier_id"] = reported.courier_id
+    published = order_stream.location_entry(event)
     try:
         pipe = get_async_redis().pipeline(transaction=False)
-        pipe.set(key, json.dumps(event), ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
-        pipe.set(key + ":throttle", 1, nx=True, px=round(settings.LOCATION_EVENT_MIN_INTERVAL_S * 1000))
-        throttled = not (await pipe.execute())[1]
+        _publish_location(pipe, key, event, topic=published[0])
+        first = throttle.granted((await pipe.execute())[1])
     except (redis.RedisError, OSError):
         logger.warning("courier position not published", extra={"order_id": event["order_id"]})
         return
-    if not throttled:
-        await streams.publish_async([_location_entry(event)])
+    if first:
+        await streams.publish_async([published])
     _arrival(reported, event)
 
 
-def _location_entry(event: dict) -> tuple[str, list[streams.Entry]]:
-    version = int(datetime.fromisoformat(event["at"]).timestamp() * 1000)
-    entry = streams.Entry(key="location", version=version, event="location", data=event)
-    return streams.topic_of("order", event["order_id"]), [entry]
+def _publish_location(pipe, key: str, event: order_location.CourierLocation, *, topic: str) -> None:
+    """Queues the read model's write and the claim of this interval's stream event (the first report
+    of each LOCATION_EVENT_MIN_INTERVAL_S per order goes to the order's stream)."""
+    pipe.set(key, order_location.encode(event), ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
+    throttle.claim(pipe, topic, order_stream.LOCATION, interval_s=settings.LOCATION_EVENT_MIN_INTERVAL_S)
 
 
 def _arrival(reported: Reported, event: dict) -> None:

@@ -30,6 +30,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Seconds between reconciler passes (0: no background worker; dispatch then runs inline on kicks).
+BACKGROUND_LOOP_MODULES = ["deliveries.background"]
 DISPATCH_SWEEP_S = env_float("DISPATCH_SWEEP_S", 5.0)
 # How long a request that frees a courier (going online, a delivery done, a release) waits for the
 # dispatch pass it kicked, so its answer usually shows the new assignment; a slow pass never holds

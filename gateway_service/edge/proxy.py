@@ -23,10 +23,10 @@ import yarl
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 
-from common import open_files
 from common.circuit_breaker import CircuitBreaker
 from common.errors import OVERLOADED_HEADER, error_response, not_logged_as_error, overloaded_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
+from common.streams import admission
 from common.tracing import inject_context
 from edge import stream_relay, upstream_pool
 from edge.routes import Route
@@ -176,44 +176,13 @@ def _without_session_cookie(cookie_header: str) -> str:
     return ";".join(kept).strip()
 
 
-@functools.cache
-def stream_ceiling() -> int:
-    """Live streams one gateway process relays at once. Each holds two descriptors (the client's and
-    the upstream's), so past half the process's open-file limit accept() itself would start failing,
-    for ordinary requests too: the stream that would cross it gets a fast 503 instead."""
-    return min(settings.SSE_MAX_STREAMS_PER_PROCESS, open_files.streams_within(descriptors_each=2))
+# The live streams this process relays. Each holds two descriptors (the client's and the upstream's),
+# so past half the process's open-file limit accept() itself would start failing, for ordinary
+# requests too: the stream that would cross it gets a fast 503 instead (common/streams/admission.py).
+RELAYED = admission.ProcessStreams(descriptors_each=2)
 
 
-class _StreamSlot:
-    """One of the process's relayed streams, counted as opening until its upstream answers, and given
-    back exactly once: by the relay's end or by the response's close() (a client gone before the
-    relay started never runs the generator)."""
-
-    open = 0
-    opening = 0  # of those, waiting for the upstream's answer
-
-    def __init__(self):
-        _StreamSlot.open += 1
-        _StreamSlot.opening += 1
-        self.held = self.waiting = True
-
-    def answered(self) -> None:
-        if self.waiting:
-            self.waiting = False
-            _StreamSlot.opening -= 1
-
-    def release(self) -> None:
-        self.answered()
-        if self.held:
-            self.held = False
-            _StreamSlot.open -= 1
-
-
-def open_streams() -> int:
-    return _StreamSlot.open
-
-
-async def _relay(chunks, close, service: str, slot: _StreamSlot | None):
+async def _relay(chunks, close, service: str, ticket: admission.Ticket | None):
     try:
         async for chunk in chunks:
             yield chunk
@@ -221,8 +190,8 @@ async def _relay(chunks, close, service: str, slot: _StreamSlot | None):
         logger.warning("upstream stream broke", extra={"upstream": service})
     finally:
         close()
-        if slot is not None:
-            slot.release()
+        if ticket is not None:
+            ticket.release()
 
 
 def _unavailable(service: str, *, status: int, code: str, message: str, retry_after: int):
@@ -247,25 +216,18 @@ async def forward(call: Outgoing, route: Route):
         return await _forward(call, route, service=service, circuit=circuit)
     # Opens waiting for their upstream are bounded too: in a reconnect storm, thousands of connects
     # at once overflow the upstream's accept queue and time out (504s) instead of being told to come
-    # back (the upstream sheds what it cannot open, common/streams.py).
-    if _StreamSlot.open >= stream_ceiling() or _StreamSlot.opening >= settings.SSE_MAX_OPENING_PER_PROCESS:
-        from common.streams import shed_retry_after_s
-
-        return overloaded_response(
-            "This gateway relays or opens as many live streams as it can; reconnect shortly.",
-            retry_after_s=shed_retry_after_s(),
-        )
-    slot = _StreamSlot()
+    # back (the upstream sheds what it cannot open, common/streams/views.py).
+    ticket = RELAYED.take()
+    if not isinstance(ticket, admission.Ticket):
+        return overloaded_response("This gateway relays or opens as many live streams as it can; reconnect shortly.")
     try:
-        response = await _forward(call, route, service=service, circuit=circuit, slot=slot)
+        response = await _forward(call, route, service=service, circuit=circuit, ticket=ticket)
     except BaseException:
-        slot.release()
+        ticket.release()
         raise
-    slot.answered()
-    if isinstance(response, StreamingHttpResponse):
-        response._resource_closers.append(slot.release)  # Django's close() runs these
-    else:
-        slot.release()
+    ticket.opened()
+    if not isinstance(response, admission.AdmittedStreamingResponse):
+        ticket.release()  # answered whole (a refusal): nothing is held any more
     return response
 
 
@@ -321,7 +283,7 @@ async def _send(call: Outgoing, service: str, url, *, stream: bool):
     return await asyncio.wait_for(attempts(), head_due_s)
 
 
-async def _forward(call: Outgoing, route: Route, *, service: str, circuit, slot=None):
+async def _forward(call: Outgoing, route: Route, *, service: str, circuit, ticket=None):
     # The path exactly as the client sent it (still percent-encoded): decoding and re-encoding could
     # change what the upstream sees, and a decoded control character is not a valid URL.
     url = upstream_url(service, quote(call.raw_path, safe=_PATH_SAFE), call.query)
@@ -347,10 +309,10 @@ async def _forward(call: Outgoing, route: Route, *, service: str, circuit, slot=
             message=f"The {service} service is unavailable.",
             retry_after=5,
         )
-    return await _answer_from(upstream, route, service=service, circuit=circuit, slot=slot)
+    return await _answer_from(upstream, route, service=service, circuit=circuit, ticket=ticket)
 
 
-async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
+async def _answer_from(upstream, route: Route, *, service: str, circuit, ticket):
     """The client's answer made of the upstream's: relayed as a stream, or read whole."""
     ours = isinstance(upstream, stream_relay.UpstreamStream)  # a stream's, or a pooled connection's
     if ours:
@@ -358,7 +320,7 @@ async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
         header, header_items = upstream.header, upstream.headers
     else:  # aiohttp's (HEAD)
         header, header_items, close = upstream.headers.get, upstream.headers.items(), upstream.release
-    # A fast 503 by which the upstream protects itself (common/streams.py, common/overload.py): it
+    # A fast 503 by which the upstream protects itself (common/streams/admission.py, common/overload.py): it
     # is up and answering, so it is no failure of the circuit's.
     shed = upstream.status == 503 and header(OVERLOADED_HEADER) == "true"
     if upstream.status >= 500 and not shed:
@@ -374,7 +336,7 @@ async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
     streaming = event_stream or (route.stream and upstream.status < 300)
     if streaming:
         chunks = upstream if ours else upstream.content.iter_any()
-        response = StreamingHttpResponse(_relay(chunks, close, service, slot), status=upstream.status)
+        response = _relayed(_relay(chunks, close, service, ticket), ticket, status=upstream.status)
     else:
         # Ordinary JSON answers are small: reading them whole is cheaper than relaying chunks.
         try:
@@ -400,6 +362,13 @@ async def _answer_from(upstream, route: Route, *, service: str, circuit, slot):
         response["X-Accel-Buffering"] = "no"
         response["Cache-Control"] = "no-cache"
     return response
+
+
+def _relayed(content, ticket: admission.Ticket | None, *, status: int) -> StreamingHttpResponse:
+    if ticket is None:
+        return StreamingHttpResponse(content, status=status)
+    # Its admission is given back by the relay's end or by Django's close(), whichever comes first.
+    return admission.AdmittedStreamingResponse(content, ticket=ticket, status=status)
 
 
 async def _read_whole(upstream, *, bounded: bool, close) -> bytes:

@@ -57,7 +57,7 @@ ROUTES: tuple[Route, ...] = (
     _r("/customers/me/addresses", "customer", "GET HEAD POST"),
     _r("/customers/me/addresses/{aid}", "customer", "GET HEAD PUT PATCH DELETE"),
     # A customer's orders are answered by their owner, the order service: placing one is a single
-    # service hop, the address read from what the customer service published (common/address_book.py).
+    # service hop, the address read from what the customer service published (common/contracts/customer_addresses.py).
     _r("/customers/me/orders", "order", "GET HEAD POST"),
     _r("/customers/me/orders/quote", "order", "POST"),
     _r("/customers/me/feed", "customer", "GET HEAD"),

@@ -13,7 +13,7 @@ import os
 import django
 from django.conf import settings
 
-from common import open_files
+from common import background, open_files
 from common.asgi import LeanASGIHandler
 from common.garbage_collection import prepare_for_serving
 
@@ -27,3 +27,4 @@ if settings.FAST_PROXY and not settings.OTEL_ENABLED:
 
     application = FastProxy(application)
 prepare_for_serving(settings.GC_THRESHOLDS)
+application = background.serving(application)  # no loops of its own; the lifespan is answered all the same

@@ -35,6 +35,7 @@ DISPATCH_KICK_DELAY_S = env_float("DISPATCH_KICK_DELAY_S", 0.05)
 ESTIMATE_DEFAULT_RIDE_MIN = env_float("ESTIMATE_DEFAULT_RIDE_MIN", 15.0)
 ESTIMATE_MIN_AHEAD_S = env_float("ESTIMATE_MIN_AHEAD_S", 60.0)
 ESTIMATE_REFRESH_S = env_float("ESTIMATE_REFRESH_S", 30.0)
+BACKGROUND_LOOP_MODULES = ["orders.background"]
 
 # The live streams are plain async Django views, which drf-spectacular cannot see; describe them.
 SPECTACULAR_SETTINGS = {

@@ -78,7 +78,7 @@ class OrderViewSet(ViewSet):
 class CustomerOrderViewSet(ViewSet):
     """`/customers/me/orders`: the signed-in customer's orders, placing one and pricing one first.
     The gateway routes these here, to the orders' owner: the customer's address and the restaurant's
-    terms are read from what their owners published (common/address_book.py, common/price_list.py),
+    terms are read from what their owners published (common/contracts/customer_addresses.py, common/contracts/restaurant_terms.py),
     so placement is one service hop."""
 
     title = "My orders"

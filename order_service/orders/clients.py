@@ -15,8 +15,9 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from common import address_book, faults, price_list
+from common import faults
 from common.coalesce import Coalescer
+from common.contracts import customer_addresses, restaurant_terms
 from common.errors import ApiError, ServiceUnavailable
 from common.http import internal_request, raise_for_upstream
 from common.mongo import parse_object_id
@@ -43,12 +44,12 @@ def _logged(call: Callable[[], None]) -> None:
 
 
 def customer_delivery_address(*, customer_id: str, address_id: str) -> dict:
-    """One of the customer's addresses, as the customer service published it (common/address_book.py),
+    """One of the customer's addresses, as the customer service published it (common/contracts/customer_addresses.py),
     else from the customer service, which publishes it on the way; `UnknownAddress` when the customer
     has no such address."""
     if parse_object_id(address_id) is None:
         raise UnknownAddress(details={"address_id": address_id})
-    published = address_book.published(customer_id, address_id)
+    published = customer_addresses.published(customer_id, address_id)
     if published is not None:
         return published
     response = internal_request(
@@ -58,17 +59,17 @@ def customer_delivery_address(*, customer_id: str, address_id: str) -> dict:
         raise UnknownAddress(details={"address_id": address_id})
     raise_for_upstream(response, "customer")
     body = response.json()
-    return {key: body[key] for key in address_book.FIELDS}
+    return {key: body[key] for key in customer_addresses.FIELDS}
 
 
 def restaurant_quote(*, restaurant_id: str, menu_item_ids: list[str]) -> dict:
     """The restaurant's quote for these items: from the terms the restaurant service published
-    (common/price_list.py), else from the restaurant service, which publishes them on the way."""
+    (common/contracts/restaurant_terms.py), else from the restaurant service, which publishes them on the way."""
     if parse_object_id(restaurant_id) is None:
         raise UnknownRestaurant(details={"restaurant_id": restaurant_id})
-    terms = price_list.published(restaurant_id)
+    terms = restaurant_terms.published(restaurant_id)
     if terms is not None:
-        return price_list.quote(terms, menu_item_ids)
+        return restaurant_terms.quote(terms, menu_item_ids)
     response = internal_request(
         "restaurant",
         "POST",

@@ -1,9 +1,10 @@
-"""The order service's live streams (ARCHITECTURE 4.4); the machinery is common/streams.py.
+"""The order service's live streams (ARCHITECTURE 4.4); the machinery is common/streams/.
 
 - `GET /orders/{id}/events`, for the order's parties: the current status first (`status`), then
   one `status` event per transition, `estimate` events when the estimates move by a minute or more,
   `location` events while a courier is on the way, ending after `delivered`, `rejected` or
-  `cancelled`. Topic `order:{id}`, keys `status`, `estimate` and `location`.
+  `cancelled`. Topic `order:{id}`, keys `status`, `estimate` and `location`, the last written by
+  the delivery service (common/contracts/order_stream.py).
 - `GET /restaurants/{rid}/orders/events`, for the restaurant's owner (the kitchen board): a
   `snapshot` of every open order, oldest first, in the list's shape, then one `order` event each
   time an order is placed, moves, gets or loses a courier, or is cancelled. Topic `restaurant:{rid}`,
@@ -19,12 +20,13 @@ from asgiref.sync import sync_to_async
 
 from common import streams
 from common.batching import SharedReads
+from common.contracts import order_stream
 from common.mongo import get_database, parse_object_id
 from common.streams import Entry
 from orders import clients, lifecycle, repository, selectors
 from orders.serializers import OrderOutput
 
-ORDER, RESTAURANT = "order", "restaurant"
+RESTAURANT = "restaurant"  # the kitchen boards' kind: topic `restaurant:{rid}`
 _PARTY_TYPES = (lifecycle.CUSTOMER, lifecycle.RESTAURANT, lifecycle.COURIER)
 
 
@@ -40,7 +42,7 @@ def status_entry(order: dict) -> Entry:
         "at": last["at"].isoformat() if last.get("at") else None,
         "courier_id": order.get("courier_id"),
     }
-    return Entry(key="status", version=order.get("version", 0), event="status", data=data)
+    return Entry(key=order_stream.STATUS, version=order.get("version", 0), event=order_stream.STATUS, data=data)
 
 
 def estimate_entry(order: dict) -> Entry | None:
@@ -53,7 +55,7 @@ def estimate_entry(order: dict) -> Entry | None:
         "estimated_ready_at": _iso(order.get("estimated_ready_at")),
         "estimated_delivery_at": _iso(order["estimated_delivery_at"]),
     }
-    return Entry(key="estimate", version=order.get("version", 0), event="estimate", data=data)
+    return Entry(key=order_stream.ESTIMATE, version=order.get("version", 0), event=order_stream.ESTIMATE, data=data)
 
 
 def _iso(at) -> str | None:
@@ -76,7 +78,7 @@ def board_entry(order: dict) -> Entry:
 
 
 class OrderStream(streams.StreamSpec):
-    kind = ORDER
+    kind = order_stream.KIND
     snapshot_event = None  # it opens with the current status itself, as it always has
 
     def truth(self, watched: dict[str, set[str]]) -> dict[str, list[Entry]]:
@@ -85,13 +87,13 @@ class OrderStream(streams.StreamSpec):
         return {str(order["_id"]): order_entries(order) for order in orders}
 
     def opening(self, view: list[Entry]) -> list[Entry]:
-        rank = {"status": 0, "location": 2}
+        rank = {order_stream.STATUS: 0, order_stream.LOCATION: 2}
         return sorted(view, key=lambda entry: rank.get(entry.key, 1))
 
     def visible(self, entry: Entry, known: dict[str, Entry]) -> bool:
-        if entry.event != "location":
+        if entry.key != order_stream.LOCATION:
             return True
-        status = known.get("status")  # never a previous courier's position, nor one after the end
+        status = known.get(order_stream.STATUS)  # never a previous courier's position, nor one after the end
         return (
             status is not None
             and status.data["courier_id"] == entry.data.get("courier_id")
@@ -99,7 +101,7 @@ class OrderStream(streams.StreamSpec):
         )
 
     def ends_after(self, entry: Entry) -> bool:
-        return entry.key == "status" and entry.data["status"] in lifecycle.FINAL_STATES
+        return entry.key == order_stream.STATUS and entry.data["status"] in lifecycle.FINAL_STATES
 
 
 class KitchenBoard(streams.StreamSpec):

@@ -37,7 +37,7 @@ class DuplicateOrder(Exception):
 
 
 def order_insert(db: Database, *, document: dict) -> dict:
-    # Every write bumps `version`: live streams order an order's states by it (common/streams.py).
+    # Every write bumps `version`: live streams order an order's states by it (common/streams/).
     document.setdefault("version", 1)
     try:
         document["_id"] = db[ORDERS].insert_one(document).inserted_id

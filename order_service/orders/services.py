@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -103,8 +101,8 @@ def customer_order_place(
 ) -> tuple[dict, bool]:
     """Placement as the customer asks for it (`POST /customers/me/orders`, which the gateway routes
     here): to one of their addresses, read from what the customer service published
-    (common/address_book.py), priced from the terms the restaurant service published
-    (common/price_list.py, in `clients.restaurant_quote`): one service hop per order."""
+    (common/contracts/customer_addresses.py), priced from the terms the restaurant service published
+    (common/contracts/restaurant_terms.py, in `clients.restaurant_quote`): one service hop per order."""
     return order_place(
         customer_id=customer_id,
         restaurant_id=restaurant_id,
@@ -357,21 +355,6 @@ def order_refresh_due_estimates(*, limit: int = 500) -> int:
         if estimates.due(order, now) and (updated := _store_estimates(order, now, facts={})) is not None:
             moved += updated is not order
     return moved
-
-
-def start_estimate_refresher(interval_s: float) -> None:
-    """A background thread that moves on estimates about to pass, every `interval_s` (in every
-    replica: each write is conditional, so they never fight)."""
-
-    def run() -> None:
-        while True:
-            time.sleep(interval_s)
-            try:
-                order_refresh_due_estimates()
-            except Exception:  # the loop must outlive any single failure
-                logger.exception("estimate refresh failed")
-
-    threading.Thread(target=run, name="estimate-refresher", daemon=True).start()
 
 
 def order_project_courier(

@@ -1,5 +1,6 @@
 """Live order state in Redis (ARCHITECTURE 4.4): each change announced to the order's stream and its
-kitchen's board (common/streams.py), and the courier's position as the delivery service publishes it.
+kitchen's board (common/streams/), and the courier's position as the delivery service publishes it
+(common/contracts/order_location.py).
 
 MongoDB stays the source of truth; Redis only makes following an order cheap. Failures here are
 logged and never fail the write that triggered them: the streams repair from MongoDB.
@@ -7,23 +8,16 @@ logged and never fail the write that triggered them: the streams repair from Mon
 
 from __future__ import annotations
 
-import json
 import logging
 
 import redis
 
 from common import streams
-from common.redis_client import get_redis, redis_key
+from common.contracts import order_location, order_stream
+from common.redis_client import get_redis
 from orders import events
 
 logger = logging.getLogger(__name__)
-
-
-def location_key(order_id: str) -> str:
-    """The delivery service's read model of the assigned courier's position (its deliveries/tracking.py);
-    each new one also goes to the order's stream as a `location` entry."""
-    return redis_key("order-location", order_id)
-
 
 NO_LOCATION = {"courier_location": None, "eta_s": None}
 
@@ -34,12 +28,12 @@ def courier_location(order: dict) -> dict:
     if not order.get("courier_id") or order["status"] in ("delivered", "cancelled", "rejected"):
         return NO_LOCATION
     try:
-        raw = get_redis().get(location_key(str(order["_id"])))
+        raw = get_redis().get(order_location.key(str(order["_id"])))
     except redis.RedisError:
         return NO_LOCATION
     if not raw:
         return NO_LOCATION
-    event = json.loads(raw)
+    event = order_location.decode(raw)
     if event.get("courier_id") != order["courier_id"]:
         return NO_LOCATION  # a previous courier's position
     return {
@@ -53,7 +47,7 @@ def publish(order: dict) -> None:
     best effort: the streams' heartbeat re-read repairs a publish that did not happen)."""
     streams.publish(
         [
-            (streams.topic_of(events.ORDER, str(order["_id"])), events.order_entries(order)),
+            (order_stream.topic(str(order["_id"])), events.order_entries(order)),
             (streams.topic_of(events.RESTAURANT, order["restaurant_id"]), [events.board_entry(order)]),
         ]
     )

@@ -1,7 +1,9 @@
 """Read-through Redis cache for menus and the popular list, invalidated by version bump.
 
 Each cached value lives under `<name>:<version>`, and a write bumps `<name>:version`
-(INCR) after it reached MongoDB and before its response goes out. A read that raced with the
+(INCR) after it reached MongoDB and before its response goes out. A restaurant's menu and quote
+facts follow the restaurant's version, which its published terms follow too
+(common/contracts/restaurant_terms.py). A read that raced with the
 write and stores old data stores it under the old version, which no later read asks for: after
 an update's response, no stale menu is served. Entries also expire on their own. If Redis is
 unavailable, reads go to MongoDB and the request still succeeds.
@@ -19,6 +21,7 @@ from django.conf import settings
 from prometheus_client import Counter
 
 from common import read_models
+from common.contracts import restaurant_terms
 from common.redis_client import get_async_redis, get_redis, redis_key
 
 logger = logging.getLogger(__name__)
@@ -26,18 +29,14 @@ logger = logging.getLogger(__name__)
 CACHE_REQUESTS = Counter("restaurant_cache_requests_total", "Cache reads by cache and result", ["cache", "result"])
 
 
-def _read_through(
-    cache: str, name: str, *, ttl_s: int, load: Callable[[], Any], versioned_by: str | None = None
-) -> str:
+def _read_through(cache: str, name: str, *, ttl_s: int, load: Callable[[], Any], version_key: str | None = None) -> str:
     """The value as JSON text: cached text is served as it is, without decoding and encoding it.
-    `versioned_by` names another entry whose version this one follows (invalidated with it)."""
+    `version_key`: the version this entry follows (invalidated with it), else its own."""
     if not settings.RESTAURANT_CACHE_ENABLED:
         return json.dumps(load())
     client = get_redis()
     try:
-        reply = client.eval(
-            read_models.READ_VERSIONED, 1, redis_key(versioned_by or name, "version"), redis_key(name, "")
-        )
+        reply = client.eval(read_models.READ_VERSIONED, 1, version_key or _own_version_key(name), redis_key(name, ""))
         version, raw = read_models.versioned(reply)
         data_key = redis_key(name, version)
     except redis.RedisError:
@@ -56,15 +55,17 @@ def _read_through(
     return text
 
 
-async def _cached_text_async(cache: str, name: str) -> str | None:
+def _own_version_key(name: str) -> str:
+    return redis_key(name, "version")
+
+
+async def _cached_text_async(cache: str, name: str, *, version_key: str) -> str | None:
     """The cached JSON text, or None (a miss, the cache off, or Redis unavailable): then the
     caller takes the sync path, which loads, stores and counts the miss."""
     if not settings.RESTAURANT_CACHE_ENABLED:
         return None
     try:
-        reply = await get_async_redis().eval(
-            read_models.READ_VERSIONED, 1, redis_key(name, "version"), redis_key(name, "")
-        )
+        reply = await get_async_redis().eval(read_models.READ_VERSIONED, 1, version_key, redis_key(name, ""))
     except (redis.RedisError, OSError):
         return None
     _version, raw = read_models.versioned(reply)
@@ -74,24 +75,29 @@ async def _cached_text_async(cache: str, name: str) -> str | None:
 
 
 async def menu_text_async(restaurant_id: str) -> str | None:
-    return await _cached_text_async("menu", f"menu:{restaurant_id}")
+    return await _cached_text_async(
+        "menu", f"menu:{restaurant_id}", version_key=restaurant_terms.version_key(restaurant_id)
+    )
 
 
 async def popular_text_async() -> str | None:
-    return await _cached_text_async("popular", "popular")
-
-
-def _invalidate(name: str) -> None:
-    # Should Redis be away, entries written before expire within their TTL.
-    read_models.bump(redis_key(name, "version"))
+    return await _cached_text_async("popular", "popular", version_key=_own_version_key("popular"))
 
 
 def menu_cached(restaurant_id: str, load: Callable[[], dict]) -> str:
-    return _read_through("menu", f"menu:{restaurant_id}", ttl_s=settings.MENU_CACHE_TTL_S, load=load)
+    return _read_through(
+        "menu",
+        f"menu:{restaurant_id}",
+        ttl_s=settings.MENU_CACHE_TTL_S,
+        load=load,
+        version_key=restaurant_terms.version_key(restaurant_id),
+    )
 
 
 def menu_invalidate(restaurant_id: str) -> None:
-    _invalidate(f"menu:{restaurant_id}")
+    """Retires the restaurant's cached menu and quote facts, and its published terms. Should Redis be
+    away, entries written before expire within their TTL."""
+    read_models.bump(restaurant_terms.version_key(restaurant_id))
 
 
 def quote_facts_cached(restaurant_id: str, load: Callable[[], dict]) -> dict:
@@ -106,7 +112,7 @@ def quote_facts_cached(restaurant_id: str, load: Callable[[], dict]) -> dict:
         f"quote:{restaurant_id}",
         ttl_s=settings.QUOTE_CACHE_TTL_S,
         load=load,
-        versioned_by=f"menu:{restaurant_id}",
+        version_key=restaurant_terms.version_key(restaurant_id),
     )
     return json.loads(text)
 
@@ -116,4 +122,4 @@ def popular_cached(load: Callable[[], dict]) -> str:
 
 
 def popular_invalidate() -> None:
-    _invalidate("popular")
+    read_models.bump(_own_version_key("popular"))

@@ -1,4 +1,5 @@
-"""Opening hours: validation, the weekly 15-minute slots they cover, and "open now".
+"""Opening hours: validation, the weekly 15-minute slots they cover, "open now", and the periods
+they make from a given moment (what the published terms carry for the order service).
 
 Hours are given per weekday (0 = Monday) in the platform's time zone, as `HH:MM` on quarter
 hours; `close` at or before `open` means the evening runs past midnight. Each restaurant stores
@@ -10,11 +11,12 @@ no `$elemMatch` on sub-documents with several fields).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-# The weekly slots are shared with the order service, which checks them in a restaurant's
-# published terms (common/price_list.py).
-from common.price_list import SLOT_MINUTES, SLOTS_PER_DAY, SLOTS_PER_WEEK, weekly_slot
+SLOT_MINUTES = 15
+SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
+SLOTS_PER_WEEK = 7 * SLOTS_PER_DAY
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):(00|15|30|45)$|^24:00$")
 
@@ -44,4 +46,32 @@ def open_slots(opening_hours: list[dict]) -> list[int]:
 
 
 def current_slot(*, tz: str, now: datetime | None = None) -> int:
-    return weekly_slot(tz=tz, now=now)
+    """The weekly 15-minute slot `now` falls in, in time zone `tz`."""
+    local = (now or datetime.now(UTC)).astimezone(ZoneInfo(tz))
+    return local.weekday() * SLOTS_PER_DAY + (local.hour * 60 + local.minute) // SLOT_MINUTES
+
+
+def is_open(opening_hours: list[dict], *, tz: str, now: datetime | None = None) -> bool:
+    """Whether a restaurant with these hours is open at `now` (no hours at all: always)."""
+    return current_slot(tz=tz, now=now) in open_slots(opening_hours)
+
+
+def open_periods(slots: list[int], *, tz: str, start: datetime, span: timedelta) -> list[tuple[datetime, datetime]]:
+    """The periods [from, until) in which the restaurant is open between `start` (the beginning of its
+    slot) and `start + span`, as UTC instants: what another service needs to know "open at t" without
+    the slots (the published terms, common/contracts/restaurant_terms.py). Slots are stepped in UTC,
+    so a daylight-saving change is where the local clock says it is."""
+    open_at = set(slots)
+    step = timedelta(minutes=SLOT_MINUTES)
+    at = start.astimezone(UTC).replace(second=0, microsecond=0)
+    at -= timedelta(minutes=at.minute % SLOT_MINUTES)  # every time zone's offset is a whole number of slots
+    end = start + span
+    periods: list[tuple[datetime, datetime]] = []
+    while at < end:
+        if current_slot(tz=tz, now=at) in open_at:
+            if periods and periods[-1][1] == at:
+                periods[-1] = (periods[-1][0], at + step)
+            else:
+                periods.append((at, at + step))
+        at += step
+    return periods

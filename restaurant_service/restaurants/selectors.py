@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from bson import ObjectId
 from django.conf import settings
 
-from common import price_list
+from common.contracts import restaurant_terms
 from common.errors import Forbidden, Unauthorized
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
 from restaurants import cache, clients, hours, nearby, repository
 from restaurants.errors import RestaurantNotFound
 from restaurants.serializers import MenuItemOutput, RestaurantOutput
-
-
-def current_slot() -> int:
-    return hours.current_slot(tz=settings.PLATFORM_TIMEZONE)
-
-
-def is_open_now(restaurant: dict) -> bool:
-    return current_slot() in hours.open_slots(restaurant.get("opening_hours") or [])
 
 
 def restaurant_get(*, restaurant_id: str) -> dict:
@@ -35,7 +29,9 @@ def restaurants_browse(
 ) -> tuple[int, list]:
     """A page of restaurants by name; with `near` (lat, lng), only those delivering there, nearest
     first, each with `distance_km` and `estimated_delivery_min`."""
-    query = repository.browse_filter(text=text, cuisines=cuisines, open_slot=current_slot() if open_now else None)
+    query = repository.browse_filter(
+        text=text, cuisines=cuisines, open_slot=hours.current_slot(tz=settings.PLATFORM_TIMEZONE) if open_now else None
+    )
     if near is None:
         return repository.restaurants_page(get_database(), query=query, skip=page.skip, limit=page.size)
     covering = nearby.covering(lat=near[0], lng=near[1])
@@ -101,11 +97,6 @@ def menu_json(*, restaurant_id: str) -> str:
     return cache.menu_cached(restaurant_id, load)
 
 
-def delivery_radius_km(restaurant: dict) -> float:
-    """The restaurant's own delivery radius, else the platform's default."""
-    return nearby.radius_km(restaurant)
-
-
 def _quote_facts(restaurant_id: str) -> dict:
     """The restaurant's fields a quote needs, from the cache: the restaurant document is the
     platform's heaviest (its opening slots), and every placement would otherwise read it."""
@@ -116,7 +107,7 @@ def _quote_facts(restaurant_id: str) -> dict:
             "owner_id": restaurant["owner_id"],
             "name": restaurant["name"],
             "address": restaurant.get("address"),
-            "delivery_radius_km": delivery_radius_km(restaurant),
+            "delivery_radius_km": nearby.radius_km(restaurant),
             "accepting_orders": restaurant.get("accepting_orders", True),
             "opening_hours": restaurant.get("opening_hours") or [],
             "prep_time_min": restaurant.get("prep_time_min", settings.DEFAULT_PREP_TIME_MIN),
@@ -129,12 +120,12 @@ def _quote_facts(restaurant_id: str) -> dict:
 def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
     """The restaurant's current names and prices for an order: the menu from MongoDB, never a
     cache; the restaurant's own fields from the versioned cache (`_quote_facts`). The terms the
-    quote is made from are published on the way (common/price_list.py), so the order service
-    prices the next orders from them without asking."""
+    quote is made from are published on the way (common/contracts/restaurant_terms.py), so the order
+    service prices the next orders from them without asking."""
     restaurant_oid = parse_object_id(restaurant_id)
     if restaurant_oid is None:
         raise RestaurantNotFound()  # before the cache: no entry is ever made for a malformed id
-    version = price_list.version(restaurant_id)  # before the reads: an edit meanwhile retires them
+    version = restaurant_terms.version(restaurant_id)  # before the reads: an edit meanwhile retires them
     facts = _quote_facts(restaurant_id)
     items = repository.menu_items(get_database(), restaurant_id=restaurant_oid)
     terms = {
@@ -144,8 +135,7 @@ def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
         "address": facts["address"],
         "delivery_radius_km": facts["delivery_radius_km"],
         "accepting_orders": facts["accepting_orders"],
-        "open_slots": hours.open_slots(facts["opening_hours"]),
-        "timezone": settings.PLATFORM_TIMEZONE,
+        "open_periods": _open_periods(facts["opening_hours"]),
         # Cached entries written before these fields existed lack them: the defaults, as for a new restaurant.
         "prep_time_min": facts.get("prep_time_min", settings.DEFAULT_PREP_TIME_MIN),
         "delivery_fee_cents": facts.get("delivery_fee_cents", settings.DEFAULT_DELIVERY_FEE_CENTS),
@@ -158,8 +148,18 @@ def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
             for item in items
         },
     }
-    price_list.publish(restaurant_id, terms, version=version)
-    return price_list.quote(terms, item_ids)
+    restaurant_terms.publish(restaurant_id, terms, version=version)
+    return restaurant_terms.quote(terms, item_ids)
+
+
+def _open_periods(opening_hours: list[dict]) -> list[list[str]]:
+    """When the restaurant is open from now on, for as long as its published terms can be read and
+    then some (a day at least)."""
+    span = timedelta(seconds=max(24 * 3600, 2 * settings.PRICE_LIST_TTL_S))
+    periods = hours.open_periods(
+        hours.open_slots(opening_hours), tz=settings.PLATFORM_TIMEZONE, start=datetime.now(UTC), span=span
+    )
+    return [[start.isoformat(), until.isoformat()] for start, until in periods]
 
 
 def restaurant_orders(

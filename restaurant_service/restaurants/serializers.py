@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
 
 from common.serializers import OutputSerializer
-from restaurants import hours
+from restaurants import hours, nearby
 
 
 class AddressSerializer(serializers.Serializer):
@@ -95,14 +96,10 @@ class RestaurantOutput(OutputSerializer):
     updated_at = serializers.DateTimeField()
 
     def get_is_open_now(self, restaurant: dict) -> bool:
-        from restaurants.selectors import is_open_now
-
-        return is_open_now(restaurant)
+        return hours.is_open(restaurant.get("opening_hours") or [], tz=settings.PLATFORM_TIMEZONE)
 
     def get_delivery_radius_km(self, restaurant: dict) -> float:
-        from restaurants.selectors import delivery_radius_km
-
-        return delivery_radius_km(restaurant)
+        return nearby.radius_km(restaurant)
 
 
 class NearbyRestaurantOutput(RestaurantOutput):

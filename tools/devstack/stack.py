@@ -159,7 +159,7 @@ class Stack:
                     "--no-proxy-headers",
                     "--no-server-header",
                     "--lifespan",
-                    "off",
+                    "on",  # the background loops start and stop with it (common/background.py)
                     "--timeout-graceful-shutdown",
                     "5",
                     *LISTEN_ARGS,
@@ -210,7 +210,7 @@ class Stack:
                 "--no-proxy-headers",
                 "--no-server-header",
                 "--lifespan",
-                "off",
+                "on",
                 *LISTEN_ARGS,
             ],
             cwd=ROOT / service.directory,

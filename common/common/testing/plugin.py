@@ -161,3 +161,14 @@ def no_orders_waiting(settings, live_platform):
         {"available": True}, {"$set": {"available": False}}
     )
     client.close()
+
+
+@pytest.fixture
+def background_loops():
+    """This service's background loops running in the test's process, as a server's lifespan runs
+    them (common/background.py), stopped after the test. Each loop's period is its setting then."""
+    from common import background
+
+    runner = background.start()
+    yield runner
+    background.stop()

@@ -18,6 +18,11 @@ from deliveries import dispatch
 
 
 @pytest.fixture
+def _loops_running():
+    """No background loop here: each pass runs in the test, where its injected crash is seen."""
+
+
+@pytest.fixture
 def world(api_client, actors, kitchen):
     """Two couriers of this test, and a `call` that sends courier routes to this service."""
     couriers = [actors.user("couriers", f"Kai{n}")[1] for n in range(2)]
@@ -28,7 +33,9 @@ def world(api_client, actors, kitchen):
         return actors.call(method, path, headers=headers, **kwargs)
 
     def go_online(headers: dict) -> None:
+        """The courier goes on duty, then the dispatch pass their kick asks for runs, here."""
         assert api_client.patch("/couriers/me", {"available": True}, format="json", headers=headers).status_code == 200
+        dispatch.dispatch()
 
     def violations() -> list[str]:
         return dispatch_violations(call, customers=[kitchen["customer_headers"]], couriers=couriers)
@@ -61,7 +68,7 @@ def test_an_assignment_interrupted_anywhere_converges(world, place_order, point,
     first, second = place_order(), place_order()
     with faults.armed(point, mode):
         if mode == faults.TIMEOUT_AFTER:
-            world["go_online"](world["couriers"][0])  # the kick runs the pass right here
+            world["go_online"](world["couriers"][0])
         else:
             with pytest.raises(faults.InjectedCrash):
                 world["go_online"](world["couriers"][0])

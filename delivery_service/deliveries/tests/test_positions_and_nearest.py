@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from common.contracts import order_location
 from common.redis_client import get_redis
 from deliveries import dispatch, tracking
 
@@ -165,11 +166,11 @@ def test_a_courier_on_a_delivery_is_seen_by_that_orders_followers_only(api_clien
     _at(api_client, kai, MID)
     _at(api_client, rae, MID)  # rae has no order: her position goes to nobody's followers
 
-    published = json.loads(get_redis().get(tracking.order_location_key(first["id"])))
+    published = json.loads(get_redis().get(order_location.key(first["id"])))
     assert published["courier_id"] == api_client.get("/couriers/me", headers=kai).json()["id"]
     assert (published["lat"], published["lng"]) == MID
     assert 0 < published["eta_s"] < 2000  # 2.2 km to the restaurant by bicycle (15 km/h): ~530 s
-    assert get_redis().get(tracking.order_location_key(second["id"])) is None
+    assert get_redis().get(order_location.key(second["id"])) is None
 
 
 def test_eta_is_to_the_restaurant_before_pickup_and_to_the_door_after():

@@ -11,6 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from common.asgi import PooledThreadsASGIHandler
+from common.contracts import order_location
 from common.testing.asgi import answer_of, exchange, http_scope
 from deliveries import fast, repository, tracking
 
@@ -201,6 +202,6 @@ def test_a_courier_on_a_delivery_tells_its_followers_from_the_lean_route(kai, re
     assert _reported(headers, {"lat": NEAR[0], "lng": NEAR[1]})[0] == 204
     assert django_requests == []
 
-    published = json.loads(redis_client.get(tracking.order_location_key("o" * 24)))
+    published = json.loads(redis_client.get(order_location.key("o" * 24)))
     assert (published["courier_id"], published["lat"]) == (courier_id, NEAR[0])
     assert published["eta_s"] > 0

@@ -65,7 +65,6 @@ def test_a_gateway_relaying_its_ceiling_of_streams_sheds_the_next_until_one_ends
     from edge import proxy
 
     settings.SSE_MAX_STREAMS_PER_PROCESS = 2
-    proxy.stream_ceiling.cache_clear()
     headers = {"Authorization": f"Bearer {issue_token('customer')}"}
 
     async def scenario():
@@ -81,10 +80,7 @@ def test_a_gateway_relaying_its_ceiling_of_streams_sheds_the_next_until_one_ends
         fifth.close()
         return first, second, third, fourth, fifth, relayed
 
-    try:
-        first, second, third, fourth, fifth, relayed = run_async(scenario())
-    finally:
-        proxy.stream_ceiling.cache_clear()
+    first, second, third, fourth, fifth, relayed = run_async(scenario())
 
     assert (first.status_code, second.status_code) == (200, 200)
     assert third.status_code == 503
@@ -93,7 +89,7 @@ def test_a_gateway_relaying_its_ceiling_of_streams_sheds_the_next_until_one_ends
     assert third.json()["error"]["code"] == "overloaded"
     assert (fourth.status_code, fifth.status_code) == (200, 200)
     assert relayed == b"data: 0\n\ndata: 1\n\ndata: 2\n\n"
-    assert proxy.open_streams() == 0
+    assert proxy.RELAYED.open == 0
     assert len([r for r in echo.received if r["path"].endswith("/events")]) == 4  # the shed one never left
 
 
@@ -127,7 +123,7 @@ def test_a_stream_open_the_upstream_refuses_is_answered_whole_not_relayed_as_a_s
 ):
     """In a storm most opens are refused: each refusal relayed as a stream cost a relay, a task
     watching for a hang-up and a stream's close; answered whole it is an ordinary response."""
-    from edge.proxy import open_streams
+    from edge.proxy import RELAYED
 
     echo.forced = (503, {OVERLOADED_HEADER: "true", "Retry-After": "2", "Content-Type": "application/json"})
     headers = {"Authorization": f"Bearer {issue_token('customer')}"}
@@ -141,7 +137,7 @@ def test_a_stream_open_the_upstream_refuses_is_answered_whole_not_relayed_as_a_s
     assert not response.streaming
     assert response["Retry-After"] == "2"
     assert response[OVERLOADED_HEADER] == "true"
-    assert open_streams() == 0
+    assert RELAYED.open == 0
     # Shed where it was, counted there: no error line per refusal here either.
     assert not [r for r in caplog.records if r.name == "django.request"]
 

@@ -186,7 +186,7 @@ def test_a_stream_whose_upstream_never_answers_is_a_504_after_the_read_timeout(e
     assert time.monotonic() - started < 1.5
     assert response.status_code == 504
     assert json.loads(response.content)["error"]["code"] == "upstream_timeout"
-    assert proxy.open_streams() == 0
+    assert proxy.RELAYED.open == 0
 
 
 def test_a_stream_may_stay_quiet_longer_than_the_read_timeout_once_answered(echo, run_async, settings, issue_token):

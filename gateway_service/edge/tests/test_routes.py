@@ -18,7 +18,7 @@ from edge.routes import PUBLIC, TOKEN, resolve
         ("POST", "/restaurants", "restaurant", TOKEN),
         ("GET", "/customers/me", "customer", TOKEN),
         ("GET", "/customers/me/addresses", "customer", TOKEN),
-        # the orders' owner answers them: placement is one service hop (common/address_book.py)
+        # the orders' owner answers them: placement is one service hop (common/contracts/customer_addresses.py)
         ("POST", "/customers/me/orders", "order", TOKEN),
         ("GET", "/customers/me/orders", "order", TOKEN),
         ("POST", "/customers/me/orders/quote", "order", TOKEN),

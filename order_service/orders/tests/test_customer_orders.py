@@ -1,5 +1,5 @@
 """`/customers/me/orders` answered by the order service itself (the gateway routes it here): the
-customer's address comes from what the customer service published (common/address_book.py), so
+customer's address comes from what the customer service published (common/contracts/customer_addresses.py), so
 placing an order needs no customer-service hop; when nothing is published, the customer service
 is asked (and publishes it)."""
 
@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from common import address_book
+from common.contracts import customer_addresses
 from orders.tests.helpers import ADDRESS, CUSTOMER, customer_order, publish_address
 
 
@@ -57,7 +57,7 @@ def test_the_same_idempotency_key_gives_the_first_order_once(api_client, custome
 
 def test_an_unpublished_address_is_asked_of_the_customer_service_which_publishes_it(api_client, menu, actors):
     customer_id, headers, address_id = actors.customer_with_address()
-    assert address_book.published(customer_id, address_id) is None
+    assert customer_addresses.published(customer_id, address_id) is None
 
     response = _place(api_client, headers, customer_order(menu, address_id=address_id), key=uuid.uuid4().hex)
 

@@ -217,7 +217,7 @@ _last_version = [0]
 
 def _published_position(redis_client, order_id, courier_id, lat=52.38, lng=4.9, eta_s=240, publish=False):
     """What the delivery service publishes for the followers of the order (deliveries/tracking.py)."""
-    from orders.tracking import location_key
+    from common.contracts import order_location, order_stream
 
     event = json.dumps(
         {
@@ -229,15 +229,15 @@ def _published_position(redis_client, order_id, courier_id, lat=52.38, lng=4.9, 
             "eta_s": eta_s,
         }
     )
-    redis_client.set(location_key(order_id), event)
+    redis_client.set(order_location.key(order_id), event)
     if publish:
         from common import streams
 
         # Versions only grow, as the delivery service's do: two publishes in one millisecond must
         # not share one (the second would be dropped as already seen).
         version = _last_version[0] = max(int(time.time() * 1000), _last_version[0] + 1)
-        entry = streams.Entry(key="location", version=version, event="location", data=json.loads(event))
-        streams.publish([(f"order:{order_id}", [entry])])
+        entry = streams.Entry(key=order_stream.LOCATION, version=version, event="location", data=json.loads(event))
+        streams.publish([(order_stream.topic(order_id), [entry])])
 
 
 def test_the_order_shows_where_its_courier_is_and_when_they_arrive(

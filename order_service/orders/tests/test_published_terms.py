@@ -1,12 +1,12 @@
-"""Placement priced from the terms the restaurant service published (common/price_list.py): no
+"""Placement priced from the terms the restaurant service published (common/contracts/restaurant_terms.py): no
 call to the restaurant service while they are published, the same checks as its own quote."""
 
 import pytest
 
-from common import price_list
+from common.contracts import restaurant_terms
 from orders.tests.helpers import ADDRESS, place
 
-EVERY_SLOT = list(range(price_list.SLOTS_PER_WEEK))
+ALWAYS = [["2000-01-01T00:00:00+00:00", "2100-01-01T00:00:00+00:00"]]
 
 
 @pytest.fixture
@@ -23,8 +23,7 @@ def _publish(menu, **changes):
         "address": {"line1": "1 Canal St", "city": "Amsterdam", "postcode": "1011", "lat": 52.37, "lng": 4.89},
         "delivery_radius_km": 8.0,
         "accepting_orders": True,
-        "open_slots": EVERY_SLOT,
-        "timezone": "UTC",
+        "open_periods": ALWAYS,
         "prep_time_min": 15,
         "delivery_fee_cents": 300,
         "items": {
@@ -33,7 +32,7 @@ def _publish(menu, **changes):
         },
         **changes,
     }
-    price_list.publish(restaurant_id, terms, version=price_list.version(restaurant_id))
+    restaurant_terms.publish(restaurant_id, terms, version=restaurant_terms.version(restaurant_id))
 
 
 def test_an_order_is_priced_from_the_published_terms_without_the_restaurant_service(
@@ -56,7 +55,7 @@ def test_an_order_is_priced_from_the_published_terms_without_the_restaurant_serv
     ("changes", "status", "code"),
     [
         ({"accepting_orders": False}, 409, "restaurant_not_accepting"),
-        ({"open_slots": []}, 409, "restaurant_not_accepting"),
+        ({"open_periods": []}, 409, "restaurant_not_accepting"),
         ({"items": {}}, 400, "unknown_items"),
         (
             {"delivery_radius_km": 0.5, "address": {"line1": "far", "lat": 40.0, "lng": 3.0}},

@@ -8,7 +8,8 @@ import time
 import pytest
 from django.test import AsyncClient
 
-from common import open_files, streams
+from common import open_files
+from common.streams import admission
 from common.testing.sse import SseReader
 from orders.tests.helpers import placed
 
@@ -63,9 +64,9 @@ def test_the_cap_counts_across_processes_and_a_crashed_ones_slots_expire(order, 
 
     async def scenario():
         for n in range(2):
-            assert await streams._take_slot("c" * 24, f"replica-that-died:{n}") == 0
+            assert await admission.take_user_slot("c" * 24, f"replica-that-died:{n}") == 0
         refused, _ = await _open(order, _customer(issue_token))
-        await asyncio.sleep(streams._slot_lifetime_s() + 0.2)  # nobody renews them
+        await asyncio.sleep(admission.slot_lifetime_s() + 0.2)  # nobody renews them
         after, reader = await _open(order, _customer(issue_token))
         await reader.close()
         return refused.status_code, after.status_code
@@ -76,7 +77,7 @@ def test_the_cap_counts_across_processes_and_a_crashed_ones_slots_expire(order, 
 def test_an_open_stream_keeps_its_slot_by_renewing_it(order, issue_token):
     async def scenario():
         held = [await _open(order, _customer(issue_token)) for _ in range(2)]
-        deadline = time.monotonic() + streams._slot_lifetime_s() + 0.5
+        deadline = time.monotonic() + admission.slot_lifetime_s() + 0.5
         while time.monotonic() < deadline:  # the streams are read, as a server does: they renew
             for _response, reader in held:
                 await reader.drain(0.1)
@@ -136,3 +137,24 @@ def test_without_redis_streams_still_open_within_the_process_ceiling(order, issu
         return [response.status_code for response, _ in opened]
 
     assert asyncio.run(asyncio.wait_for(scenario(), 20)) == [200, 200, 200]
+
+
+def test_a_stream_whose_client_left_before_it_began_gives_its_places_back(order, issue_token):
+    """Django closes the response of a client gone before the first byte: the stream's generator
+    never runs, so its own end never comes; the close gives back the process's place and the
+    user's slot (one kept until it expired held the user at their cap meanwhile)."""
+    from common.streams.views import SERVED
+
+    async def scenario():
+        statuses = []
+        for _ in range(3):  # one more than the cap
+            response = await AsyncClient().get(f"/orders/{order['id']}/events", headers=_customer(issue_token))
+            statuses.append(response.status_code)
+            response.close()
+        await asyncio.sleep(0)
+        return statuses, SERVED.open
+
+    statuses, still_open = asyncio.run(asyncio.wait_for(scenario(), 20))
+
+    assert statuses == [200, 200, 200]
+    assert still_open == 0

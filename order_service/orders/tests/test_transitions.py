@@ -80,12 +80,12 @@ def test_racing_accept_and_reject_have_exactly_one_winner(service_headers, menu,
 def test_transitions_announce_the_live_status_to_the_order_and_its_kitchen(
     api_client, service_headers, menu, order, redis_client
 ):
-    from common import streams
+    from common.streams import history as stream_history
 
     transition(api_client, service_headers, order["id"], "accepted", "restaurant", _owner(menu))
 
     def history(topic):
-        return [(f["e"], json.loads(f["d"])) for _id, f in redis_client.xrange(streams._keys(topic)[0])]
+        return [(f["e"], json.loads(f["d"])) for _id, f in redis_client.xrange(stream_history.keys(topic)[0])]
 
     assert history(f"order:{order['id']}")[-1] == (
         "status",

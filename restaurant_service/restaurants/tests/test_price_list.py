@@ -1,9 +1,9 @@
-"""The terms this service publishes for placement (common/price_list.py): what the order service
+"""The terms this service publishes for placement (common/contracts/restaurant_terms.py): what the order service
 reading them sees after a quote, an edit of the menu or of the restaurant, against the real Redis."""
 
 import pytest
 
-from common import price_list
+from common.contracts import restaurant_terms
 from restaurants.tests.helpers import add_item, create_restaurant, order_quote
 
 EVERY_DAY = [{"day": day, "open": "00:00", "close": "24:00"} for day in range(7)]
@@ -23,10 +23,10 @@ def test_a_quote_publishes_the_terms_and_they_quote_what_the_service_quotes(
 
     answered = order_quote(api_client, service_headers, restaurant["id"], wanted)
 
-    terms = price_list.published(restaurant["id"])
+    terms = restaurant_terms.published(restaurant["id"])
     assert terms is not None
     assert set(terms["items"]) == {pho["id"], sold_out["id"]}
-    from_terms = price_list.quote(terms, wanted)
+    from_terms = restaurant_terms.quote(terms, wanted)
     assert {**from_terms, "items": sorted(from_terms["items"], key=str)} == {
         **answered,
         "items": sorted(answered["items"], key=str),
@@ -47,9 +47,9 @@ def test_a_menu_edit_retires_the_published_terms(api_client, owner, restaurant, 
     )
 
     assert edited.status_code == 200
-    assert price_list.published(restaurant["id"]) is None
+    assert restaurant_terms.published(restaurant["id"]) is None
     order_quote(api_client, service_headers, restaurant["id"], [pho["id"]])
-    assert price_list.published(restaurant["id"])["items"][pho["id"]]["price_cents"] == 1400
+    assert restaurant_terms.published(restaurant["id"])["items"][pho["id"]]["price_cents"] == 1400
 
 
 def test_a_new_dish_and_a_restaurant_edit_retire_the_published_terms(api_client, owner, restaurant, service_headers):
@@ -58,12 +58,12 @@ def test_a_new_dish_and_a_restaurant_edit_retire_the_published_terms(api_client,
 
     add_item(api_client, owner[1], restaurant["id"], name="Bun cha")
 
-    assert price_list.published(restaurant["id"]) is None
+    assert restaurant_terms.published(restaurant["id"]) is None
     order_quote(api_client, service_headers, restaurant["id"], [pho["id"]])
     api_client.patch(f"/restaurants/{restaurant['id']}", {"accepting_orders": False}, format="json", headers=owner[1])
-    assert price_list.published(restaurant["id"]) is None
+    assert restaurant_terms.published(restaurant["id"]) is None
     order_quote(api_client, service_headers, restaurant["id"], [pho["id"]])
-    assert price_list.published(restaurant["id"])["accepting_orders"] is False
+    assert restaurant_terms.published(restaurant["id"])["accepting_orders"] is False
 
 
 def test_a_deleted_dish_leaves_the_terms(api_client, owner, restaurant, service_headers):
@@ -76,4 +76,4 @@ def test_a_deleted_dish_leaves_the_terms(api_client, owner, restaurant, service_
     )
     order_quote(api_client, service_headers, restaurant["id"], [pho["id"]])
 
-    assert price_list.published(restaurant["id"])["items"] == {}
+    assert restaurant_terms.published(restaurant["id"])["items"] == {}

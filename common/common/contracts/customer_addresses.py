@@ -1,10 +1,10 @@
-"""The customers' delivery addresses, published by the customer service for the order service.
+"""The customers' delivery addresses: a read model the customer service publishes for the order service.
 
 Placing an order needs the customer's address, and the customer service owns addresses. Asking it
-on every placement cost a whole Python service hop per order (its request, its MongoDB read, its
-call to the order service: 6 ms of a single order's 23, bench/RESULTS.md). So the customer service
-publishes each address it is asked for into Redis, and the order service reads it from there,
-asking the customer service (which publishes it on the way) only when nothing is published.
+on every placement cost a whole service hop per order (its request, its MongoDB read, its call to
+the order service; bench/RESULTS.md). So the customer service publishes each address it is asked
+for into Redis, and the order service reads it from there, asking the customer service (which
+publishes it on the way) only when nothing is published.
 
 A read model (`common/read_models.py`) versioned per customer: every edit or deletion of one of
 the customer's addresses retires what was published (`changed`) before its answer goes out, so an

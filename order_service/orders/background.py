@@ -1,0 +1,16 @@
+"""The order service's background loops, run by common/background.py (docs/architecture/background.md)."""
+
+from common.background import Loop
+from orders import services
+
+LOOPS = (
+    Loop(
+        name="estimates",
+        period_setting="ESTIMATE_REFRESH_S",
+        run=services.order_refresh_due_estimates,
+        replicas=(
+            "each estimate is written on condition of the order's version, so passes in several replicas "
+            "never fight: one moves an estimate, the others find it moved (orders/services.py)"
+        ),
+    ),
+)
