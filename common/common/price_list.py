@@ -14,9 +14,10 @@ order placed after an edit's answer is priced by the edit. `PRICE_LIST_TTL_S` bo
 terms can be read should a bump fail.
 
 The terms: `{restaurant_id, owner_id, name, address, delivery_radius_km, accepting_orders,
-open_slots, timezone, prep_time_min, delivery_fee_cents, items: {menu_item_id: {name,
+paused_until, open_slots, timezone, prep_time_min, delivery_fee_cents, items: {menu_item_id: {name,
 price_cents, available}}}`; `open_slots` are the weekly 15-minute slots the restaurant is open in
-(Monday 00:00 is 0), in `timezone`.
+(Monday 00:00 is 0), in `timezone`; `paused_until` (ISO 8601, or null) ends a pause of new orders
+by itself: the quote compares it with its own clock (restaurant_service/restaurants/pause.py).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def quote(terms: dict, item_ids: list[str], *, now: datetime | None = None) -> d
             )
         },
         "is_open_now": weekly_slot(tz=terms["timezone"], now=now) in terms["open_slots"],
+        "paused_until": _pause_lasting(terms.get("paused_until"), now=now),
         "items": [
             {
                 "menu_item_id": item_id,
@@ -71,6 +73,13 @@ def quote(terms: dict, item_ids: list[str], *, now: datetime | None = None) -> d
         ],
         "unknown_item_ids": sorted(item_id for item_id in item_ids if item_id not in known),
     }
+
+
+def _pause_lasting(paused_until: str | None, *, now: datetime | None) -> str | None:
+    """The end of the restaurant's pause while it lasts, else None (terms published before pauses have none)."""
+    if paused_until is None or datetime.fromisoformat(paused_until) <= (now or datetime.now(UTC)):
+        return None
+    return paused_until
 
 
 def _version_key(restaurant_id: str) -> str:

@@ -57,6 +57,14 @@ def test_a_quote_is_open_only_in_the_restaurants_slots_in_its_time_zone():
     assert price_list.quote(in_amsterdam, [PHO], now=datetime(2026, 11, 30, 11, 0, tzinfo=UTC))["is_open_now"] is True
 
 
+def test_a_pause_lasts_until_its_end_and_terms_from_before_pauses_have_none():
+    paused = {**TERMS, "paused_until": "2026-11-30T12:30:00Z"}
+
+    assert price_list.quote(paused, [PHO], now=MONDAY_NOON)["paused_until"] == "2026-11-30T12:30:00Z"
+    assert price_list.quote(paused, [PHO], now=datetime(2026, 11, 30, 12, 30, tzinfo=UTC))["paused_until"] is None
+    assert price_list.quote(TERMS, [PHO], now=MONDAY_NOON)["paused_until"] is None
+
+
 def test_nothing_is_read_before_the_restaurant_service_published_its_terms(redis_client):
     assert price_list.published(RESTAURANT) is None
 

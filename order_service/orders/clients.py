@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime
 from urllib.parse import quote
 
 from django.conf import settings
@@ -61,14 +62,15 @@ def customer_delivery_address(*, customer_id: str, address_id: str) -> dict:
     return {key: body[key] for key in address_book.FIELDS}
 
 
-def restaurant_quote(*, restaurant_id: str, menu_item_ids: list[str]) -> dict:
-    """The restaurant's quote for these items: from the terms the restaurant service published
-    (common/price_list.py), else from the restaurant service, which publishes them on the way."""
+def restaurant_quote(*, restaurant_id: str, menu_item_ids: list[str], now: datetime | None = None) -> dict:
+    """The restaurant's quote for these items at `now`: from the terms the restaurant service
+    published (common/price_list.py), else from the restaurant service (at its own time), which
+    publishes them on the way."""
     if parse_object_id(restaurant_id) is None:
         raise UnknownRestaurant(details={"restaurant_id": restaurant_id})
     terms = price_list.published(restaurant_id)
     if terms is not None:
-        return price_list.quote(terms, menu_item_ids)
+        return price_list.quote(terms, menu_item_ids, now=now)
     response = internal_request(
         "restaurant",
         "POST",

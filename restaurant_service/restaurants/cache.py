@@ -27,10 +27,16 @@ CACHE_REQUESTS = Counter("restaurant_cache_requests_total", "Cache reads by cach
 
 
 def _read_through(
-    cache: str, name: str, *, ttl_s: int, load: Callable[[], Any], versioned_by: str | None = None
+    cache: str,
+    name: str,
+    *,
+    ttl_s: int | Callable[[Any], int],
+    load: Callable[[], Any],
+    versioned_by: str | None = None,
 ) -> str:
     """The value as JSON text: cached text is served as it is, without decoding and encoding it.
-    `versioned_by` names another entry whose version this one follows (invalidated with it)."""
+    `versioned_by` names another entry whose version this one follows (invalidated with it);
+    `ttl_s` may be a function of the value (what it shows may change with time alone)."""
     if not settings.RESTAURANT_CACHE_ENABLED:
         return json.dumps(load())
     client = get_redis()
@@ -48,9 +54,10 @@ def _read_through(
         CACHE_REQUESTS.labels(cache, "hit").inc()
         return raw
     CACHE_REQUESTS.labels(cache, "miss").inc()
-    text = json.dumps(load())
+    value = load()
+    text = json.dumps(value)
     try:
-        client.set(data_key, text, ex=ttl_s)
+        client.set(data_key, text, ex=ttl_s(value) if callable(ttl_s) else ttl_s)
     except redis.RedisError:
         logger.warning("cache write failed", extra={"cache": cache})
     return text
@@ -86,8 +93,8 @@ def _invalidate(name: str) -> None:
     read_models.bump(redis_key(name, "version"))
 
 
-def menu_cached(restaurant_id: str, load: Callable[[], dict]) -> str:
-    return _read_through("menu", f"menu:{restaurant_id}", ttl_s=settings.MENU_CACHE_TTL_S, load=load)
+def menu_cached(restaurant_id: str, load: Callable[[], dict], *, ttl_s: int | Callable[[dict], int]) -> str:
+    return _read_through("menu", f"menu:{restaurant_id}", ttl_s=ttl_s, load=load)
 
 
 def menu_invalidate(restaurant_id: str) -> None:
@@ -111,8 +118,8 @@ def quote_facts_cached(restaurant_id: str, load: Callable[[], dict]) -> dict:
     return json.loads(text)
 
 
-def popular_cached(load: Callable[[], dict]) -> str:
-    return _read_through("popular", "popular", ttl_s=settings.POPULAR_CACHE_TTL_S, load=load)
+def popular_cached(load: Callable[[], dict], *, ttl_s: int | Callable[[dict], int]) -> str:
+    return _read_through("popular", "popular", ttl_s=ttl_s, load=load)
 
 
 def popular_invalidate() -> None:

@@ -61,9 +61,33 @@ def browse_filter(*, text: str | None, cuisines: list[str], open_slot: int | Non
     return query
 
 
-def restaurants_page(db: Database, *, query: dict, skip: int, limit: int) -> tuple[int, list[dict]]:
-    count = db[RESTAURANTS].count_documents(query)
-    documents = list(db[RESTAURANTS].find(query, {"open_slots": 0}).sort(BROWSE_ORDER).skip(skip).limit(limit))
+def accepting_filter(*, at: datetime) -> dict:
+    """Restaurants taking new orders at `at`: the owner's switch on, no pause lasting (restaurants/pause.py)."""
+    return {"accepting_orders": True, "$or": [{"paused_until": None}, {"paused_until": {"$lte": at}}]}
+
+
+def not_accepting_filter(*, at: datetime) -> dict:
+    """Exactly the restaurants `accepting_filter` leaves out."""
+    return {"$or": [{"accepting_orders": {"$ne": True}}, {"paused_until": {"$gt": at}}]}
+
+
+def _both(query: dict, condition: dict) -> dict:
+    return {"$and": [query, condition]} if query else condition
+
+
+def restaurants_page(db: Database, *, query: dict, skip: int, limit: int, at: datetime) -> tuple[int, list[dict]]:
+    """A page of the restaurants matching `query`: those taking orders at `at` first, then the
+    others, each part in browsing order."""
+    parts = (_both(query, accepting_filter(at=at)), _both(query, not_accepting_filter(at=at)))
+    documents: list[dict] = []
+    count = 0
+    for part in parts:
+        part_count = db[RESTAURANTS].count_documents(part)
+        wanted = limit - len(documents)
+        if wanted > 0 and skip - count < part_count:
+            found = db[RESTAURANTS].find(part, {"open_slots": 0}).sort(BROWSE_ORDER)
+            documents += found.skip(max(0, skip - count)).limit(wanted)
+        count += part_count
     return count, documents
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from common.serializers import OutputSerializer
-from restaurants import hours
+from restaurants import hours, pause
 
 
 class AddressSerializer(serializers.Serializer):
@@ -77,6 +77,14 @@ def _require(value: dict, serializer_class) -> None:
         raise serializers.ValidationError({name: ["This field is required."] for name in missing})
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def datetime_text(value) -> str | None:
+    """A time as every answer of the service writes it (DRF's ISO 8601), or None."""
+    return _DATETIME.to_representation(value) if value else None
+
+
 class RestaurantOutput(OutputSerializer):
     id = serializers.CharField(source="_id")
     owner_id = serializers.CharField()
@@ -85,7 +93,10 @@ class RestaurantOutput(OutputSerializer):
     description = serializers.CharField()
     address = AddressSerializer()
     opening_hours = OpeningHoursSerializer(many=True)
-    accepting_orders = serializers.BooleanField()
+    accepting_orders = serializers.SerializerMethodField(
+        help_text="takes new orders now: the owner's switch is on and orders are not paused"
+    )
+    paused_until = serializers.SerializerMethodField(help_text="while new orders are paused: when they resume")
     delivery_radius_km = serializers.SerializerMethodField()
     prep_time_min = serializers.IntegerField(default=15)
     delivery_fee_cents = serializers.IntegerField(default=0)
@@ -93,6 +104,12 @@ class RestaurantOutput(OutputSerializer):
     order_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_accepting_orders(self, restaurant: dict) -> bool:
+        return pause.accepting(restaurant, at=pause.now())
+
+    def get_paused_until(self, restaurant: dict) -> str | None:
+        return datetime_text(pause.paused_until(restaurant, at=pause.now()))
 
     def get_is_open_now(self, restaurant: dict) -> bool:
         from restaurants.selectors import is_open_now
@@ -143,7 +160,14 @@ class MenuItemOutput(OutputSerializer):
 class MenuOutput(serializers.Serializer):
     restaurant_id = serializers.CharField()
     accepting_orders = serializers.BooleanField()
+    paused_until = serializers.DateTimeField(allow_null=True)
     items = MenuItemOutput(many=True)
+
+
+class PauseInput(serializers.Serializer):
+    minutes = serializers.IntegerField(
+        min_value=pause.MIN_MINUTES, max_value=pause.MAX_MINUTES, help_text="how long to take no new orders"
+    )
 
 
 class OrderQuoteInput(serializers.Serializer):

@@ -1,5 +1,7 @@
 """One function per order-service call, raw (the response) and checked (asserts success)."""
 
+from common import price_list
+
 ADDRESS = {"label": "Home", "line1": "2 Dam Sq", "city": "Amsterdam", "postcode": "1012", "lat": 52.37, "lng": 4.89}
 
 
@@ -29,3 +31,31 @@ def transition(client, headers, order_id, status, actor_type, actor_id, **extra)
         format="json",
         headers=headers,
     )
+
+
+EVERY_SLOT = list(range(price_list.SLOTS_PER_WEEK))
+
+
+def publish_terms(menu, **changes) -> None:
+    """Publishes the menu's restaurant's terms as the restaurant service would (common/price_list.py),
+    with its dishes at 11.11 and 9.00, a 3.00 fee, open at every hour; `changes` replace fields."""
+    restaurant_id = menu["restaurant"]["id"]
+    terms = {
+        "restaurant_id": restaurant_id,
+        "owner_id": menu["owner_id"],
+        "name": "Published Pho",
+        "address": {"line1": "1 Canal St", "city": "Amsterdam", "postcode": "1011", "lat": 52.37, "lng": 4.89},
+        "delivery_radius_km": 8.0,
+        "accepting_orders": True,
+        "paused_until": None,
+        "open_slots": EVERY_SLOT,
+        "timezone": "UTC",
+        "prep_time_min": 15,
+        "delivery_fee_cents": 300,
+        "items": {
+            menu["items"][0]["id"]: {"name": "Dish 0", "price_cents": 1111, "available": True},
+            menu["items"][1]["id"]: {"name": "Dish 1", "price_cents": 900, "available": True},
+        },
+        **changes,
+    }
+    price_list.publish(restaurant_id, terms, version=price_list.version(restaurant_id))
