@@ -81,6 +81,7 @@ class RestaurantViewSet(ViewSet):
             open_now=wanted["open_now"],
             page=page,
             near=near,
+            owner_id=selectors.owner_browsing(user=request.user) if wanted["mine"] else None,
         )
         output = NearbyRestaurantOutput if near else RestaurantOutput
         return paginated_response(request, page, count=count, results=output(restaurants, many=True).data)

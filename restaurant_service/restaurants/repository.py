@@ -49,8 +49,8 @@ def restaurant_count_orders(db: Database, *, restaurant_id: ObjectId, count: int
     return db[RESTAURANTS].update_one({"_id": restaurant_id}, {"$inc": {"order_count": count}}).matched_count == 1
 
 
-def browse_filter(*, text: str | None, cuisines: list[str], open_slot: int | None) -> dict:
-    query: dict = {}
+def browse_filter(*, text: str | None, cuisines: list[str], open_slot: int | None, owner_id: str | None = None) -> dict:
+    query: dict = {"owner_id": owner_id} if owner_id else {}
     if text:
         # Escaped: the client's text is matched literally, never as a pattern (no ReDoS, no operators).
         query["name"] = {"$regex": re.escape(text), "$options": "i"}

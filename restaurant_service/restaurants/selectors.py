@@ -31,12 +31,20 @@ def restaurant_get(*, restaurant_id: str) -> dict:
 
 
 def restaurants_browse(
-    *, text: str | None, cuisines: list[str], open_now: bool, page: PageRequest, near: tuple[float, float] | None = None
+    *,
+    text: str | None,
+    cuisines: list[str],
+    open_now: bool,
+    page: PageRequest,
+    near: tuple[float, float] | None = None,
+    owner_id: str | None = None,
 ) -> tuple[int, list]:
     """A page of restaurants by name; with `near` (lat, lng), only those delivering there, nearest
     first, each with `distance_km` and `estimated_delivery_min`. Either way those taking orders
     come before those that do not (paused, or switched off: restaurants/pause.py)."""
-    query = repository.browse_filter(text=text, cuisines=cuisines, open_slot=current_slot() if open_now else None)
+    query = repository.browse_filter(
+        text=text, cuisines=cuisines, open_slot=current_slot() if open_now else None, owner_id=owner_id
+    )
     at = pause.now()
     if near is None:
         return repository.restaurants_page(get_database(), query=query, skip=page.skip, limit=page.size, at=at)
@@ -61,6 +69,15 @@ def restaurants_browse(
             minutes = restaurant.get("prep_time_min", settings.DEFAULT_PREP_TIME_MIN) + nearby.ride_min(km)
             results.append({**restaurant, "distance_km": round(km, 2), "estimated_delivery_min": round(minutes)})
     return len(ordered), results
+
+
+def owner_browsing(*, user) -> str:
+    """The restaurant user asking for their own restaurants (`mine=true`)."""
+    if user is None:
+        raise Unauthorized("Sign in as a restaurant user to see your restaurants.")
+    if user.user_type != "restaurant":
+        raise Forbidden("Only restaurant users have restaurants of their own.")
+    return user.id
 
 
 def customer_location(*, user, address_id: str) -> tuple[float, float]:

@@ -213,6 +213,9 @@ class RestaurantFilter(serializers.Serializer):
         max_length=60,
         help_text="lat,lng: only restaurants delivering there, nearest first",
     )
+    mine = serializers.BooleanField(
+        required=False, default=False, help_text="only your own restaurants (restaurant users)"
+    )
     address_id = serializers.RegexField(
         r"^[0-9a-f]{24}$",
         required=False,
