@@ -1,8 +1,12 @@
 // The courier's task page: availability, the delivery at hand on a map, picked up and delivered,
 // and sharing the browser's position while the page is open (only once the person allows it).
-import { drawMap, follow, notify, pageData, place, send } from "./live.js";
+import { notify, pageData, send } from "./api.js";
+import { place } from "./format.js";
+import { PlaceMap } from "./map.js";
+import { follow } from "./stream.js";
 
 let courier = pageData("courier-data");
+let map = null; // made when the first delivery shows (Leaflet needs its element visible)
 let delivery = null;
 let position = courier.location; // the last known one
 let watch = null;
@@ -45,7 +49,8 @@ function renderTask() {
   ];
   if (position) points.push({ id: "me", kind: "courier", label: "You", lat: position.lat, lng: position.lng });
   const next = delivery.status === "picked_up" ? "dropoff" : "pickup";
-  drawMap(document.getElementById("map"), points, [["pickup", "dropoff"], ["me", next]]);
+  map = map || new PlaceMap(document.getElementById("map"));
+  map.show(points, [["pickup", "dropoff"], ["me", next]]);
 }
 
 function setDelivery(next) {
