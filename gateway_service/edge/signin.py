@@ -41,7 +41,7 @@ def _wants_json(request) -> bool:
 
 
 def _form(request, *, status: int = 200, **context):
-    get_token(request)  # the form's CSRF token, and its cookie
+    csrf_token_for_page(request)
     page = render(
         request,
         "edge/signin.html",
@@ -54,6 +54,16 @@ def _form(request, *, status: int = 200, **context):
         status=status,
     )
     return with_csrf_cookie(request, page)
+
+
+def csrf_token_for_page(request) -> str:
+    """The CSRF token a page's forms send, made from the browser's own secret when it has one: a
+    new secret at every page would leave the person's other open pages (another tab, one kept by the
+    browser's back button) with a token that no longer matches. Its cookie: `with_csrf_cookie`."""
+    from django.middleware.csrf import CsrfViewMiddleware
+
+    CsrfViewMiddleware(lambda _request: None).process_request(request)  # reads the secret from the cookie
+    return get_token(request)
 
 
 def with_csrf_cookie(request, response):
@@ -162,7 +172,7 @@ def _refused(request, status: int, code: str, message: str, **form):
 
 
 def _signup_form(request, *, status: int = 200, **context):
-    get_token(request)
+    csrf_token_for_page(request)
     context = {**context, "next": safe_next(request, context.get("next") or HOME)}
     return with_csrf_cookie(request, render(request, "edge/signup.html", context, status=status))
 

@@ -15,12 +15,11 @@ from urllib.parse import quote
 import aiohttp
 from django.conf import settings
 from django.http import HttpResponseRedirect
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 
 from common.jwt import TokenError, access_claims
 from edge.proxy import upstream_session, upstream_url
-from edge.signin import with_csrf_cookie
+from edge.signin import csrf_token_for_page, with_csrf_cookie
 from pages.config import page_config
 
 KIND_NAMES = {"customer": "customer", "restaurant": "restaurant user", "courier": "courier", "operator": "operator"}
@@ -79,7 +78,7 @@ def refused(request, status: int, answer: dict, *, claims: dict | None):
 
 def page(request, template: str, context: dict, *, claims: dict | None, status: int = 200):
     """Renders a page for the signed-in person, with the CSRF token its buttons send (and its cookie)."""
-    get_token(request)
+    csrf_token_for_page(request)
     context = {
         **context,
         "claims": claims,

@@ -35,7 +35,7 @@ function load() {
 
 let basket = load();
 let quoted = null; // the last quote that answered for the basket as it is
-let asking = 0; // numbers the quotes, so an older answer never overwrites a newer one
+let asking = 0; // numbers the baskets quoted, so an answer for an older one is never shown
 let quoteTimer = null;
 
 function save() {
@@ -179,6 +179,7 @@ function showProblem(text) {
 
 function showQuote(quote) {
   document.getElementById("quote").hidden = !quote;
+  document.getElementById("quote").removeAttribute("aria-busy");
   if (!quote) return;
   document.getElementById("quote-subtotal").textContent = price(quote.subtotal_cents);
   document.getElementById("quote-fee").textContent = quote.delivery_fee_cents ? price(quote.delivery_fee_cents) : "Free";
@@ -190,7 +191,10 @@ function showQuote(quote) {
 
 function requote() {
   clearTimeout(quoteTimer);
+  asking += 1; // an answer for the basket as it was is now out of date
   quoted = null;
+  delete document.getElementById("quote-total").dataset.cents; // the figures shown are the last basket's
+  document.getElementById("quote").setAttribute("aria-busy", "true");
   updateButton();
   quoteTimer = setTimeout(askQuote, QUOTE_AFTER_MS);
 }
@@ -203,7 +207,7 @@ async function askQuote() {
     quoteState.textContent = "";
     return;
   }
-  const number = ++asking;
+  const number = asking;
   quoteState.textContent = "Pricing your basket…";
   try {
     const quote = await send("POST", "/customers/me/orders/quote", { restaurant_id: restaurant.id, address_id: select.value, items });
@@ -218,7 +222,7 @@ async function askQuote() {
     showQuote(null);
     showProblem(words(error));
     quoteState.textContent = "";
-    if (error.status >= 500 || error.status === 429) quoteTimer = setTimeout(askQuote, 5000);
+    if (error.status >= 500 || error.status === 429) quoteTimer = setTimeout(requote, 5000);
   }
   updateButton();
 }
@@ -282,6 +286,13 @@ if (basket.placing) {
 } else {
   requote();
 }
+// Back to this page from the history: the basket may have changed meanwhile (placed, or in another tab).
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  basket = load();
+  render();
+  requote();
+});
 setInterval(refreshMenu, MENU_REFRESH_MS); // the kitchen's changes (sold out, paused) show here
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") refreshMenu();

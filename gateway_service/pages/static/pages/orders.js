@@ -25,7 +25,7 @@ function row(order) {
   const items = order.items.map((line) => `${line.quantity} × ${line.name}`).join(", ");
   return make(
     "li",
-    { className: `order ${order.status}`, "data-order-id": order.id },
+    { className: `order-card ${order.status}`, "data-order-id": order.id },
     make("h2", {}, make("a", { href: `/orders/${order.id}/track` }, order.restaurant_name || "Your order"), " ", make("span", { className: "hint" }, when(order.created_at))),
     make("p", { className: "status", "data-status": order.status }, STATUS[order.status] || order.status),
     make("p", { className: "facts" }, `${items} · ${price(order.total_cents)}`),

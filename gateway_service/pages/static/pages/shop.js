@@ -53,7 +53,7 @@ function card(restaurant) {
   const facts = [restaurant.cuisine, km(restaurant.distance_km), `about ${duration(restaurant.estimated_delivery_min)}`, fee];
   return make(
     "li",
-    { className: `restaurant ${kind}`, "data-restaurant-id": restaurant.id },
+    { className: `restaurant-card ${kind}`, "data-restaurant-id": restaurant.id },
     make("h3", {}, make("a", { href: `/shop/restaurants/${restaurant.id}?address=${chosen}` }, restaurant.name)),
     make("p", { className: "facts" }, facts.join(" · ")),
     make("p", { className: `state ${kind}` }, words),

@@ -33,6 +33,7 @@ export function follow(url, handlers) {
     source = new EventSource(current());
     source.addEventListener("open", () => {
       opened = true;
+      document.body.dataset.live = "open"; // the page follows the platform live now
       say("");
     });
     source.addEventListener("error", (event) => {
