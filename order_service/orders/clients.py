@@ -21,6 +21,7 @@ from common.coalesce import Coalescer
 from common.errors import ApiError, ServiceUnavailable
 from common.http import internal_request, raise_for_upstream
 from common.mongo import parse_object_id
+from orders import lifecycle
 from orders.errors import UnknownAddress, UnknownRestaurant
 
 logger = logging.getLogger(__name__)
@@ -175,6 +176,8 @@ def delivery_order_moved_later(*, order: dict) -> None:
             "delivery_id": order["delivery_id"],
             "status": order["status"],
             "version": order.get("version", 0),
+            # What the courier may do next is the order's table's word (orders/lifecycle.py).
+            "courier_actions": lifecycle.next_actions(current=order["status"])[lifecycle.COURIER],
         },
     )
 

@@ -229,6 +229,7 @@ def test_the_owner_takes_a_dish_off_pauses_and_resumes_and_the_customer_s_pages_
     sign_in(lister, gateway, "customer", customer["email"], f"/shop/?address={customer['address_id']}")
     until(lister, lambda b: _names(b) == ["Next Door Pizza", "Near Noodles"], "the paused one is not listed last")
     assert "Paused" in text(lister, "#restaurants li:last-child .state")
+    snap(lister, "shop-paused-last")
 
     # Resumed from the board: orders again.
     click(owner, "#taking-orders [data-resume]")

@@ -41,8 +41,10 @@ function renderTask() {
   document.getElementById("order-status").textContent = ORDER_STATUS[status] || "";
   document.getElementById("pickup").textContent = place(delivery.pickup);
   document.getElementById("dropoff").textContent = place(delivery.dropoff);
-  pickedUp.disabled = !(delivery.status === "assigned" && delivery.order_status === "ready");
-  delivered.disabled = delivery.status !== "picked_up";
+  // What the platform says the courier may do now (picked up only once the food is ready).
+  const allowed = delivery.next_actions || [];
+  pickedUp.disabled = !allowed.includes("picked_up");
+  delivered.disabled = !allowed.includes("delivered");
   const points = [
     { ...(delivery.pickup || {}), id: "pickup", kind: "restaurant", label: "Pickup" },
     { ...(delivery.dropoff || {}), id: "dropoff", kind: "home", label: "Drop-off" },
