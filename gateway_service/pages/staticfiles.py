@@ -30,9 +30,12 @@ class PagesFinder(AppDirectoriesFinder):
 class HashedStaticFilesStorage(ManifestStaticFilesStorage):
     # The pages are ES modules that import each other: their imports name the hashed files too.
     support_js_module_import_aggregation = True
-    # DRF's templates, which the gateway also renders, name files it does not collect: those keep
-    # their plain names.
-    manifest_strict = False
+
+    def stored_name(self, name: str) -> str:
+        """The hashed name of a collected file. Any other keeps its plain name: DRF's and Swagger
+        UI's, named by templates the gateway also renders and served by the services."""
+        cleaned = self.clean_name(name)
+        return self.hashed_files.get(self.hash_key(cleaned), cleaned)
 
 
 @cache
