@@ -238,6 +238,26 @@ def test_the_owner_takes_a_dish_off_pauses_and_resumes_and_the_customer_s_pages_
     click(shopper, "#place")
     until(shopper, lambda b: "/track" in b.current_url, "no order after resuming", 20)
 
+    # The back office's settings and menu: a dearer delivery and a new dish, in the shop too.
+    owner.get(f"{gateway}/restaurants/{near['id']}/manage")
+    until(owner, lambda b: b.find_elements(By.CSS_SELECTOR, "#menu-items [data-item-id]"), "no menu to edit")
+    fee = owner.find_element(By.ID, "delivery_fee_cents")
+    fee.clear()
+    fee.send_keys("3.10")
+    click(owner, "#settings-form button[type=submit]")
+    for field, value in (("new-name", "Summer rolls"), ("new-price", "4,20")):
+        owner.find_element(By.ID, field).send_keys(value)
+    click(owner, "#new-item button[type=submit]")
+    until(owner, lambda b: "Summer rolls" in text(b, "#menu-items"), "the new dish is not on the menu")
+    assert actors.ok("GET", f"/restaurants/{near['id']}")["delivery_fee_cents"] == 310
+    menu = actors.ok("GET", f"/restaurants/{near['id']}/menu")["items"]
+    assert {"name": "Summer rolls", "price_cents": 420}.items() <= next(
+        i for i in menu if i["name"] == "Summer rolls"
+    ).items()
+    shopper.get(f"{gateway}/shop/restaurants/{near['id']}")
+    click(shopper, '#menu button[aria-label="Add Summer rolls"]')
+    until(shopper, lambda b: _quoted_cents(b) == 420 + 310, "the shop never priced the new dish with the new fee")
+
     # Another restaurant's back office is not theirs.
     _other_id, other_headers = actors.user("restaurants", "Rival")
     theirs = actors.restaurant_with_menu(other_headers, name="Not Yours")["restaurant"]
