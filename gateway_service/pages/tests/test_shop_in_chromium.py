@@ -248,7 +248,8 @@ def test_the_owner_takes_a_dish_off_pauses_and_resumes_and_the_customer_s_pages_
     for field, value in (("new-name", "Summer rolls"), ("new-price", "4,20")):
         owner.find_element(By.ID, field).send_keys(value)
     click(owner, "#new-item button[type=submit]")
-    until(owner, lambda b: "Summer rolls" in text(b, "#menu-items"), "the new dish is not on the menu")
+    new_dish = '#menu-items form[aria-label="Summer rolls"]'
+    until(owner, lambda b: b.find_elements(By.CSS_SELECTOR, new_dish), "the new dish is not on the menu")
     assert actors.ok("GET", f"/restaurants/{near['id']}")["delivery_fee_cents"] == 310
     menu = actors.ok("GET", f"/restaurants/{near['id']}/menu")["items"]
     assert {"name": "Summer rolls", "price_cents": 420}.items() <= next(
