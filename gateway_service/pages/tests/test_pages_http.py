@@ -120,7 +120,7 @@ def test_the_shop_and_the_back_office_open_only_for_whom_the_api_answers(actors)
     assert actors.call("GET", f"/shop/restaurants/{'0' * 24}", headers=customer).status_code == 404
 
 
-def test_assets_have_hashed_names_kept_forever_and_nothing_comes_from_elsewhere(actors):
+def test_assets_have_hashed_names_kept_forever_and_only_the_named_origins_are_let_in(actors, map_services):
     _cid, customer = actors.user("customers", "Cleo")
     page = actors.call("GET", "/shop/", headers=customer)
     assets = re.findall(r'(?:src|href)="(/static/pages/[^"]+)"', page.text)
@@ -134,7 +134,9 @@ def test_assets_have_hashed_names_kept_forever_and_nothing_comes_from_elsewhere(
         assert actors.call("GET", path, headers={"If-None-Match": asset.headers["ETag"]}).status_code == 304
     policy = page.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy
-    assert "img-src 'self' data:;" in policy  # no tile server by default
+    # The tile server and the geocoder the platform was started with, and nothing else.
+    assert f"img-src 'self' data: {map_services.url};" in policy
+    assert f"connect-src 'self' {map_services.url};" in policy
     assert actors.call("GET", "/static/pages/../settings.py").status_code == 404
 
 

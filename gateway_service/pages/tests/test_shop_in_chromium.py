@@ -92,7 +92,9 @@ def _orders_of(actors, headers) -> list[dict]:
     return actors.ok("GET", "/customers/me/orders", headers=headers)["results"]
 
 
-def test_a_new_customer_orders_from_a_restaurant_that_delivers_to_their_pin(browsers, gateway, actors, street):
+def test_a_new_customer_orders_from_a_restaurant_that_delivers_to_their_pin(
+    browsers, gateway, actors, street, map_services
+):
     browser = browsers("customer")
     as_a_phone(browser)
     email = _email("dana")
@@ -105,15 +107,28 @@ def test_a_new_customer_orders_from_a_restaurant_that_delivers_to_their_pin(brow
     until(browser, lambda b: b.current_url.endswith("/shop/") and loaded(b), "signing up never led to the shop", 20)
     assert "No address yet" in text(browser, "#addresses")
 
-    # The address: the browser's position drops the pin; the rest is typed.
+    # The address: found by name at the geocoder the platform names, then the pin moved to the
+    # browser's position, whose address the geocoder fills in; the map's tiles come from the tile
+    # server the platform names.
+    assert browser.find_element(By.ID, "add-address").get_attribute("open")  # no address yet: the form is open
+    map_services.place = (street["here"]["lat"] + 30 * KM, street["here"]["lng"])  # a namesake far away
+    browser.find_element(By.ID, "geocoder-q").send_keys("Lookup Lane 7")
+    click(browser, "#geocoder-search")
+    until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#geocoder-results button"), "nothing was found")
+    click(browser, "#geocoder-results button")
+    assert browser.find_element(By.ID, "line1").get_attribute("value") == "Lookup Lane 7"
+    assert float(browser.find_element(By.ID, "lat").get_attribute("value")) == pytest.approx(map_services.place[0])
     browser.execute_cdp_cmd("Browser.grantPermissions", {"origin": gateway, "permissions": ["geolocation"]})
     where = {"latitude": street["here"]["lat"], "longitude": street["here"]["lng"], "accuracy": 10}
     browser.execute_cdp_cmd("Emulation.setGeolocationOverride", where)
+    browser.find_element(By.ID, "line1").clear()  # the position's own address, please
     click(browser, "#use-position")
-    until(browser, lambda b: b.find_element(By.ID, "lat").get_attribute("value"), "the position never filled the pin")
+    until(browser, lambda b: b.find_element(By.ID, "line1").get_attribute("value"), "the position's address never came")
     assert float(browser.find_element(By.ID, "lat").get_attribute("value")) == pytest.approx(street["here"]["lat"])
-    for field, value in (("label", "Home"), ("line1", "5 Side Street"), ("postcode", "1011"), ("city", "Amsterdam")):
-        browser.find_element(By.ID, field).send_keys(value)
+    assert any(path.startswith("/reverse?") for path in map_services.requests)
+    assert any(path.startswith("/tiles/") for path in map_services.requests)
+    assert "Test tiles" in text(browser, ".leaflet-control-attribution")
+    browser.find_element(By.ID, "label").send_keys("Home")
     snap(browser, "shop-address")
     click(browser, "#address-form button[type=submit]")
 
