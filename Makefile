@@ -4,10 +4,14 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.docs-installed
+# The documentation site, strictly: a broken link or anchor, a page missing from disk or a missing
+# include fails the build. NO_MKDOCS_2_WARNING quiets Material's banner about MkDocs 2.
+MKDOCS_BUILD := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 SERVICES := auth_service customer_service restaurant_service order_service delivery_service gateway_service
 
 .DEFAULT_GOAL := help
-.PHONY: browser-deps help setup run images demo test conformance-as-released e2e lint lint-tools format clean-data clean ferretdb system-deps screenshots bench chaos
+.PHONY: browser-deps help setup run images demo test conformance-as-released e2e lint lint-tools docs format clean-data clean ferretdb system-deps screenshots bench chaos
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,6 +37,11 @@ $(STAMP): requirements.lock common/pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e common
+	@touch $@
+
+# The site's tools go into the same .venv, pinned apart from the platform's (requirements-docs.lock).
+$(DOCS_STAMP): $(STAMP) requirements-docs.lock
+	$(BIN)/pip install -q -r requirements-docs.lock
 	@touch $@
 
 ferretdb: ## build FerretDB (skipped when MONGO_URL is set or mongod is on PATH)
@@ -75,12 +84,16 @@ conformance-as-released: setup ## shows the store conformance suite catching Fer
 e2e: setup ## only the Behave features
 	$(BIN)/python -m tools.devstack test --only-e2e
 
-lint: setup lint-tools ## ruff, the Helm chart (lint, schema, template for several value sets, validation, template tests) and the workflows (actionlint)
+lint: setup lint-tools $(DOCS_STAMP) ## ruff, the Helm chart (lint, schema, template for several value sets, validation, template tests), the workflows (actionlint) and the docs site (strict)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python tools/lint_chart.py
 	cd helm/tests && ../../$(BIN)/pytest
 	.local/bin/actionlint
+	$(MKDOCS_BUILD) --quiet
+
+docs: $(DOCS_STAMP) ## the documentation site (mkdocs-material, docs/ and mkdocs.yml) into site/; `.venv/bin/mkdocs serve` while writing
+	$(MKDOCS_BUILD)
 
 lint-tools: ## helm and actionlint, pinned in tools/lint-tools/go.mod, built into .local/bin
 	@if [ ! -x .local/bin/helm ] || [ ! -x .local/bin/actionlint ]; then \
@@ -109,5 +122,5 @@ format: setup ## apply ruff fixes and formatting
 clean-data: ## remove local data (databases, generated keys, logs)
 	rm -rf .data
 
-clean: clean-data ## also remove the virtual environment and built tools
-	rm -rf $(VENV) .local tools/ferretdb/vendor
+clean: clean-data ## also remove the virtual environment, built tools and the built docs site
+	rm -rf $(VENV) .local tools/ferretdb/vendor site

@@ -23,7 +23,9 @@ PASSWORD = "correct horse battery"
 ADDRESS = {"label": "Home", "line1": "2 C", "city": "B", "postcode": "2", "lat": 1.0, "lng": 1.0}
 
 
-async def _call(session, method: str, url: str, token: str | None = None, body: dict | None = None, headers=None):
+async def call(session, method: str, url: str, token: str | None = None, body: dict | None = None, headers=None):
+    """One call of the platform's API while setting up a measurement: its JSON answer; anything but
+    success ends the run with what was answered."""
     all_headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
     async with session.request(method, url, json=body, headers=all_headers) as response:
         text = await response.text()
@@ -32,18 +34,19 @@ async def _call(session, method: str, url: str, token: str | None = None, body: 
         return json.loads(text) if text else {}
 
 
-async def _user(session, gateway: str, kind: str) -> str:
+async def new_user(session, gateway: str, kind: str) -> str:
+    """Registers a user of `kind` (customers, restaurants, couriers) and returns their access token."""
     email = f"bench-{uuid.uuid4().hex[:10]}@example.com"
-    await _call(session, "POST", f"{gateway}/{kind}/register", body={"email": email, "password": PASSWORD, "name": "B"})
-    login = await _call(session, "POST", f"{gateway}/{kind}/login", body={"email": email, "password": PASSWORD})
+    await call(session, "POST", f"{gateway}/{kind}/register", body={"email": email, "password": PASSWORD, "name": "B"})
+    login = await call(session, "POST", f"{gateway}/{kind}/login", body={"email": email, "password": PASSWORD})
     return login["access"]
 
 
 async def seed(session, gateway: str, clients: int) -> tuple[str, dict, list[tuple[str, dict]]]:
     """A restaurant with a menu, and `clients` customers with an address each: (the owner's token,
     the restaurant, [(customer's token, order body)]). Used by both load clients."""
-    owner = await _user(session, gateway, "restaurants")
-    restaurant = await _call(
+    owner = await new_user(session, gateway, "restaurants")
+    restaurant = await call(
         session,
         "POST",
         f"{gateway}/restaurants",
@@ -51,7 +54,7 @@ async def seed(session, gateway: str, clients: int) -> tuple[str, dict, list[tup
         {"name": "Bench Bistro", "cuisine": "bench", "address": ADDRESS},
     )
     items = [
-        await _call(
+        await call(
             session,
             "POST",
             f"{gateway}/restaurants/{restaurant['id']}/menu/items",
@@ -62,8 +65,8 @@ async def seed(session, gateway: str, clients: int) -> tuple[str, dict, list[tup
     ]
 
     async def customer() -> tuple[str, dict]:
-        token = await _user(session, gateway, "customers")
-        address = await _call(session, "POST", f"{gateway}/customers/me/addresses", token, ADDRESS)
+        token = await new_user(session, gateway, "customers")
+        address = await call(session, "POST", f"{gateway}/customers/me/addresses", token, ADDRESS)
         body = {
             "restaurant_id": restaurant["id"],
             "address_id": address["id"],

@@ -32,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import devstack  # noqa: E402
-import run  # noqa: E402
+import seeding  # noqa: E402
 
 _SITECUSTOMIZE = """
 import gc, os, signal, tracemalloc
@@ -142,7 +142,7 @@ def main() -> int:
         stack.start_databases()
         stack.start_services()
         pids.update({p.name: p.popen.pid for p in stack.processes if p.name in ("gateway", "order")})
-        asyncio.run(measure(run.seed(stack.gateway_url)))
+        asyncio.run(measure(seeding.seed(stack.gateway_url)))
     finally:
         stack.stop()
     for name, pid in pids.items():

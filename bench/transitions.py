@@ -25,7 +25,7 @@ import uuid
 from datetime import datetime
 
 import aiohttp
-from placement import _call, _user, command_line, percentile, percentiles_ms, seed
+from placement import call, command_line, new_user, percentile, percentiles_ms, seed
 from sse import events
 
 KITCHEN_STEPS = ("accepted", "preparing", "ready")
@@ -50,9 +50,9 @@ async def measure(gateway: str, *, clients: int, seconds: float) -> dict:
         owner, restaurant, customers = await seed(session, gateway, clients)
 
         async def courier() -> str:
-            token = await _user(session, gateway, "couriers")
-            await _call(session, "POST", f"{gateway}/couriers/me/location", token, {"lat": 1.0, "lng": 1.0})
-            await _call(session, "PATCH", f"{gateway}/couriers/me", token, {"available": True})
+            token = await new_user(session, gateway, "couriers")
+            await call(session, "POST", f"{gateway}/couriers/me/location", token, {"lat": 1.0, "lng": 1.0})
+            await call(session, "PATCH", f"{gateway}/couriers/me", token, {"available": True})
             return token
 
         couriers = await asyncio.gather(*(courier() for _ in range(clients)))
@@ -152,7 +152,7 @@ async def measure(gateway: str, *, clients: int, seconds: float) -> dict:
                             lifecycles.append((time.monotonic() - started) * 1000)
                 reader.cancel()
             # Off duty, so that what is measured next is not served by these couriers.
-            await _call(session, "PATCH", f"{gateway}/couriers/me", token, {"available": False})
+            await call(session, "PATCH", f"{gateway}/couriers/me", token, {"available": False})
 
         tablet = asyncio.create_task(board())
         started = time.monotonic()

@@ -19,6 +19,7 @@ class EchoUpstream(http.server.ThreadingHTTPServer):
         self.delay_s = 0.0
         self.linger_s = 0.0  # how long a forced answer's connection stays open after it, even when closing
         self.forced: tuple[int, dict] | None = None  # (status, headers) to answer every request with
+        self.idle_timeout_s: float | None = None  # a connection idle this long is closed by the echo
         super().__init__(("127.0.0.1", 0), _EchoHandler)
 
     @property
@@ -33,6 +34,10 @@ class EchoUpstream(http.server.ThreadingHTTPServer):
 
 class _EchoHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        self.timeout = self.server.idle_timeout_s  # the socket's timeout while it waits for a request
+        super().setup()
 
     def _answer(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -12,6 +12,10 @@ restaurant service. Afterwards, through the public API only:
     courier is free;
   * the platform answers again without restarting anything else.
 
+Before the faults, a courier fleet (200 couriers signed up as any client would) posts positions at
+full speed for 10 s, and then every service must be ready at once (common/testing/fleet.py): the
+load that once left the local store stuck for good (issue #37).
+
 Exits non-zero on any violation. Takes about three minutes.
 """
 
@@ -28,6 +32,7 @@ from pathlib import Path
 
 import requests
 
+from common.testing.fleet import readiness_after_write_behind, report_positions
 from common.testing.invariants import wait_for_dispatch_invariants
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +42,7 @@ import devstack  # noqa: E402
 PASSWORD = "correct horse battery"
 ADDRESS = {"line1": "1 A", "city": "B", "postcode": "1", "lat": 1.0, "lng": 1.0}
 CUSTOMERS, COURIERS = 4, 3
+FLEET = 200
 OUTAGE_S = 8  # longer than the services' read timeout (5 s): a pause is a timeout to callers
 FAULTS = [
     ("kill", "redis"),
@@ -245,6 +251,20 @@ def verify(client: Client, load: Load) -> list[str]:
     )
 
 
+def fleet_load(stack, client: Client) -> list[str]:
+    """The fleet's positions at full speed, then every service's readiness at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        fleet = list(pool.map(lambda _: client.user("couriers"), range(FLEET)))
+    log(f"fleet of {FLEET} couriers signed up; reporting positions for 10 s")
+    report = report_positions(stack.gateway_url, [courier["access"] for courier in fleet], seconds=10)
+    log(f"fleet: {report.reports} reports answered {dict(report.statuses)}")
+    ready = readiness_after_write_behind({name: f"http://127.0.0.1:{port}" for name, port in stack.ports.items()})
+    log(f"readiness after the fleet: {ready}")
+    return [f"{name} not ready after the fleet: {answer}" for name, answer in ready.items() if answer != 200]
+
+
 def main() -> int:
     stack = devstack.Stack(
         data_dir=Path(tempfile.mkdtemp(prefix="fd-chaos-")),
@@ -257,6 +277,7 @@ def main() -> int:
         stack.start_databases()
         stack.start_services()
         client = Client(stack.gateway_url)
+        fleet_problems = fleet_load(stack, client)
         load = Load(client)
         load.setup()
         threads = load.start()
@@ -283,7 +304,7 @@ def main() -> int:
         while time.monotonic() < deadline and requests.get(stack.gateway_url + "/readyz", timeout=5).status_code != 200:
             time.sleep(1)
         ready = requests.get(stack.gateway_url + "/readyz", timeout=5).status_code == 200
-        problems = verify(client, load) + ([] if ready else ["the platform is not ready again"])
+        problems = fleet_problems + verify(client, load) + ([] if ready else ["the platform is not ready again"])
         acknowledged = sum(len(ids) for ids in load.acknowledged.values())
         log(f"{acknowledged} orders acknowledged; client-side errors during the run: {dict(load.errors)}")
     finally:

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 from django.conf import settings
+from prometheus_client import Counter
 
 from common import faults, geo, streams
 from common.coalesce import Coalescer
@@ -35,6 +36,8 @@ from common.redis_client import LuaScript, get_async_redis, get_redis, redis_key
 from deliveries import clients, lifecycle, repository
 
 logger = logging.getLogger(__name__)
+
+POSITIONS_PERSISTED = Counter("courier_positions_persisted_total", "Courier positions written behind to MongoDB")
 
 
 def geo_key() -> str:
@@ -200,6 +203,7 @@ def persist_positions(*, batch: int = 1000) -> int:
             get_database(),
             locations={c: _parsed(p) for c, p in positions.items()},
         )
+        POSITIONS_PERSISTED.inc(len(positions))
         args = [value for pair in positions.items() for value in pair]
         _WRITTEN.run(client, [unpersisted_key(), positions_key()], args)
         gone = [c for c in couriers if c not in positions]  # no position any more (Redis lost it)

@@ -31,7 +31,7 @@ RESOURCES = (
     ("couriers", "me", "/couriers/me"),
     ("couriers", "location", "/couriers/me/location"),
     ("couriers", "deliveries", "/deliveries"),
-    # The pages for people (docs/browser.md): `home` sends each signed-in person to theirs.
+    # The pages for people (docs/api/shop.md): `home` sends each signed-in person to theirs.
     ("pages", "home", "/home"),
     ("pages", "sign_up", "/api-auth/signup/"),
     ("pages", "sign_in", "/api-auth/login/"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import RenderError
+from rendering import RenderError
 
 SERVICES = ("gateway", "auth", "customer", "restaurant", "order", "delivery")
 

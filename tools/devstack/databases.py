@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ferretdb
@@ -33,8 +34,26 @@ def pick_port(env_name: str, default: int | None, *, free: bool) -> int:
     return default
 
 
-def start_mongo(start: Start, data_dir: Path, *, free: bool, as_released: bool = False) -> str:
+@dataclass(frozen=True)
+class MongoServer:
+    url: str
+    # When the server is the project's FerretDB: its PostgreSQL and binaries, for the conformance
+    # tests of the pool behind it (store_conformance/conftest.py).
+    test_env: dict[str, str] = field(default_factory=dict)
+
+
+def ferretdb_pool_settings() -> str:
+    """The query string FerretDB's PostgreSQL pool is configured by (tools/ferretdb/
+    unpinned-connections.patch): its size, and how long a command may wait for a connection
+    before it fails with an error instead of waiting on."""
+    size = int(os.environ.get("DEVSTACK_FERRETDB_POOL_SIZE", "50"))
+    acquire_timeout = os.environ.get("DEVSTACK_FERRETDB_ACQUIRE_TIMEOUT", "2s")
+    return f"pool_max_conns={size}&pool_acquire_timeout={acquire_timeout}"
+
+
+def start_mongo(start: Start, data_dir: Path, *, free: bool, as_released: bool = False) -> MongoServer:
     port = pick_port("DEVSTACK_MONGO_PORT", 27017, free=free)
+    test_env: dict[str, str] = {}
     if (mongod := shutil.which("mongod")) and not as_released:
         path = data_dir / "mongod"
         path.mkdir(parents=True, exist_ok=True)
@@ -43,14 +62,21 @@ def start_mongo(start: Start, data_dir: Path, *, free: bool, as_released: bool =
         )
     else:
         postgres_url = start_postgres(start, data_dir, free=free)
+        binary = ferretdb.binary(as_released=as_released)
+        test_env = {
+            "DEVSTACK_POSTGRES_URL": postgres_url,
+            "DEVSTACK_FERRETDB_BIN": binary,
+            "DEVSTACK_PSQL": str(postgres_bin_dir() / "psql"),
+        }
         state = data_dir / "ferretdb"
         state.mkdir(parents=True, exist_ok=True)
+        pool = "" if as_released else f"?{ferretdb_pool_settings()}"
         process = start(
             "ferretdb",
-            [ferretdb.binary(as_released=as_released)],
+            [binary],
             env={
                 "FERRETDB_HANDLER": "postgresql",
-                "FERRETDB_POSTGRESQL_URL": postgres_url,
+                "FERRETDB_POSTGRESQL_URL": postgres_url + pool,
                 "FERRETDB_STATE_DIR": str(state),
                 "FERRETDB_LISTEN_ADDR": f"127.0.0.1:{port}",
                 "FERRETDB_TELEMETRY": "disable",
@@ -59,7 +85,7 @@ def start_mongo(start: Start, data_dir: Path, *, free: bool, as_released: bool =
             },
         )
     wait_for(lambda: port_open(port), timeout_s=30, what="MongoDB-compatible server", process=process)
-    return f"mongodb://127.0.0.1:{port}/"
+    return MongoServer(url=f"mongodb://127.0.0.1:{port}/", test_env=test_env)
 
 
 def postgres_bin_dir() -> Path:

@@ -1,7 +1,8 @@
 """FerretDB v1, built by the tooling from the Go module proxy with the project's patches.
 
-The patches in tools/ferretdb/*.patch make the local server keep MongoDB's promises (README,
-"Design decisions"): single-document atomicity, and equality queries that use the indexes.
+The patches in tools/ferretdb/*.patch make the local server keep MongoDB's promises
+(docs/architecture/store.md): single-document atomicity, and equality and `$in` queries that use
+the indexes.
 `as_released=True` builds the unpatched server, to show what the store conformance suite catches.
 """
 

@@ -55,6 +55,8 @@ class Stack:
     quiet: bool = False
     processes: list[Managed] = field(default_factory=list)
     mongo_url: str = ""
+    # What the store conformance tests need to know about a FerretDB the stack started.
+    store_test_env: dict[str, str] = field(default_factory=dict)
     redis_url: str = ""
     ports: dict[str, int] = field(default_factory=dict)
     # Keeps this platform's databases and keys apart from any other on the same servers.
@@ -70,7 +72,8 @@ class Stack:
     # gateway workers: each open stream holds two descriptors there, past one process's limit).
     workers: dict[str, int] = field(default_factory=dict)
 
-    def _start(self, name: str, args: list[str], **kwargs) -> Managed:
+    def start_process(self, name: str, args: list[str], **kwargs) -> Managed:
+        """Starts `args` as one of this platform's processes: logged as `name`, stopped with the rest."""
         color = COLORS[len(self.processes) % len(COLORS)]
         log_dir = self.data_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -80,11 +83,15 @@ class Stack:
 
     def start_databases(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.mongo_url = os.environ.get("MONGO_URL") or databases.start_mongo(
-            self._start, self.data_dir, free=self.free_ports, as_released=self.ferretdb_as_released
-        )
+        if url := os.environ.get("MONGO_URL"):
+            self.mongo_url = url
+        else:
+            server = databases.start_mongo(
+                self.start_process, self.data_dir, free=self.free_ports, as_released=self.ferretdb_as_released
+            )
+            self.mongo_url, self.store_test_env = server.url, server.test_env
         self.redis_url = (not self.own_redis and os.environ.get("REDIS_URL")) or databases.start_redis(
-            self._start, self.data_dir, free=self.free_ports
+            self.start_process, self.data_dir, free=self.free_ports
         )
         log(f"MongoDB-compatible server: {self.mongo_url}   Redis: {self.redis_url}")
 
@@ -147,7 +154,7 @@ class Stack:
                 raise SystemExit(f"{' '.join(job.args[2:])} failed:\n{output}")
 
         for service in SERVICES:
-            self._start(
+            self.start_process(
                 service.name,
                 [
                     str(VENV_BIN / "uvicorn"),
@@ -200,7 +207,7 @@ class Stack:
     def start_instance(self, name: str, service_name: str, port: int, extra_env: dict[str, str]) -> Managed:
         """Another process of a service (benchmarks run a second, differently configured one)."""
         service = next(s for s in SERVICES if s.name == service_name)
-        process = self._start(
+        process = self.start_process(
             name,
             [
                 str(VENV_BIN / "uvicorn"),

@@ -40,6 +40,7 @@ def run_tests(args) -> int:
         stack.start_databases()
         env = {
             **os.environ,
+            **stack.store_test_env,
             "MONGO_URL": stack.mongo_url,
             "REDIS_URL": stack.redis_url,
             "DEVSTACK_DATA_DIR": str(work),

@@ -145,7 +145,7 @@ def test_ready_in_min_goes_only_with_accepting(actors, world):
 
 
 def test_who_delivers_to_me_how_much_and_by_when(actors, world):
-    """The README's three calls: browse by address, quote, order."""
+    """The delivery promise's three calls (docs/architecture/delivery-promise.md): browse by address, quote, order."""
     nearby = actors.ok("GET", "/restaurants", headers=world["cleo"], params={"address_id": world["address_id"]})
     mine = next(r for r in nearby["results"] if r["id"] == world["restaurant"]["id"])
     body = {

@@ -47,10 +47,8 @@ def test_an_answer_that_says_connection_close_leaves_no_connection_to_reuse(echo
     assert len(set(echo.ports)) == 2
 
 
-def test_a_connection_the_upstream_closed_while_idle_is_dropped(echo, run_async, monkeypatch):
-    from conftest import _EchoHandler
-
-    monkeypatch.setattr(_EchoHandler, "timeout", 0.2)  # the echo closes a connection idle that long
+def test_a_connection_the_upstream_closed_while_idle_is_dropped(echo, run_async):
+    echo.idle_timeout_s = 0.2
 
     answers = run_async(_get_all(["/restaurants/a", "/restaurants/b"], pause_s=0.5))
 

@@ -15,11 +15,12 @@ from common.testing.live import PASSWORD
 ARTIFACTS = Path(__file__).resolve().parents[3] / ".artifacts" / "pages"
 
 
-def until(browser, check, what: str, timeout: float = 10):
-    """Waits until `check(browser)` is truthy. An element the page re-rendered between finding it
-    and reading it (an event arriving mid-check) is stale: the next poll finds the new one."""
+def until(browser, check, what: str, timeout: float = 10, every: float = 0.1):
+    """Waits until `check(browser)` is truthy, looking every `every` seconds. An element the page
+    re-rendered between finding it and reading it (an event arriving mid-check) is stale: the next
+    poll finds the new one."""
     return WebDriverWait(
-        browser, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+        browser, timeout, poll_frequency=every, ignored_exceptions=(StaleElementReferenceException,)
     ).until(check, what)
 
 

@@ -20,7 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.select import Select
 
-from pages.tests.helpers import click, loaded, press, sign_in, snap, text, until
+from pages.tests.helpers import click, loaded, press, sign_in, snap, streaming, text, until
 
 # Couriers elsewhere must not take these tests' orders away from what they check, nor the reverse.
 pytestmark = pytest.mark.usefixtures("no_orders_waiting")
@@ -186,7 +186,7 @@ def test_a_new_customer_orders_from_a_restaurant_that_delivers_to_their_pin(
     status_of = '#orders [data-order-id="{}"] .status'.format
     until(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#orders > li")) == 2, "the orders are not listed")
     assert "waiting for the restaurant" in text(browser, status_of(orders[0]["id"]))
-    until(browser, lambda b: b.execute_script("return document.body.dataset.live === 'open'"), "not live")
+    until(browser, streaming, "the orders' streams never opened")
     actors.ok(
         "POST",
         f"/restaurants/{street['near']['restaurant']['id']}/orders/{orders[0]['id']}/status",

@@ -1,8 +1,25 @@
-"""One function per order-service call, raw (the response) and checked (asserts success)."""
+"""One function per order-service call, raw (the response) and checked (asserts success), and what
+the tests of `/customers/me/orders` (the view and its fast path) place orders with."""
 
-from common import price_list
+from common import address_book, price_list
 
 ADDRESS = {"label": "Home", "line1": "2 Dam Sq", "city": "Amsterdam", "postcode": "1012", "lat": 52.37, "lng": 4.89}
+CUSTOMER = "c" * 24
+ADDRESS_ID = "a" * 24
+
+
+def customer_order(menu, address_id=ADDRESS_ID, quantity=2) -> dict:
+    """The body of `POST /customers/me/orders`: the menu's first item, to a customer's address."""
+    return {
+        "restaurant_id": menu["restaurant"]["id"],
+        "items": [{"menu_item_id": menu["items"][0]["id"], "quantity": quantity}],
+        "address_id": address_id,
+    }
+
+
+def publish_address(customer_id=CUSTOMER, address_id=ADDRESS_ID, address=ADDRESS) -> None:
+    """The address as the customer service publishes it for placement (common/address_book.py)."""
+    address_book.publish(customer_id, address_id, address, version=address_book.version(customer_id))
 
 
 def place(client, headers, menu, *, customer_id="c" * 24, quantities=(2, 1), key="key-1", items=None):

@@ -8,10 +8,7 @@ import uuid
 import pytest
 
 from common import address_book
-from orders.tests.helpers import ADDRESS
-
-CUSTOMER = "c" * 24
-ADDRESS_ID = "a" * 24
+from orders.tests.helpers import ADDRESS, CUSTOMER, customer_order, publish_address
 
 
 @pytest.fixture
@@ -24,29 +21,17 @@ def customer_service_down(settings):
     settings.SERVICE_URLS = {**settings.SERVICE_URLS, "customer": "http://127.0.0.1:9"}
 
 
-def _body(menu, address_id=ADDRESS_ID, quantity=2):
-    return {
-        "restaurant_id": menu["restaurant"]["id"],
-        "items": [{"menu_item_id": menu["items"][0]["id"], "quantity": quantity}],
-        "address_id": address_id,
-    }
-
-
 def _place(api_client, headers, body, key=None):
     key_header = {"Idempotency-Key": key} if key else {}
     return api_client.post("/customers/me/orders", body, format="json", headers={**headers, **key_header})
 
 
-def _published(customer_id=CUSTOMER, address_id=ADDRESS_ID, address=ADDRESS):
-    address_book.publish(customer_id, address_id, address, version=address_book.version(customer_id))
-
-
 def test_a_published_address_places_the_order_without_the_customer_service(
     api_client, customer_headers, menu, customer_service_down, mongo_db
 ):
-    _published()
+    publish_address()
 
-    response = _place(api_client, customer_headers, _body(menu), key="k-1")
+    response = _place(api_client, customer_headers, customer_order(menu), key="k-1")
 
     assert response.status_code == 201, response.content
     order = response.json()
@@ -58,10 +43,10 @@ def test_a_published_address_places_the_order_without_the_customer_service(
 
 
 def test_the_same_idempotency_key_gives_the_first_order_once(api_client, customer_headers, menu, mongo_db):
-    _published()
+    publish_address()
 
-    first = _place(api_client, customer_headers, _body(menu), key="k-2")
-    again = _place(api_client, customer_headers, _body(menu), key="k-2")
+    first = _place(api_client, customer_headers, customer_order(menu), key="k-2")
+    again = _place(api_client, customer_headers, customer_order(menu), key="k-2")
 
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
@@ -74,7 +59,7 @@ def test_an_unpublished_address_is_asked_of_the_customer_service_which_publishes
     customer_id, headers, address_id = actors.customer_with_address()
     assert address_book.published(customer_id, address_id) is None
 
-    response = _place(api_client, headers, _body(menu, address_id=address_id), key=uuid.uuid4().hex)
+    response = _place(api_client, headers, customer_order(menu, address_id=address_id), key=uuid.uuid4().hex)
 
     assert response.status_code == 201, response.content
     assert response.json()["delivery_address"]["line1"] == "1 Canal St"
@@ -84,7 +69,7 @@ def test_an_unpublished_address_is_asked_of_the_customer_service_which_publishes
 def test_an_address_the_customer_does_not_have_is_a_400_naming_it(api_client, customer_headers, menu, actors):
     _customer_id, headers, _address_id = actors.customer_with_address()
     for address_id in ("b" * 24, "not-an-id"):
-        response = _place(api_client, headers, _body(menu, address_id=address_id))
+        response = _place(api_client, headers, customer_order(menu, address_id=address_id))
 
         assert response.status_code == 400, response.content
         assert response.json()["error"]["code"] == "unknown_address"
@@ -94,9 +79,9 @@ def test_an_address_the_customer_does_not_have_is_a_400_naming_it(api_client, cu
 def test_another_customers_published_address_is_not_this_customers(
     api_client, customer_headers, menu, customer_service_down
 ):
-    _published(customer_id="d" * 24)
+    publish_address(customer_id="d" * 24)
 
-    response = _place(api_client, customer_headers, _body(menu))
+    response = _place(api_client, customer_headers, customer_order(menu))
 
     assert response.status_code == 503  # not published for this customer: the customer service is asked
 
@@ -104,7 +89,7 @@ def test_another_customers_published_address_is_not_this_customers(
 def test_an_unpublished_address_while_the_customer_service_is_down_is_a_503_and_nothing_is_stored(
     api_client, customer_headers, menu, customer_service_down, mongo_db
 ):
-    response = _place(api_client, customer_headers, _body(menu), key="k-3")
+    response = _place(api_client, customer_headers, customer_order(menu), key="k-3")
 
     assert response.status_code == 503
     assert "Retry-After" in response.headers
@@ -121,37 +106,39 @@ def test_an_unpublished_address_while_the_customer_service_is_down_is_a_503_and_
     ],
 )
 def test_malformed_placements_are_400(api_client, customer_headers, menu, change):
-    _published()
+    publish_address()
 
-    response = _place(api_client, customer_headers, {**_body(menu), **change})
+    response = _place(api_client, customer_headers, {**customer_order(menu), **change})
 
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"]
 
 
 def test_a_malformed_idempotency_key_is_a_400(api_client, customer_headers, menu):
-    _published()
+    publish_address()
 
-    response = _place(api_client, customer_headers, _body(menu), key="x" * 201)
+    response = _place(api_client, customer_headers, customer_order(menu), key="x" * 201)
 
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["error"]["details"]
 
 
 def test_only_customers_place_orders_here(api_client, issue_token, menu):
-    _published()
+    publish_address()
     courier = {"Authorization": f"Bearer {issue_token('courier')}"}
 
-    assert _place(api_client, courier, _body(menu)).status_code == 403
-    assert _place(api_client, {}, _body(menu)).status_code == 401
+    assert _place(api_client, courier, customer_order(menu)).status_code == 403
+    assert _place(api_client, {}, customer_order(menu)).status_code == 401
 
 
 def test_the_quote_prices_the_order_from_the_published_address_and_stores_nothing(
     api_client, customer_headers, menu, customer_service_down, mongo_db
 ):
-    _published()
+    publish_address()
 
-    response = api_client.post("/customers/me/orders/quote", _body(menu), format="json", headers=customer_headers)
+    response = api_client.post(
+        "/customers/me/orders/quote", customer_order(menu), format="json", headers=customer_headers
+    )
 
     assert response.status_code == 200, response.content
     assert response.json()["total_cents"] == 2 * 1250
@@ -162,12 +149,12 @@ def test_the_quote_prices_the_order_from_the_published_address_and_stores_nothin
 def test_the_history_lists_the_customers_own_orders_newest_first_with_public_tracking_links(
     api_client, customer_headers, menu, issue_token
 ):
-    _published()
-    first = _place(api_client, customer_headers, _body(menu)).json()
-    second = _place(api_client, customer_headers, _body(menu, quantity=1)).json()
-    _published(customer_id="d" * 24)
+    publish_address()
+    first = _place(api_client, customer_headers, customer_order(menu)).json()
+    second = _place(api_client, customer_headers, customer_order(menu, quantity=1)).json()
+    publish_address(customer_id="d" * 24)
     other = {"Authorization": f"Bearer {issue_token('customer', sub='d' * 24)}"}
-    _place(api_client, other, _body(menu))
+    _place(api_client, other, customer_order(menu))
 
     response = api_client.get(
         "/customers/me/orders",
@@ -183,10 +170,13 @@ def test_the_history_lists_the_customers_own_orders_newest_first_with_public_tra
 
 
 def test_a_public_host_django_refuses_is_a_400_before_any_order_is_stored(api_client, customer_headers, menu, mongo_db):
-    _published()
+    publish_address()
 
     response = api_client.post(
-        "/customers/me/orders", _body(menu), format="json", headers={**customer_headers, "X-Forwarded-Host": "bad host"}
+        "/customers/me/orders",
+        customer_order(menu),
+        format="json",
+        headers={**customer_headers, "X-Forwarded-Host": "bad host"},
     )
 
     assert response.status_code == 400

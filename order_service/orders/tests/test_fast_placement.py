@@ -14,14 +14,14 @@ from prometheus_client import REGISTRY
 from common.asgi import PooledThreadsASGIHandler
 from common.testing.asgi import answer_of, exchange, http_scope
 from orders import fast, services
-from orders.tests.test_customer_orders import CUSTOMER, _body, _published
+from orders.tests.helpers import CUSTOMER, customer_order, publish_address
 
 PROXIED = {"X-Forwarded-Host": "food.example", "X-Forwarded-Proto": "https"}  # as the gateway calls
 
 
 @pytest.fixture
 def customer(issue_token):
-    _published()
+    publish_address()
     return {"Authorization": f"Bearer {issue_token('customer', sub=CUSTOMER)}", **PROXIED}
 
 
@@ -70,9 +70,9 @@ def _served(status: str) -> float:
 def test_an_order_is_placed_before_django_as_the_view_places_it(customer, menu, mongo_db, django_requests):
     counted = _served("201")
 
-    lean = _lean({**_keyed(customer), "X-Request-ID": "place-1"}, _body(menu))
+    lean = _lean({**_keyed(customer), "X-Request-ID": "place-1"}, customer_order(menu))
     assert django_requests == []  # no Django request: no handler, middleware chain, DRF or serializer
-    django = _django(_keyed(customer), _body(menu))
+    django = _django(_keyed(customer), customer_order(menu))
     assert len(django_requests) == 1
 
     (status, headers, content), (django_status, django_headers, django_content) = lean, django
@@ -90,9 +90,9 @@ def test_an_order_is_placed_before_django_as_the_view_places_it(customer, menu, 
 def test_a_retry_gets_the_first_order_once_whichever_path_answers(customer, menu, mongo_db, django_requests):
     headers = _keyed(customer)
 
-    first = _lean(headers, _body(menu))
-    again = _lean(headers, _body(menu))
-    by_django = _django(headers, _body(menu))
+    first = _lean(headers, customer_order(menu))
+    again = _lean(headers, customer_order(menu))
+    by_django = _django(headers, customer_order(menu))
 
     assert first[0] == again[0] == by_django[0] == 201
     ids = {json.loads(answer[2])["id"] for answer in (first, again, by_django)}
@@ -112,9 +112,9 @@ def test_a_retry_gets_the_first_order_once_whichever_path_answers(customer, menu
     ],
 )
 def test_a_refused_order_gets_the_view_s_error_without_django(customer, menu, change, status, code, django_requests):
-    lean = _lean(_keyed(customer), {**_body(menu), **change})
+    lean = _lean(_keyed(customer), {**customer_order(menu), **change})
     assert django_requests == []
-    django = _django(_keyed(customer), {**_body(menu), **change})
+    django = _django(_keyed(customer), {**customer_order(menu), **change})
 
     assert lean[0] == django[0] == status
     assert json.loads(lean[2]) == json.loads(django[2])
@@ -124,10 +124,10 @@ def test_a_refused_order_gets_the_view_s_error_without_django(customer, menu, ch
 
 def test_a_key_reused_for_another_order_is_a_conflict_on_both_paths(customer, menu, django_requests):
     headers = _keyed(customer)
-    assert _lean(headers, _body(menu))[0] == 201
+    assert _lean(headers, customer_order(menu))[0] == 201
 
-    lean = _lean(headers, _body(menu, quantity=3))
-    django = _django(headers, _body(menu, quantity=3))
+    lean = _lean(headers, customer_order(menu, quantity=3))
+    django = _django(headers, customer_order(menu, quantity=3))
 
     assert lean[0] == django[0] == 409
     assert json.loads(lean[2]) == json.loads(django[2])
@@ -160,7 +160,7 @@ def _item(menu, **line):
     ],
 )
 def test_what_it_does_not_take_as_it_is_reaches_the_view(customer, menu, mongo_db, change, django_requests):
-    body = {**_body(menu), **change(menu)}
+    body = {**customer_order(menu), **change(menu)}
 
     lean = _lean(_keyed(customer), body)
     assert len(django_requests) == 1
@@ -192,8 +192,8 @@ def test_what_it_does_not_take_as_it_is_reaches_the_view(customer, menu, mongo_d
 def test_only_a_json_answer_is_answered_before_django(customer, menu, accept, query, taken, django_requests):
     headers = _keyed(customer) if accept is None else {**_keyed(customer), "Accept": accept}
 
-    lean = _lean(headers, _body(menu), query=query)
-    django = _django({**headers, "Idempotency-Key": uuid.uuid4().hex}, _body(menu), query=query)
+    lean = _lean(headers, customer_order(menu), query=query)
+    django = _django({**headers, "Idempotency-Key": uuid.uuid4().hex}, customer_order(menu), query=query)
 
     assert len(django_requests) == (1 if taken else 2)
     assert lean[0] == django[0]
@@ -228,7 +228,7 @@ def test_other_callers_and_bodies_get_the_view_s_answers(
 ):
     headers = _caller(who, customer, issue_token)
 
-    lean = _lean(headers, _body(menu) if body is None else body, content_type=content_type)
+    lean = _lean(headers, customer_order(menu) if body is None else body, content_type=content_type)
 
     assert len(django_requests) == 1
     assert lean[0] == status
@@ -246,7 +246,7 @@ def test_a_failure_once_the_order_may_be_stored_is_answered_here_never_placed_tw
 
     monkeypatch.setattr(services, "customer_order_place", stored_then_broken)
 
-    status, _, content = _lean(customer, _body(menu))  # no Idempotency-Key: Django would store another
+    status, _, content = _lean(customer, customer_order(menu))  # no Idempotency-Key: Django would store another
 
     assert status == 500
     assert json.loads(content)["error"]["code"] == "internal_error"

@@ -11,13 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from common import address_book
 from common.asgi import PooledThreadsASGIHandler
 from common.testing.asgi import answer_of, exchange, http_scope
 from orders import fast, services
-from orders.tests.helpers import ADDRESS, place, publish_terms
+from orders.tests.helpers import CUSTOMER, customer_order, place, publish_address, publish_terms
 
-CUSTOMER = "c" * 24
 IN_AN_HOUR = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
 
 
@@ -73,20 +71,14 @@ def test_published_terms_refuse_while_the_pause_lasts_and_take_orders_once_it_en
 def test_the_fast_path_refuses_a_paused_restaurant_as_the_view_does(
     issue_token, menu, restaurant_service_down, mongo_db, django_requests
 ):
-    address_book.publish(CUSTOMER, "a" * 24, ADDRESS, version=address_book.version(CUSTOMER))
+    publish_address()
     publish_terms(menu, paused_until=IN_AN_HOUR.isoformat())
     headers = [
         (b"content-type", b"application/json"),
         (b"authorization", f"Bearer {issue_token('customer', sub=CUSTOMER)}".encode()),
         (b"idempotency-key", uuid.uuid4().hex.encode()),
     ]
-    body = json.dumps(
-        {
-            "restaurant_id": menu["restaurant"]["id"],
-            "items": [{"menu_item_id": menu["items"][0]["id"], "quantity": 1}],
-            "address_id": "a" * 24,
-        }
-    ).encode()
+    body = json.dumps(customer_order(menu, quantity=1)).encode()
 
     status, _headers, content = answer_of(
         exchange(

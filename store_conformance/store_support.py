@@ -1,0 +1,31 @@
+"""What the conformance tests measure the server by: its open cursors, one round trip, a deadline."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from pymongo import MongoClient
+from pymongo.database import Database
+
+
+def open_cursors(client: MongoClient) -> int:
+    """The server's open cursors, from `serverStatus` as MongoDB reports them (the local FerretDB
+    reports the same figure: tools/ferretdb/unpinned-connections.patch)."""
+    return int(client.admin.command("serverStatus")["metrics"]["cursor"]["open"]["total"])
+
+
+def ping_and_write_ms(db: Database) -> float:
+    """One ping and one acknowledged write, in milliseconds."""
+    started = time.perf_counter()
+    db.client.admin.command("ping")
+    db.probe.insert_one({"at": started})
+    return (time.perf_counter() - started) * 1000
+
+
+def wait_until(condition: Callable[[], bool], *, what: str, timeout_s: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s:.0f}s: {what}")
+        time.sleep(0.05)
