@@ -15,7 +15,7 @@ const STATUS = {
   rejected: "The restaurant could not take it",
   cancelled: "Cancelled",
 };
-const LIVE_STREAMS = 5; // the newest unfinished orders followed live (streams are capped per person)
+const LIVE_STREAMS = 3; // the newest unfinished orders followed live (a browser has 6 connections to a host, and streams are capped per person)
 const RELIST_MS = 20000;
 
 const orders = new Map(); // id -> {order, stop}
