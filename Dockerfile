@@ -28,6 +28,9 @@ COPY --from=build /venv /venv
 COPY docker/entrypoint.sh /usr/local/bin/entrypoint
 WORKDIR /app
 COPY ${SERVICE}/ /app/
+# The gateway's pages' assets under their content-hashed names (gateway_service/pages/staticfiles.py);
+# settings are read here without the production secrets, which only the running process needs.
+RUN if [ -d pages ]; then PRODUCTION=false STATIC_ROOT=/app/.static python manage.py collectstatic --noinput -v 0; fi
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

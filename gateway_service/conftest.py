@@ -133,3 +133,23 @@ def run_async():
             ratelimit._client.cache_clear()
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def map_services():
+    """The tile server and geocoder the live platform's pages are pointed at (pages/tests/map_services.py)."""
+    from pages.tests.map_services import MapServices
+
+    server = MapServices().start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_platform_env(map_services):
+    return {
+        "MAP_TILES_URL": f"{map_services.url}/tiles/{{z}}/{{x}}/{{y}}.png",
+        "MAP_TILES_ATTRIBUTION": "Test tiles",
+        "GEOCODER_URL": map_services.url,
+    }

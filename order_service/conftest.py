@@ -24,3 +24,9 @@ def menu(actors):
     owner_id, owner_headers = actors.user("restaurants", "Chef")
     world = actors.restaurant_with_menu(owner_headers)
     return {"owner_id": owner_id, **world}
+
+
+@pytest.fixture
+def restaurant_service_down(settings):
+    """Nothing answers at the restaurant service's address: only published terms can price an order."""
+    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "restaurant": "http://127.0.0.1:9"}

@@ -265,11 +265,15 @@ def main() -> int:
     for email, _name in COURIERS:
         print(f"    courier          {email}")
     print(f"  restaurants: {', '.join(r['name'] for r in world['restaurants'])}")
+    print(f"\nOrder a meal in the shop (as the customer, or create an account there): {args.gateway}/shop/")
+    print("Run a kitchen (as the restaurant user): its back office (menu, sold out, pause) and its board")
+    for restaurant in world["restaurants"]:
+        print(f"  {restaurant['name']:<18} {args.gateway}/restaurants/{restaurant['id']}/manage")
     print("\nWatch an order go from the kitchen to the door, live (sign in first, as above):")
     for restaurant in world["restaurants"]:
         print(f"  kitchen board of {restaurant['name']:<18} {args.gateway}/restaurants/{restaurant['id']}/board")
     print(f"  a courier's task page               {args.gateway}/couriers/me/app")
-    print("  the customer's map                  the link printed with each order below")
+    print(f"  the customer's orders               {args.gateway}/shop/orders (and the link printed with each below)")
     if args.no_simulator:
         return 0
     print("\nSimulating orders (Ctrl-C stops):", flush=True)

@@ -4,6 +4,8 @@ and the quote made from them, against the real Redis."""
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from common.contracts import restaurant_terms
 
 RESTAURANT = "65f0c0ffee00000000000001"
@@ -17,6 +19,7 @@ TERMS = {
     "address": {"line1": "1 Canal St", "lat": 52.37, "lng": 4.89},
     "delivery_radius_km": 5.0,
     "accepting_orders": True,
+    "paused_until": None,
     "open_periods": [["2026-11-30T12:00:00+00:00", "2026-11-30T12:15:00+00:00"]],
     "prep_time_min": 20,
     "delivery_fee_cents": 250,
@@ -58,9 +61,19 @@ def test_a_quote_is_open_only_within_the_published_periods():
     assert restaurant_terms.quote(TERMS, [PHO], now=in_amsterdam)["is_open_now"] is True
 
 
-def test_terms_in_an_older_shape_count_as_not_published(redis_client):
-    """Published by a restaurant service from before the periods (a rolling deploy): asked afresh."""
-    older = {key: value for key, value in TERMS.items() if key != "open_periods"}
+def test_a_pause_lasts_until_its_end():
+    paused = {**TERMS, "paused_until": "2026-11-30T12:30:00+00:00"}
+
+    assert restaurant_terms.quote(paused, [PHO], now=MONDAY_NOON)["paused_until"] == "2026-11-30T12:30:00+00:00"
+    assert restaurant_terms.quote(paused, [PHO], now=datetime(2026, 11, 30, 12, 30, tzinfo=UTC))["paused_until"] is None
+    assert restaurant_terms.quote(TERMS, [PHO], now=MONDAY_NOON)["paused_until"] is None
+
+
+@pytest.mark.parametrize("missing", ["open_periods", "paused_until"])
+def test_terms_in_an_older_shape_count_as_not_published(redis_client, missing):
+    """Published by a restaurant service from before the periods or the pauses (a rolling deploy):
+    asked afresh."""
+    older = {key: value for key, value in TERMS.items() if key != missing}
     restaurant_terms.publish(RESTAURANT, {**older, "open_slots": [48]}, version=restaurant_terms.version(RESTAURANT))
 
     assert restaurant_terms.published(RESTAURANT) is None

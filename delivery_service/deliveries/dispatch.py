@@ -206,6 +206,7 @@ def _ensure_delivery(db, assignment: dict, order: dict | None) -> dict | None:
         "dropoff": (order or {}).get("delivery_address"),
         "order_status": (order or {}).get("status"),
         "order_version": (order or {}).get("version", -1),
+        "order_courier_actions": lifecycle.order_courier_actions(order or {}),
         "history": [_system_entry(lifecycle.ASSIGNED, now)],
         "created_at": assignment.get("at", now),
         "updated_at": now,

@@ -5,7 +5,10 @@
 
 The delivery follows its order: the courier's moves go to the order service first, and the
 reconciler brings a delivery whose order moved on without it (a crash in between) to the order's
-state through the same table, acting as the system.
+state through the same table, acting as the system. What the courier may do next is what both
+tables allow: this one's move, if the order's own table lets the courier make it now (the food is
+ready before it is picked up). The order service sends its answer with the order (its
+`next_actions`), and the delivery keeps it with the order's status (`order_courier_actions`).
 """
 
 from __future__ import annotations
@@ -61,3 +64,22 @@ def _leads(state: str, target: str) -> bool:
     if state == target:
         return True
     return any(_leads(to, target) for (frm, to) in TRANSITIONS if frm == state)
+
+
+def order_courier_actions(order: dict) -> list[str] | None:
+    """What the order's table lets the courier do next, from an order as the order service sends it
+    (its rendering's `next_actions`, or a move's `courier_actions`); None when it does not say."""
+    if "courier_actions" in order:
+        return order["courier_actions"]
+    return (order.get("next_actions") or {}).get(COURIER)
+
+
+def next_actions(delivery: dict) -> list[str]:
+    """The states the assigned courier may move the delivery to now (the order's word included;
+    a delivery mirrored before the order said it has the table's word alone)."""
+    allowed_by_order = delivery.get("order_courier_actions")
+    return [
+        to
+        for (frm, to), who in TRANSITIONS.items()
+        if frm == delivery["status"] and COURIER in who and (allowed_by_order is None or to in allowed_by_order)
+    ]

@@ -10,6 +10,8 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from deliveries import lifecycle
+
 COURIERS = "couriers"
 # One document per courier who is on a delivery: `_id` is the courier (at most one active delivery
 # per courier) and `order_id` is unique (at most one courier per order). Claiming a courier is
@@ -144,12 +146,22 @@ def delivery_set_status(
     `mirror`: the order (status, version) to copy onto the delivery in the same write."""
     changes = {"status": target, "updated_at": now}
     if mirror is not None:
-        changes.update(order_status=mirror["status"], order_version=mirror["version"])
+        changes.update(order_mirror(mirror))
     return db[DELIVERIES].find_one_and_update(
         {"_id": delivery_id, "status": current},
         {"$set": changes, "$push": {"history": entry}, "$inc": {"version": 1}},
         return_document=ReturnDocument.AFTER,
     )
+
+
+def order_mirror(order: dict) -> dict:
+    """The order's facts a delivery keeps for its courier: status, version, and what the order's
+    table lets the courier do next (deliveries/lifecycle.py)."""
+    return {
+        "order_status": order["status"],
+        "order_version": order["version"],
+        "order_courier_actions": lifecycle.order_courier_actions(order),
+    }
 
 
 def delivery_mirror_order(db: Database, *, delivery_id: ObjectId, order: dict, now: datetime) -> dict | None:
@@ -160,10 +172,7 @@ def delivery_mirror_order(db: Database, *, delivery_id: ObjectId, order: dict, n
             "_id": delivery_id,
             "$or": [{"order_version": {"$lt": order["version"]}}, {"order_version": {"$exists": False}}],
         },
-        {
-            "$set": {"order_status": order["status"], "order_version": order["version"], "updated_at": now},
-            "$inc": {"version": 1},
-        },
+        {"$set": {**order_mirror(order), "updated_at": now}, "$inc": {"version": 1}},
         return_document=ReturnDocument.AFTER,
     )
 

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from rest_framework.utils import html
 
 from common.serializers import OutputSerializer
+from deliveries import lifecycle
 
 VEHICLES = ("bicycle", "scooter", "motorbike", "car", "on_foot")
 DELIVERY_STATES = ("assigned", "picked_up", "delivered", "cancelled")
@@ -72,6 +73,12 @@ class DeliveryOutput(OutputSerializer):
     history = HistoryEntryOutput(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    next_actions = serializers.SerializerMethodField(
+        help_text="the statuses the courier may move it to now (both the delivery's and the order's tables)"
+    )
+
+    def get_next_actions(self, delivery: dict) -> list[str]:
+        return lifecycle.next_actions(delivery)
 
 
 class ReleaseInput(serializers.Serializer):
@@ -85,6 +92,9 @@ class OrderMovedInput(serializers.Serializer):
     delivery_id = serializers.CharField(max_length=64)
     status = serializers.CharField(max_length=20)
     version = serializers.IntegerField(min_value=0)
+    courier_actions = serializers.ListField(
+        child=serializers.CharField(max_length=20), max_length=10, required=False, help_text="the order's table's word"
+    )
 
 
 class OrdersMovedInput(serializers.Serializer):

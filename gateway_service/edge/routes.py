@@ -67,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
     _r("/restaurants/popular", "restaurant", "GET HEAD", PUBLIC),
     _r("/restaurants/{rid}", "restaurant", "GET HEAD", PUBLIC),
     _r("/restaurants/{rid}", "restaurant", "PUT PATCH"),
+    _r("/restaurants/{rid}/pause", "restaurant", "POST DELETE"),
     _r("/restaurants/{rid}/menu", "restaurant", "GET HEAD", PUBLIC),
     _r("/restaurants/{rid}/menu/items", "restaurant", "POST"),
     _r("/restaurants/{rid}/menu/items/{iid}", "restaurant", "PUT PATCH DELETE"),

@@ -1,5 +1,6 @@
 """`/api-auth/login/` and `/api-auth/logout/`: signing a browser in and out (the path DRF's
-browsable pages link to). The mechanism is in edge/browser_sessions.py."""
+browsable pages link to); `/api-auth/signup/`: a customer creates an account and is signed in. The
+mechanism is in edge/browser_sessions.py."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from edge import ratelimit
 from edge.browser_sessions import COOKIE, KIND_PATHS, auth_call, csrf_refusal, session_create, session_end
 
 USER_TYPES = (("customer", "Customer"), ("restaurant", "Restaurant user"), ("courier", "Courier"))
+# Where a person goes once signed in, unless a page sent them here: their own page (pages/views.py).
+HOME = "/home"
+SIGNUP_FIELDS = ("name", "email", "password")
 
 
 def safe_next(request, target: str | None) -> str:
@@ -37,22 +41,32 @@ def _wants_json(request) -> bool:
 
 
 def _form(request, *, status: int = 200, **context):
-    get_token(request)  # the form's CSRF token, and its cookie
+    csrf_token_for_page(request)
     page = render(
         request,
         "edge/signin.html",
         {
             "user_types": USER_TYPES,
-            "next": safe_next(request, context.pop("next", None)),
+            "next": safe_next(request, context.pop("next", None) or HOME),
             "user_type": context.pop("user_type", "customer"),
             **context,
         },
         status=status,
     )
-    return _with_csrf_cookie(request, page)
+    return with_csrf_cookie(request, page)
 
 
-def _with_csrf_cookie(request, response):
+def csrf_token_for_page(request) -> str:
+    """The CSRF token a page's forms send, made from the browser's own secret when it has one: a
+    new secret at every page would leave the person's other open pages (another tab, one kept by the
+    browser's back button) with a token that no longer matches. Its cookie: `with_csrf_cookie`."""
+    from django.middleware.csrf import CsrfViewMiddleware
+
+    CsrfViewMiddleware(lambda _request: None).process_request(request)  # reads the secret from the cookie
+    return get_token(request)
+
+
+def with_csrf_cookie(request, response):
     from django.middleware.csrf import CsrfViewMiddleware
 
     return CsrfViewMiddleware(lambda _request: response).process_response(request, response)
@@ -89,7 +103,7 @@ async def login(request):  # noqa: PLR0911 - one answer per outcome, top to bott
             next=target,
             mfa_token=data.get("mfa_token"),
         )
-    return await _signed_in(request, tokens=body, user_type=user_type, target=target)
+    return await _signed_in(request, tokens=body, user_type=user_type, target=target or HOME)
 
 
 async def _guard(request):
@@ -136,7 +150,7 @@ async def _signed_in(request, *, tokens: dict, user_type: str, target: str | Non
         secure=request.is_secure(),
         path="/",
     )
-    return _with_csrf_cookie(request, response)
+    return with_csrf_cookie(request, response)
 
 
 def _data(request) -> dict:
@@ -155,6 +169,56 @@ def _refused(request, status: int, code: str, message: str, **form):
     if _wants_json(request):
         return error_response(status, code, message)
     return _form(request, status=status, error=message, **{k: v for k, v in form.items() if v is not None})
+
+
+def _signup_form(request, *, status: int = 200, **context):
+    csrf_token_for_page(request)
+    context = {**context, "next": safe_next(request, context.get("next") or HOME)}
+    return with_csrf_cookie(request, render(request, "edge/signup.html", context, status=status))
+
+
+async def signup(request):
+    """`GET, POST /api-auth/signup/`: a customer's new account (the auth service's
+    `POST /customers/register`), signed in at once, then to `next` (their shop by default)."""
+    if request.method in ("GET", "HEAD"):
+        return _signup_form(request, next=request.GET.get("next"))
+    if request.method != "POST":
+        return error_response(405, "method_not_allowed", "GET or POST.", headers={"Allow": "GET, HEAD, POST"})
+    if (refusal := await _guard(request)) is not None:
+        return refusal
+    data = _data(request)
+    fields = {name: data.get(name) or "" for name in SIGNUP_FIELDS}
+    target = data.get("next")
+    try:
+        status, body = await auth_call("/customers/register", fields)
+        if status == 201:
+            status, body = await auth_call(
+                "/customers/login", {"email": fields["email"], "password": fields["password"]}
+            )
+    except (aiohttp.ClientError, TimeoutError):
+        status, body = 503, {}
+    if status == 200 and "access" in body:
+        return await _signed_in(request, tokens=body, user_type="customer", target=target or HOME)
+    error = body.get("error", {}) if isinstance(body, dict) else {}
+    if _wants_json(request):
+        return error_response(
+            status if 400 <= status < 500 else 503,
+            error.get("code", "upstream_unavailable"),
+            error.get("message", "Signing up is not possible right now."),
+            error.get("details"),
+        )
+    details = error.get("details") or {}
+    return _signup_form(
+        request,
+        status=status if 400 <= status < 500 else 503,
+        error=error.get("message", "Signing up is not possible right now; try again in a moment."),
+        field_errors={
+            name: " ".join(map(str, details[name])) for name in SIGNUP_FIELDS if isinstance(details.get(name), list)
+        },
+        name=fields["name"],
+        email=fields["email"],
+        next=target,
+    )
 
 
 async def logout(request):

@@ -1,8 +1,11 @@
 """Settings of the gateway: the platform's only public entry point."""
 
-from common.env import env_bool, env_float, env_int, env_list
+from pathlib import Path
+
+from common.env import env_bool, env_float, env_int, env_list, env_str
 from common.settings_base import *  # noqa: F403
-from common.settings_base import INSTALLED_APPS, SERVICE_URLS
+from common.settings_base import CONTENT_SECURITY_POLICY, INSTALLED_APPS, SERVICE_URLS
+from pages.config import page_assets_policy
 
 SERVICE_NAME = "gateway"
 ROOT_URLCONF = "gateway_service.urls"
@@ -60,6 +63,28 @@ CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "idempotency-ke
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
 RATE_LIMIT_DEFAULT_PER_MINUTE = env_int("RATE_LIMIT_DEFAULT_PER_MINUTE", 1200)
 RATE_LIMIT_AUTH_PER_MINUTE = env_int("RATE_LIMIT_AUTH_PER_MINUTE", 300)
+
+# The pages for people (pages/). Their assets go through Django's staticfiles with content-hashed
+# names: `manage.py collectstatic` writes them to STATIC_ROOT (the tooling and the image do), and the
+# gateway serves them itself (pages/staticfiles.py).
+STATIC_ROOT = env_str("STATIC_ROOT", str(Path(__file__).resolve().parents[1] / ".static"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "pages.staticfiles.HashedStaticFilesStorage"},
+}
+STATICFILES_FINDERS = ["pages.staticfiles.PagesFinder"]
+# Money in one currency (ISO 4217), shown in each person's own locale.
+CURRENCY = env_str("CURRENCY", "EUR")
+# Map tiles: none by default (a plain background: nothing is fetched from elsewhere). A tile server's
+# URL template (`https://tile.example/{z}/{x}/{y}.png`) and the attribution its licence asks for.
+MAP_TILES_URL = env_str("MAP_TILES_URL", "")
+MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "")
+# Looking addresses up by name: none by default; a Photon- or Nominatim-compatible server's base URL.
+GEOCODER_URL = env_str("GEOCODER_URL", "")
+GEOCODER_API = env_str("GEOCODER_API", "photon")
+CONTENT_SECURITY_POLICY = page_assets_policy(
+    CONTENT_SECURITY_POLICY, tiles_url=MAP_TILES_URL, geocoder_url=GEOCODER_URL, geocoder_api=GEOCODER_API
+)
 
 # Merged OpenAPI document of the services, rebuilt at most this often.
 DOCS_CACHE_S = env_int("DOCS_CACHE_S", 60)

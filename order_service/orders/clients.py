@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime
 from urllib.parse import quote
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from common.contracts import customer_addresses, restaurant_terms
 from common.errors import ApiError, ServiceUnavailable
 from common.http import internal_request, raise_for_upstream
 from common.mongo import parse_object_id
+from orders import lifecycle
 from orders.errors import UnknownAddress, UnknownRestaurant
 
 logger = logging.getLogger(__name__)
@@ -62,14 +64,15 @@ def customer_delivery_address(*, customer_id: str, address_id: str) -> dict:
     return {key: body[key] for key in customer_addresses.FIELDS}
 
 
-def restaurant_quote(*, restaurant_id: str, menu_item_ids: list[str]) -> dict:
-    """The restaurant's quote for these items: from the terms the restaurant service published
-    (common/contracts/restaurant_terms.py), else from the restaurant service, which publishes them on the way."""
+def restaurant_quote(*, restaurant_id: str, menu_item_ids: list[str], now: datetime | None = None) -> dict:
+    """The restaurant's quote for these items at `now`: from the terms the restaurant service
+    published (common/contracts/restaurant_terms.py), else from the restaurant service (at its own
+    time), which publishes them on the way."""
     if parse_object_id(restaurant_id) is None:
         raise UnknownRestaurant(details={"restaurant_id": restaurant_id})
     terms = restaurant_terms.published(restaurant_id)
     if terms is not None:
-        return restaurant_terms.quote(terms, menu_item_ids)
+        return restaurant_terms.quote(terms, menu_item_ids, now=now)
     response = internal_request(
         "restaurant",
         "POST",
@@ -174,6 +177,8 @@ def delivery_order_moved_later(*, order: dict) -> None:
             "delivery_id": order["delivery_id"],
             "status": order["status"],
             "version": order.get("version", 0),
+            # What the courier may do next is the order's table's word (orders/lifecycle.py).
+            "courier_actions": lifecycle.next_actions(current=order["status"])[lifecycle.COURIER],
         },
     )
 

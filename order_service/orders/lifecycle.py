@@ -20,6 +20,7 @@ FINAL_STATES = frozenset({DELIVERED, REJECTED, CANCELLED})
 ACTIVE_STATES = (PLACED, ACCEPTED, PREPARING, READY, PICKED_UP)
 # The kitchen may say it runs late (POST .../delay) while the food is on its way to ready.
 DELAYABLE_STATES = (ACCEPTED, PREPARING)
+DELAY = "delay"  # that action's name among an order's `next_actions`
 # A courier can still be given to an order in these states (not once it is picked up).
 AWAITING_COURIER_STATES = (PLACED, ACCEPTED, PREPARING, READY)
 
@@ -56,3 +57,13 @@ def is_party(order: dict, *, actor_type: str, actor_id: str) -> bool:
 
 def next_states(*, current: str, actor_type: str) -> list[str]:
     return [to for (frm, to), who in TRANSITIONS.items() if frm == current and who == actor_type]
+
+
+def next_actions(*, current: str) -> dict[str, list[str]]:
+    """What each kind of party may do next with an order in `current` (every order carries it, so
+    pages show the table's answer instead of keeping a copy): the states it may move the order to,
+    and for the kitchen `delay` while the food is on its way to ready."""
+    actions = {party: next_states(current=current, actor_type=party) for party in PARTY_FIELD}
+    if current in DELAYABLE_STATES:
+        actions[RESTAURANT].append(DELAY)
+    return actions

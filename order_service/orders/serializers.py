@@ -137,6 +137,13 @@ class OrderOutput(OutputSerializer):
     updated_at = serializers.DateTimeField()
     version = serializers.IntegerField(default=0, help_text="grows with every change of the order")
     track_url = serializers.SerializerMethodField(help_text="the order's live tracking page, for a browser")
+    next_actions = serializers.SerializerMethodField(
+        help_text="per party (customer, restaurant, courier): the statuses it may move the order to now, "
+        "and `delay` for the kitchen (orders/lifecycle.py)"
+    )
+
+    def get_next_actions(self, order: dict) -> dict[str, list[str]]:
+        return lifecycle.next_actions(current=order["status"])
 
     def get_track_url(self, order: dict) -> str:
         path = f"/orders/{order['_id']}/track"

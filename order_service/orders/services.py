@@ -125,8 +125,9 @@ def customer_order_quote(*, customer_id: str, restaurant_id: str, items: list[di
 def _priced_order(*, customer_id: str, restaurant_id: str, items: list[dict], delivery_address: dict) -> dict:
     """The new order's document, priced from the restaurant's current menu; raises the contract's
     error when the restaurant, an item or the address does not allow it."""
+    now = _now()
     quote = clients.restaurant_quote(
-        restaurant_id=restaurant_id, menu_item_ids=sorted({i["menu_item_id"] for i in items})
+        restaurant_id=restaurant_id, menu_item_ids=sorted({i["menu_item_id"] for i in items}), now=now
     )
     if quote["unknown_item_ids"]:
         raise UnknownItems(details={"menu_item_ids": quote["unknown_item_ids"]})
@@ -134,9 +135,15 @@ def _priced_order(*, customer_id: str, restaurant_id: str, items: list[dict], de
     unavailable = sorted(i for i, line in priced.items() if not line["available"])
     if unavailable:
         raise ItemsUnavailable(details={"menu_item_ids": unavailable})
-    if not quote["accepting_orders"] or not quote["is_open_now"]:
+    # A pause ends by itself: the quote says whether it lasts now (common/contracts/restaurant_terms.py).
+    paused_until = quote.get("paused_until")
+    if not quote["accepting_orders"] or not quote["is_open_now"] or paused_until:
         raise RestaurantNotAccepting(
-            details={"accepting_orders": quote["accepting_orders"], "is_open_now": quote["is_open_now"]}
+            details={
+                "accepting_orders": quote["accepting_orders"] and not paused_until,
+                "is_open_now": quote["is_open_now"],
+                "paused_until": paused_until,
+            }
         )
     _check_delivery_area(
         pickup=quote.get("address"), dropoff=delivery_address, radius_km=quote.get("delivery_radius_km")
@@ -152,7 +159,6 @@ def _priced_order(*, customer_id: str, restaurant_id: str, items: list[dict], de
     ]
     subtotal = sum(line["unit_price_cents"] * line["quantity"] for line in lines)
     fee = quote.get("delivery_fee_cents", 0)
-    now = _now()
     document = {
         "customer_id": customer_id,
         "restaurant_id": restaurant_id,

@@ -28,6 +28,7 @@ from restaurants.serializers import (
     OrderQuoteInput,
     OrdersPlacedInput,
     OrderStatusInput,
+    PauseInput,
     RestaurantFilter,
     RestaurantInput,
     RestaurantOutput,
@@ -53,7 +54,12 @@ class RestaurantViewSet(ViewSet):
 
     filter_serializer_class = RestaurantFilter
     serializer_class = RestaurantOutput
-    serializer_classes = {"create": RestaurantInput, "update": RestaurantInput, "partial_update": RestaurantInput}
+    serializer_classes = {
+        "create": RestaurantInput,
+        "update": RestaurantInput,
+        "partial_update": RestaurantInput,
+        "pause": PauseInput,
+    }
     lookup_url_kwarg = "restaurant_id"
 
     def get_permissions(self):
@@ -75,6 +81,7 @@ class RestaurantViewSet(ViewSet):
             open_now=wanted["open_now"],
             page=page,
             near=near,
+            owner_id=selectors.owner_browsing(user=request.user) if wanted["mine"] else None,
         )
         output = NearbyRestaurantOutput if near else RestaurantOutput
         return paginated_response(request, page, count=count, results=output(restaurants, many=True).data)
@@ -97,6 +104,20 @@ class RestaurantViewSet(ViewSet):
     @extend_schema(responses={200: RestaurantOutput})
     def partial_update(self, request, restaurant_id: str):
         return self.update(request, restaurant_id, partial=True)
+
+    @extend_schema(methods=["POST"], request=PauseInput, responses={200: RestaurantOutput})
+    @extend_schema(methods=["DELETE"], request=None, responses={200: RestaurantOutput})
+    @action(detail=True, methods=["post", "delete"])
+    def pause(self, request, restaurant_id: str):
+        """POST: take no new orders for `minutes` (1-720); they resume by themselves then. DELETE:
+        resume now. The owner only."""
+        if request.method == "DELETE":
+            restaurant = services.restaurant_resume(restaurant_id=restaurant_id, owner_id=request.user.id)
+        else:
+            restaurant = services.restaurant_pause(
+                restaurant_id=restaurant_id, owner_id=request.user.id, minutes=self.validated()["minutes"]
+            )
+        return Response(RestaurantOutput(restaurant).data)
 
 
 class PopularView(APIView):

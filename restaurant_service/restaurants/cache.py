@@ -29,9 +29,17 @@ logger = logging.getLogger(__name__)
 CACHE_REQUESTS = Counter("restaurant_cache_requests_total", "Cache reads by cache and result", ["cache", "result"])
 
 
-def _read_through(cache: str, name: str, *, ttl_s: int, load: Callable[[], Any], version_key: str | None = None) -> str:
+def _read_through(
+    cache: str,
+    name: str,
+    *,
+    ttl_s: int | Callable[[Any], int],
+    load: Callable[[], Any],
+    version_key: str | None = None,
+) -> str:
     """The value as JSON text: cached text is served as it is, without decoding and encoding it.
-    `version_key`: the version this entry follows (invalidated with it), else its own."""
+    `version_key`: the version this entry follows (invalidated with it), else its own; `ttl_s` may
+    be a function of the value (what it shows may change with time alone)."""
     if not settings.RESTAURANT_CACHE_ENABLED:
         return json.dumps(load())
     client = get_redis()
@@ -47,9 +55,10 @@ def _read_through(cache: str, name: str, *, ttl_s: int, load: Callable[[], Any],
         CACHE_REQUESTS.labels(cache, "hit").inc()
         return raw
     CACHE_REQUESTS.labels(cache, "miss").inc()
-    text = json.dumps(load())
+    value = load()
+    text = json.dumps(value)
     try:
-        client.set(data_key, text, ex=ttl_s)
+        client.set(data_key, text, ex=ttl_s(value) if callable(ttl_s) else ttl_s)
     except redis.RedisError:
         logger.warning("cache write failed", extra={"cache": cache})
     return text
@@ -84,11 +93,11 @@ async def popular_text_async() -> str | None:
     return await _cached_text_async("popular", "popular", version_key=_own_version_key("popular"))
 
 
-def menu_cached(restaurant_id: str, load: Callable[[], dict]) -> str:
+def menu_cached(restaurant_id: str, load: Callable[[], dict], *, ttl_s: int | Callable[[dict], int]) -> str:
     return _read_through(
         "menu",
         f"menu:{restaurant_id}",
-        ttl_s=settings.MENU_CACHE_TTL_S,
+        ttl_s=ttl_s,
         load=load,
         version_key=restaurant_terms.version_key(restaurant_id),
     )
@@ -117,8 +126,8 @@ def quote_facts_cached(restaurant_id: str, load: Callable[[], dict]) -> dict:
     return json.loads(text)
 
 
-def popular_cached(load: Callable[[], dict]) -> str:
-    return _read_through("popular", "popular", ttl_s=settings.POPULAR_CACHE_TTL_S, load=load)
+def popular_cached(load: Callable[[], dict], *, ttl_s: int | Callable[[dict], int]) -> str:
+    return _read_through("popular", "popular", ttl_s=ttl_s, load=load)
 
 
 def popular_invalidate() -> None:

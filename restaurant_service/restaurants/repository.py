@@ -49,8 +49,8 @@ def restaurant_count_orders(db: Database, *, restaurant_id: ObjectId, count: int
     return db[RESTAURANTS].update_one({"_id": restaurant_id}, {"$inc": {"order_count": count}}).matched_count == 1
 
 
-def browse_filter(*, text: str | None, cuisines: list[str], open_slot: int | None) -> dict:
-    query: dict = {}
+def browse_filter(*, text: str | None, cuisines: list[str], open_slot: int | None, owner_id: str | None = None) -> dict:
+    query: dict = {"owner_id": owner_id} if owner_id else {}
     if text:
         # Escaped: the client's text is matched literally, never as a pattern (no ReDoS, no operators).
         query["name"] = {"$regex": re.escape(text), "$options": "i"}
@@ -61,9 +61,33 @@ def browse_filter(*, text: str | None, cuisines: list[str], open_slot: int | Non
     return query
 
 
-def restaurants_page(db: Database, *, query: dict, skip: int, limit: int) -> tuple[int, list[dict]]:
-    count = db[RESTAURANTS].count_documents(query)
-    documents = list(db[RESTAURANTS].find(query, {"open_slots": 0}).sort(BROWSE_ORDER).skip(skip).limit(limit))
+def accepting_filter(*, at: datetime) -> dict:
+    """Restaurants taking new orders at `at`: the owner's switch on, no pause lasting (restaurants/pause.py)."""
+    return {"accepting_orders": True, "$or": [{"paused_until": None}, {"paused_until": {"$lte": at}}]}
+
+
+def not_accepting_filter(*, at: datetime) -> dict:
+    """Exactly the restaurants `accepting_filter` leaves out."""
+    return {"$or": [{"accepting_orders": {"$ne": True}}, {"paused_until": {"$gt": at}}]}
+
+
+def _both(query: dict, condition: dict) -> dict:
+    return {"$and": [query, condition]} if query else condition
+
+
+def restaurants_page(db: Database, *, query: dict, skip: int, limit: int, at: datetime) -> tuple[int, list[dict]]:
+    """A page of the restaurants matching `query`: those taking orders at `at` first, then the
+    others, each part in browsing order."""
+    parts = (_both(query, accepting_filter(at=at)), _both(query, not_accepting_filter(at=at)))
+    documents: list[dict] = []
+    count = 0
+    for part in parts:
+        part_count = db[RESTAURANTS].count_documents(part)
+        wanted = limit - len(documents)
+        if wanted > 0 and skip - count < part_count:
+            found = db[RESTAURANTS].find(part, {"open_slots": 0}).sort(BROWSE_ORDER)
+            documents += found.skip(max(0, skip - count)).limit(wanted)
+        count += part_count
     return count, documents
 
 

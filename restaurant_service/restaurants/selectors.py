@@ -11,9 +11,9 @@ from common.contracts import restaurant_terms
 from common.errors import Forbidden, Unauthorized
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
-from restaurants import cache, clients, hours, nearby, repository
+from restaurants import cache, clients, hours, nearby, pause, repository
 from restaurants.errors import RestaurantNotFound
-from restaurants.serializers import MenuItemOutput, RestaurantOutput
+from restaurants.serializers import MenuItemOutput, RestaurantOutput, datetime_text
 
 
 def restaurant_get(*, restaurant_id: str) -> dict:
@@ -25,22 +25,38 @@ def restaurant_get(*, restaurant_id: str) -> dict:
 
 
 def restaurants_browse(
-    *, text: str | None, cuisines: list[str], open_now: bool, page: PageRequest, near: tuple[float, float] | None = None
+    *,
+    text: str | None,
+    cuisines: list[str],
+    open_now: bool,
+    page: PageRequest,
+    near: tuple[float, float] | None = None,
+    owner_id: str | None = None,
 ) -> tuple[int, list]:
     """A page of restaurants by name; with `near` (lat, lng), only those delivering there, nearest
-    first, each with `distance_km` and `estimated_delivery_min`."""
+    first, each with `distance_km` and `estimated_delivery_min`. Either way those taking orders
+    come before those that do not (paused, or switched off: restaurants/pause.py)."""
     query = repository.browse_filter(
-        text=text, cuisines=cuisines, open_slot=hours.current_slot(tz=settings.PLATFORM_TIMEZONE) if open_now else None
+        text=text,
+        cuisines=cuisines,
+        open_slot=hours.current_slot(tz=settings.PLATFORM_TIMEZONE) if open_now else None,
+        owner_id=owner_id,
     )
+    at = pause.now()
     if near is None:
-        return repository.restaurants_page(get_database(), query=query, skip=page.skip, limit=page.size)
+        return repository.restaurants_page(get_database(), query=query, skip=page.skip, limit=page.size, at=at)
     covering = nearby.covering(lat=near[0], lng=near[1])
     if not covering:
         return 0, []
     db = get_database()
     km_by_id = {ObjectId(rid): km for rid, km in covering}
     matching = repository.restaurant_ids_matching(db, query=query, ids=list(km_by_id)) if query else set(km_by_id)
-    ordered = [oid for oid in km_by_id if oid in matching]  # nearest first (covering is sorted)
+    resting = repository.restaurant_ids_matching(
+        db, query={**query, **repository.not_accepting_filter(at=at)}, ids=list(km_by_id)
+    )
+    # Nearest first (covering is sorted), those taking orders before the others.
+    ordered = [oid for oid in km_by_id if oid in matching and oid not in resting]
+    ordered += [oid for oid in km_by_id if oid in matching and oid in resting]
     wanted = ordered[page.skip : page.skip + page.size]
     found = {r["_id"]: r for r in repository.restaurants_by_ids(db, ids=wanted)} if wanted else {}
     results = []
@@ -50,6 +66,15 @@ def restaurants_browse(
             minutes = restaurant.get("prep_time_min", settings.DEFAULT_PREP_TIME_MIN) + nearby.ride_min(km)
             results.append({**restaurant, "distance_km": round(km, 2), "estimated_delivery_min": round(minutes)})
     return len(ordered), results
+
+
+def owner_browsing(*, user) -> str:
+    """The restaurant user asking for their own restaurants (`mine=true`)."""
+    if user is None:
+        raise Unauthorized("Sign in as a restaurant user to see your restaurants.")
+    if user.user_type != "restaurant":
+        raise Forbidden("Only restaurant users have restaurants of their own.")
+    return user.id
 
 
 def customer_location(*, user, address_id: str) -> tuple[float, float]:
@@ -74,7 +99,10 @@ def restaurants_popular_json() -> str:
             "results": RestaurantOutput(restaurants, many=True).data,
         }
 
-    return cache.popular_cached(load)
+    def ttl_s(popular: dict) -> int:
+        return pause.cache_lifetime_s(settings.POPULAR_CACHE_TTL_S, popular["results"], at=pause.now())
+
+    return cache.popular_cached(load, ttl_s=ttl_s)
 
 
 def menu_json(*, restaurant_id: str) -> str:
@@ -88,13 +116,18 @@ def menu_json(*, restaurant_id: str) -> str:
         if restaurant is None:
             raise RestaurantNotFound()
         items = repository.menu_items(get_database(), restaurant_id=oid)
+        at = pause.now()
         return {
             "restaurant_id": restaurant_id,
-            "accepting_orders": restaurant.get("accepting_orders", True),
+            "accepting_orders": pause.accepting(restaurant, at=at),
+            "paused_until": datetime_text(pause.paused_until(restaurant, at=at)),
             "items": MenuItemOutput(items, many=True).data,
         }
 
-    return cache.menu_cached(restaurant_id, load)
+    def ttl_s(menu: dict) -> int:
+        return pause.cache_lifetime_s(settings.MENU_CACHE_TTL_S, [menu], at=pause.now())
+
+    return cache.menu_cached(restaurant_id, load, ttl_s=ttl_s)
 
 
 def _quote_facts(restaurant_id: str) -> dict:
@@ -109,6 +142,7 @@ def _quote_facts(restaurant_id: str) -> dict:
             "address": restaurant.get("address"),
             "delivery_radius_km": nearby.radius_km(restaurant),
             "accepting_orders": restaurant.get("accepting_orders", True),
+            "paused_until": datetime_text(restaurant.get("paused_until")),
             "opening_hours": restaurant.get("opening_hours") or [],
             "prep_time_min": restaurant.get("prep_time_min", settings.DEFAULT_PREP_TIME_MIN),
             "delivery_fee_cents": restaurant.get("delivery_fee_cents", settings.DEFAULT_DELIVERY_FEE_CENTS),
@@ -135,6 +169,7 @@ def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
         "address": facts["address"],
         "delivery_radius_km": facts["delivery_radius_km"],
         "accepting_orders": facts["accepting_orders"],
+        "paused_until": facts.get("paused_until"),
         "open_periods": _open_periods(facts["opening_hours"]),
         # Cached entries written before these fields existed lack them: the defaults, as for a new restaurant.
         "prep_time_min": facts.get("prep_time_min", settings.DEFAULT_PREP_TIME_MIN),
@@ -149,7 +184,7 @@ def order_quote(*, restaurant_id: str, item_ids: list[str]) -> dict:
         },
     }
     restaurant_terms.publish(restaurant_id, terms, version=version)
-    return restaurant_terms.quote(terms, item_ids)
+    return restaurant_terms.quote(terms, item_ids, now=pause.now())
 
 
 def _open_periods(opening_hours: list[dict]) -> list[list[str]]:

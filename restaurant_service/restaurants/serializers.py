@@ -6,7 +6,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from common.serializers import OutputSerializer
-from restaurants import hours, nearby
+from restaurants import hours, nearby, pause
 
 
 class AddressSerializer(serializers.Serializer):
@@ -78,6 +78,14 @@ def _require(value: dict, serializer_class) -> None:
         raise serializers.ValidationError({name: ["This field is required."] for name in missing})
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def datetime_text(value) -> str | None:
+    """A time as every answer of the service writes it (DRF's ISO 8601), or None."""
+    return _DATETIME.to_representation(value) if value else None
+
+
 class RestaurantOutput(OutputSerializer):
     id = serializers.CharField(source="_id")
     owner_id = serializers.CharField()
@@ -86,7 +94,10 @@ class RestaurantOutput(OutputSerializer):
     description = serializers.CharField()
     address = AddressSerializer()
     opening_hours = OpeningHoursSerializer(many=True)
-    accepting_orders = serializers.BooleanField()
+    accepting_orders = serializers.SerializerMethodField(
+        help_text="takes new orders now: the owner's switch is on and orders are not paused"
+    )
+    paused_until = serializers.SerializerMethodField(help_text="while new orders are paused: when they resume")
     delivery_radius_km = serializers.SerializerMethodField()
     prep_time_min = serializers.IntegerField(default=15)
     delivery_fee_cents = serializers.IntegerField(default=0)
@@ -94,6 +105,12 @@ class RestaurantOutput(OutputSerializer):
     order_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_accepting_orders(self, restaurant: dict) -> bool:
+        return pause.accepting(restaurant, at=pause.now())
+
+    def get_paused_until(self, restaurant: dict) -> str | None:
+        return datetime_text(pause.paused_until(restaurant, at=pause.now()))
 
     def get_is_open_now(self, restaurant: dict) -> bool:
         return hours.is_open(restaurant.get("opening_hours") or [], tz=settings.PLATFORM_TIMEZONE)
@@ -140,7 +157,14 @@ class MenuItemOutput(OutputSerializer):
 class MenuOutput(serializers.Serializer):
     restaurant_id = serializers.CharField()
     accepting_orders = serializers.BooleanField()
+    paused_until = serializers.DateTimeField(allow_null=True)
     items = MenuItemOutput(many=True)
+
+
+class PauseInput(serializers.Serializer):
+    minutes = serializers.IntegerField(
+        min_value=pause.MIN_MINUTES, max_value=pause.MAX_MINUTES, help_text="how long to take no new orders"
+    )
 
 
 class OrderQuoteInput(serializers.Serializer):
@@ -185,6 +209,9 @@ class RestaurantFilter(serializers.Serializer):
         allow_blank=True,
         max_length=60,
         help_text="lat,lng: only restaurants delivering there, nearest first",
+    )
+    mine = serializers.BooleanField(
+        required=False, default=False, help_text="only your own restaurants (restaurant users)"
     )
     address_id = serializers.RegexField(
         r"^[0-9a-f]{24}$",

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from common.errors import NotFound
 from common.mongo import get_database, parse_object_id
-from restaurants import cache, clients, hours, nearby, repository
+from restaurants import cache, clients, hours, nearby, pause, repository
 from restaurants.errors import MenuItemNotFound, NotTheOwner, RestaurantNotFound
 
 
@@ -57,6 +57,7 @@ def restaurant_create(*, owner_id: str, data: dict) -> dict:
         "description": "",
         "opening_hours": [],
         "accepting_orders": True,
+        "paused_until": None,
         "prep_time_min": settings.DEFAULT_PREP_TIME_MIN,
         "delivery_fee_cents": settings.DEFAULT_DELIVERY_FEE_CENTS,
         **data,
@@ -86,6 +87,33 @@ def restaurant_update(*, restaurant_id: str, owner_id: str, changes: dict) -> di
     nearby.index(updated)
     cache.popular_invalidate()
     cache.menu_invalidate(restaurant_id)  # the menu shows whether the restaurant takes orders
+    return updated
+
+
+def restaurant_pause(*, restaurant_id: str, owner_id: str, minutes: int) -> dict:
+    """The owner takes no new orders for `minutes` (restaurants/pause.py); a new pause replaces the last."""
+    return _set_pause(restaurant_id=restaurant_id, owner_id=owner_id, until=pause.until(minutes, at=pause.now()))
+
+
+def restaurant_resume(*, restaurant_id: str, owner_id: str) -> dict:
+    """The owner takes orders again before the pause ends (resuming an unpaused restaurant changes nothing)."""
+    return _set_pause(restaurant_id=restaurant_id, owner_id=owner_id, until=None)
+
+
+def _set_pause(*, restaurant_id: str, owner_id: str, until) -> dict:
+    restaurant = _owned_restaurant(restaurant_id=restaurant_id, owner_id=owner_id)
+    updated = repository.restaurant_update(
+        get_database(),
+        restaurant_id=restaurant["_id"],
+        owner_id=owner_id,
+        changes={"paused_until": until, "updated_at": _now()},
+    )
+    if updated is None:
+        raise RestaurantNotFound()
+    # Before the answer: the menu, its published terms (the order service's quotes) and the popular
+    # list show the pause from now on.
+    cache.menu_invalidate(restaurant_id)
+    cache.popular_invalidate()
     return updated
 
 

@@ -126,11 +126,20 @@ class Stack:
                 raise SystemExit(f"ports {busy} are in use: stop what uses them (or another `make run`) first")
         env_for = self.env_for
 
-        log("creating indexes")
+        log("creating indexes, collecting the pages' assets")
         python = str(VENV_BIN / "python")
-        index_jobs = [
+        # The services' indexes; the gateway's pages' assets under their hashed names (pages/staticfiles.py).
+        setup_jobs = [
             subprocess.Popen(
-                [python, "manage.py", "ensure_indexes"],
+                [
+                    python,
+                    "manage.py",
+                    *(
+                        ("collectstatic", "--noinput", "--clear", "-v", "0")
+                        if s.name == "gateway"
+                        else ("ensure_indexes",)
+                    ),
+                ],
                 cwd=ROOT / s.directory,
                 env=child_env(env_for(s)),
                 stdout=subprocess.PIPE,
@@ -138,12 +147,11 @@ class Stack:
                 text=True,
             )
             for s in SERVICES
-            if s.name != "gateway"
         ]
-        for job in index_jobs:
+        for job in setup_jobs:
             output, _ = job.communicate()
             if job.returncode != 0:
-                raise SystemExit(f"ensure_indexes failed:\n{output}")
+                raise SystemExit(f"{' '.join(job.args[2:])} failed:\n{output}")
 
         for service in SERVICES:
             self.start_process(
@@ -186,6 +194,8 @@ class Stack:
         env = self.service_env()
         private_key_file = env.pop("_PRIVATE_KEY_FILE")
         client_secrets = json.loads(env.pop("_CLIENT_SECRETS"))
+        if service.name == "gateway":
+            env["STATIC_ROOT"] = str(self.data_dir / "static")  # this stack's own collected assets
         if service.name == "auth":
             env["JWT_PRIVATE_KEY_FILE"] = private_key_file
         else:

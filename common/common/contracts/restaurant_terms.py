@@ -13,10 +13,12 @@ answer is priced by the edit. `PRICE_LIST_TTL_S` bounds how long old terms can b
 fail.
 
 The payload (`Terms`): `{restaurant_id, owner_id, name, address, delivery_radius_km,
-accepting_orders, open_periods, prep_time_min, delivery_fee_cents, items: {menu_item_id: {name,
-price_cents, available}}}`. `open_periods` are the UTC periods `[from, until)` (ISO 8601) in which
-the restaurant is open, from the moment the terms were made until well past their lifetime: the
-restaurant's opening-hours rules stay with it (`restaurants/hours.py`).
+accepting_orders, paused_until, open_periods, prep_time_min, delivery_fee_cents, items:
+{menu_item_id: {name, price_cents, available}}}`. `open_periods` are the UTC periods `[from, until)`
+(ISO 8601) in which the restaurant is open, from the moment the terms were made until well past
+their lifetime: the restaurant's opening-hours rules stay with it (`restaurants/hours.py`).
+`paused_until` (ISO 8601, or null) ends a pause of new orders by itself: a quote compares it with its
+own clock (the pause's rules: `restaurants/pause.py`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class RestaurantFacts(TypedDict):
 
 
 class Terms(RestaurantFacts):
+    paused_until: str | None  # ISO 8601: new orders are refused until then
     open_periods: list[list[str]]  # [[from, until), ...], UTC, ISO 8601
     items: dict[str, TermsItem]
 
@@ -65,6 +68,7 @@ class Quote(RestaurantFacts):
     """The restaurant's answer to "what would these items cost, and can I order now"."""
 
     is_open_now: bool
+    paused_until: str | None  # while a pause lasts, its end; else None
     items: list[QuoteItem]  # the wanted items it has, priced
     unknown_item_ids: list[str]  # the wanted items it has not, sorted
 
@@ -76,6 +80,13 @@ def is_open(terms: Terms, now: datetime | None = None) -> bool:
     )
 
 
+def pause_lasting(paused_until: str | None, now: datetime | None = None) -> str | None:
+    """The end of the restaurant's pause while it lasts, else None."""
+    if paused_until is None or datetime.fromisoformat(paused_until) <= (now or datetime.now(UTC)):
+        return None
+    return paused_until
+
+
 def quote(terms: Terms, item_ids: list[str], *, now: datetime | None = None) -> Quote:
     """The quote for these items from the terms: the order-quote route's answer, made the same way
     by the restaurant service and by the order service from the published terms."""
@@ -83,6 +94,7 @@ def quote(terms: Terms, item_ids: list[str], *, now: datetime | None = None) -> 
     return {
         **{key: terms[key] for key in RestaurantFacts.__annotations__},
         "is_open_now": is_open(terms, now),
+        "paused_until": pause_lasting(terms["paused_until"], now),
         "items": [
             {
                 "menu_item_id": item_id,
@@ -113,7 +125,7 @@ def published(restaurant_id: str) -> Terms | None:
     """The restaurant's terms as published under its current version; None when they are not (or
     only in an older shape), or Redis does not answer."""
     terms = read_models.read(version_key(restaurant_id), _entry_prefix(restaurant_id))
-    return terms if terms is not None and "open_periods" in terms else None
+    return terms if terms is not None and "open_periods" in terms and "paused_until" in terms else None
 
 
 def version(restaurant_id: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 # Without the networking flags Chromium reaches for Google's hosts at start-up, which a closed
 # network refuses (many connections at a time).
@@ -52,3 +53,39 @@ def script_errors(browser) -> list[str]:
         if entry["level"] == "SEVERE"
         and ("Content Security Policy" in entry["message"] or "Uncaught" in entry["message"])
     ]
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"  # tools/vendor_js.py pins it
+# What a person cannot get past: axe-core's two highest impacts.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def accessibility_violations(browser, impacts: tuple[str, ...] = BLOCKING_IMPACTS) -> list[str]:
+    """axe-core's findings on the page as it is now (WCAG 2.x A and AA and axe's best practices),
+    those of the given impacts, one line each: rule, impact, what it says, where. The script is
+    given to the page by the driver (a page's own Content-Security-Policy does not apply to it)."""
+    if not browser.execute_script("return Boolean(window.axe)"):
+        browser.execute_script(AXE.read_text())
+    browser.set_script_timeout(60)
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then((r) => done(r.violations), (e) => done(String(e)));"
+    )
+    if isinstance(result, str):
+        raise AssertionError(f"axe-core did not run: {result}")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(' '.join(n['target']) for n in v['nodes'][:5])}"
+        for v in result
+        if v["impact"] in impacts
+    ]
+
+
+def as_a_phone(browser, width: int = 390) -> None:
+    """A phone's screen, `width` CSS pixels wide (a window cannot be made that narrow headless)."""
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": width, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+    )
+
+
+def as_a_desktop(browser) -> None:
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

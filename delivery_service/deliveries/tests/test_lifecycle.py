@@ -51,3 +51,28 @@ def test_a_courier_cannot_cancel_and_nothing_leaves_a_final_state():
 )
 def test_the_system_follows_the_order_along_allowed_moves_only(current, target, path):
     assert lifecycle.path_to(current=current, target=target) == path
+
+
+@pytest.mark.parametrize(
+    ("status", "order_courier_actions", "expected"),
+    [
+        ("assigned", [], []),  # the food is not ready: the order's table says no
+        ("assigned", ["picked_up"], ["picked_up"]),
+        ("picked_up", ["delivered"], ["delivered"]),
+        ("assigned", None, ["picked_up"]),  # mirrored before the order said: this table's word alone
+        ("delivered", ["delivered"], []),
+        ("cancelled", ["picked_up"], []),
+    ],
+)
+def test_the_courier_may_do_next_what_both_tables_allow(status, order_courier_actions, expected):
+    delivery = {"status": status, "order_courier_actions": order_courier_actions}
+
+    assert lifecycle.next_actions(delivery) == expected
+
+
+def test_the_order_s_word_is_read_from_a_move_or_from_the_order_itself():
+    assert lifecycle.order_courier_actions({"courier_actions": ["picked_up"]}) == ["picked_up"]
+    assert lifecycle.order_courier_actions({"next_actions": {"courier": ["delivered"], "customer": []}}) == [
+        "delivered"
+    ]
+    assert lifecycle.order_courier_actions({"status": "ready"}) is None

@@ -105,8 +105,10 @@ def test_the_api_root_links_every_public_resource_group(client):
 
     assert answer.status_code == 200
     groups = answer.json()
-    assert set(groups) == {"identity", "customers", "restaurants", "orders", "couriers", "platform"}
+    assert set(groups) == {"identity", "customers", "restaurants", "orders", "couriers", "pages", "platform"}
     assert groups["restaurants"]["list"] == "http://testserver/restaurants"
+    assert groups["pages"]["shop"] == "http://testserver/shop/"  # a customer starts there, everyone at home
+    assert groups["pages"]["home"] == "http://testserver/home"
     assert groups["couriers"]["location"].endswith("/couriers/me/location")
     assert page.status_code == 200
     assert page["Content-Type"].startswith("text/html")

@@ -6,59 +6,21 @@ log a script error or a Content-Security-Policy refusal. Screenshots go to `.art
 from __future__ import annotations
 
 import random
-import shutil
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
-from common.testing.chromium import chromium_binary, script_errors, start_browser
-from common.testing.live import ADDRESS, PASSWORD, LiveActors
+from common.testing.chromium import as_a_phone
+from common.testing.live import ADDRESS, PASSWORD
 
 pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.ui import WebDriverWait
 
-ARTIFACTS = Path(__file__).resolve().parents[3] / ".artifacts" / "pages"
+from pages.tests.helpers import press, sign_in, snap, until
 
 # Couriers here must get these tests' orders, not what earlier tests left waiting.
 pytestmark = pytest.mark.usefixtures("no_orders_waiting")
-
-
-@pytest.fixture
-def gateway(live_platform):
-    return live_platform.url("gateway")
-
-
-@pytest.fixture
-def actors(gateway):
-    return LiveActors(gateway)
-
-
-def _open_browser(tmp_path, name, **size):
-    if chromium_binary() is None or shutil.which("chromedriver") is None:
-        pytest.skip("Chromium or its WebDriver is not installed: apt-get install chromium chromium-driver")
-    return start_browser(tmp_path / name, **size)
-
-
-@pytest.fixture
-def browsers(tmp_path):
-    """Opens browsers on demand (one per person); at the end, none may have logged a script error."""
-    opened = []
-
-    def open_one(name: str = "b", **size):
-        browser = _open_browser(tmp_path, f"{name}-{len(opened)}", **size)
-        opened.append(browser)
-        return browser
-
-    yield open_one
-    problems = [error for browser in opened for error in script_errors(browser)]
-    for browser in opened:
-        browser.quit()
-    assert not problems, problems
 
 
 @pytest.fixture
@@ -79,40 +41,6 @@ def town(actors):
         "POST", "/customers/me/addresses", headers=people["customers"]["headers"], expect=201, json=home
     )
     return {"here": here, "home": home, "address_id": address["id"], **world, **people}
-
-
-def _sign_in(browser, gateway: str, user_type: str, email: str, next_path: str) -> None:
-    browser.get(f"{gateway}/api-auth/login/?next={next_path}")
-    Select(browser.find_element(By.ID, "user_type")).select_by_value(user_type)
-    browser.find_element(By.ID, "email").send_keys(email)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    # The address changes when the next page's navigation commits, before that page is parsed.
-    WebDriverWait(browser, 20).until(
-        lambda b: b.current_url.endswith(next_path) and b.execute_script("return document.readyState") == "complete"
-    )
-
-
-def _click(browser, card_css: str, button: str) -> None:
-    """Clicks a card's button as a person would: the board redraws a card when an event about it
-    arrives, so a button found a moment before may be gone; it is found again and clicked."""
-
-    def attempt(b) -> bool:
-        try:
-            b.find_element(By.CSS_SELECTOR, card_css).find_element(By.XPATH, f".//button[text()='{button}']").click()
-        except StaleElementReferenceException:
-            return False
-        return True
-
-    _until(browser, attempt, f"the {button} button could not be clicked")
-
-
-def _until(browser, check, what: str, timeout: float = 10, every: float = 0.1):
-    # An element the page re-rendered between finding it and reading it (an event arriving
-    # mid-check) is stale: the next poll finds the new one (seen once in a fresh clone's run).
-    return WebDriverWait(
-        browser, timeout, poll_frequency=every, ignored_exceptions=(StaleElementReferenceException,)
-    ).until(check, what)
 
 
 # Counts the snapshots the page's streams receive (the first event of a board's or a courier's
@@ -137,11 +65,6 @@ def _count_snapshots(browser) -> None:
 
 def _snapshots(browser) -> int:
     return browser.execute_script("return window.snapshotsReceived || 0")
-
-
-def _snap(browser, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
 
 def _place(actors, town) -> dict:
@@ -173,13 +96,6 @@ def _courier_near(actors, town, km_north: float) -> None:
     actors.ok("POST", "/couriers/me/location", headers=town["couriers"]["headers"], expect=204, json=position)
 
 
-def as_a_phone(browser) -> None:
-    """A phone's screen, 375 CSS pixels wide (a window cannot be made that narrow headless)."""
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride", {"width": 375, "height": 800, "deviceScaleFactor": 2, "mobile": True}
-    )
-
-
 def _current_step(browser) -> str:
     return browser.find_element(By.CSS_SELECTOR, "#timeline li.current").get_attribute("data-status")
 
@@ -196,16 +112,16 @@ def test_the_customer_watches_the_order_move_and_the_courier_come(browsers, gate
     actors.ok("PATCH", "/couriers/me", headers=town["couriers"]["headers"], json={"available": True})
     order = _place(actors, town)
     browser = browsers("customer")
-    _sign_in(browser, gateway, "customer", town["customers"]["email"], f"/orders/{order['id']}/track")
+    sign_in(browser, gateway, "customer", town["customers"]["email"], f"/orders/{order['id']}/track")
 
     # The page redraws the timeline when its stream's first event arrives: read it once that is drawn.
-    _until(browser, lambda b: _current_step(b) == "placed", "the timeline never showed placed")
+    until(browser, lambda b: _current_step(b) == "placed", "the timeline never showed placed")
     assert "Arrives around" in browser.find_element(By.ID, "eta").text
     _kitchen(actors, town, order, "accepted", "preparing")
-    _until(browser, lambda b: _current_step(b) == "preparing", "the timeline never reached preparing")
+    until(browser, lambda b: _current_step(b) == "preparing", "the timeline never reached preparing")
 
     _courier_near(actors, town, 0.5)
-    _until(
+    until(
         browser,
         lambda b: (m := _courier_marker(b)) and abs(m[0] - (town["here"]["lat"] + 0.5 / 111.2)) < 1e-4,
         "no courier",
@@ -218,9 +134,9 @@ def test_the_customer_watches_the_order_move_and_the_courier_come(browsers, gate
         _courier_near(actors, town, 0.2)
         return abs(_courier_marker(b)[0] - (town["here"]["lat"] + 0.2 / 111.2)) < 1e-4
 
-    _until(browser, reported_and_shown, "the courier never moved", every=0.5)
+    until(browser, reported_and_shown, "the courier never moved", every=0.5)
     assert "min from the restaurant" in browser.find_element(By.ID, "courier-eta").text
-    _snap(browser, "track-on-the-way")
+    snap(browser, "track-on-the-way")
 
     _kitchen(actors, town, order, "ready")
     delivery = actors.ok("GET", "/deliveries", headers=town["couriers"]["headers"])["results"][0]
@@ -228,7 +144,7 @@ def test_the_customer_watches_the_order_move_and_the_courier_come(browsers, gate
         actors.ok(
             "POST", f"/deliveries/{delivery['id']}/status", headers=town["couriers"]["headers"], json={"status": status}
         )
-    _until(browser, lambda b: _current_step(b) == "delivered", "the timeline never reached delivered")
+    until(browser, lambda b: _current_step(b) == "delivered", "the timeline never reached delivered")
     assert browser.find_element(By.ID, "eta").text.startswith("Delivered at")
     assert browser.execute_script("return performance.getEntriesByType('navigation').length") == 1  # no reload
 
@@ -237,27 +153,27 @@ def test_the_kitchen_sees_a_new_order_at_once_and_accepting_moves_its_card(brows
     browser = browsers("kitchen")
     _count_snapshots(browser)
     path = f"/restaurants/{town['restaurant']['id']}/board"
-    _sign_in(browser, gateway, "restaurant", town["restaurants"]["email"], path)
-    _until(browser, lambda b: _snapshots(b) == 1, "the board's stream never opened")
+    sign_in(browser, gateway, "restaurant", town["restaurants"]["email"], path)
+    until(browser, lambda b: _snapshots(b) == 1, "the board's stream never opened")
 
     placed_at = time.monotonic()
     order = _place(actors, town)
     card_path = f'.lane[data-status="placed"] [data-order-id="{order["id"]}"]'
-    card = _until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, card_path), "the new order never appeared", 2)[0]
+    card = until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, card_path), "the new order never appeared", 2)[0]
     shown_after = time.monotonic() - placed_at
     assert "new" in card.find_element(By.CLASS_NAME, "badge").text.lower()
     assert "2 \u00d7 Dish 0" in card.text
-    _snap(browser, "board-new-order")
+    snap(browser, "board-new-order")
 
-    _click(browser, card_path, "Accept")
+    press(browser, card_path, "Accept")
     moved = f'.lane[data-status="accepted"] [data-order-id="{order["id"]}"]'
-    _until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, moved), "accepting never moved the card")
+    until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, moved), "accepting never moved the card")
     assert not browser.find_elements(By.CSS_SELECTOR, card_path)
     assert actors.ok("GET", f"/orders/{order['id']}", headers=town["customers"]["headers"])["status"] == "accepted"
     assert shown_after < 2
 
-    _click(browser, moved, "+10 min")
-    _until(
+    press(browser, moved, "+10 min")
+    until(
         browser,
         lambda _b: (
             actors.ok("GET", f"/orders/{order['id']}", headers=town["customers"]["headers"])["estimated_ready_at"]
@@ -266,16 +182,16 @@ def test_the_kitchen_sees_a_new_order_at_once_and_accepting_moves_its_card(brows
         "the delay did not take",
     )
     _kitchen(actors, town, order, "preparing")  # elsewhere (another tablet): this one follows
-    _until(
+    until(
         browser,
         lambda b: b.find_elements(By.CSS_SELECTOR, f'.lane[data-status="preparing"] [data-order-id="{order["id"]}"]'),
         "no update",
     )
 
     cancelled = _place(actors, town)
-    _until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, f'[data-order-id="{cancelled["id"]}"]'), "second order")
+    until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, f'[data-order-id="{cancelled["id"]}"]'), "second order")
     actors.ok("POST", f"/orders/{cancelled['id']}/cancel", headers=town["customers"]["headers"])
-    _until(
+    until(
         browser,
         lambda b: not b.find_elements(By.CSS_SELECTOR, f'[data-order-id="{cancelled["id"]}"]'),
         "a cancelled order stayed",
@@ -285,34 +201,34 @@ def test_the_kitchen_sees_a_new_order_at_once_and_accepting_moves_its_card(brows
 def test_the_courier_is_given_the_delivery_and_marks_it_picked_up_and_delivered(browsers, gateway, actors, town):
     _courier_near(actors, town, 0.3)
     browser = browsers("courier")
-    as_a_phone(browser)
-    _sign_in(browser, gateway, "courier", town["couriers"]["email"], "/couriers/me/app")
+    as_a_phone(browser, 375)
+    sign_in(browser, gateway, "courier", town["couriers"]["email"], "/couriers/me/app")
     availability = browser.find_element(By.ID, "availability")
     assert availability.get_attribute("aria-pressed") == "false"
     availability.click()
-    _until(
+    until(
         browser, lambda b: b.find_element(By.ID, "availability").get_attribute("aria-pressed") == "true", "never online"
     )
 
     order = _place(actors, town)
-    _until(browser, lambda b: b.find_element(By.ID, "task").is_displayed(), "no delivery was shown")
+    until(browser, lambda b: b.find_element(By.ID, "task").is_displayed(), "no delivery was shown")
     assert "Pick up at" in browser.find_element(By.ID, "task").text
     assert not browser.find_element(By.ID, "picked-up").is_enabled()  # not ready yet
     _kitchen(actors, town, order, "accepted", "preparing", "ready")
-    _until(browser, lambda b: "go now" in b.find_element(By.ID, "order-status").text, "never told the food is ready")
-    _snap(browser, "courier-go-now")
+    until(browser, lambda b: "go now" in b.find_element(By.ID, "order-status").text, "never told the food is ready")
+    snap(browser, "courier-go-now")
 
     browser.find_element(By.ID, "picked-up").click()
-    _until(browser, lambda b: b.find_element(By.ID, "delivered").is_enabled(), "picked up did not take")
+    until(browser, lambda b: b.find_element(By.ID, "delivered").is_enabled(), "picked up did not take")
     browser.find_element(By.ID, "delivered").click()
-    _until(browser, lambda b: b.find_element(By.ID, "idle").is_displayed(), "the delivery stayed")
+    until(browser, lambda b: b.find_element(By.ID, "idle").is_displayed(), "the delivery stayed")
     assert actors.ok("GET", f"/orders/{order['id']}", headers=town["customers"]["headers"])["status"] == "delivered"
     assert browser.execute_script("return document.documentElement.scrollWidth") <= 375  # fits a phone
 
 
 def test_sharing_the_position_reports_it_once_the_person_allows_it(browsers, gateway, actors, town):
     browser = browsers("courier")
-    _sign_in(browser, gateway, "courier", town["couriers"]["email"], "/couriers/me/app")
+    sign_in(browser, gateway, "courier", town["couriers"]["email"], "/couriers/me/app")
     where = {"latitude": town["here"]["lat"] + 0.01, "longitude": town["here"]["lng"], "accuracy": 10}
     browser.execute_cdp_cmd("Browser.grantPermissions", {"origin": gateway, "permissions": ["geolocation"]})
     browser.execute_cdp_cmd("Emulation.setGeolocationOverride", where)
@@ -323,7 +239,7 @@ def test_sharing_the_position_reports_it_once_the_person_allows_it(browsers, gat
         location = actors.ok("GET", "/couriers/me", headers=town["couriers"]["headers"])["location"]
         return location is not None and abs(location["lat"] - where["latitude"]) < 1e-6
 
-    _until(browser, reported, "the position was never reported")
+    until(browser, reported, "the position was never reported")
     assert browser.find_element(By.ID, "share").get_attribute("aria-pressed") == "true"
 
 
@@ -357,14 +273,14 @@ def test_a_page_sent_away_for_a_moment_comes_back_by_itself_and_misses_nothing(b
     held = _hold_streams_until_refused(gateway, town["customers"]["headers"], f"/orders/{order['id']}/events")
     browser = browsers("customer")
     try:
-        _sign_in(browser, gateway, "customer", town["customers"]["email"], f"/orders/{order['id']}/track")
-        _until(browser, lambda b: b.find_element(By.ID, "connection").text == "Reconnecting…", "no word of it")
+        sign_in(browser, gateway, "customer", town["customers"]["email"], f"/orders/{order['id']}/track")
+        until(browser, lambda b: b.find_element(By.ID, "connection").text == "Reconnecting…", "no word of it")
     finally:
         for connection in held:
             connection.close()
     _kitchen(actors, town, order, "accepted")  # while the page waits for its turn
 
-    _until(browser, lambda b: _current_step(b) == "accepted", "the page never came back", timeout=70)
+    until(browser, lambda b: _current_step(b) == "accepted", "the page never came back", timeout=70)
     assert not browser.find_element(By.ID, "connection").is_displayed()
     assert browser.execute_script("return performance.getEntriesByType('navigation').length") == 1  # no reload
 
@@ -379,7 +295,7 @@ def test_others_are_refused_with_a_page_that_says_so(browsers, gateway, actors, 
     browser.get(f"{gateway}/orders/{order['id']}/track")
     assert "/api-auth/login/" in browser.current_url  # not signed in: to the sign-in form first
 
-    _sign_in(browser, gateway, "customer", eve_email, f"/orders/{order['id']}/track")
+    sign_in(browser, gateway, "customer", eve_email, f"/orders/{order['id']}/track")
     _heading_says(browser, "not yours")
     browser.get(f"{gateway}/couriers/me/app")
     _heading_says(browser, "not yours to see")
@@ -390,7 +306,7 @@ def test_others_are_refused_with_a_page_that_says_so(browsers, gateway, actors, 
 def _heading_says(browser, words: str) -> None:
     """The page's heading, read once the page that says it is there (a heading found while the
     browser still replaces the document goes stale: seen under a loaded machine's run)."""
-    _until(browser, lambda b: words in b.find_element(By.TAG_NAME, "h1").text, f"no heading saying {words!r}")
+    until(browser, lambda b: words in b.find_element(By.TAG_NAME, "h1").text, f"no heading saying {words!r}")
 
 
 def test_the_pages_answer_404_and_403_to_clients_too(actors, town):

@@ -1,7 +1,7 @@
 """One function per order-service call, raw (the response) and checked (asserts success), and what
 the tests of `/customers/me/orders` (the view and its fast path) place orders with."""
 
-from common.contracts import customer_addresses
+from common.contracts import customer_addresses, restaurant_terms
 
 ADDRESS = {"label": "Home", "line1": "2 Dam Sq", "city": "Amsterdam", "postcode": "1012", "lat": 52.37, "lng": 4.89}
 CUSTOMER = "c" * 24
@@ -48,3 +48,31 @@ def transition(client, headers, order_id, status, actor_type, actor_id, **extra)
         format="json",
         headers=headers,
     )
+
+
+ALWAYS = [["2000-01-01T00:00:00+00:00", "2100-01-01T00:00:00+00:00"]]
+
+
+def publish_terms(menu, **changes) -> None:
+    """Publishes the menu's restaurant's terms as the restaurant service would
+    (common/contracts/restaurant_terms.py), with its dishes at 11.11 and 9.00, a 3.00 fee, open at
+    every hour; `changes` replace fields."""
+    restaurant_id = menu["restaurant"]["id"]
+    terms = {
+        "restaurant_id": restaurant_id,
+        "owner_id": menu["owner_id"],
+        "name": "Published Pho",
+        "address": {"line1": "1 Canal St", "city": "Amsterdam", "postcode": "1011", "lat": 52.37, "lng": 4.89},
+        "delivery_radius_km": 8.0,
+        "accepting_orders": True,
+        "paused_until": None,
+        "open_periods": ALWAYS,
+        "prep_time_min": 15,
+        "delivery_fee_cents": 300,
+        "items": {
+            menu["items"][0]["id"]: {"name": "Dish 0", "price_cents": 1111, "available": True},
+            menu["items"][1]["id"]: {"name": "Dish 1", "price_cents": 900, "available": True},
+        },
+        **changes,
+    }
+    restaurant_terms.publish(restaurant_id, terms, version=restaurant_terms.version(restaurant_id))

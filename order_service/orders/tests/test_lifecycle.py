@@ -46,3 +46,18 @@ def test_parties_are_recognised_by_their_own_field_only():
     assert lc.is_party(order, actor_type=lc.RESTAURANT, actor_id="r")
     assert not lc.is_party(order, actor_type=lc.RESTAURANT, actor_id="c")
     assert not lc.is_party(order, actor_type=lc.COURIER, actor_id=None)
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        (lc.PLACED, {lc.CUSTOMER: [lc.CANCELLED], lc.RESTAURANT: [lc.ACCEPTED, lc.REJECTED], lc.COURIER: []}),
+        (lc.ACCEPTED, {lc.CUSTOMER: [], lc.RESTAURANT: [lc.PREPARING, lc.DELAY], lc.COURIER: []}),
+        (lc.PREPARING, {lc.CUSTOMER: [], lc.RESTAURANT: [lc.READY, lc.DELAY], lc.COURIER: []}),
+        (lc.READY, {lc.CUSTOMER: [], lc.RESTAURANT: [], lc.COURIER: [lc.PICKED_UP]}),
+        (lc.PICKED_UP, {lc.CUSTOMER: [], lc.RESTAURANT: [], lc.COURIER: [lc.DELIVERED]}),
+        *((final, {lc.CUSTOMER: [], lc.RESTAURANT: [], lc.COURIER: []}) for final in sorted(lc.FINAL_STATES)),
+    ],
+)
+def test_next_actions_are_the_table_s_moves_per_party_and_the_kitchen_s_delay(current, expected):
+    assert lc.next_actions(current=current) == expected

@@ -3,42 +3,13 @@ call to the restaurant service while they are published, the same checks as its 
 
 import pytest
 
-from common.contracts import restaurant_terms
-from orders.tests.helpers import ADDRESS, place
-
-ALWAYS = [["2000-01-01T00:00:00+00:00", "2100-01-01T00:00:00+00:00"]]
-
-
-@pytest.fixture
-def restaurant_service_down(settings):
-    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "restaurant": "http://127.0.0.1:9"}
-
-
-def _publish(menu, **changes):
-    restaurant_id = menu["restaurant"]["id"]
-    terms = {
-        "restaurant_id": restaurant_id,
-        "owner_id": menu["owner_id"],
-        "name": "Published Pho",
-        "address": {"line1": "1 Canal St", "city": "Amsterdam", "postcode": "1011", "lat": 52.37, "lng": 4.89},
-        "delivery_radius_km": 8.0,
-        "accepting_orders": True,
-        "open_periods": ALWAYS,
-        "prep_time_min": 15,
-        "delivery_fee_cents": 300,
-        "items": {
-            menu["items"][0]["id"]: {"name": "Dish 0", "price_cents": 1111, "available": True},
-            menu["items"][1]["id"]: {"name": "Dish 1", "price_cents": 900, "available": True},
-        },
-        **changes,
-    }
-    restaurant_terms.publish(restaurant_id, terms, version=restaurant_terms.version(restaurant_id))
+from orders.tests.helpers import ADDRESS, place, publish_terms
 
 
 def test_an_order_is_priced_from_the_published_terms_without_the_restaurant_service(
     api_client, service_headers, menu, restaurant_service_down, mongo_db
 ):
-    _publish(menu)
+    publish_terms(menu)
 
     response = place(api_client, service_headers, menu, quantities=(2, 1))
 
@@ -67,7 +38,7 @@ def test_an_order_is_priced_from_the_published_terms_without_the_restaurant_serv
 def test_published_terms_refuse_what_the_restaurant_refuses(
     api_client, service_headers, menu, restaurant_service_down, mongo_db, changes, status, code
 ):
-    _publish(menu, **changes)
+    publish_terms(menu, **changes)
 
     response = place(api_client, service_headers, menu)
 
@@ -78,7 +49,7 @@ def test_published_terms_refuse_what_the_restaurant_refuses(
 
 def test_an_unavailable_published_item_is_a_409(api_client, service_headers, menu, restaurant_service_down):
     sold_out = {menu["items"][0]["id"]: {"name": "Dish 0", "price_cents": 1111, "available": False}}
-    _publish(menu, items=sold_out)
+    publish_terms(menu, items=sold_out)
 
     response = place(api_client, service_headers, menu, quantities=(1,))
 
@@ -87,7 +58,7 @@ def test_an_unavailable_published_item_is_a_409(api_client, service_headers, men
 
 
 def test_the_quote_is_made_from_the_published_terms_too(api_client, service_headers, menu, restaurant_service_down):
-    _publish(menu)
+    publish_terms(menu)
     body = {
         "customer_id": "c" * 24,
         "restaurant_id": menu["restaurant"]["id"],

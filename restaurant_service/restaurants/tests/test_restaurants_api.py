@@ -161,3 +161,16 @@ def test_an_absurd_page_number_is_a_404_not_a_crash(api_client, owner):
     create_restaurant(api_client, owner[1])
 
     assert api_client.get("/restaurants?page=1081633738406893000000&page_size=-5").status_code == 404
+
+
+def test_a_restaurant_user_lists_their_own_restaurants(api_client, owner, rival, issue_token):
+    create_restaurant(api_client, owner[1], name="Mine")
+    create_restaurant(api_client, rival, name="Theirs")
+    customer = {"Authorization": f"Bearer {issue_token('customer')}"}
+
+    mine = api_client.get("/restaurants?mine=true", headers=owner[1])
+
+    assert [r["name"] for r in mine.json()["results"]] == ["Mine"]
+    assert api_client.get("/restaurants?mine=true").status_code == 401
+    assert api_client.get("/restaurants?mine=true", headers=customer).status_code == 403
+    assert api_client.get("/restaurants").json()["count"] == 2

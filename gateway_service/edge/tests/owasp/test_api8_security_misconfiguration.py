@@ -2,6 +2,8 @@
 streams), no software banner, CORS only for the configured origins and never with credentials,
 debug off: errors are the contract's JSON without internals."""
 
+import re
+
 import pytest
 
 HARDENING = {
@@ -60,14 +62,18 @@ def test_the_sign_in_form_cannot_be_framed(city):
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
 
 
-def test_the_pages_load_only_their_own_assets(city):
+def test_the_pages_load_only_their_own_assets_and_the_map_services_named(city, map_services):
     csp = city.call("GET", "/docs", {"Accept": "text/html"}).headers["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in csp.split(";") if part.strip())
 
     assert directives["default-src"] == "'self'"
     assert directives["script-src"] == "'self'"  # no inline script, no eval, no other origin
     assert "*" not in csp
-    assert "http" not in csp
+    # The only other origin: the tile server and geocoder this platform was started with
+    # (MAP_TILES_URL, GEOCODER_URL; none by default), for images and the pages' address search.
+    assert set(re.findall(r"https?://[^\s;]+", csp)) == {map_services.url}
+    assert directives["img-src"] == f"'self' data: {map_services.url}"
+    assert directives["connect-src"] == f"'self' {map_services.url}"
 
 
 def test_cors_answers_configured_origins_only_and_never_with_credentials(city):

@@ -1,15 +1,19 @@
-// The kitchen's board: open orders as cards by status, new ones at once, the next moves as buttons.
-import { clock, euros, follow, minutesSince, notify, pageData, send } from "./live.js";
+// The kitchen's board: open orders as cards by status, new ones at once, and as buttons what the
+// order service says the kitchen may do next with each (`next_actions.restaurant`).
+import { make, notify, pageData, send } from "./api.js";
+import { clock, minutesSince, price } from "./format.js";
+import { pauseStatus } from "./pause.js";
+import { follow } from "./stream.js";
 
 const restaurant = pageData("restaurant-data");
-const FINAL = new Set(["delivered", "rejected", "cancelled"]);
-// The moves a kitchen makes from each status (the order service decides whether they are allowed).
+// How the board words the statuses an order may be moved to (the order service decides which).
 const MOVES = {
-  placed: [["accepted", "Accept"], ["rejected", "Reject"]],
-  accepted: [["preparing", "Start preparing"]],
-  preparing: [["ready", "Ready for pickup"]],
+  accepted: ["Accept", "primary"],
+  rejected: ["Reject", "danger"],
+  preparing: ["Start preparing", "primary"],
+  ready: ["Ready for pickup", "primary"],
 };
-const DELAYABLE = new Set(["accepted", "preparing"]);
+const DELAYS = [5, 10];
 const cards = new Map(); // order id -> {order, element, fresh}
 
 function lane(status) {
@@ -17,10 +21,7 @@ function lane(status) {
 }
 
 function button(label, onClick, className = "") {
-  const node = document.createElement("button");
-  node.type = "button";
-  node.textContent = label;
-  node.className = className;
+  const node = make("button", { type: "button", className }, label);
   node.addEventListener("click", onClick);
   return node;
 }
@@ -35,64 +36,41 @@ async function act(order, body, path = "status") {
 }
 
 function card(order, fresh) {
-  const article = document.createElement("article");
-  article.className = "card";
-  article.dataset.orderId = order.id;
-  article.setAttribute("aria-label", `Order ${order.id.slice(-5)}`);
-  const header = document.createElement("header");
-  const title = document.createElement("strong");
-  title.textContent = `#${order.id.slice(-5)}`;
-  header.append(title);
-  if (fresh) {
-    const badge = document.createElement("span");
-    badge.className = "badge";
-    badge.textContent = "New";
-    header.append(" ", badge);
-  }
-  const age = document.createElement("span");
-  age.className = "age";
-  age.dataset.since = order.created_at;
-  age.textContent = ` ${minutesSince(order.created_at)} min ago`;
-  header.append(age);
-  const items = document.createElement("ul");
-  for (const line of order.items) {
-    const item = document.createElement("li");
-    item.textContent = `${line.quantity} × ${line.name}`;
-    items.append(item);
-  }
-  const facts = document.createElement("p");
-  facts.className = "facts";
+  const header = make(
+    "header",
+    {},
+    make("strong", {}, `#${order.id.slice(-5)}`),
+    fresh ? make("span", { className: "badge" }, "New") : null,
+    make("span", { className: "age", "data-since": order.created_at }, ` ${minutesSince(order.created_at)} min ago`),
+  );
+  const items = make("ul", {}, ...order.items.map((line) => make("li", {}, `${line.quantity} × ${line.name}`)));
   const ready = order.estimated_ready_at && !["ready", "picked_up"].includes(order.status) ? ` · ready by ${clock(order.estimated_ready_at)}` : "";
   const door = order.estimated_delivery_at ? ` · at the door by ${clock(order.estimated_delivery_at)}` : "";
-  facts.textContent = `${euros(order.total_cents)}${ready}${door}`;
-  const courier = document.createElement("p");
-  courier.className = "courier";
-  courier.textContent = order.courier_id ? "A courier is assigned." : "Waiting for a courier.";
-  const actions = document.createElement("div");
-  actions.className = "actions";
-  for (const [status, label] of MOVES[order.status] || []) {
-    const style = status === "rejected" ? "danger" : "primary";
-    actions.append(button(label, () => act(order, { status }), style));
+  const facts = make("p", { className: "facts" }, `${price(order.total_cents)}${ready}${door}`);
+  const courier = make("p", { className: "courier" }, order.courier_id ? "A courier is assigned." : "Waiting for a courier.");
+  const actions = make("div", { className: "actions" });
+  for (const action of (order.next_actions && order.next_actions.restaurant) || []) {
+    if (action === "delay") {
+      for (const minutes of DELAYS) actions.append(button(`+${minutes} min`, () => act(order, { minutes }, "delay")));
+    } else if (MOVES[action]) {
+      const [label, style] = MOVES[action];
+      actions.append(button(label, () => act(order, { status: action }), style));
+    }
   }
-  if (DELAYABLE.has(order.status)) {
-    for (const minutes of [5, 10]) actions.append(button(`+${minutes} min`, () => act(order, { minutes }, "delay")));
-  }
+  const article = make("article", { className: "card", "data-order-id": order.id, "aria-label": `Order ${order.id.slice(-5)}` });
   article.append(header, items, facts, courier, actions);
-  const item = document.createElement("li");
-  item.append(article);
-  return item;
+  return make("li", {}, article);
 }
 
 function show(order, fresh) {
   const known = cards.get(order.id);
   if (known && known.order.version > order.version) return; // an older state than shown
   if (known) known.element.remove();
-  if (FINAL.has(order.status)) {
-    cards.delete(order.id);
+  const target = lane(order.status);
+  if (!target) {
+    cards.delete(order.id); // finished (delivered, rejected, cancelled): it leaves the board
     return;
   }
-  const target = lane(order.status);
-  if (!target) return;
   // Still new until the kitchen moves it on.
   const stillFresh = order.status === "placed" && (fresh || Boolean(known && known.fresh));
   const element = card(order, stillFresh);
@@ -104,6 +82,8 @@ function show(order, fresh) {
 setInterval(() => {
   for (const age of document.querySelectorAll(".age")) age.textContent = ` ${minutesSince(age.dataset.since)} min ago`;
 }, 30000);
+
+pauseStatus(document.getElementById("taking-orders"), restaurant);
 
 follow(`/restaurants/${restaurant.id}/orders/events`, {
   snapshot({ orders }) {

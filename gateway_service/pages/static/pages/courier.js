@@ -1,8 +1,12 @@
 // The courier's task page: availability, the delivery at hand on a map, picked up and delivered,
 // and sharing the browser's position while the page is open (only once the person allows it).
-import { drawMap, follow, notify, pageData, place, send } from "./live.js";
+import { notify, pageData, send } from "./api.js";
+import { place } from "./format.js";
+import { PlaceMap } from "./map.js";
+import { follow } from "./stream.js";
 
 let courier = pageData("courier-data");
+let map = null; // made when the first delivery shows (Leaflet needs its element visible)
 let delivery = null;
 let position = courier.location; // the last known one
 let watch = null;
@@ -37,15 +41,18 @@ function renderTask() {
   document.getElementById("order-status").textContent = ORDER_STATUS[status] || "";
   document.getElementById("pickup").textContent = place(delivery.pickup);
   document.getElementById("dropoff").textContent = place(delivery.dropoff);
-  pickedUp.disabled = !(delivery.status === "assigned" && delivery.order_status === "ready");
-  delivered.disabled = delivery.status !== "picked_up";
+  // What the platform says the courier may do now (picked up only once the food is ready).
+  const allowed = delivery.next_actions || [];
+  pickedUp.disabled = !allowed.includes("picked_up");
+  delivered.disabled = !allowed.includes("delivered");
   const points = [
     { ...(delivery.pickup || {}), id: "pickup", kind: "restaurant", label: "Pickup" },
     { ...(delivery.dropoff || {}), id: "dropoff", kind: "home", label: "Drop-off" },
   ];
   if (position) points.push({ id: "me", kind: "courier", label: "You", lat: position.lat, lng: position.lng });
   const next = delivery.status === "picked_up" ? "dropoff" : "pickup";
-  drawMap(document.getElementById("map"), points, [["pickup", "dropoff"], ["me", next]]);
+  map = map || new PlaceMap(document.getElementById("map"));
+  map.show(points, [["pickup", "dropoff"], ["me", next]]);
 }
 
 function setDelivery(next) {

@@ -1,7 +1,11 @@
 // The customer's tracking page: status timeline, estimated arrival, the courier on the map.
-import { clock, drawMap, euros, follow, minutesFromNow, pageData, place } from "./live.js";
+import { pageData } from "./api.js";
+import { clock, minutesFromNow, price } from "./format.js";
+import { PlaceMap } from "./map.js";
+import { follow } from "./stream.js";
 
 const order = pageData("order-data");
+const map = new PlaceMap(document.getElementById("map"));
 const STEPS = [
   ["placed", "Placed"],
   ["accepted", "Accepted by the restaurant"],
@@ -76,7 +80,7 @@ function renderMap() {
   const live = !ENDINGS[state.status] && state.status !== "delivered";
   if (state.courier && live) points.push({ ...state.courier, id: "courier", kind: "courier", label: "Courier" });
   const leg = state.status === "picked_up" ? "home" : "restaurant";
-  drawMap(document.getElementById("map"), points, [["restaurant", "home"], ["courier", leg]]);
+  map.show(points, [["restaurant", "home"], ["courier", leg]]);
 }
 
 function renderItems() {
@@ -86,8 +90,8 @@ function renderItems() {
     item.textContent = `${line.quantity} × ${line.name}`;
     items.append(item);
   }
-  const fee = order.delivery_fee_cents ? ` (with ${euros(order.delivery_fee_cents)} delivery)` : "";
-  document.getElementById("total").textContent = `Total ${euros(order.total_cents)}${fee}`;
+  const fee = order.delivery_fee_cents ? ` (with ${price(order.delivery_fee_cents)} delivery)` : "";
+  document.getElementById("total").textContent = `Total ${price(order.total_cents)}${fee}`;
 }
 
 function render() {
