@@ -153,6 +153,10 @@ SSE_MAX_OPENING_PER_PROCESS = env_int("SSE_MAX_OPENING_PER_PROCESS", 200)
 SSE_SHED_RETRY_MAX_S = env_int("SSE_SHED_RETRY_MAX_S", 5)
 # Requests one process works on at once; more are answered 503 at once (common/overload.py).
 MAX_INFLIGHT_REQUESTS = env_int("MAX_INFLIGHT_REQUESTS", 256)
+# The routes a service answers before Django's handler, by their own views (common/fast_paths.py):
+# (method, URL name) pairs in each service's settings; FAST_PATHS=false leaves every request to Django.
+FAST_ROUTES: list[tuple[str, str]] = []
+FAST_PATHS = env_bool("FAST_PATHS", True)
 
 # --- The garbage collector (common/garbage_collection.py) -------------------------------------
 # Young, middle and old generation thresholds once a process serves (CPython's default: 700,10,10).

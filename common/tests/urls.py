@@ -11,8 +11,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.asgi import on_close
 from common.errors import Conflict
 from common.permissions import IsCustomer
+from common.request_id import current_request_id
 from common.urls import handler400, handler403, handler404, handler500, platform_urlpatterns  # noqa: F401
 
 
@@ -49,6 +51,15 @@ class CustomerOnlyView(APIView):
 
     def get(self, request):
         return Response({"id": request.user.id, "user_type": request.user.user_type})
+
+
+class RequestIdView(APIView):
+    """Answers with the request id its logs carry and the name of the thread it ran on."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response({"request_id": current_request_id.get(), "thread": threading.current_thread().name})
 
 
 _threads = itertools.count(1)
@@ -96,7 +107,7 @@ def closing(request):
     from django.http import JsonResponse
 
     response = JsonResponse({"received": len(request.body)})
-    response._resource_closers.append(lambda: closing.closed_on.append(threading.current_thread()))
+    on_close(response, lambda: closing.closed_on.append(threading.current_thread()))
     return response
 
 
@@ -119,12 +130,13 @@ async def things_events_watched(request):
 
 urlpatterns = [
     *platform_urlpatterns,
-    path("echo", EchoView.as_view()),
-    path("crash", CrashView.as_view()),
+    path("echo", EchoView.as_view(), name="echo"),
+    path("crash", CrashView.as_view(), name="crash"),
     path("conflict", ConflictView.as_view()),
-    path("customer-only", CustomerOnlyView.as_view()),
-    path("thread", ThreadView.as_view()),
-    path("things/events", things_events),
+    path("customer-only", CustomerOnlyView.as_view(), name="customer-only"),
+    path("thread", ThreadView.as_view(), name="thread"),
+    path("request-id", RequestIdView.as_view(), name="request-id"),
+    path("things/events", things_events, name="things-events"),
     path("watched/events", things_events_watched),
-    path("closing", closing),
+    path("closing", closing, name="closing"),
 ]

@@ -31,7 +31,7 @@ from common import faults, geo, streams
 from common.coalesce import Coalescer
 from common.errors import ApiError
 from common.mongo import get_database
-from common.redis_client import LuaScript, get_async_redis, get_redis, redis_key
+from common.redis_client import LuaScript, get_redis, redis_key
 from deliveries import clients, lifecycle, repository
 
 logger = logging.getLogger(__name__)
@@ -136,18 +136,6 @@ def courier_report_location(*, courier_id: str, lat: float, lng: float) -> Repor
         return _report_to_mongo(courier_id=courier_id, location=location)
     if reported.task is not None:
         tell_followers(reported)
-    return reported
-
-
-async def courier_report_location_async(*, courier_id: str, lat: float, lng: float) -> Reported:
-    """The same on the event loop (the fast path, deliveries/fast.py); RedisError leaves the caller
-    to take the sync path, which writes to MongoDB."""
-    now = _now()
-    keys, args = _report_call(courier_id, lat, lng, now)
-    reply = await _REPORT.run_async(get_async_redis(), keys, args)
-    reported = _reported(courier_id, {"lat": lat, "lng": lng, "at": now}, reply)
-    if reported.task is not None:
-        await tell_followers_async(reported)
     return reported
 
 
@@ -330,22 +318,6 @@ def tell_followers(reported: Reported) -> None:
         return
     if not throttled:
         streams.publish([_location_entry(event)])
-    _arrival(reported, event)
-
-
-async def tell_followers_async(reported: Reported) -> None:
-    event, key = _location_event(reported)
-    event["courier_id"] = reported.courier_id
-    try:
-        pipe = get_async_redis().pipeline(transaction=False)
-        pipe.set(key, json.dumps(event), ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
-        pipe.set(key + ":throttle", 1, nx=True, px=round(settings.LOCATION_EVENT_MIN_INTERVAL_S * 1000))
-        throttled = not (await pipe.execute())[1]
-    except (redis.RedisError, OSError):
-        logger.warning("courier position not published", extra={"order_id": event["order_id"]})
-        return
-    if not throttled:
-        await streams.publish_async([_location_entry(event)])
     _arrival(reported, event)
 
 

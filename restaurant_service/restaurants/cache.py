@@ -19,7 +19,7 @@ from django.conf import settings
 from prometheus_client import Counter
 
 from common import read_models
-from common.redis_client import get_async_redis, get_redis, redis_key
+from common.redis_client import get_redis, redis_key
 
 logger = logging.getLogger(__name__)
 
@@ -54,31 +54,6 @@ def _read_through(
     except redis.RedisError:
         logger.warning("cache write failed", extra={"cache": cache})
     return text
-
-
-async def _cached_text_async(cache: str, name: str) -> str | None:
-    """The cached JSON text, or None (a miss, the cache off, or Redis unavailable): then the
-    caller takes the sync path, which loads, stores and counts the miss."""
-    if not settings.RESTAURANT_CACHE_ENABLED:
-        return None
-    try:
-        reply = await get_async_redis().eval(
-            read_models.READ_VERSIONED, 1, redis_key(name, "version"), redis_key(name, "")
-        )
-    except (redis.RedisError, OSError):
-        return None
-    _version, raw = read_models.versioned(reply)
-    if raw is not None:
-        CACHE_REQUESTS.labels(cache, "hit").inc()
-    return raw
-
-
-async def menu_text_async(restaurant_id: str) -> str | None:
-    return await _cached_text_async("menu", f"menu:{restaurant_id}")
-
-
-async def popular_text_async() -> str | None:
-    return await _cached_text_async("popular", "popular")
 
 
 def _invalidate(name: str) -> None:

@@ -1,6 +1,16 @@
-"""One function per order-service call, raw (the response) and checked (asserts success)."""
+"""One function per order-service call, raw (the response) and checked (asserts success), and the
+customer whose address the customer service published."""
+
+from common import address_book
 
 ADDRESS = {"label": "Home", "line1": "2 Dam Sq", "city": "Amsterdam", "postcode": "1012", "lat": 52.37, "lng": 4.89}
+CUSTOMER = "c" * 24
+ADDRESS_ID = "a" * 24
+
+
+def published_address(customer_id=CUSTOMER, address_id=ADDRESS_ID, address=ADDRESS) -> None:
+    """The customer's address as the customer service publishes it (common/address_book.py)."""
+    address_book.publish(customer_id, address_id, address, version=address_book.version(customer_id))
 
 
 def place(client, headers, menu, *, customer_id="c" * 24, quantities=(2, 1), key="key-1", items=None):

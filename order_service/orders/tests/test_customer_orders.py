@@ -8,10 +8,7 @@ import uuid
 import pytest
 
 from common import address_book
-from orders.tests.helpers import ADDRESS
-
-CUSTOMER = "c" * 24
-ADDRESS_ID = "a" * 24
+from orders.tests.helpers import ADDRESS, ADDRESS_ID, CUSTOMER, published_address
 
 
 @pytest.fixture
@@ -37,14 +34,10 @@ def _place(api_client, headers, body, key=None):
     return api_client.post("/customers/me/orders", body, format="json", headers={**headers, **key_header})
 
 
-def _published(customer_id=CUSTOMER, address_id=ADDRESS_ID, address=ADDRESS):
-    address_book.publish(customer_id, address_id, address, version=address_book.version(customer_id))
-
-
 def test_a_published_address_places_the_order_without_the_customer_service(
     api_client, customer_headers, menu, customer_service_down, mongo_db
 ):
-    _published()
+    published_address()
 
     response = _place(api_client, customer_headers, _body(menu), key="k-1")
 
@@ -58,7 +51,7 @@ def test_a_published_address_places_the_order_without_the_customer_service(
 
 
 def test_the_same_idempotency_key_gives_the_first_order_once(api_client, customer_headers, menu, mongo_db):
-    _published()
+    published_address()
 
     first = _place(api_client, customer_headers, _body(menu), key="k-2")
     again = _place(api_client, customer_headers, _body(menu), key="k-2")
@@ -94,7 +87,7 @@ def test_an_address_the_customer_does_not_have_is_a_400_naming_it(api_client, cu
 def test_another_customers_published_address_is_not_this_customers(
     api_client, customer_headers, menu, customer_service_down
 ):
-    _published(customer_id="d" * 24)
+    published_address(customer_id="d" * 24)
 
     response = _place(api_client, customer_headers, _body(menu))
 
@@ -121,7 +114,7 @@ def test_an_unpublished_address_while_the_customer_service_is_down_is_a_503_and_
     ],
 )
 def test_malformed_placements_are_400(api_client, customer_headers, menu, change):
-    _published()
+    published_address()
 
     response = _place(api_client, customer_headers, {**_body(menu), **change})
 
@@ -130,7 +123,7 @@ def test_malformed_placements_are_400(api_client, customer_headers, menu, change
 
 
 def test_a_malformed_idempotency_key_is_a_400(api_client, customer_headers, menu):
-    _published()
+    published_address()
 
     response = _place(api_client, customer_headers, _body(menu), key="x" * 201)
 
@@ -139,7 +132,7 @@ def test_a_malformed_idempotency_key_is_a_400(api_client, customer_headers, menu
 
 
 def test_only_customers_place_orders_here(api_client, issue_token, menu):
-    _published()
+    published_address()
     courier = {"Authorization": f"Bearer {issue_token('courier')}"}
 
     assert _place(api_client, courier, _body(menu)).status_code == 403
@@ -149,7 +142,7 @@ def test_only_customers_place_orders_here(api_client, issue_token, menu):
 def test_the_quote_prices_the_order_from_the_published_address_and_stores_nothing(
     api_client, customer_headers, menu, customer_service_down, mongo_db
 ):
-    _published()
+    published_address()
 
     response = api_client.post("/customers/me/orders/quote", _body(menu), format="json", headers=customer_headers)
 
@@ -162,10 +155,10 @@ def test_the_quote_prices_the_order_from_the_published_address_and_stores_nothin
 def test_the_history_lists_the_customers_own_orders_newest_first_with_public_tracking_links(
     api_client, customer_headers, menu, issue_token
 ):
-    _published()
+    published_address()
     first = _place(api_client, customer_headers, _body(menu)).json()
     second = _place(api_client, customer_headers, _body(menu, quantity=1)).json()
-    _published(customer_id="d" * 24)
+    published_address(customer_id="d" * 24)
     other = {"Authorization": f"Bearer {issue_token('customer', sub='d' * 24)}"}
     _place(api_client, other, _body(menu))
 
@@ -183,7 +176,7 @@ def test_the_history_lists_the_customers_own_orders_newest_first_with_public_tra
 
 
 def test_a_public_host_django_refuses_is_a_400_before_any_order_is_stored(api_client, customer_headers, menu, mongo_db):
-    _published()
+    published_address()
 
     response = api_client.post(
         "/customers/me/orders", _body(menu), format="json", headers={**customer_headers, "X-Forwarded-Host": "bad host"}
