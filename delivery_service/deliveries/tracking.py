@@ -278,7 +278,7 @@ def remember_task(delivery: dict) -> None:
 
 
 def remember_courier(courier: dict) -> None:
-    """Keeps the courier's vehicle and availability in Redis for the position fast path."""
+    """Keeps the courier's vehicle and availability in Redis, where a position report reads them."""
     try:
         pipe = get_redis().pipeline(transaction=False)
         pipe.hset(vehicles_key(), courier["_id"], courier.get("vehicle") or "")

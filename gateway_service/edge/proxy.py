@@ -5,8 +5,7 @@ through a pooled aiohttp session, explicit timeouts both). Live streams (stream 
 `edge.stream_relay` instead, one connection each, holding nothing of their answer but what is still
 to be relayed; all share the timeouts, the connect retry, the circuit and the shedding rules here.
 Streams pass through chunk by chunk, unbuffered, and an open stream costs a coroutine, not a thread.
-A call comes as an `Outgoing`, made from Django's request (the proxy view) or from the ASGI scope
-(`edge.fast_proxy`).
+A call comes as an `Outgoing`, made from Django's request by the proxy view.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 
 from common import open_files
+from common.asgi import on_close
 from common.circuit_breaker import CircuitBreaker
 from common.errors import OVERLOADED_HEADER, error_response, not_logged_as_error, overloaded_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
@@ -115,8 +115,7 @@ def breaker(service: str, *, streams: bool = False) -> CircuitBreaker:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """What the gateway sends upstream for one client request, from Django's request (`outgoing`)
-    or from the raw ASGI scope (edge.fast_proxy)."""
+    """What the gateway sends upstream for one client request (`outgoing`)."""
 
     method: str
     raw_path: bytes  # as the client sent it, still percent-encoded, without the query
@@ -163,11 +162,6 @@ def with_forwarding(
     headers[REQUEST_ID_HEADER] = request_id
     inject_context(headers)
     return headers
-
-
-def forwarded(name: str) -> bool:
-    """Whether a client's header of this (lower-case) name is passed on as it is."""
-    return name not in _NOT_FORWARDED
 
 
 def _without_session_cookie(cookie_header: str) -> str:
@@ -263,7 +257,7 @@ async def forward(call: Outgoing, route: Route):
         raise
     slot.answered()
     if isinstance(response, StreamingHttpResponse):
-        response._resource_closers.append(slot.release)  # Django's close() runs these
+        on_close(response, slot.release)
     else:
         slot.release()
     return response
