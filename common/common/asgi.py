@@ -75,19 +75,27 @@ class LeanASGIHandler(ASGIHandler):
         del request, body_file
         await self.answer(response, send, receive)
 
-    async def answer(self, response, send, receive) -> None:
+    async def answer(self, response, send, receive, *, headers=(), finished_signal: bool = True) -> None:
         """Sends a view's response and closes it, as `handle` does: a stream until it ends or its
         client hangs up; an ordinary answer as its start message and its whole body in one message
         (Django's `send_response` cuts it in 64 KiB pieces). For what answers before this handler
-        (common/fast_paths.py)."""
+        (common/fast_paths.py): `headers` more, encoded, and without the `request_finished` signal
+        when asked (a fast path sends no `request_started`)."""
         if response.streaming:
+            for name, value in headers:
+                response[name.decode("latin-1")] = value.decode("latin-1")
             await self._stream(response, send, receive)
             return
         try:
-            await send(start_message(response))
+            message = start_message(response)
+            message["headers"] += headers
+            await send(message)
             await send({"type": "http.response.body", "body": response.content})
         finally:
-            response.close()
+            if finished_signal:
+                response.close()
+            else:
+                _close_without_signal(response)
 
     async def get_response_async(self, request):
         """Django's, with its log line for a 4xx or 5xx written here rather than on a thread; a
@@ -158,6 +166,16 @@ class LeanASGIHandler(ASGIHandler):
 def on_close(response, callback) -> None:
     """Has Django's `response.close()` call `callback` (its handler closes every response it sent)."""
     response._resource_closers.append(callback)
+
+
+def _close_without_signal(response) -> None:
+    """`response.close()` but for its `request_finished` signal: its closers run, each failure
+    ignored, as Django's `close` does."""
+    for closer in response._resource_closers:
+        with contextlib.suppress(Exception):
+            closer()
+    response._resource_closers.clear()
+    response.closed = True
 
 
 def mark_logged(response):

@@ -25,13 +25,14 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import redis
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from common import faults, geo, streams
 from common.coalesce import Coalescer
 from common.errors import ApiError
 from common.mongo import get_database
-from common.redis_client import LuaScript, get_redis, redis_key
+from common.redis_client import LuaScript, get_async_redis, get_redis, redis_key
 from deliveries import clients, lifecycle, repository
 
 logger = logging.getLogger(__name__)
@@ -122,20 +123,21 @@ def _reported(courier_id: str, location: dict, reply: list) -> Reported:
     return Reported(courier_id, location, json.loads(task) if task else None, vehicle or None, bool(int(available)))
 
 
-def courier_report_location(*, courier_id: str, lat: float, lng: float) -> Reported:
+async def courier_report_location(*, courier_id: str, lat: float, lng: float) -> Reported:
     """Records a courier's position: in Redis at once (where dispatch and `GET /couriers/me` read
     it), in MongoDB within COURIER_LOCATION_PERSIST_S (`persist_positions`). Without Redis, in
-    MongoDB directly, as the truth it then is. Then the followers of their order, if they have one."""
+    MongoDB directly (on a thread), as the truth it then is. Then the followers of their order, if
+    they have one. On the event loop: a report takes no thread while Redis answers."""
     now = _now()
     location = {"lat": lat, "lng": lng, "at": now}
     try:
         keys, args = _report_call(courier_id, lat, lng, now)
-        reported = _reported(courier_id, location, _REPORT.run(get_redis(), keys, args))
-    except redis.RedisError:
+        reported = _reported(courier_id, location, await _REPORT.run_async(get_async_redis(), keys, args))
+    except (redis.RedisError, OSError):
         logger.warning("Redis unavailable: courier position written to MongoDB", extra={"courier_id": courier_id})
-        return _report_to_mongo(courier_id=courier_id, location=location)
+        return await sync_to_async(_report_to_mongo, thread_sensitive=False)(courier_id=courier_id, location=location)
     if reported.task is not None:
-        tell_followers(reported)
+        await tell_followers_async(reported)
     return reported
 
 
@@ -318,6 +320,23 @@ def tell_followers(reported: Reported) -> None:
         return
     if not throttled:
         streams.publish([_location_entry(event)])
+    _arrival(reported, event)
+
+
+async def tell_followers_async(reported: Reported) -> None:
+    """`tell_followers` on the event loop."""
+    event, key = _location_event(reported)
+    event["courier_id"] = reported.courier_id
+    try:
+        pipe = get_async_redis().pipeline(transaction=False)
+        pipe.set(key, json.dumps(event), ex=max(1, round(settings.COURIER_LOCATION_MAX_AGE_S)))
+        pipe.set(key + ":throttle", 1, nx=True, px=round(settings.LOCATION_EVENT_MIN_INTERVAL_S * 1000))
+        throttled = not (await pipe.execute())[1]
+    except (redis.RedisError, OSError):
+        logger.warning("courier position not published", extra={"order_id": event["order_id"]})
+        return
+    if not throttled:
+        await streams.publish_async([_location_entry(event)])
     _arrival(reported, event)
 
 

@@ -1,71 +1,60 @@
-"""The gateway's fast path: a call to a service relayed by the proxy view, without Django's handler.
+"""The gateway's fast path: a call to a service relayed by the proxy view, before Django's handler.
 
 Most of the gateway's CPU per relayed call was Django's handler around the proxy view (bench/RESULTS.md).
-`FastProxy` is the common fast path (common/fast_paths.py) for the routes of the table
-(edge/routes.py) that the URLs send to `edge.views.proxy`: the view relays the call as it always
-does (the token check at the edge, the rate limit, the circuits, timeouts and header rules of
-`edge.proxy.forward`), and the middleware run inline as they would in Django's chain: the request id,
-the in-flight limit, the security headers, CORS (django-cors-headers' own two hooks), the body limit
-and the access log. Left to Django: live streams (they live for minutes and have their own relay),
-the static files, every path the gateway answers itself (its pages, sign-in, docs, probes), and a
-browser's call on its session cookie (`edge.browser_sessions` turns it into a token with Redis and
-may refresh it). `FAST_PROXY=false` leaves every call to Django.
+`FastProxy` is the common fast path's envelope (common/fast_paths.py) around the proxy view itself,
+`edge.views.proxy`, for the routes of the table (edge/routes.py): the view relays the call as it
+always does (the token check at the edge, the rate limit, the circuits, timeouts and header rules of
+`edge.proxy.forward`), and what the gateway's own middleware do for such a call is done here:
+django-cors-headers' `Vary: Origin` (by its own hook), the access log line and metric. An exception
+of the view is answered as Django's handler answers it (a Host it refuses is its 400).
+
+Left to Django: live streams (they live for minutes and have their own relay), the static files,
+every path of the gateway's own (its pages, sign-in, docs, probes: the URLs send only the rest to the
+proxy view), a browser's call on its session cookie (`edge.browser_sessions` makes it a token with
+Redis) and a cross-origin call (CORS answers it). `FAST_PROXY=false` leaves every call to Django.
 """
 
 from __future__ import annotations
 
 from corsheaders.middleware import CorsMiddleware
 from django.conf import settings
+from django.core.handlers.exception import response_for_exception
 
-from common.fast_paths import FastPaths
-from edge import browser_sessions, routes, views
-
-
-class _CorsHooks:
-    """django-cors-headers' middleware, by its own hooks: the preflight's answer, then the headers
-    on the way out (`Vary: Origin`, and the Access-Control fields for an allowed origin)."""
-
-    def __init__(self):
-        self.middleware = CorsMiddleware(lambda request: None)
-
-    def before(self, request):
-        return self.middleware.check_preflight(request)
-
-    def after(self, request, response):
-        return self.middleware.add_response_headers(request, response)
-
-    def cleanup(self, request) -> None:
-        pass
+from common.fast_paths import Declined, FastPath
+from edge import access_log, browser_sessions, routes, views
 
 
-class _BrowserSessionHooks:
-    """The browser session middleware has nothing to do for a call without the session (it is
-    async, with Redis and the auth service behind it): a call with one is Django's."""
-
-    def passes(self, request) -> bool:
-        return browser_sessions.session_id_of(request) is None
-
-    def before(self, request):
-        return None
-
-    def after(self, request, response):
-        return response
-
-    def cleanup(self, request) -> None:
-        pass
-
-
-class FastProxy(FastPaths):
-    stand_ins = {
-        "corsheaders.middleware.CorsMiddleware": _CorsHooks,
-        "edge.browser_sessions.BrowserSessionMiddleware": _BrowserSessionHooks,
+class FastProxy(FastPath):
+    stands_in_for = {
+        **FastPath.stands_in_for,
+        "corsheaders.middleware.CorsMiddleware": "`Vary: Origin` by its own hook (a call with an Origin: Django's)",
+        "edge.browser_sessions.BrowserSessionMiddleware": "nothing without a session (a call with one: Django's)",
+        "edge.access_log.AccessLogMiddleware": "the line and metric, by `observe` (`access_log.record`)",
     }
 
-    def wants(self, scope, match) -> bool:
-        if match.func is not views.proxy:
-            return False
+    def __init__(self, app):
+        super().__init__(app)
+        self.cors = CorsMiddleware(views.proxy)
+
+    def target(self, scope) -> routes.Route | None:
         route = routes.resolve(scope["method"], scope["path"]).route
-        return route is not None and not route.stream and not route.pattern.startswith("/static/")
+        if route is None or route.stream or route.pattern.startswith("/static/"):
+            return None  # Django's: refusals, live streams, the assets (and the gateway's own pages)
+        return route
+
+    async def respond(self, route, request):
+        if browser_sessions.session_id_of(request) is not None or "HTTP_ORIGIN" in request.META:
+            raise Declined
+        try:
+            return await views.proxy(request)
+        except Exception as exc:
+            return response_for_exception(request, exc)
+
+    def stamp(self, request, response) -> None:
+        self.cors.add_response_headers(request, response)
+
+    def observe(self, route, request, response, started: float) -> None:
+        access_log.record(request, response, started)
 
 
 def in_front_of(application):
