@@ -47,15 +47,17 @@ class Call:
 
 # Made anew for each request when the client sends none (or one too wild to keep).
 PER_REQUEST = frozenset({b"x-request-id"})
-# The browsable page's CSRF token, masked anew for every page Django renders.
-_CSRF_TOKEN = re.compile(rb'("csrfToken": "|name="csrfmiddlewaretoken" value=")[^"]*')
+# A page's CSRF token, masked anew for every page Django renders, and the cookie of a
+# new one (its value and the time it expires).
+_CSRF_TOKEN = re.compile(rb'("csrfToken": "|name="csrfmiddlewaretoken" value="|name="csrf-token" content=")[^"]*')
+_CSRF_COOKIE = re.compile(rb"(csrftoken=|expires=)[^;]*")
 
 
 @dataclass(frozen=True)
 class Answer:
     status: int
     headers: tuple[tuple[bytes, bytes], ...]  # lower-case names, sorted, the per-request ones left out
-    body: bytes  # a page's CSRF token masked
+    body: bytes  # a page's CSRF token masked (and a new CSRF cookie's value in the headers)
     request_id: bytes = field(default=b"", compare=False)
 
     def json(self):
@@ -68,7 +70,13 @@ async def answer(app, call: Call, *pieces: bytes) -> Answer:
     head = [(name.lower(), value) for name, value in sent[0]["headers"]]
     return Answer(
         status=sent[0]["status"],
-        headers=tuple(sorted((name, value) for name, value in head if name not in PER_REQUEST)),
+        headers=tuple(
+            sorted(
+                (name, _CSRF_COOKIE.sub(rb"\1(masked)", value) if name == b"set-cookie" else value)
+                for name, value in head
+                if name not in PER_REQUEST
+            )
+        ),
         body=_CSRF_TOKEN.sub(rb"\1(masked)", b"".join(message.get("body", b"") for message in sent[1:])),
         request_id=dict(head).get(b"x-request-id", b""),
     )

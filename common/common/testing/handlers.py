@@ -52,4 +52,5 @@ def assert_answered_alike(calls: list[Call], lean=PooledThreadsASGIHandler) -> N
     """Each call answered by `lean` as Django's stock handler answers it."""
     stock = ASGIHandler()
     for call in calls:
-        assert answer_now(lean(), call) == answer_now(stock, call), f"{call.method} {call.path}"
+        lean_answer, stock_answer = answer_now(lean(), call), answer_now(stock, call)
+        assert lean_answer == stock_answer, (call, set(lean_answer.headers) ^ set(stock_answer.headers))
