@@ -174,13 +174,14 @@ things.register("things", ThingViewSet, basename="thing")
 
 urlpatterns = [
     *platform_urlpatterns,
-    *things.urls,
-    path("echo", EchoView.as_view(), name="echo"),
-    path("crash", CrashView.as_view(), name="crash"),
+    path("echo", EchoView.as_view()),
+    path("crash", CrashView.as_view()),
     path("conflict", ConflictView.as_view()),
-    path("customer-only", CustomerOnlyView.as_view(), name="customer-only"),
-    path("thread", ThreadView.as_view(), name="thread"),
-    path("things/events", things_events, name="things-events"),
+    path("customer-only", CustomerOnlyView.as_view()),
+    path("thread", ThreadView.as_view()),
+    path("things/events", things_events),
     path("watched/events", things_events_watched),
-    path("closing", closing, name="closing"),
+    path("closing", closing),
+    # After `things/events`, which the router's `things/{thing_id}` would take.
+    *things.urls,
 ]
