@@ -11,6 +11,8 @@ import time
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.asgi import ASGIRequest, get_script_prefix
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from common import overload
@@ -34,20 +36,22 @@ class _Probe(HttpRequest):
 
 
 @functools.cache
-def _security_headers(secure: bool, _hsts: tuple) -> tuple[tuple[str, bytes, bytes], ...]:
+def _security_headers(secure: bool) -> tuple[tuple[str, bytes, bytes], ...]:
     """What the services' security middleware puts on an answer that has none of its headers,
-    worked out once (per HSTS setting, which tests change): (name, name and value encoded)."""
+    worked out once per scheme: (name, name and value encoded)."""
     response = SecurityHeadersMiddleware(None).after(_Probe(secure), HttpResponse(status=204))
     headers = start_message(response)["headers"]
     return tuple((name.decode("ascii"), name, value) for name, value in headers if name != b"Content-Type")
 
 
+@receiver(setting_changed)
+def _forget_security_headers(**_) -> None:
+    _security_headers.cache_clear()  # tests change HSTS, the CSP...
+
+
 def security_headers(request: HttpRequest, response) -> list[tuple[bytes, bytes]]:
     """The security headers Django's middleware would add to this answer (each where it has none)."""
-    hsts = (settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD)
-    return [
-        (name, value) for field, name, value in _security_headers(request.is_secure(), hsts) if field not in response
-    ]
+    return [(name, value) for field, name, value in _security_headers(request.is_secure()) if field not in response]
 
 
 class Declined(Exception):
