@@ -58,6 +58,14 @@ def courier(actors):
 
 
 @pytest.fixture
+def kai(api_client, courier):
+    """A live courier whose profile here exists: (id, headers)."""
+    courier_id, headers = courier
+    api_client.get("/couriers/me", headers=headers)
+    return courier_id, headers
+
+
+@pytest.fixture
 def restaurant_moves(actors, kitchen):
     """The kitchen's owner moves an order through the given statuses, through the gateway."""
 

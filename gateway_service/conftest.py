@@ -83,7 +83,7 @@ class _EchoHandler(http.server.BaseHTTPRequestHandler):
             time.sleep(0.3)
         self.wfile.write(b"0\r\n\r\n")
 
-    do_GET = do_POST = do_PATCH = do_DELETE = _answer
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
 
     def do_HEAD(self):
         """A GET's head without its body: Content-Length says how long the body would be."""

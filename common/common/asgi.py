@@ -71,15 +71,31 @@ class LeanASGIHandler(ASGIHandler):
             # A stream lives for minutes or hours and needs nothing of its request once its answer
             # began: let the request go (its META, headers, resolver match, user and body file).
             request.close()
-            body_file.close()
-            del request, body_file
+        body_file.close()  # read by the view if it wanted it; an ordinary answer is whole by now
+        del request, body_file
+        await self.answer(response, send, receive)
+
+    async def answer(self, response, send, receive, *, headers=(), finished_signal: bool = True) -> None:
+        """Sends a view's response and closes it, as `handle` does: a stream until it ends or its
+        client hangs up; an ordinary answer as its start message and its whole body in one message
+        (Django's `send_response` cuts it in 64 KiB pieces). For what answers before this handler
+        (common/fast_paths/): `headers` more, encoded, and without the `request_finished` signal
+        when asked (a fast path sends no `request_started`)."""
+        if response.streaming:
+            for name, value in headers:
+                response[name.decode("latin-1")] = value.decode("latin-1")
             await self._stream(response, send, receive)
             return
         try:
-            await self.send_response(response, send)
+            message = start_message(response)
+            message["headers"] += headers
+            await send(message)
+            await send({"type": "http.response.body", "body": response.content})
         finally:
-            response.close()
-            body_file.close()
+            if finished_signal:
+                response.close()
+            else:
+                _close_without_signal(response)
 
     async def get_response_async(self, request):
         """Django's, with its log line for a 4xx or 5xx written here rather than on a thread; a
@@ -87,9 +103,8 @@ class LeanASGIHandler(ASGIHandler):
         set_urlconf(settings.ROOT_URLCONF)
         response = await self._middleware_chain(request)
         if not response.streaming:
-            response._resource_closers.append(request.close)
-        if response.status_code >= 400:
-            log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
+            on_close(response, request.close)
+        log_failure(request, response)
         return response
 
     async def send_response(self, response, send):
@@ -146,6 +161,33 @@ class LeanASGIHandler(ASGIHandler):
             elif not watching.cancelled():
                 watching.exception()  # the hang-up's RequestAborted, expected: retrieved
             await sync_to_async(response.close)()
+
+
+def on_close(response, callback) -> None:
+    """Has Django's `response.close()` call `callback` (its handler closes every response it sent)."""
+    response._resource_closers.append(callback)
+
+
+def _close_without_signal(response) -> None:
+    """`response.close()` but for its `request_finished` signal: its closers run, each failure
+    ignored, as Django's `close` does."""
+    for closer in response._resource_closers:
+        with contextlib.suppress(Exception):
+            closer()
+    response._resource_closers.clear()
+    response.closed = True
+
+
+def mark_logged(response):
+    """Has Django's `log_response` leave this answer out of its 4xx/5xx log lines."""
+    response._has_been_logged = True
+    return response
+
+
+def log_failure(request, response) -> None:
+    """Django's log line for an answer of 4xx or 5xx (`django.request`), as its handler writes it."""
+    if response.status_code >= 400:
+        log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
 
 
 def start_message(response) -> dict:

@@ -15,5 +15,9 @@ from common.middleware import HybridMiddleware
 
 
 class CsrfCookieMiddleware(HybridMiddleware):
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.csrf = CsrfViewMiddleware(lambda _request: None)  # only asked to read the cookie
+
     def before(self, request):
-        CsrfViewMiddleware(lambda _request: None).process_request(request)
+        self.csrf.process_request(request)

@@ -17,6 +17,8 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
+from common.asgi import mark_logged
+
 logger = logging.getLogger(__name__)
 
 
@@ -125,8 +127,7 @@ def not_logged_as_error(response):
     """Marks a shed 503 as logged: shedding is a process doing its job, counted by its metrics
     (requests_shed_total, event_streams_shed_total), and in a reconnect storm Django's error line
     per 5xx was thousands of lines a second and a tenth of the gateway's time."""
-    response._has_been_logged = True
-    return response
+    return mark_logged(response)
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:

@@ -1,4 +1,4 @@
-"""Output serializers that render without copying their fields for every instance.
+"""Serializers that render, and validate, without copying their fields for every instance.
 
 DRF's `Serializer` deep-copies its declared fields for each instance it makes (`get_fields`), so
 that a view may change one instance's fields without touching the others. An output serializer
@@ -10,9 +10,18 @@ prototype instance that is never used for anything else, and renders with them e
 itself, so they see its `context`. Nested serializers are the prototype's, made once too; their
 own method fields see no context (none here needs one). `fields` is left as DRF has it, for forms,
 validation and the OpenAPI schema.
+
+Validation copies the fields the same way (a fifth of a position report's CPU, 0.1 ms of an order's).
+`validated_data` validates with the fields of a prototype of the serializer's class, made once for
+each version of its declared fields (a field replaced, here or in a nested serializer, makes another)
+and for partial or whole data; the serializer's own `validate_<field>` and `validate` methods run on
+the instance, with its context. A serializer with a field or validator that reads the context (a
+`CurrentUserDefault`, a `UniqueValidator`) validates as DRF does.
 """
 
 from __future__ import annotations
+
+import functools
 
 from rest_framework import serializers
 from rest_framework.fields import SkipField
@@ -39,3 +48,41 @@ class OutputSerializer(serializers.Serializer):
                 continue
             rendered[field.field_name] = None if value is None else field.to_representation(value)
         return rendered
+
+
+def validated_data(serializer: serializers.Serializer) -> dict:
+    """`serializer.is_valid(raise_exception=True)`, then its `validated_data`; its fields made once
+    (see the module's doc)."""
+    fields = _prototype_fields(type(serializer), _declared(type(serializer)), bool(serializer.partial))
+    if fields is not None:
+        serializer.__dict__["fields"] = fields  # DRF's `fields` is a cached property of the instance
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _declared(serializer_class: type) -> tuple:
+    """The identity of a serializer's declared fields, nested serializers' included."""
+    return tuple(
+        (name, id(field), _declared(type(_nested(field))) if _nested(field) is not None else ())
+        for name, field in serializer_class._declared_fields.items()
+    )
+
+
+def _nested(field):
+    child = getattr(field, "child", field)
+    return child if isinstance(child, serializers.BaseSerializer) else None
+
+
+@functools.lru_cache(maxsize=256)
+def _prototype_fields(serializer_class: type, _declared_fields: tuple, partial: bool):
+    fields = serializer_class(partial=partial).fields
+    return None if any(_reads_context(field) for field in fields.values()) else fields
+
+
+def _reads_context(field) -> bool:
+    if getattr(field.default, "requires_context", False):
+        return True
+    if any(getattr(validator, "requires_context", False) for validator in field.validators):
+        return True
+    nested = _nested(field)
+    return nested is not None and any(_reads_context(child) for child in nested.fields.values())

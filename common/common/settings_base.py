@@ -153,6 +153,10 @@ SSE_MAX_OPENING_PER_PROCESS = env_int("SSE_MAX_OPENING_PER_PROCESS", 200)
 SSE_SHED_RETRY_MAX_S = env_int("SSE_SHED_RETRY_MAX_S", 5)
 # Requests one process works on at once; more are answered 503 at once (common/overload.py).
 MAX_INFLIGHT_REQUESTS = env_int("MAX_INFLIGHT_REQUESTS", 256)
+# The routes a service answers before Django's handler, by their own views (common/fast_paths/):
+# (method, URL name) pairs in each service's settings; FAST_PATHS=false leaves every request to Django.
+FAST_ROUTES: list[tuple[str, str]] = []
+FAST_PATHS = env_bool("FAST_PATHS", True)
 
 # --- Background loops (common/background.py) ---------------------------------------------
 # Modules that declare the service's loops (`LOOPS`); each loop's period is a setting of its own.
@@ -229,6 +233,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "common.errors.api_exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.negotiation.CachedContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }

@@ -12,6 +12,8 @@ from django.utils.safestring import mark_safe
 from rest_framework import viewsets
 from rest_framework.renderers import HTMLFormRenderer
 
+from common.serializers import validated_data
+
 
 class FilterForm:
     """Shows the list's filter serializer as the browsable API's "Filters" form: a GET form with
@@ -67,9 +69,7 @@ class ViewSet(viewsets.GenericViewSet):
         return super().get_view_name()
 
     def validated(self, *, partial: bool = False) -> dict:
-        serializer = self.get_serializer(data=self.request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        return validated_data(self.get_serializer(data=self.request.data, partial=partial))
 
     def filters(self) -> dict:
         """The query string read through the filter serializer: a bad value is a 400 naming it."""

@@ -5,15 +5,20 @@ import itertools
 import threading
 import weakref
 
+from asgiref.sync import async_to_sync
 from django.urls import path
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.asgi import on_close
 from common.errors import Conflict
 from common.permissions import IsCustomer
+from common.request_id import current_request_id
+from common.routers import Router
 from common.urls import handler400, handler403, handler404, handler500, platform_urlpatterns  # noqa: F401
+from common.viewsets import ViewSet
 
 
 class EchoInput(serializers.Serializer):
@@ -96,7 +101,7 @@ def closing(request):
     from django.http import JsonResponse
 
     response = JsonResponse({"received": len(request.body)})
-    response._resource_closers.append(lambda: closing.closed_on.append(threading.current_thread()))
+    on_close(response, lambda: closing.closed_on.append(threading.current_thread()))
     return response
 
 
@@ -117,6 +122,56 @@ async def things_events_watched(request):
     return StreamingHttpResponse(events(), content_type="text/event-stream")
 
 
+class ThingViewSet(ViewSet):
+    """The fast paths' test routes (tests/test_fast_paths.py): each action hands over to its answer."""
+
+    permission_classes = [AllowAny]
+    serializer_class = EchoInput
+    lookup_url_kwarg = "thing_id"
+
+    def create(self, request):
+        return thing_made(request, self.validated())
+
+    def list(self, request):
+        return async_to_sync(things_seen)(request, None)
+
+    def update(self, request, thing_id: str):
+        return thing_put(request, self.validated(), thing_id=thing_id)
+
+    def partial_update(self, request, thing_id: str):
+        return thing_patched(request, self.validated(partial=True), thing_id=thing_id)
+
+    def destroy(self, request, thing_id: str):
+        return thing_broken(request, None, thing_id=thing_id)
+
+
+def thing_made(request, data: dict):
+    return Response(data, status=201)
+
+
+async def things_seen(request, data: None):
+    return Response({"request_id": current_request_id.get(), "thread": threading.current_thread().name})
+
+
+def thing_put(request, data: dict, *, thing_id: str):
+    """Answers with the request id its logs carry and the name of the thread it ran on."""
+    return Response({"request_id": current_request_id.get(), "thread": threading.current_thread().name})
+
+
+def thing_patched(request, data: dict, *, thing_id: str):
+    """An answer that notes where its close() ran (`closing.closed_on`)."""
+    response = Response(data)
+    on_close(response, lambda: closing.closed_on.append(threading.current_thread()))
+    return response
+
+
+def thing_broken(request, data: None, *, thing_id: str):
+    raise RuntimeError("secret internals must not leak")
+
+
+things = Router()
+things.register("things", ThingViewSet, basename="thing")
+
 urlpatterns = [
     *platform_urlpatterns,
     path("echo", EchoView.as_view()),
@@ -127,4 +182,6 @@ urlpatterns = [
     path("things/events", things_events),
     path("watched/events", things_events_watched),
     path("closing", closing),
+    # After `things/events`, which the router's `things/{thing_id}` would take.
+    *things.urls,
 ]

@@ -37,7 +37,7 @@ def announce(delivery: dict | None) -> None:
     """Tells the courier's feed about the delivery's new state (best effort; the heartbeat repairs)."""
     if delivery is not None:
         streams.publish([(streams.topic_of(COURIER, delivery["courier_id"]), [delivery_entry(delivery)])])
-        tracking.remember_task(delivery)  # what the courier's position reports need (the fast path)
+        tracking.remember_task(delivery)  # what the courier's position reports read in Redis
 
 
 class CourierFeed(streams.StreamSpec):

@@ -64,10 +64,10 @@ def courier_update(*, courier_id: str, changes: dict) -> dict:
     return updated
 
 
-def courier_report_location(*, courier_id: str, lat: float, lng: float) -> dict:
+async def courier_report_location(*, courier_id: str, lat: float, lng: float) -> dict:
     """Records the position (deliveries/tracking.py); a free, available courier may now be in reach
     of a waiting order."""
-    reported = tracking.courier_report_location(courier_id=courier_id, lat=lat, lng=lng)
+    reported = await tracking.courier_report_location(courier_id=courier_id, lat=lat, lng=lng)
     after_report(reported)
     return reported.location
 

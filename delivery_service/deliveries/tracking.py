@@ -23,6 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import redis
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from prometheus_client import Counter
 
@@ -121,30 +122,19 @@ def _reported(courier_id: str, location: dict, reply: list) -> Reported:
     return Reported(courier_id, location, json.loads(task) if task else None, vehicle or None, bool(int(available)))
 
 
-def courier_report_location(*, courier_id: str, lat: float, lng: float) -> Reported:
+async def courier_report_location(*, courier_id: str, lat: float, lng: float) -> Reported:
     """Records a courier's position: in Redis at once (where dispatch and `GET /couriers/me` read
     it), in MongoDB within COURIER_LOCATION_PERSIST_S (`persist_positions`). Without Redis, in
-    MongoDB directly, as the truth it then is. Then the followers of their order, if they have one."""
+    MongoDB directly (on a thread), as the truth it then is. Then the followers of their order, if
+    they have one. On the event loop: a report takes no thread while Redis answers."""
     now = _now()
     location = {"lat": lat, "lng": lng, "at": now}
     try:
         keys, args = _report_call(courier_id, lat, lng, now)
-        reported = _reported(courier_id, location, _REPORT.run(get_redis(), keys, args))
-    except redis.RedisError:
+        reported = _reported(courier_id, location, await _REPORT.run_async(get_async_redis(), keys, args))
+    except (redis.RedisError, OSError):
         logger.warning("Redis unavailable: courier position written to MongoDB", extra={"courier_id": courier_id})
-        return _report_to_mongo(courier_id=courier_id, location=location)
-    if reported.task is not None:
-        tell_followers(reported)
-    return reported
-
-
-async def courier_report_location_async(*, courier_id: str, lat: float, lng: float) -> Reported:
-    """The same on the event loop (the fast path, deliveries/fast.py); RedisError leaves the caller
-    to take the sync path, which writes to MongoDB."""
-    now = _now()
-    keys, args = _report_call(courier_id, lat, lng, now)
-    reply = await _REPORT.run_async(get_async_redis(), keys, args)
-    reported = _reported(courier_id, {"lat": lat, "lng": lng, "at": now}, reply)
+        return await sync_to_async(_report_to_mongo, thread_sensitive=False)(courier_id=courier_id, location=location)
     if reported.task is not None:
         await tell_followers_async(reported)
     return reported
@@ -275,7 +265,7 @@ def remember_task(delivery: dict) -> None:
 
 
 def remember_courier(courier: dict) -> None:
-    """Keeps the courier's vehicle and availability in Redis for the position fast path."""
+    """Keeps the courier's vehicle and availability in Redis, where a position report reads them."""
     try:
         pipe = get_redis().pipeline(transaction=False)
         pipe.hset(vehicles_key(), courier["_id"], courier.get("vehicle") or "")
@@ -316,6 +306,7 @@ def tell_followers(reported: Reported) -> None:
 
 
 async def tell_followers_async(reported: Reported) -> None:
+    """`tell_followers` on the event loop."""
     event, key = _location_event(reported)
     published = order_stream.location_entry(event)
     try:

@@ -7,6 +7,9 @@ from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
 
 SERVICE_NAME = "delivery"
 ROOT_URLCONF = "delivery_service.urls"
+# Couriers' position reports are answered before Django's handler, with the answer their view gives
+# (common/fast_paths/).
+FAST_ROUTES = {("POST", "courier-me-location"): "deliveries.api.position_reported"}
 ASGI_APPLICATION = "delivery_service.asgi.application"
 INSTALLED_APPS = [*INSTALLED_APPS, "deliveries"]
 

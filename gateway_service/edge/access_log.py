@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 import time
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from prometheus_client import Histogram
 
+from common.middleware import HybridMiddleware
 from common.net import client_ip
 
 logger = logging.getLogger("gateway.access")
@@ -23,45 +23,29 @@ REQUESTS = Histogram(
 )
 
 
-class AccessLogMiddleware:
-    sync_capable = False
-    async_capable = True
+class AccessLogMiddleware(HybridMiddleware):
+    def before(self, request):
+        request.access_log_started = time.monotonic()
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    async def __call__(self, request):
-        started = time.monotonic()
-        response = await self.get_response(request)
-        record(
-            method=request.method,
-            route=getattr(request, "route_pattern", None),
-            upstream=getattr(request, "upstream", None),
-            status=response.status_code,
-            started=started,
-            client=client_ip(request),
-            streaming=response.streaming,
-        )
+    def after(self, request, response):
+        record(request, response, request.access_log_started)
         return response
 
 
-def record(
-    *, method: str, route: str | None, upstream: str | None, status: int, started: float, client: str, streaming: bool
-) -> None:
-    """The request's metric and log line (also written by edge.fast_proxy, which answers before Django)."""
+def record(request, response, started: float) -> None:
+    """The request's metric and log line (also the fast path's: edge/fast_proxy.py)."""
+    route, upstream = getattr(request, "route_pattern", None), getattr(request, "upstream", None)
     elapsed = time.monotonic() - started
-    REQUESTS.labels(route or "unrouted", upstream or "gateway", str(status)).observe(elapsed)
+    REQUESTS.labels(route or "unrouted", upstream or "gateway", str(response.status_code)).observe(elapsed)
     logger.info(
         "request",
         extra={
-            "method": method,
+            "method": request.method,
             "route": route,
             "upstream": upstream,
-            "status": status,
+            "status": response.status_code,
             "duration_ms": round(elapsed * 1000, 1),
-            "client": client,
-            "streaming": streaming,
+            "client": client_ip(request),
+            "streaming": response.streaming,
         },
     )

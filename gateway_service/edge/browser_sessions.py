@@ -136,6 +136,15 @@ def _needs_csrf(request):  # a stand-in view that is not csrf_exempt
     return None
 
 
+def session_id_of(request) -> str | None:
+    """The browser session a request rides on: its cookie's, unless it brings a token of its own
+    (or signs in or out)."""
+    session_id = request.COOKIES.get(COOKIE)
+    if session_id and "HTTP_AUTHORIZATION" not in request.META and not request.path.startswith("/api-auth/"):
+        return session_id
+    return None
+
+
 class BrowserSessionMiddleware:
     """Turns the session cookie into a bearer token for the services (see the module's doc).
     Async only: the gateway's whole chain is, so a request never hops to a thread."""
@@ -148,8 +157,7 @@ class BrowserSessionMiddleware:
         markcoroutinefunction(self)
 
     async def __call__(self, request):
-        session_id = request.COOKIES.get(COOKIE)
-        if session_id and "HTTP_AUTHORIZATION" not in request.META and not request.path.startswith("/api-auth/"):
+        if session_id := session_id_of(request):
             session = await session_get(session_id)
             if session is not None:
                 if request.method not in SAFE_METHODS:

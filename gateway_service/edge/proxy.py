@@ -5,8 +5,7 @@ through a pooled aiohttp session, explicit timeouts both). Live streams (stream 
 `edge.stream_relay` instead, one connection each, holding nothing of their answer but what is still
 to be relayed; all share the timeouts, the connect retry, the circuit and the shedding rules here.
 Streams pass through chunk by chunk, unbuffered, and an open stream costs a coroutine, not a thread.
-A call comes as an `Outgoing`, made from Django's request (the proxy view) or from the ASGI scope
-(`edge.fast_proxy`).
+A call comes as an `Outgoing`, made from Django's request by the proxy view.
 """
 
 from __future__ import annotations
@@ -115,8 +114,7 @@ def breaker(service: str, *, streams: bool = False) -> CircuitBreaker:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """What the gateway sends upstream for one client request, from Django's request (`outgoing`)
-    or from the raw ASGI scope (edge.fast_proxy)."""
+    """What the gateway sends upstream for one client request (`outgoing`)."""
 
     method: str
     raw_path: bytes  # as the client sent it, still percent-encoded, without the query
@@ -163,11 +161,6 @@ def with_forwarding(
     headers[REQUEST_ID_HEADER] = request_id
     inject_context(headers)
     return headers
-
-
-def forwarded(name: str) -> bool:
-    """Whether a client's header of this (lower-case) name is passed on as it is."""
-    return name not in _NOT_FORWARDED
 
 
 def _without_session_cookie(cookie_header: str) -> str:

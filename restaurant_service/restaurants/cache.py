@@ -22,7 +22,7 @@ from prometheus_client import Counter
 
 from common import read_models
 from common.contracts import restaurant_terms
-from common.redis_client import get_async_redis, get_redis, redis_key
+from common.redis_client import get_redis, redis_key
 
 logger = logging.getLogger(__name__)
 
@@ -66,31 +66,6 @@ def _read_through(
 
 def _own_version_key(name: str) -> str:
     return redis_key(name, "version")
-
-
-async def _cached_text_async(cache: str, name: str, *, version_key: str) -> str | None:
-    """The cached JSON text, or None (a miss, the cache off, or Redis unavailable): then the
-    caller takes the sync path, which loads, stores and counts the miss."""
-    if not settings.RESTAURANT_CACHE_ENABLED:
-        return None
-    try:
-        reply = await get_async_redis().eval(read_models.READ_VERSIONED, 1, version_key, redis_key(name, ""))
-    except (redis.RedisError, OSError):
-        return None
-    _version, raw = read_models.versioned(reply)
-    if raw is not None:
-        CACHE_REQUESTS.labels(cache, "hit").inc()
-    return raw
-
-
-async def menu_text_async(restaurant_id: str) -> str | None:
-    return await _cached_text_async(
-        "menu", f"menu:{restaurant_id}", version_key=restaurant_terms.version_key(restaurant_id)
-    )
-
-
-async def popular_text_async() -> str | None:
-    return await _cached_text_async("popular", "popular", version_key=_own_version_key("popular"))
 
 
 def menu_cached(restaurant_id: str, load: Callable[[], dict], *, ttl_s: int | Callable[[dict], int]) -> str:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from common.routers import Router
-from restaurants import api, fast
+from restaurants import api
 
 router = Router()
 router.register("restaurants", api.RestaurantViewSet, basename="restaurant")
@@ -10,8 +10,8 @@ router.register(r"restaurants/(?P<restaurant_id>[^/]+)/orders", api.RestaurantOr
 
 urlpatterns = [
     # Before the router's `restaurants/{id}`, which would take "popular" for an id.
-    path("restaurants/popular", fast.popular, name="popular"),
-    path("restaurants/<str:restaurant_id>/menu", fast.menu, name="menu"),
+    path("restaurants/popular", api.PopularView.as_view(), name="popular"),
+    path("restaurants/<str:restaurant_id>/menu", api.MenuView.as_view(), name="menu"),
     *router.urls,
     path("internal/restaurants/<str:restaurant_id>/order-quote", api.OrderQuoteView.as_view(), name="order-quote"),
     path("internal/restaurants/<str:restaurant_id>/owners/<str:owner_id>", api.OwnerCheckView.as_view(), name="owner"),

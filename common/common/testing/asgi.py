@@ -25,7 +25,7 @@ def http_scope(method: str, path: str, headers=(), *, body: bytes | None = None)
     }
 
 
-def exchange(app, scope: dict, *pieces: bytes) -> list[dict]:
+async def exchanged(app, scope: dict, *pieces: bytes) -> list[dict]:
     """Runs one request to its end: its body in these pieces (none: empty), the client staying
     connected; returns the messages the application sent."""
     pending = list(pieces) or [b""]
@@ -40,8 +40,13 @@ def exchange(app, scope: dict, *pieces: bytes) -> list[dict]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    await app(scope, receive, send)
     return sent
+
+
+def exchange(app, scope: dict, *pieces: bytes) -> list[dict]:
+    """`exchanged` on an event loop of its own."""
+    return asyncio.run(exchanged(app, scope, *pieces))
 
 
 def answer_of(sent: list[dict]) -> tuple[int, dict[bytes, bytes], bytes]:

@@ -11,9 +11,10 @@ import json
 from django.core.management import call_command
 
 from common.asgi import PooledThreadsASGIHandler
-from common.testing.asgi import answer_of, exchange, http_scope
+from common.fast_paths import FastRoutes
+from common.testing.fast_paths import Call, answer_now
 from common.testing.waiting import eventually
-from deliveries import clients, fast, services
+from deliveries import clients, services
 
 NEAR = (52.371, 4.891)  # ~0.1 km from the live platform's restaurants
 
@@ -46,12 +47,10 @@ def test_a_position_report_never_runs_a_dispatch_pass_on_the_event_loop(api_clie
     monkeypatch.setattr(clients, "orders_awaiting_courier", watched)  # every pass reads the queue
     monkeypatch.setitem(services._position_kicks, "last", 0.0)  # no kick of an earlier test holds this one back
     body = json.dumps({"lat": NEAR[0], "lng": NEAR[1]}).encode()
-    raw_headers = [(b"content-type", b"application/json"), (b"authorization", headers["Authorization"].encode())]
-    scope = http_scope("POST", fast.PATH, raw_headers, body=body)
+    raw_headers = ((b"content-type", b"application/json"), (b"authorization", headers["Authorization"].encode()))
+    call = Call("POST", "/couriers/me/location", raw_headers, body)
 
-    status, _, _ = answer_of(exchange(fast.with_position_reports(PooledThreadsASGIHandler()), scope, body))
-
-    assert status == 204
+    assert answer_now(FastRoutes(PooledThreadsASGIHandler()), call).status == 204
     assert eventually(lambda: _active(api_client, headers) == order["id"])  # the loop's pass, soon after
     assert passes  # the pass ran ...
     assert not any(passes)  # ... and never on the event loop

@@ -1,5 +1,5 @@
 """`/customers/me/orders` answered by the order service itself (the gateway routes it here): the
-customer's address comes from what the customer service published (common/contracts/customer_addresses.py), so
+customer's address comes from what the customer service published (common/customer_addresses.py), so
 placing an order needs no customer-service hop; when nothing is published, the customer service
 is asked (and publishes it)."""
 
@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from common.contracts import customer_addresses
-from orders.tests.helpers import ADDRESS, CUSTOMER, customer_order, publish_address
+from orders.tests.helpers import ADDRESS, ADDRESS_ID, CUSTOMER, publish_address
 
 
 @pytest.fixture
@@ -21,6 +21,14 @@ def customer_service_down(settings):
     settings.SERVICE_URLS = {**settings.SERVICE_URLS, "customer": "http://127.0.0.1:9"}
 
 
+def _body(menu, address_id=ADDRESS_ID, quantity=2):
+    return {
+        "restaurant_id": menu["restaurant"]["id"],
+        "items": [{"menu_item_id": menu["items"][0]["id"], "quantity": quantity}],
+        "address_id": address_id,
+    }
+
+
 def _place(api_client, headers, body, key=None):
     key_header = {"Idempotency-Key": key} if key else {}
     return api_client.post("/customers/me/orders", body, format="json", headers={**headers, **key_header})
@@ -31,7 +39,7 @@ def test_a_published_address_places_the_order_without_the_customer_service(
 ):
     publish_address()
 
-    response = _place(api_client, customer_headers, customer_order(menu), key="k-1")
+    response = _place(api_client, customer_headers, _body(menu), key="k-1")
 
     assert response.status_code == 201, response.content
     order = response.json()
@@ -45,8 +53,8 @@ def test_a_published_address_places_the_order_without_the_customer_service(
 def test_the_same_idempotency_key_gives_the_first_order_once(api_client, customer_headers, menu, mongo_db):
     publish_address()
 
-    first = _place(api_client, customer_headers, customer_order(menu), key="k-2")
-    again = _place(api_client, customer_headers, customer_order(menu), key="k-2")
+    first = _place(api_client, customer_headers, _body(menu), key="k-2")
+    again = _place(api_client, customer_headers, _body(menu), key="k-2")
 
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
@@ -55,11 +63,11 @@ def test_the_same_idempotency_key_gives_the_first_order_once(api_client, custome
     assert mongo_db["orders"].count_documents({"customer_id": CUSTOMER}) == 1
 
 
-def test_an_unpublished_address_is_asked_of_the_customer_service_which_publishes_it(api_client, menu, actors):
+def test_an_unpublish_address_is_asked_of_the_customer_service_which_publishes_it(api_client, menu, actors):
     customer_id, headers, address_id = actors.customer_with_address()
     assert customer_addresses.published(customer_id, address_id) is None
 
-    response = _place(api_client, headers, customer_order(menu, address_id=address_id), key=uuid.uuid4().hex)
+    response = _place(api_client, headers, _body(menu, address_id=address_id), key=uuid.uuid4().hex)
 
     assert response.status_code == 201, response.content
     assert response.json()["delivery_address"]["line1"] == "1 Canal St"
@@ -69,7 +77,7 @@ def test_an_unpublished_address_is_asked_of_the_customer_service_which_publishes
 def test_an_address_the_customer_does_not_have_is_a_400_naming_it(api_client, customer_headers, menu, actors):
     _customer_id, headers, _address_id = actors.customer_with_address()
     for address_id in ("b" * 24, "not-an-id"):
-        response = _place(api_client, headers, customer_order(menu, address_id=address_id))
+        response = _place(api_client, headers, _body(menu, address_id=address_id))
 
         assert response.status_code == 400, response.content
         assert response.json()["error"]["code"] == "unknown_address"
@@ -81,15 +89,15 @@ def test_another_customers_published_address_is_not_this_customers(
 ):
     publish_address(customer_id="d" * 24)
 
-    response = _place(api_client, customer_headers, customer_order(menu))
+    response = _place(api_client, customer_headers, _body(menu))
 
     assert response.status_code == 503  # not published for this customer: the customer service is asked
 
 
-def test_an_unpublished_address_while_the_customer_service_is_down_is_a_503_and_nothing_is_stored(
+def test_an_unpublish_address_while_the_customer_service_is_down_is_a_503_and_nothing_is_stored(
     api_client, customer_headers, menu, customer_service_down, mongo_db
 ):
-    response = _place(api_client, customer_headers, customer_order(menu), key="k-3")
+    response = _place(api_client, customer_headers, _body(menu), key="k-3")
 
     assert response.status_code == 503
     assert "Retry-After" in response.headers
@@ -108,7 +116,7 @@ def test_an_unpublished_address_while_the_customer_service_is_down_is_a_503_and_
 def test_malformed_placements_are_400(api_client, customer_headers, menu, change):
     publish_address()
 
-    response = _place(api_client, customer_headers, {**customer_order(menu), **change})
+    response = _place(api_client, customer_headers, {**_body(menu), **change})
 
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"]
@@ -117,7 +125,7 @@ def test_malformed_placements_are_400(api_client, customer_headers, menu, change
 def test_a_malformed_idempotency_key_is_a_400(api_client, customer_headers, menu):
     publish_address()
 
-    response = _place(api_client, customer_headers, customer_order(menu), key="x" * 201)
+    response = _place(api_client, customer_headers, _body(menu), key="x" * 201)
 
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["error"]["details"]
@@ -127,8 +135,8 @@ def test_only_customers_place_orders_here(api_client, issue_token, menu):
     publish_address()
     courier = {"Authorization": f"Bearer {issue_token('courier')}"}
 
-    assert _place(api_client, courier, customer_order(menu)).status_code == 403
-    assert _place(api_client, {}, customer_order(menu)).status_code == 401
+    assert _place(api_client, courier, _body(menu)).status_code == 403
+    assert _place(api_client, {}, _body(menu)).status_code == 401
 
 
 def test_the_quote_prices_the_order_from_the_published_address_and_stores_nothing(
@@ -136,9 +144,7 @@ def test_the_quote_prices_the_order_from_the_published_address_and_stores_nothin
 ):
     publish_address()
 
-    response = api_client.post(
-        "/customers/me/orders/quote", customer_order(menu), format="json", headers=customer_headers
-    )
+    response = api_client.post("/customers/me/orders/quote", _body(menu), format="json", headers=customer_headers)
 
     assert response.status_code == 200, response.content
     assert response.json()["total_cents"] == 2 * 1250
@@ -150,11 +156,11 @@ def test_the_history_lists_the_customers_own_orders_newest_first_with_public_tra
     api_client, customer_headers, menu, issue_token
 ):
     publish_address()
-    first = _place(api_client, customer_headers, customer_order(menu)).json()
-    second = _place(api_client, customer_headers, customer_order(menu, quantity=1)).json()
+    first = _place(api_client, customer_headers, _body(menu)).json()
+    second = _place(api_client, customer_headers, _body(menu, quantity=1)).json()
     publish_address(customer_id="d" * 24)
     other = {"Authorization": f"Bearer {issue_token('customer', sub='d' * 24)}"}
-    _place(api_client, other, customer_order(menu))
+    _place(api_client, other, _body(menu))
 
     response = api_client.get(
         "/customers/me/orders",
@@ -173,10 +179,7 @@ def test_a_public_host_django_refuses_is_a_400_before_any_order_is_stored(api_cl
     publish_address()
 
     response = api_client.post(
-        "/customers/me/orders",
-        customer_order(menu),
-        format="json",
-        headers={**customer_headers, "X-Forwarded-Host": "bad host"},
+        "/customers/me/orders", _body(menu), format="json", headers={**customer_headers, "X-Forwarded-Host": "bad host"}
     )
 
     assert response.status_code == 400

@@ -1,7 +1,7 @@
 """A restaurant that paused new orders (`POST /restaurants/{rid}/pause`) gets none: quotes and
 placements answer 409 `restaurant_not_accepting` with `details.paused_until`, whether the order is
 priced by asking the restaurant service, from the terms it published (common/contracts/restaurant_terms.py) or on
-the placement fast path (orders/fast.py); the pause ends by itself (an injected clock, no sleep)."""
+the placement fast path (common/fast_paths); the pause ends by itself (an injected clock, no sleep)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.asgi import PooledThreadsASGIHandler
-from common.testing.asgi import answer_of, exchange, http_scope
-from orders import fast, services
+from common.fast_paths import FastRoutes
+from common.testing.fast_paths import Call, answer_now
+from orders import services
 from orders.tests.helpers import CUSTOMER, customer_order, place, publish_address, publish_terms
 
 IN_AN_HOUR = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
@@ -73,20 +74,16 @@ def test_the_fast_path_refuses_a_paused_restaurant_as_the_view_does(
 ):
     publish_address()
     publish_terms(menu, paused_until=IN_AN_HOUR.isoformat())
-    headers = [
+    headers = (
         (b"content-type", b"application/json"),
         (b"authorization", f"Bearer {issue_token('customer', sub=CUSTOMER)}".encode()),
         (b"idempotency-key", uuid.uuid4().hex.encode()),
-    ]
+    )
     body = json.dumps(customer_order(menu, quantity=1)).encode()
 
-    status, _headers, content = answer_of(
-        exchange(
-            fast.with_placements(PooledThreadsASGIHandler()), http_scope("POST", fast.PATH, headers, body=body), body
-        )
-    )
+    answer = answer_now(FastRoutes(PooledThreadsASGIHandler()), Call("POST", "/customers/me/orders", headers, body))
 
     assert django_requests == []  # answered on the fast path itself
-    assert status == 409
-    assert json.loads(content)["error"]["details"]["paused_until"] == IN_AN_HOUR.isoformat()
+    assert answer.status == 409
+    assert answer.json()["error"]["details"]["paused_until"] == IN_AN_HOUR.isoformat()
     assert mongo_db["orders"].count_documents({}) == 0
