@@ -29,7 +29,7 @@ from common.jwt import TokenError, access_claims
 from edge.proxy import upstream_session, upstream_url
 from edge.signin import _with_csrf_cookie
 
-KIND_NAMES = {"customer": "customer", "restaurant": "restaurant user", "courier": "courier"}
+KIND_NAMES = {"customer": "customer", "restaurant": "restaurant user", "courier": "courier", "operator": "operator"}
 
 
 def _signed_in(request) -> dict | None:

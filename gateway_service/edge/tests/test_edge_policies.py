@@ -105,7 +105,7 @@ def test_the_api_root_links_every_public_resource_group(client):
 
     assert answer.status_code == 200
     groups = answer.json()
-    assert set(groups) == {"identity", "customers", "restaurants", "orders", "couriers", "platform"}
+    assert set(groups) == {"identity", "customers", "restaurants", "orders", "couriers", "operators", "platform"}
     assert groups["restaurants"]["list"] == "http://testserver/restaurants"
     assert groups["couriers"]["location"].endswith("/couriers/me/location")
     assert page.status_code == 200
