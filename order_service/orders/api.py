@@ -330,6 +330,18 @@ class InternalCourierView(APIView):
         return Response(_render(services.order_unproject_courier(order_id=order_id, delivery_id=data["delivery_id"])))
 
 
+class InternalRevokeCourierView(APIView):
+    """Internal: an operator took the order from its courier (the delivery service): the delivery is
+    revoked for good and, unless the order was picked up first, forgotten (it waits again)."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=UnprojectCourierInput, responses={200: OrderOutput}, exclude=True)
+    def put(self, request, order_id: str):
+        data = _valid(UnprojectCourierInput, request)
+        return Response(_render(operators.order_revoke_courier(order_id=order_id, delivery_id=data["delivery_id"])))
+
+
 class InternalOrdersWithCourierView(APIView):
     """Internal: live orders that name a courier, in id order, a page at a time (the reconciler)."""
 

@@ -238,6 +238,30 @@ def operator_order_cancel(*, order_id: str, operator_id: str, reason: str) -> di
     return cancelled
 
 
+# --- taking an order from its courier by hand -----------------------------------------------------------
+
+
+def order_revoke_courier(*, order_id: str, delivery_id: str) -> dict:
+    """The order's side of an operator taking it from its courier (the delivery service's unassign
+    or reassign): the delivery is revoked for good, so no late or racing projection can give it
+    back, then forgotten if the order still names it and awaits pickup (it waits for a courier
+    again). This conditional update is what decides against a pickup racing it: an order that
+    still names the delivery afterwards was picked up (or finished) first and never moves.
+    Idempotent; answers the order as it is."""
+    db = get_database()
+    oid = parse_object_id(order_id)
+    order = oid and repository.order_revoke_delivery(db, order_id=oid, delivery_id=delivery_id)
+    if not order:
+        raise OrderNotFound()
+    cleared = repository.order_clear_courier(
+        db, order_id=oid, delivery_id=delivery_id, states=lifecycle.AWAITING_COURIER_STATES, now=_now()
+    )
+    if cleared is None:
+        return order
+    tracking.publish(cleared)
+    return cleared
+
+
 def operator_actions_settle(*, older_than_s: float, limit: int = 200) -> int:
     """Settles cancels left pending (their process died or paused before step 3), from the order
     itself: applied if its history names the action, else voided and refused. Safe in every

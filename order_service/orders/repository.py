@@ -112,10 +112,15 @@ def order_set_courier(
     now: datetime,
     changes: dict | None = None,
 ) -> dict | None:
-    """Records the order's courier (and `changes` with it) if it has none and is in one of
-    `states`; None otherwise."""
+    """Records the order's courier (and `changes` with it) if it has none, is in one of `states`
+    and this delivery was not taken off it by hand (`order_revoke_delivery`); None otherwise."""
     return db[ORDERS].find_one_and_update(
-        {"_id": order_id, "courier_id": None, "status": {"$in": list(states)}},
+        {
+            "_id": order_id,
+            "courier_id": None,
+            "status": {"$in": list(states)},
+            "revoked_deliveries": {"$ne": delivery_id},
+        },
         {
             "$set": {
                 **(changes or {}),
@@ -143,6 +148,14 @@ def order_clear_courier(
             "$inc": {"version": 1},
         },
         return_document=ReturnDocument.AFTER,
+    )
+
+
+def order_revoke_delivery(db: Database, *, order_id: ObjectId, delivery_id: str) -> dict | None:
+    """Marks a delivery as taken off this order for good (an operator's decision): from here on it is
+    never projected onto the order again (`order_set_courier`)."""
+    return db[ORDERS].find_one_and_update(
+        {"_id": order_id}, {"$addToSet": {"revoked_deliveries": delivery_id}}, return_document=ReturnDocument.AFTER
     )
 
 

@@ -20,6 +20,7 @@ from common.mongo import get_database, parse_object_id
 from orders import clients, estimates, lifecycle, repository, tracking
 from orders.errors import (
     CourierAlreadyAssigned,
+    DeliveryRevoked,
     IdempotencyKeyReused,
     IllegalTransition,
     ItemsUnavailable,
@@ -439,6 +440,8 @@ def order_project_courier(
             return latest  # a concurrent identical message won
         if latest["status"] not in lifecycle.AWAITING_COURIER_STATES:
             raise IllegalTransition("The order no longer needs a courier.", details={"current": latest["status"]})
+        if delivery_id in latest.get("revoked_deliveries", ()):
+            raise DeliveryRevoked(details={"delivery_id": delivery_id})
         raise CourierAlreadyAssigned(
             details={"courier_id": latest.get("courier_id"), "delivery_id": latest.get("delivery_id")}
         )

@@ -22,6 +22,7 @@ urlpatterns = [
     path("internal/orders/with-courier", api.InternalOrdersWithCourierView.as_view(), name="orders-with-courier"),
     path("internal/orders/lookup", api.InternalOrdersLookupView.as_view(), name="orders-lookup"),
     path("internal/orders/<str:order_id>/courier", api.InternalCourierView.as_view(), name="order-courier"),
+    path("internal/orders/<str:order_id>/courier/revoke", api.InternalRevokeCourierView.as_view(), name="revoke"),
     path("internal/operator/actions/<str:action_id>", api.InternalOperatorActionView.as_view(), name="operator-action"),
     path(
         "internal/operator/actions/<str:action_id>/outcome",

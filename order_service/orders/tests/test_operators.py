@@ -351,3 +351,40 @@ def test_the_internal_audit_routes_are_for_services(api_client, operator, servic
         api_client.put("/internal/operator/actions/nope", body, format="json", headers=service_headers).status_code
         == 400
     )
+
+
+# --- taking an order from its courier by hand (the delivery service's side calls this) ---------------------------
+
+
+def _revoke(api_client, service_headers, order_id, delivery_id):
+    path = f"/internal/orders/{order_id}/courier/revoke"
+    return api_client.put(path, {"delivery_id": delivery_id}, format="json", headers=service_headers)
+
+
+def test_a_revoked_delivery_leaves_the_order_waiting_and_is_never_projected_again(api_client, service_headers, order):
+    assigned = _with_courier(api_client, service_headers, order)
+
+    revoked = _revoke(api_client, service_headers, order["id"], assigned["delivery_id"])
+    again = _revoke(api_client, service_headers, order["id"], assigned["delivery_id"])
+    late = api_client.put(
+        f"/internal/orders/{order['id']}/courier",
+        {"courier_id": COURIER, "delivery_id": assigned["delivery_id"]},
+        format="json",
+        headers=service_headers,
+    )
+
+    assert revoked.status_code == again.status_code == 200
+    assert (revoked.json()["courier_id"], revoked.json()["delivery_id"]) == (None, None)
+    assert late.status_code == 409  # a late or racing projection of it: refused
+    assert late.json()["error"]["code"] == "delivery_revoked"
+    assert _with_courier(api_client, service_headers, order)["courier_id"] == COURIER  # another delivery: fine
+
+
+def test_a_picked_up_order_keeps_its_courier_when_revoked(api_client, service_headers, menu, order):
+    assigned = _with_courier(api_client, service_headers, order)
+    _moved(api_client, service_headers, menu, order, "accepted", "preparing", "ready", "picked_up")
+
+    revoked = _revoke(api_client, service_headers, order["id"], assigned["delivery_id"])
+
+    assert revoked.status_code == 200
+    assert (revoked.json()["status"], revoked.json()["delivery_id"]) == ("picked_up", assigned["delivery_id"])
