@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -143,7 +143,9 @@ class OperatorAssignmentViewSet(ViewSet):
         )
         return Response(DeliveryOutput(delivery).data)
 
-    @extend_schema(request=ReasonInput)
+    @extend_schema(
+        request=ReasonInput, responses={200: OpenApiResponse(description="the order, as the order service has it now")}
+    )
     @action(detail=True, methods=["post"])
     def unassign(self, request, order_id: str):
         """Takes the order from its courier: it waits again, never for them; their delivery is cancelled."""

@@ -84,7 +84,11 @@ def _applied(entries: list[dict], action: str) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("post", "/operator/orders/{oid}/assign"), ("post", "/operator/orders/{oid}/unassign"), ("get", "/operator/couriers")],
+    [
+        ("post", "/operator/orders/{oid}/assign"),
+        ("post", "/operator/orders/{oid}/unassign"),
+        ("get", "/operator/couriers"),
+    ],
 )
 def test_operator_routes_refuse_everyone_else(api_client, issue_token, method, path):
     path = path.format(oid=str(ObjectId()))
@@ -186,12 +190,19 @@ def test_an_unknown_courier_is_404_and_audited(city, place_order):
     assert city.audit(order["id"])[0]["error_code"] == "courier_not_found"
 
 
-def test_picked_up_and_finished_orders_are_not_assigned(city, place_order, restaurant_moves, api_client, actors, kitchen):
+def test_picked_up_and_finished_orders_are_not_assigned(
+    city, place_order, restaurant_moves, api_client, actors, kitchen
+):
     picked = place_order()
     first_id, first = city.courier("Ann")
     restaurant_moves(picked["id"], "accepted", "preparing", "ready")
     [delivery] = api_client.get("/deliveries", headers=first).json()["results"]
-    assert api_client.post(f"/deliveries/{delivery['id']}/status", {"status": "picked_up"}, format="json", headers=first).status_code == 200
+    assert (
+        api_client.post(
+            f"/deliveries/{delivery['id']}/status", {"status": "picked_up"}, format="json", headers=first
+        ).status_code
+        == 200
+    )
     cancelled = place_order()
     actors.ok("POST", f"/orders/{cancelled['id']}/cancel", headers=kitchen["customer_headers"])
     other_id, _ = city.courier("Bo")
@@ -309,7 +320,9 @@ def test_a_courier_kept_for_a_pinned_order_gets_no_other(city, place_order, mong
 # --- never half done --------------------------------------------------------------------------------------------------
 
 
-def test_an_assign_paused_between_the_claim_and_the_projection_is_applied_and_audited_once(city, place_order, api_client):
+def test_an_assign_paused_between_the_claim_and_the_projection_is_applied_and_audited_once(
+    city, place_order, api_client
+):
     """The delivery service freezes after claiming the courier, before the order names them: what
     others see meanwhile stays consistent (the order is nobody else's), and once it goes on the
     action is applied and audited exactly once."""
