@@ -159,13 +159,13 @@ def converge(assignment: dict | None, order: dict | None) -> Outcome:
     if order["status"] == "picked_up":
         _follow(db, assignment, order)
         return Outcome.ASSIGNED
+    mirror_order(db, delivery, order)
+    if _names(order, assignment):
+        return Outcome.ASSIGNED
     if manual.is_excluded(db, order_id=order["id"], courier_id=assignment["_id"]):
         # Taken from this courier by hand (deliveries/manual.py): finish that, never project it again.
         taken = manual.take_off(db, assignment, actor_type=lifecycle.SYSTEM, actor_id="dispatch")
         return Outcome.TAKEN_OFF if taken is not None else Outcome.ASSIGNED
-    mirror_order(db, delivery, order)
-    if _names(order, assignment):
-        return Outcome.ASSIGNED
     if order.get("delivery_id"):
         # The order names a delivery that is not its assignment (there is one per order): stale.
         clients.order_unproject_courier(order_id=order["id"], delivery_id=order["delivery_id"])

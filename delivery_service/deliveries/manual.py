@@ -7,8 +7,9 @@ over automatic dispatch. They are facts of this service, kept per order in `manu
   assignment yet (no other order is given to them meanwhile). A pin ends when the order is picked
   up or finished (`forget_settled`), or when an operator takes the order from that courier.
 - **exclusions** (`excluded`): the order was taken from these couriers by hand. It is never given
-  back to them by dispatch, and an assignment of it to one of them is taken off wherever it is
-  found (the reconciler included), not projected again. Assigning it to them by hand lifts it.
+  back to them by dispatch, and an assignment of it to one of them that the order no longer names
+  is taken off wherever it is found (the reconciler included), not projected again (one the order
+  still names is the operator action's own to finish). Assigning it to them by hand lifts it.
 - **a picked-up order is never moved**, pin or not.
 
 Taking an order from a courier (`take_off`) starts at the order, its owner deciding against a
@@ -25,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
+from common import faults
 from common.mongo import get_database
 from deliveries import clients, events, lifecycle, repository
 
@@ -73,6 +75,7 @@ def take_off(db, assignment: dict, *, actor_type: str, actor_id: str) -> dict | 
     order = clients.order_revoke_courier(order_id=order_id, delivery_id=delivery_id)
     if order.get("delivery_id") == delivery_id:
         return None  # picked up (or finished) first: it never moves
+    faults.point("take_off.after_revoke")
     delivery = repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
     if delivery is not None and delivery["status"] == lifecycle.ASSIGNED:
         now = _now()

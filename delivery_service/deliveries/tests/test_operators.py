@@ -365,13 +365,32 @@ def test_an_assign_whose_process_dies_after_the_claim_is_finished_by_resume(city
     assert city.violations(chosen) == []
 
 
-def test_an_unassign_interrupted_after_the_exclusion_is_finished_by_the_reconciler(city, place_order):
+def test_an_unassign_interrupted_after_the_exclusion_is_finished_by_resume(city, place_order):
     order = place_order()
     _first_id, first = city.courier("Ann")
 
     with faults.armed("operator.unassign.after_exclude", faults.CRASH), pytest.raises(faults.InjectedCrash):
         city.unassign(order["id"])
-    dispatch.reconcile()  # finds an assignment of an excluded courier: takes it off
+    dispatch.reconcile()  # the order still names her: the action's own record finishes it
+    assert city.active_order(first) == order["id"]
+    operators.resume(older_than_s=0)
+
+    assert city.order(order["id"])["courier_id"] is None
+    assert city.active_order(first) is None
+    assert city.deliveries(first)[order["id"]] == "cancelled"
+    _applied(city.audit(order["id"]), "unassign")
+
+
+def test_a_take_off_interrupted_after_the_order_let_go_is_finished_by_the_reconciler(city, place_order):
+    """The order no longer names the courier, but their delivery and claim are left: the reconciler
+    must take them off, never project the order onto that courier again."""
+    order = place_order()
+    _first_id, first = city.courier("Ann")
+
+    with faults.armed("take_off.after_revoke", faults.CRASH), pytest.raises(faults.InjectedCrash):
+        city.unassign(order["id"])
+    assert city.active_order(first) == order["id"]  # her claim is still there
+    dispatch.reconcile()
 
     assert city.order(order["id"])["courier_id"] is None
     assert city.active_order(first) is None
