@@ -11,7 +11,7 @@ MKDOCS_BUILD := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 SERVICES := auth_service customer_service restaurant_service order_service delivery_service gateway_service
 
 .DEFAULT_GOAL := help
-.PHONY: browser-deps help setup run images demo test conformance-as-released e2e lint lint-tools docs format clean-data clean ferretdb system-deps screenshots bench chaos
+.PHONY: browser-deps help setup run images demo operator test conformance-as-released e2e lint lint-tools docs format clean-data clean ferretdb system-deps screenshots bench chaos
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ images: ## the six images as the chart names them: $(IMAGE_REPOSITORY)-<service>
 
 run: setup ## start the whole platform in the foreground (Ctrl-C stops it)
 	$(BIN)/python -m tools.devstack run
+
+operator: setup ## an operator on the running platform (`make run` first): make operator EMAIL=... PASSWORD=... (again: resets it); prints the otpauth:// URI once
+	@OPERATOR_PASSWORD="$$PASSWORD" $(BIN)/python -m tools.devstack operator --email "$(EMAIL)"
 
 test: setup browser-deps ## every test suite: unit, integration, end-to-end, real-browser
 	$(BIN)/python -m tools.devstack test

@@ -90,7 +90,7 @@ class MfaLoginView(_PublicView):
     @extend_schema(request=s.MfaLoginInput, responses={200: s.TokenPairOutput})
     def post(self, request):
         data = _valid(self)
-        return Response(services.mfa_login(**data))
+        return Response(services.mfa_login(user_type=self.user_type, **data))
 
 
 class ServiceTokenView(_PublicView):

@@ -1,4 +1,4 @@
-"""TOTP (RFC 6238) and recovery codes for restaurant users: pure functions, no storage."""
+"""TOTP (RFC 6238) and recovery codes for restaurant users and operators: pure functions, no storage."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -29,7 +29,9 @@ class EmailTaken(Exception):
     pass
 
 
-def account_insert(db: Database, *, user_type: str, email: str, password_hash: str, name: str, now: datetime) -> dict:
+def account_insert(
+    db: Database, *, user_type: str, email: str, password_hash: str, name: str, now: datetime, mfa: dict | None = None
+) -> dict:
     document = {
         "user_type": user_type,
         "email": email,
@@ -37,7 +39,7 @@ def account_insert(db: Database, *, user_type: str, email: str, password_hash: s
         "name": name,
         "role": "user",
         "created_at": now,
-        "mfa": {"enabled": False},
+        "mfa": mfa or {"enabled": False},
     }
     try:
         result = db[ACCOUNTS].insert_one(document)
@@ -57,6 +59,26 @@ def account_by_id(db: Database, *, user_type: str, account_id: ObjectId) -> dict
 
 def account_set_password_hash(db: Database, *, account_id: ObjectId, password_hash: str) -> None:
     db[ACCOUNTS].update_one({"_id": account_id}, {"$set": {"password": password_hash}})
+
+
+def operator_enrol(
+    db: Database, *, email: str, password_hash: str, name: str, secret: str, step: int, now: datetime
+) -> tuple[dict, bool]:
+    """Creates the operator account with TOTP on, or gives an existing one this password and a new
+    secret (the old one is worthless from here on): (account, created). Of two racing enrolments of
+    one email, the unique key admits one insert; the other updates it."""
+    mfa = {"enabled": True, "secret": secret, "last_step": step, "recovery_hashes": []}
+    try:
+        return account_insert(
+            db, user_type="operator", email=email, password_hash=password_hash, name=name, now=now, mfa=mfa
+        ), True
+    except EmailTaken:
+        account = db[ACCOUNTS].find_one_and_update(
+            {"user_type": "operator", "email": email},
+            {"$set": {"password": password_hash, "mfa": mfa, "updated_at": now}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return account, False
 
 
 def mfa_set_pending_secret(db: Database, *, account_id: ObjectId, secret: str) -> bool:
@@ -144,6 +166,15 @@ def family_rotate(db: Database, *, family_id: str, presented_jti: str, new_jti: 
 
 def family_get(db: Database, *, family_id: str) -> dict[str, Any] | None:
     return db[FAMILIES].find_one({"_id": family_id})
+
+
+def families_revoke_of_account(db: Database, *, account_id: ObjectId, reason: str, now: datetime) -> int:
+    """Revokes every live token family of the account (its password was reset): signs it out everywhere."""
+    result = db[FAMILIES].update_many(
+        {"account_id": account_id, "revoked": False},
+        {"$set": {"revoked": True, "revoked_reason": reason, "revoked_at": now}},
+    )
+    return result.modified_count
 
 
 def family_revoke(db: Database, *, family_id: str, reason: str, now: datetime) -> None:

@@ -1,4 +1,4 @@
-"""The auth service's rules: registration, sign-in, token rotation, logout, MFA, service tokens."""
+"""The auth service's rules: registration, sign-in, token rotation, logout, MFA, operators, service tokens."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ from common.mongo import get_database, parse_object_id
 # Verifying against this keeps an unknown email as slow as a wrong password (no timing oracle).
 _DUMMY_HASH = make_password("not-a-real-password-just-for-timing")
 
+OPERATOR = "operator"
+# Kinds of account that may sign in with a code: restaurant users once they turn it on, operators
+# always (ARCHITECTURE 4.6: their password alone never gives tokens).
+MFA_KINDS = frozenset({"restaurant", OPERATOR})
+MFA_ALWAYS = frozenset({OPERATOR})
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -57,12 +63,16 @@ class _PasswordOwner:
         self.name = name
 
 
-def account_register(*, user_type: str, email: str, password: str, name: str) -> dict:
-    email = normalize_email(email)
+def _check_password_strength(password: str, *, email: str, name: str) -> None:
     try:
         validate_password(password, user=_PasswordOwner(email, name))
     except DjangoValidationError as exc:
         raise WeakPassword("The password is too weak.", details={"password": list(exc.messages)}) from exc
+
+
+def account_register(*, user_type: str, email: str, password: str, name: str) -> dict:
+    email = normalize_email(email)
+    _check_password_strength(password, email=email, name=name)
     try:
         return repository.account_insert(
             get_database(),
@@ -92,7 +102,7 @@ def _start_session(account: dict) -> dict:
 
 
 def account_login(*, user_type: str, email: str, password: str, client_ip: str) -> dict:
-    """Tokens, or `{mfa_required, mfa_token}` for a restaurant user with MFA on."""
+    """Tokens, or `{mfa_required, mfa_token}` for a restaurant user with MFA on and, always, an operator."""
     email = normalize_email(email)
     throttling.login_check(user_type=user_type, email=email, ip=client_ip)
     account = repository.account_by_email(get_database(), user_type=user_type, email=email)
@@ -101,7 +111,7 @@ def account_login(*, user_type: str, email: str, password: str, client_ip: str) 
         throttling.login_failed(user_type=user_type, email=email, ip=client_ip)
         raise InvalidCredentials()
     throttling.login_succeeded(user_type=user_type, email=email)
-    if account.get("mfa", {}).get("enabled"):
+    if user_type in MFA_ALWAYS or account.get("mfa", {}).get("enabled"):
         return {"mfa_required": True, "mfa_token": str(issue_mfa_token(account=account))}
     return _start_session(account)
 
@@ -203,15 +213,16 @@ def mfa_confirm(*, account_id: str, code: str) -> dict:
     return {"recovery_codes": codes}
 
 
-def mfa_login(*, mfa_token: str, code: str) -> dict:
+def mfa_login(*, user_type: str, mfa_token: str, code: str) -> dict:
+    """The second step of a sign-in with a code, for the kind of account the route is for."""
     try:
         token = MfaToken(mfa_token)
     except TokenError as exc:
         raise InvalidToken() from exc
-    if token["user_type"] != "restaurant":
+    if user_type not in MFA_KINDS or token["user_type"] != user_type:
         raise InvalidToken()
     account_id = token["sub"]
-    account = _restaurant_account(account_id)
+    account = account_public(user_type=user_type, account_id=account_id)
     throttling.mfa_check(account_id=account_id)
     db = get_database()
     secret = account.get("mfa", {}).get("secret")
@@ -224,6 +235,33 @@ def mfa_login(*, mfa_token: str, code: str) -> dict:
         throttling.mfa_failed(account_id=account_id)
         raise InvalidMfaCode()
     return _start_session(account)
+
+
+def operator_enrol(*, email: str, password: str, name: str) -> dict:
+    """Creates an operator (never self-registered: `manage.py create_operator`), or resets an
+    existing one's password; either way enrols a new TOTP secret and signs the account out
+    everywhere. Returns `{account, created, otpauth_uri}`: the URI (its `secret=` is the TOTP secret)
+    is shown once and never stored anywhere else."""
+    email = normalize_email(email)
+    name = name.strip() or email.split("@")[0]
+    _check_password_strength(password, email=email, name=name)
+    secret = mfa.new_secret()
+    db = get_database()
+    now = _now()
+    # Codes of the current step and later are accepted: the first sign-in can follow at once.
+    account, created = repository.operator_enrol(
+        db,
+        email=email,
+        password_hash=make_password(password),
+        name=name,
+        secret=secret,
+        step=mfa.current_step() - mfa.DRIFT_STEPS - 1,
+        now=now,
+    )
+    if not created:
+        repository.families_revoke_of_account(db, account_id=account["_id"], reason="operator_reset", now=now)
+    uri = mfa.provisioning_uri(secret=secret, account_name=email, issuer=settings.MFA_ISSUER_NAME)
+    return {"account": account, "created": created, "otpauth_uri": uri}
 
 
 def service_token_issue(*, client_id: str, client_secret: str) -> dict:

@@ -2,13 +2,18 @@ from django.urls import path
 
 from accounts import api
 
-# The three account kinds share the same four routes under their own prefix.
+# The three kinds of account people make themselves share the same four routes under their own prefix.
 KINDS = {"customers": "customer", "restaurants": "restaurant", "couriers": "courier"}
 
 urlpatterns = [
     path("restaurants/mfa/setup", api.MfaSetupView.as_view(), name="mfa-setup"),
     path("restaurants/mfa/confirm", api.MfaConfirmView.as_view(), name="mfa-confirm"),
-    path("restaurants/login/mfa", api.MfaLoginView.as_view(), name="mfa-login"),
+    path("restaurants/login/mfa", api.MfaLoginView.as_view(user_type="restaurant"), name="mfa-login"),
+    # Operators are never self-registered (manage.py create_operator) and always sign in with a code.
+    path("operators/login", api.LoginView.as_view(user_type="operator"), name="operator-login"),
+    path("operators/login/mfa", api.MfaLoginView.as_view(user_type="operator"), name="operator-mfa-login"),
+    path("operators/refresh-token", api.RefreshView.as_view(user_type="operator"), name="operator-refresh"),
+    path("operators/logout", api.LogoutView.as_view(user_type="operator"), name="operator-logout"),
     path("internal/service-token", api.ServiceTokenView.as_view(), name="service-token"),
     path(
         "internal/accounts/<str:user_type>/<str:account_id>",

@@ -25,7 +25,7 @@ from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import Token
 
-USER_TYPES = ("customer", "restaurant", "courier", "service")
+USER_TYPES = ("customer", "restaurant", "courier", "operator", "service")
 
 __all__ = ["USER_TYPES", "AccessToken", "MfaToken", "RefreshToken", "TokenError", "jwks_document"]
 

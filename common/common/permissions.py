@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
+# The people an order is about; operators (the co-op's dispatchers) and services are not among them.
+PARTY_TYPES = frozenset({"customer", "restaurant", "courier"})
+
+
+def _signed_in(request) -> bool:
+    user = request.user
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
 
 class _IsUserType(BasePermission):
     user_type = ""
     message = "This route is not for your kind of account."
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user is not None and getattr(user, "is_authenticated", False) and user.user_type == self.user_type)
+        return _signed_in(request) and request.user.user_type == self.user_type
 
 
 class IsCustomer(_IsUserType):
@@ -26,6 +33,13 @@ class IsCourier(_IsUserType):
     user_type = "courier"
 
 
+class IsOperator(_IsUserType):
+    """The co-op's dispatchers (ARCHITECTURE 4.6): never self-registered, always signed in with a code."""
+
+    user_type = "operator"
+    message = "This route is for operators only."
+
+
 class IsService(_IsUserType):
     user_type = "service"
     message = "Internal routes accept service tokens only."
@@ -34,6 +48,7 @@ class IsService(_IsUserType):
 class IsAuthenticatedParty(BasePermission):
     """Any signed-in customer, restaurant user or courier; object checks happen in selectors."""
 
+    message = _IsUserType.message
+
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user is not None and getattr(user, "is_authenticated", False) and user.user_type != "service")
+        return _signed_in(request) and request.user.user_type in PARTY_TYPES

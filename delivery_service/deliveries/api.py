@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from asgiref.sync import async_to_sync
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.pagination import page_of, page_request, paginated_response
-from common.permissions import IsCourier, IsService
+from common.permissions import IsCourier, IsOperator, IsService
 from common.viewsets import ViewSet
-from deliveries import dispatch, services
+from deliveries import dispatch, operators, services
 from deliveries.serializers import (
+    AssignInput,
     CourierOutput,
     CourierUpdateInput,
     DeliveryFilter,
     DeliveryOutput,
     DeliveryStatusInput,
     LocationInput,
+    OperatorCourierOutput,
+    OperatorCouriersFilter,
     OrdersMovedInput,
+    ReasonInput,
     ReleaseInput,
 )
 
@@ -107,6 +111,54 @@ class DeliveryViewSet(ViewSet):
             delivery_id=delivery_id, courier_id=request.user.id, target=self.validated()["status"]
         )
         return Response(DeliveryOutput(delivery).data)
+
+
+class OperatorCourierViewSet(ViewSet):
+    """`/operator/couriers`: every courier as operators see them, with position, deliveries and route."""
+
+    title = "Couriers (operators)"
+    permission_classes = [IsOperator]
+    filter_serializer_class = OperatorCouriersFilter
+    serializer_class = OperatorCourierOutput
+
+    @extend_schema(parameters=[OperatorCouriersFilter], responses={200: page_of(OperatorCourierOutput)})
+    def list(self, request):
+        page = page_request(request)
+        count, couriers = operators.operator_couriers(available=self.filters()["available"], page=page)
+        return paginated_response(request, page, count=count, results=OperatorCourierOutput(couriers, many=True).data)
+
+
+class OperatorAssignmentViewSet(ViewSet):
+    """`/operator/orders/{id}/assign` and `/unassign`: who delivers an order, decided by hand, with a
+    reason; dispatch respects it (deliveries/manual.py), the audit log keeps it."""
+
+    title = "Assignments (operators)"
+    permission_classes = [IsOperator]
+    serializer_class = DeliveryOutput
+    serializer_classes = {"assign": AssignInput, "unassign": ReasonInput}
+    lookup_url_kwarg = "order_id"
+
+    @extend_schema(request=AssignInput, responses={200: DeliveryOutput})
+    @action(detail=True, methods=["post"])
+    def assign(self, request, order_id: str):
+        """Gives the order to this courier (from another, if it had one); 409 `courier_unavailable`
+        for a courier off duty or at capacity, `illegal_transition` for an order picked up or finished."""
+        data = self.validated()
+        delivery = operators.operator_order_assign(
+            order_id=order_id, courier_id=data["courier_id"], operator_id=request.user.id, reason=data["reason"]
+        )
+        return Response(DeliveryOutput(delivery).data)
+
+    @extend_schema(
+        request=ReasonInput, responses={200: OpenApiResponse(description="the order, as the order service has it now")}
+    )
+    @action(detail=True, methods=["post"])
+    def unassign(self, request, order_id: str):
+        """Takes the order from its courier: it waits again, never for them; their delivery is cancelled."""
+        order = operators.operator_order_unassign(
+            order_id=order_id, operator_id=request.user.id, reason=self.validated()["reason"]
+        )
+        return Response(order)
 
 
 class InternalDispatchView(APIView):

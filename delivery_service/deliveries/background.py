@@ -1,7 +1,7 @@
 """The delivery service's background loops, run by common/background.py (docs/architecture/background.md)."""
 
 from common.background import Loop
-from deliveries import dispatch, tracking
+from deliveries import dispatch, operators, tracking
 
 LOOPS = (
     Loop(
@@ -23,6 +23,16 @@ LOOPS = (
             "a courier leaves the to-do set only once their position is written, and a write never moves "
             "a position back (it is conditional on the stored one being older): writers in several "
             "replicas at most write one position twice (deliveries/tracking.py)"
+        ),
+    ),
+    Loop(
+        name="operator-actions",
+        period_setting="OPERATOR_ACTION_RESUME_S",
+        run=operators.resume_interrupted,
+        replicas=(
+            "each action is carried out under its order's Redis lock, every step conditional or idempotent "
+            "and its audit outcome written once: replicas resuming the same action make one move "
+            "(deliveries/operators.py)"
         ),
     ),
 )

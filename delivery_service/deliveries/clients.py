@@ -45,6 +45,41 @@ def order_unproject_courier(*, order_id: str, delivery_id: str) -> dict:
     return response.json()
 
 
+def order_revoke_courier(*, order_id: str, delivery_id: str) -> dict:
+    """An operator takes the order from its courier: the order service revokes the delivery for good
+    and forgets it unless the order was picked up first (idempotent PUT); answers the order."""
+    response = internal_request(
+        "order", "PUT", f"/internal/orders/{order_id}/courier/revoke", json={"delivery_id": delivery_id}
+    )
+    raise_for_upstream(response, "order")
+    return response.json()
+
+
+def audit_record(*, action: dict, outcome: str, error_code: str | None = None, error_message: str | None = None):
+    """Appends an operator action to the audit log, which the order service keeps (orders/operators.py):
+    `pending` before it is applied, or `refused`. Idempotent (PUT by the action's id)."""
+    body = {key: action[key] for key in ("operator_id", "action", "order_id", "courier_id", "reason")}
+    body["at"] = action["at"].isoformat()
+    response = internal_request(
+        "order",
+        "PUT",
+        f"/internal/operator/actions/{action['id']}",
+        json={**body, "outcome": outcome, "error_code": error_code, "error_message": error_message},
+    )
+    raise_for_upstream(response, "order")
+
+
+def audit_settle(*, action_id: str, outcome: str, error_code: str | None = None, error_message: str | None = None):
+    """Writes the outcome of a pending audit entry, once (the same again is a retry, answered 200)."""
+    response = internal_request(
+        "order",
+        "PUT",
+        f"/internal/operator/actions/{action_id}/outcome",
+        json={"outcome": outcome, "error_code": error_code, "error_message": error_message},
+    )
+    raise_for_upstream(response, "order")
+
+
 def order_courier_etas(etas: list[dict]) -> None:
     """Where couriers on a delivery will be when: the order service re-estimates the arrival."""
     for start in range(0, len(etas), 1000):

@@ -6,7 +6,9 @@ Who owns which fact:
   document, unique per courier and per order, and the delivery document it names;
 - the order's `courier_id`/`delivery_id` is a projection of it, written only from here through an
   idempotent call to the order service (the same assignment again answers success);
-- the order's status is the order service's; this module only reads it.
+- the order's status is the order service's; this module only reads it;
+- operators' decisions (deliveries/manual.py) win: an order pinned by hand goes to its courier
+  only, and is never given back to a courier it was taken from by hand.
 
 So a step never undoes what may have happened: a call that times out or fails with a 5xx is
 "unknown", and the reconciler, which reads both sides and repairs whatever differs, finishes it.
@@ -30,7 +32,7 @@ from prometheus_client import Counter, Histogram
 from common import background, faults, geo
 from common.errors import ApiError, Conflict, NotFound
 from common.mongo import get_database
-from deliveries import clients, events, lifecycle, locks, repository, tracking
+from deliveries import clients, events, lifecycle, locks, manual, repository, tracking
 from deliveries.repository import Claim
 
 logger = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class Outcome(enum.Enum):
     ORDER_GONE = "order_gone"  # the order no longer needs a courier; any assignment was released
     NO_FREE_COURIER = "no_free_courier"
     NOT_IN_REACH = "not_in_reach"  # free couriers exist, none near enough this order yet: it waits
+    TAKEN_OFF = "taken_off"  # an operator took the order from this courier: it waits for another
     SKIPPED = "skipped"  # could not be handled now (an error); the next pass tries again
 
 
@@ -94,7 +97,7 @@ def assign(order: dict) -> Outcome:
     if (existing := repository.assignment_of_order(db, order_id=order["id"])) is not None:
         return converge(existing, order)  # claimed earlier, not yet projected: finish that one
     delivery_id = ObjectId()
-    for courier_id in candidates(db, order):
+    for courier_id in manual.candidates_for(db, order["id"], candidates(db, order)):
         claim = repository.assignment_claim(
             db, courier_id=courier_id, order_id=order["id"], delivery_id=delivery_id, now=_now()
         )
@@ -157,6 +160,10 @@ def converge(assignment: dict | None, order: dict | None) -> Outcome:
     mirror_order(db, delivery, order)
     if _names(order, assignment):
         return Outcome.ASSIGNED
+    if manual.is_excluded(db, order_id=order["id"], courier_id=assignment["_id"]):
+        # Taken from this courier by hand (deliveries/manual.py): finish that, never project it again.
+        taken = manual.take_off(db, assignment, actor_type=lifecycle.SYSTEM, actor_id="dispatch")
+        return Outcome.TAKEN_OFF if taken is not None else Outcome.ASSIGNED
     if order.get("delivery_id"):
         # The order names a delivery that is not its assignment (there is one per order): stale.
         clients.order_unproject_courier(order_id=order["id"], delivery_id=order["delivery_id"])

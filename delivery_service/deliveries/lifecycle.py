@@ -1,7 +1,8 @@
 """The delivery state machine as data, beside the order's (order_service/orders/lifecycle.py).
 
     assigned -> picked_up -> delivered     (the assigned courier)
-        '-> cancelled                       (the system, when the order was cancelled or rejected)
+        '-> cancelled                       (the system, when the order was cancelled or rejected;
+                                             an operator, taking the order from this courier)
 
 The delivery follows its order: the courier's moves go to the order service first, and the
 reconciler brings a delivery whose order moved on without it (a crash in between) to the order's
@@ -17,13 +18,13 @@ ASSIGNED, PICKED_UP, DELIVERED, CANCELLED = "assigned", "picked_up", "delivered"
 STATES = (ASSIGNED, PICKED_UP, DELIVERED, CANCELLED)
 ACTIVE_STATES = frozenset({ASSIGNED, PICKED_UP})
 
-COURIER, SYSTEM = "courier", "system"
+COURIER, OPERATOR, SYSTEM = "courier", "operator", "system"
 
 # (from, to) -> the kinds of party allowed to make the move
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (ASSIGNED, PICKED_UP): frozenset({COURIER, SYSTEM}),
     (PICKED_UP, DELIVERED): frozenset({COURIER, SYSTEM}),
-    (ASSIGNED, CANCELLED): frozenset({SYSTEM}),
+    (ASSIGNED, CANCELLED): frozenset({SYSTEM, OPERATOR}),
 }
 
 # The delivery state that mirrors each order state the delivery can follow.

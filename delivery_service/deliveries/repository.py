@@ -19,6 +19,10 @@ COURIERS = "couriers"
 # FerretDB alike; releasing is deleting it.
 ASSIGNMENTS = "active_assignments"
 DELIVERIES = "deliveries"
+# Operators' decisions about an order (deliveries/manual.py), one document per order they touched:
+# `_id` is the order; `pinned`/`pinned_to` (assigned by hand), `excluded` (taken from these couriers
+# by hand), `action` (the operator action under way on it, `under_way` while it is).
+DECISIONS = "manual_decisions"
 
 
 def ensure_indexes(db: Database) -> list[str]:
@@ -27,6 +31,8 @@ def ensure_indexes(db: Database) -> list[str]:
         db[COURIERS].create_index([("available", ASCENDING), ("available_since", ASCENDING)], name="free"),
         db[DELIVERIES].create_index([("courier_id", ASCENDING), ("created_at", DESCENDING)], name="courier"),
         db[DELIVERIES].create_index([("order_id", ASCENDING)], name="order"),
+        db[DECISIONS].create_index([("pinned", ASCENDING)], name="pinned"),
+        db[DECISIONS].create_index([("under_way", ASCENDING)], name="under_way"),
     ]
 
 
@@ -193,3 +199,81 @@ def deliveries_page(db: Database, *, courier_id: str, status: str | None, skip: 
     count = db[DELIVERIES].count_documents(query)
     documents = db[DELIVERIES].find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
     return count, list(documents.skip(skip).limit(limit))
+
+
+def couriers_page(db: Database, *, available: bool | None, skip: int, limit: int) -> tuple[int, list[dict]]:
+    """Couriers in id order (the operators' list), optionally only those on duty or off it."""
+    query = {} if available is None else {"available": available}
+    count = db[COURIERS].count_documents(query)
+    return count, list(db[COURIERS].find(query).sort([("_id", ASCENDING)]).skip(skip).limit(limit))
+
+
+def assignments_of_orders(db: Database, *, order_ids: list[str]) -> list[dict]:
+    return list(db[ASSIGNMENTS].find({"order_id": {"$in": order_ids}}))
+
+
+# --- operators' decisions (deliveries/manual.py) ------------------------------------------------------
+
+
+def decision_get(db: Database, *, order_id: str) -> dict | None:
+    return db[DECISIONS].find_one({"_id": order_id})
+
+
+def decisions_pinned(db: Database) -> list[dict]:
+    """Every order assigned by hand that has not finished yet (kept small: settled pins are dropped)."""
+    return list(db[DECISIONS].find({"pinned": True}))
+
+
+def decision_pin(db: Database, *, order_id: str, courier_id: str, now: datetime) -> None:
+    """The order goes to this courier and nobody else; they are no longer excluded from it."""
+    db[DECISIONS].update_one(
+        {"_id": order_id},
+        {"$set": {"pinned": True, "pinned_to": courier_id, "updated_at": now}, "$pull": {"excluded": courier_id}},
+        upsert=True,
+    )
+
+
+def decision_unpin(db: Database, *, order_id: str, courier_id: str | None = None, now: datetime) -> None:
+    """Drops the pin (only if it names `courier_id`, when given)."""
+    query: dict = {"_id": order_id, "pinned": True}
+    if courier_id is not None:
+        query["pinned_to"] = courier_id
+    db[DECISIONS].update_one(query, {"$set": {"pinned": False, "pinned_to": None, "updated_at": now}})
+
+
+def decision_exclude(db: Database, *, order_id: str, courier_id: str, now: datetime) -> None:
+    """The order is never given back to this courier; a pin to them is dropped."""
+    db[DECISIONS].update_one(
+        {"_id": order_id}, {"$addToSet": {"excluded": courier_id}, "$set": {"updated_at": now}}, upsert=True
+    )
+    decision_unpin(db, order_id=order_id, courier_id=courier_id, now=now)
+
+
+def decision_unexclude(db: Database, *, order_id: str, courier_id: str, now: datetime) -> None:
+    db[DECISIONS].update_one({"_id": order_id}, {"$pull": {"excluded": courier_id}, "$set": {"updated_at": now}})
+
+
+def decision_begin_action(db: Database, *, order_id: str, action: dict, now: datetime) -> bool:
+    """Records an operator action as under way on the order, unless another one is: of two racing
+    actions on one order, one is recorded (the filter, or the unique `_id` of the upsert)."""
+    try:
+        db[DECISIONS].update_one(
+            {"_id": order_id, "under_way": {"$ne": True}},
+            {"$set": {"action": action, "under_way": True, "updated_at": now}},
+            upsert=True,
+        )
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+def decision_end_action(db: Database, *, order_id: str, action_id: str, now: datetime) -> bool:
+    result = db[DECISIONS].update_one(
+        {"_id": order_id, "under_way": True, "action.id": action_id},
+        {"$set": {"under_way": False, "updated_at": now}},
+    )
+    return result.modified_count == 1
+
+
+def decisions_under_way(db: Database, *, limit: int) -> list[dict]:
+    return list(db[DECISIONS].find({"under_way": True}).limit(limit))

@@ -103,3 +103,40 @@ class OrdersMovedInput(serializers.Serializer):
 
 class DeliveryFilter(serializers.Serializer):
     status = serializers.ChoiceField(choices=DELIVERY_STATES, required=False, allow_blank=True)
+
+
+# --- operators (ARCHITECTURE 4.6) ------------------------------------------------------------------------
+
+
+class ReasonInput(serializers.Serializer):
+    """Every operator action says why: 1 to 500 characters, kept in the audit log."""
+
+    reason = serializers.CharField(min_length=1, max_length=500)
+
+
+class AssignInput(ReasonInput):
+    courier_id = serializers.RegexField(r"^[0-9a-f]{24}$", error_messages={"invalid": "Not a courier id."})
+
+
+class OperatorCouriersFilter(serializers.Serializer):
+    available = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="on duty or not")
+
+
+class StopOutput(serializers.Serializer):
+    order_id = serializers.CharField()
+    delivery_id = serializers.CharField()
+    stop = serializers.CharField(help_text="pickup or dropoff")
+    lat = serializers.FloatField(allow_null=True)
+    lng = serializers.FloatField(allow_null=True)
+    address = serializers.CharField()
+    eta = serializers.DateTimeField(allow_null=True)
+
+
+class OperatorCourierOutput(OutputSerializer):
+    id = serializers.CharField(source="_id")
+    name = serializers.CharField()
+    vehicle = serializers.CharField()
+    available = serializers.BooleanField()
+    location = LocationOutput(allow_null=True, help_text="the last position reported, null if none")
+    deliveries = serializers.ListField(child=serializers.CharField(), help_text="ids of the active deliveries")
+    route = StopOutput(many=True, help_text="the stops still to make, in order")

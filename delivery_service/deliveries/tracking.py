@@ -217,6 +217,17 @@ def latest_position(courier_id: str) -> dict | None:
     return _parsed(raw)
 
 
+def latest_positions(courier_ids: list[str]) -> dict[str, dict]:
+    """`latest_position` of several couriers in one round trip; those Redis does not know are absent."""
+    if not courier_ids:
+        return {}
+    try:
+        found = get_redis().hmget(positions_key(), courier_ids)
+    except redis.RedisError:
+        return {}
+    return {courier_id: _parsed(raw) for courier_id, raw in zip(courier_ids, found, strict=True) if raw}
+
+
 def fresh_couriers(courier_ids: list[str]) -> set[str] | None:
     """Which of these couriers reported a position within COURIER_LOCATION_MAX_AGE_S, as Redis knows
     it; None when Redis cannot say (the caller uses MongoDB's copies)."""

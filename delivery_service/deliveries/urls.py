@@ -7,6 +7,8 @@ me = SingletonRouter()
 me.register("couriers/me", api.CourierMeViewSet, basename="courier-me")
 router = Router()
 router.register("deliveries", api.DeliveryViewSet, basename="delivery")
+router.register("operator/couriers", api.OperatorCourierViewSet, basename="operator-courier")
+router.register("operator/orders", api.OperatorAssignmentViewSet, basename="operator-assignment")
 
 urlpatterns = [
     # Before the router's `couriers/me/{action}` routes.

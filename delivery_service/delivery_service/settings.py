@@ -57,3 +57,7 @@ LOCATION_EVENT_MIN_INTERVAL_S = env_float("LOCATION_EVENT_MIN_INTERVAL_S", 2.0)
 COURIER_LOCATION_PERSIST_S = env_float("COURIER_LOCATION_PERSIST_S", 5.0)
 # A free, available courier's position wakes dispatch at most this often per process.
 DISPATCH_POSITION_KICK_S = env_float("DISPATCH_POSITION_KICK_S", 1.0)
+# An operator action still under way this long after it began was interrupted (its process died or
+# paused): it is carried out to its end by deliveries/operators.py's `resume`, which runs this often
+# (0: not in this process).
+OPERATOR_ACTION_RESUME_S = env_float("OPERATOR_ACTION_RESUME_S", 10.0)

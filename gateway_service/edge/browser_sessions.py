@@ -32,7 +32,7 @@ from edge.proxy import upstream_session, upstream_url
 logger = logging.getLogger(__name__)
 
 COOKIE = "fd_session"
-KIND_PATHS = {"customer": "customers", "restaurant": "restaurants", "courier": "couriers"}
+KIND_PATHS = {"customer": "customers", "restaurant": "restaurants", "courier": "couriers", "operator": "operators"}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 REFRESH_MARGIN_S = 30
 

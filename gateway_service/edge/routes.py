@@ -49,6 +49,11 @@ ROUTES: tuple[Route, ...] = (
         for action in ("register", "login", "refresh-token", "logout")
     ),
     _r("/restaurants/login/mfa", "auth", "POST", PUBLIC),
+    # operators: never registered here (the auth image's create_operator); always a code
+    *(
+        _r(f"/operators/{action}", "auth", "POST", PUBLIC)
+        for action in ("login", "login/mfa", "refresh-token", "logout")
+    ),
     _r("/restaurants/mfa/setup", "auth", "POST"),
     _r("/restaurants/mfa/confirm", "auth", "POST"),
     _r("/.well-known/jwks.json", "auth", "GET HEAD", PUBLIC),
@@ -86,6 +91,13 @@ ROUTES: tuple[Route, ...] = (
     _r("/deliveries", "delivery", "GET HEAD"),
     _r("/deliveries/{did}", "delivery", "GET HEAD"),
     _r("/deliveries/{did}/status", "delivery", "POST"),
+    # operators (ARCHITECTURE 4.6): each route answered by the owner of its fact
+    _r("/operator/orders", "order", "GET HEAD"),
+    _r("/operator/orders/{oid}/cancel", "order", "POST"),
+    _r("/operator/orders/{oid}/assign", "delivery", "POST"),
+    _r("/operator/orders/{oid}/unassign", "delivery", "POST"),
+    _r("/operator/couriers", "delivery", "GET HEAD"),
+    _r("/operator/audit", "order", "GET HEAD"),
     # the browsable API's assets: every service serves the same DRF static files
     _r("/static/{path}", "auth", "GET HEAD", PUBLIC),
 )

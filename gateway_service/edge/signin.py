@@ -16,7 +16,12 @@ from common.net import client_ip
 from edge import ratelimit
 from edge.browser_sessions import COOKIE, KIND_PATHS, auth_call, csrf_refusal, session_create, session_end
 
-USER_TYPES = (("customer", "Customer"), ("restaurant", "Restaurant user"), ("courier", "Courier"))
+USER_TYPES = (
+    ("customer", "Customer"),
+    ("restaurant", "Restaurant user"),
+    ("courier", "Courier"),
+    ("operator", "Operator"),
+)
 # Where a person goes once signed in, unless a page sent them here: their own page (pages/views.py).
 HOME = "/home"
 SIGNUP_FIELDS = ("name", "email", "password")
@@ -82,7 +87,7 @@ async def login(request):  # noqa: PLR0911 - one answer per outcome, top to bott
     data = _data(request)
     user_type, target = data.get("user_type", "customer"), data.get("next")
     if user_type not in KIND_PATHS:
-        return _refused(request, 400, "invalid", "Choose customer, restaurant or courier.", next=target)
+        return _refused(request, 400, "invalid", "Choose customer, restaurant, courier or operator.", next=target)
     try:
         status, body = await _authenticate(user_type, data)
     except (aiohttp.ClientError, TimeoutError):
@@ -90,7 +95,7 @@ async def login(request):  # noqa: PLR0911 - one answer per outcome, top to bott
     if status == 200 and body.get("mfa_required"):
         if _wants_json(request):
             return JsonResponse({"mfa_required": True, "mfa_token": body["mfa_token"]})
-        return _form(request, mfa_token=body["mfa_token"], next=target)
+        return _form(request, mfa_token=body["mfa_token"], user_type=user_type, next=target)
     if status != 200 or "access" not in body:
         error = body.get("error", {}) if isinstance(body, dict) else {}
         return _refused(
@@ -125,8 +130,11 @@ async def _guard(request):
 
 
 async def _authenticate(user_type: str, data: dict) -> tuple[int, dict]:
+    """The first step (email and password), or the second (the code, for restaurant users with it on
+    and, always, operators); the auth service decides which kinds take a code."""
     if data.get("mfa_token"):
-        return await auth_call("/restaurants/login/mfa", {"mfa_token": data["mfa_token"], "code": data.get("code", "")})
+        second_step = {"mfa_token": data["mfa_token"], "code": data.get("code", "")}
+        return await auth_call(f"/{KIND_PATHS[user_type]}/login/mfa", second_step)
     credentials = {"email": data.get("email", ""), "password": data.get("password", "")}
     return await auth_call(f"/{KIND_PATHS[user_type]}/login", credentials)
 

@@ -15,7 +15,7 @@ from django.http import HttpResponseRedirect
 from pages.access import api, page, refused, signed_in, to_sign_in
 
 # Where each kind of person starts (a restaurant user: the first of their restaurants' back office).
-STARTS = {"customer": "/shop/", "courier": "/couriers/me/app"}
+STARTS = {"customer": "/shop/", "courier": "/couriers/me/app", "operator": "/operator/orders"}
 
 
 async def home(request):

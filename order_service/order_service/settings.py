@@ -1,6 +1,6 @@
 """Settings of the order service: the order lifecycle, menu validation, courier assignment requests and live tracking."""
 
-from common.env import env_float, env_str
+from common.env import env_float, env_int, env_str
 from common.openapi import stream_operation
 from common.settings_base import *  # noqa: F403
 from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
@@ -38,6 +38,21 @@ ESTIMATE_DEFAULT_RIDE_MIN = env_float("ESTIMATE_DEFAULT_RIDE_MIN", 15.0)
 ESTIMATE_MIN_AHEAD_S = env_float("ESTIMATE_MIN_AHEAD_S", 60.0)
 ESTIMATE_REFRESH_S = env_float("ESTIMATE_REFRESH_S", 30.0)
 BACKGROUND_LOOP_MODULES = ["orders.background"]
+
+# Operators (ARCHITECTURE 4.6). When a live order needs attention (orders/attention.py), in seconds:
+# placed and not accepted; without a courier since placement; ready and not picked up; its courier
+# silent; arriving later than first promised by this much.
+ATTENTION_ACCEPT_S = env_int("ATTENTION_ACCEPT_S", 300)
+ATTENTION_WAITING_S = env_int("ATTENTION_WAITING_S", 300)
+ATTENTION_PICKUP_S = env_int("ATTENTION_PICKUP_S", 600)
+ATTENTION_SILENT_S = env_int("ATTENTION_SILENT_S", 120)
+ATTENTION_LATE_S = env_int("ATTENTION_LATE_S", 600)
+# How long a finished order stays on the operators' list.
+OPERATOR_FINISHED_VISIBLE_S = env_int("OPERATOR_FINISHED_VISIBLE_S", 3600)
+# An operator action still `pending` this long after it began was interrupted (its process died):
+# it is settled from the order itself (orders/operators.py), every this many seconds too (0: not
+# in this process).
+OPERATOR_ACTION_SETTLE_S = env_float("OPERATOR_ACTION_SETTLE_S", 30.0)
 
 # The live streams are plain async Django views, which drf-spectacular cannot see; describe them.
 SPECTACULAR_SETTINGS = {

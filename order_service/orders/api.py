@@ -9,16 +9,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.idempotency import idempotency_key
-from common.pagination import page_request, paginated_response
-from common.permissions import IsAuthenticatedParty, IsCustomer, IsService
+from common.pagination import page_of, page_request, paginated_response
+from common.permissions import IsAuthenticatedParty, IsCustomer, IsOperator, IsService
 from common.viewsets import ViewSet
-from orders import lifecycle, selectors, services, tracking
+from orders import lifecycle, operators, selectors, services, tracking
 from orders.serializers import (
+    ActionRecordInput,
+    ActionSettleInput,
     AssignCourierInput,
+    AuditEntryOutput,
+    AuditFilter,
     CancelInput,
     CourierEtasInput,
     CustomerPlaceOrderInput,
     DelayInput,
+    OperatorOrderOutput,
+    OperatorOrdersFilter,
     OrderDetailOutput,
     OrderOutput,
     OrdersFilter,
@@ -27,6 +33,7 @@ from orders.serializers import (
     PlaceOrderInput,
     QuoteInput,
     QuoteOutput,
+    ReasonInput,
     TransitionInput,
     UnprojectCourierInput,
 )
@@ -49,9 +56,10 @@ def _render(order: dict) -> dict:
 
 
 class OrderViewSet(ViewSet):
-    """`/orders/{id}`: an order as its customer, restaurant or courier sees it, and cancelling it."""
+    """`/orders/{id}`: an order as its customer, restaurant or courier (or any operator) sees it,
+    and cancelling it."""
 
-    permission_classes = [IsAuthenticatedParty]
+    permission_classes = [IsAuthenticatedParty | IsOperator]
     serializer_class = OrderDetailOutput
     serializer_classes = {"cancel": CancelInput}
     lookup_url_kwarg = "order_id"
@@ -121,6 +129,82 @@ def order_placed(request, data: dict) -> Response:
     return Response(
         OrderOutput(order, context={"request": request}).data, status=status.HTTP_201_CREATED, headers=headers
     )
+
+
+class OperatorOrderViewSet(ViewSet):
+    """`/operator/orders`: the city's orders for operators, what needs attention first in mind, and
+    cancelling one with a reason (ARCHITECTURE 4.6)."""
+
+    title = "Orders (operators)"
+    permission_classes = [IsOperator]
+    filter_serializer_class = OperatorOrdersFilter
+    serializer_class = OperatorOrderOutput
+    serializer_classes = {"cancel": ReasonInput}
+    lookup_url_kwarg = "order_id"
+
+    @extend_schema(parameters=[OperatorOrdersFilter], responses={200: page_of(OperatorOrderOutput)})
+    def list(self, request):
+        """Live orders, oldest first, then those finished in the last hour, each with `attention`."""
+        wanted = self.filters()
+        page = page_request(request)
+        count, orders = operators.operator_orders(
+            status=wanted.get("status") or None, attention_only=wanted["attention"], page=page
+        )
+        context = {"request": request}
+        return paginated_response(
+            request, page, count=count, results=OperatorOrderOutput(orders, many=True, context=context).data
+        )
+
+    @extend_schema(request=ReasonInput, responses={200: OrderOutput})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, order_id: str):
+        """Cancels the order (any state before picked_up; its courier is released), audited."""
+        order = operators.operator_order_cancel(
+            order_id=order_id, operator_id=request.user.id, reason=self.validated()["reason"]
+        )
+        return Response(OrderOutput(order, context={"request": request}).data)
+
+
+class OperatorAuditViewSet(ViewSet):
+    """`/operator/audit`: every operator action, newest first: who, what, on which order and
+    courier, why, and whether it was applied or refused (with the error code)."""
+
+    title = "Audit log (operators)"
+    permission_classes = [IsOperator]
+    filter_serializer_class = AuditFilter
+    serializer_class = AuditEntryOutput
+
+    @extend_schema(parameters=[AuditFilter], responses={200: page_of(AuditEntryOutput)})
+    def list(self, request):
+        wanted = self.filters()
+        page = page_request(request)
+        count, entries = operators.operator_actions(
+            order_id=wanted.get("order_id"), operator_id=wanted.get("operator_id"), page=page
+        )
+        return paginated_response(request, page, count=count, results=AuditEntryOutput(entries, many=True).data)
+
+
+class InternalOperatorActionView(APIView):
+    """Internal: the delivery service's audit entries for the assigns and unassigns it applies.
+
+    PUT appends the entry (idempotent: the same id again answers it as it is); PUT .../outcome
+    writes its outcome once."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=ActionRecordInput, responses={200: AuditEntryOutput}, exclude=True)
+    def put(self, request, action_id: str):
+        entry = operators.action_record(action_id=action_id, **_valid(ActionRecordInput, request))
+        return Response(AuditEntryOutput(entry).data)
+
+
+class InternalOperatorActionOutcomeView(APIView):
+    permission_classes = [IsService]
+
+    @extend_schema(request=ActionSettleInput, responses={200: AuditEntryOutput}, exclude=True)
+    def put(self, request, action_id: str):
+        entry = operators.action_settle(action_id=action_id, **_valid(ActionSettleInput, request))
+        return Response(AuditEntryOutput(entry).data)
 
 
 class InternalOrdersView(APIView):
@@ -249,6 +333,18 @@ class InternalCourierView(APIView):
     def delete(self, request, order_id: str):
         data = _valid_query(UnprojectCourierInput, request)
         return Response(_render(services.order_unproject_courier(order_id=order_id, delivery_id=data["delivery_id"])))
+
+
+class InternalRevokeCourierView(APIView):
+    """Internal: an operator took the order from its courier (the delivery service): the delivery is
+    revoked for good and, unless the order was picked up first, forgotten (it waits again)."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=UnprojectCourierInput, responses={200: OrderOutput}, exclude=True)
+    def put(self, request, order_id: str):
+        data = _valid(UnprojectCourierInput, request)
+        return Response(_render(operators.order_revoke_courier(order_id=order_id, delivery_id=data["delivery_id"])))
 
 
 class InternalOrdersWithCourierView(APIView):

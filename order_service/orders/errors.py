@@ -50,3 +50,8 @@ class CourierAlreadyAssigned(Conflict):
 class OutsideDeliveryArea(Conflict):
     code = "outside_delivery_area"
     message = "The delivery address is outside the restaurant's delivery area."
+
+
+class DeliveryRevoked(Conflict):
+    code = "delivery_revoked"
+    message = "An operator took this order from that courier; it is not given back."

@@ -1,6 +1,6 @@
 """The order service's live streams (ARCHITECTURE 4.4); the machinery is common/streams/.
 
-- `GET /orders/{id}/events`, for the order's parties: the current status first (`status`), then
+- `GET /orders/{id}/events`, for the order's parties and operators: the current status first (`status`), then
   one `status` event per transition, `estimate` events when the estimates move by a minute or more,
   `location` events while a courier is on the way, ending after `delivered`, `rejected` or
   `cancelled`. Topic `order:{id}`, keys `status`, `estimate` and `location`, the last written by
@@ -27,7 +27,8 @@ from orders import clients, lifecycle, repository, selectors
 from orders.serializers import OrderOutput
 
 RESTAURANT = "restaurant"  # the kitchen boards' kind: topic `restaurant:{rid}`
-_PARTY_TYPES = (lifecycle.CUSTOMER, lifecycle.RESTAURANT, lifecycle.COURIER)
+# Who may follow an order: its parties, and operators (any order).
+_READER_TYPES = (lifecycle.CUSTOMER, lifecycle.RESTAURANT, lifecycle.COURIER, lifecycle.OPERATOR)
 
 
 # --- what the streams show of an order ------------------------------------------------------------
@@ -145,7 +146,7 @@ async def order_events(request, order_id: str):
         order = selectors.party_view(order, actor_type=user.user_type, actor_id=user.id)
         return str(order["_id"]), order_entries(order)
 
-    return await streams.serve(request, ORDER_STREAM, user_types=_PARTY_TYPES, authorize=authorize)
+    return await streams.serve(request, ORDER_STREAM, user_types=_READER_TYPES, authorize=authorize)
 
 
 async def kitchen_board_events(request, restaurant_id: str):

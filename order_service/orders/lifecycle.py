@@ -3,7 +3,7 @@ state to which.
 
     placed -> accepted -> preparing -> ready -> picked_up -> delivered
        |-> rejected (restaurant)
-       '-> cancelled (customer, while placed)
+       '-> cancelled (customer, while placed; an operator, any time before picked_up)
 
 A move is one conditional update whose filter names the state it leaves and the acting party
 (repository.order_apply_transition), so of several racing requests exactly one wins.
@@ -29,17 +29,21 @@ AWAITING_COURIER_STATES = (PLACED, ACCEPTED, PREPARING, READY)
 # and "which live orders name one", without scanning finished orders.
 DISPATCH_WAITING, DISPATCH_ASSIGNED, DISPATCH_CLOSED = "waiting", "assigned", "closed"
 
-RESTAURANT, CUSTOMER, COURIER, SYSTEM = "restaurant", "customer", "courier", "system"
+RESTAURANT, CUSTOMER, COURIER, OPERATOR, SYSTEM = "restaurant", "customer", "courier", "operator", "system"
 
-# (from, to) -> the kind of party allowed to make the move
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (PLACED, ACCEPTED): RESTAURANT,
-    (PLACED, REJECTED): RESTAURANT,
-    (PLACED, CANCELLED): CUSTOMER,
-    (ACCEPTED, PREPARING): RESTAURANT,
-    (PREPARING, READY): RESTAURANT,
-    (READY, PICKED_UP): COURIER,
-    (PICKED_UP, DELIVERED): COURIER,
+# (from, to) -> the kinds of party allowed to make the move. An operator is no party of the order
+# (no field names them): they act on any order, always with a reason (orders/operators.py).
+TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (PLACED, ACCEPTED): frozenset({RESTAURANT}),
+    (PLACED, REJECTED): frozenset({RESTAURANT}),
+    (PLACED, CANCELLED): frozenset({CUSTOMER, OPERATOR}),
+    (ACCEPTED, PREPARING): frozenset({RESTAURANT}),
+    (ACCEPTED, CANCELLED): frozenset({OPERATOR}),
+    (PREPARING, READY): frozenset({RESTAURANT}),
+    (PREPARING, CANCELLED): frozenset({OPERATOR}),
+    (READY, PICKED_UP): frozenset({COURIER}),
+    (READY, CANCELLED): frozenset({OPERATOR}),
+    (PICKED_UP, DELIVERED): frozenset({COURIER}),
 }
 
 # Which field of the order names the party of each kind.
@@ -47,7 +51,7 @@ PARTY_FIELD = {CUSTOMER: "customer_id", RESTAURANT: "restaurant_owner_id", COURI
 
 
 def allowed(*, current: str, target: str, actor_type: str) -> bool:
-    return TRANSITIONS.get((current, target)) == actor_type
+    return actor_type in TRANSITIONS.get((current, target), frozenset())
 
 
 def is_party(order: dict, *, actor_type: str, actor_id: str) -> bool:
@@ -56,7 +60,7 @@ def is_party(order: dict, *, actor_type: str, actor_id: str) -> bool:
 
 
 def next_states(*, current: str, actor_type: str) -> list[str]:
-    return [to for (frm, to), who in TRANSITIONS.items() if frm == current and who == actor_type]
+    return [to for (frm, to), who in TRANSITIONS.items() if frm == current and actor_type in who]
 
 
 def next_actions(*, current: str) -> dict[str, list[str]]:

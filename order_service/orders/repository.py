@@ -12,9 +12,18 @@ from pymongo.errors import DuplicateKeyError
 from orders.lifecycle import DISPATCH_ASSIGNED, DISPATCH_CLOSED, DISPATCH_WAITING
 
 ORDERS = "orders"
+# The operators' audit log (orders/operators.py): one entry per operator action, never deleted.
+OPERATOR_ACTIONS = "operator_actions"
 
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
 OLDEST_FIRST = [("created_at", ASCENDING), ("_id", ASCENDING)]
+NEWEST_ACTIONS = [("at", DESCENDING), ("_id", DESCENDING)]
+
+
+def closed_hour(at: datetime) -> str:
+    """The hour an order finished in (UTC), kept on it: "finished lately" is an indexed equality on
+    a few hours (MongoDB-compatible servers without range push-down answer it from the index too)."""
+    return at.strftime("%Y-%m-%dT%H")
 
 
 def ensure_indexes(db: Database) -> list[str]:
@@ -29,6 +38,12 @@ def ensure_indexes(db: Database) -> list[str]:
         ),
         # The delivery service's two queries: the waiting queue (oldest first) and live orders with a courier.
         db[ORDERS].create_index([("dispatch", ASCENDING), *OLDEST_FIRST], name="dispatch_queue"),
+        # The operators' list of orders finished lately: an equality on the hour they finished in.
+        db[ORDERS].create_index([("closed_hour", ASCENDING), ("closed_at", DESCENDING)], name="closed_lately"),
+        db[OPERATOR_ACTIONS].create_index(NEWEST_ACTIONS, name="actions_newest"),
+        db[OPERATOR_ACTIONS].create_index([("order_id", ASCENDING), *NEWEST_ACTIONS], name="actions_of_order"),
+        db[OPERATOR_ACTIONS].create_index([("operator_id", ASCENDING), *NEWEST_ACTIONS], name="actions_of_operator"),
+        db[OPERATOR_ACTIONS].create_index([("outcome", ASCENDING), ("at", ASCENDING)], name="actions_by_outcome"),
     ]
 
 
@@ -65,20 +80,23 @@ def order_apply_transition(
     now: datetime,
     closes: bool,
     changes: dict | None = None,
+    unless_voided: str | None = None,
 ) -> dict | None:
     """Moves the order from `current` to `target` in one conditional update, or returns None.
 
     The filter names the state the move starts from and the acting party (`{"customer_id": ...}`),
-    so of several racing requests exactly one matches, and history gets exactly one entry.
+    so of several racing requests exactly one matches, and history gets exactly one entry. An
+    operator action's move also names the action, which must not have been voided meanwhile.
     """
     changes = {
         **(changes or {}),
         "status": target,
         "updated_at": now,
-        **({"dispatch": DISPATCH_CLOSED} if closes else {}),
+        **({"dispatch": DISPATCH_CLOSED, "closed_at": now, "closed_hour": closed_hour(now)} if closes else {}),
     }
+    fence = {"voided_actions": {"$ne": unless_voided}} if unless_voided else {}
     return db[ORDERS].find_one_and_update(
-        {"_id": order_id, "status": current, **party},
+        {"_id": order_id, "status": current, **party, **fence},
         {"$set": changes, "$push": {"history": entry}, "$inc": {"version": 1}},
         return_document=ReturnDocument.AFTER,
     )
@@ -94,10 +112,15 @@ def order_set_courier(
     now: datetime,
     changes: dict | None = None,
 ) -> dict | None:
-    """Records the order's courier (and `changes` with it) if it has none and is in one of
-    `states`; None otherwise."""
+    """Records the order's courier (and `changes` with it) if it has none, is in one of `states`
+    and this delivery was not taken off it by hand (`order_revoke_delivery`); None otherwise."""
     return db[ORDERS].find_one_and_update(
-        {"_id": order_id, "courier_id": None, "status": {"$in": list(states)}},
+        {
+            "_id": order_id,
+            "courier_id": None,
+            "status": {"$in": list(states)},
+            "revoked_deliveries": {"$ne": delivery_id},
+        },
         {
             "$set": {
                 **(changes or {}),
@@ -125,6 +148,14 @@ def order_clear_courier(
             "$inc": {"version": 1},
         },
         return_document=ReturnDocument.AFTER,
+    )
+
+
+def order_revoke_delivery(db: Database, *, order_id: ObjectId, delivery_id: str) -> dict | None:
+    """Marks a delivery as taken off this order for good (an operator's decision): from here on it is
+    never projected onto the order again (`order_set_courier`)."""
+    return db[ORDERS].find_one_and_update(
+        {"_id": order_id}, {"$addToSet": {"revoked_deliveries": delivery_id}}, return_document=ReturnDocument.AFTER
     )
 
 
@@ -171,3 +202,81 @@ def orders_in_dispatch(db: Database, *, dispatch: str, limit: int, after: Object
         query["_id"] = {"$gt": after}
         return list(db[ORDERS].find(query).sort([("_id", ASCENDING)]).limit(limit))
     return list(db[ORDERS].find(query).sort(OLDEST_FIRST).limit(limit))
+
+
+# --- the operators' view of the city and their audit log -----------------------------------------
+
+
+def orders_live(db: Database, *, status: str | None) -> list[dict]:
+    """Every order not finished (waiting for a courier or with one), oldest first: a city's live
+    orders, found by the dispatch index."""
+    query: dict = {"dispatch": {"$in": [DISPATCH_WAITING, DISPATCH_ASSIGNED]}}
+    if status:
+        query["status"] = status
+    return list(db[ORDERS].find(query).sort(OLDEST_FIRST))
+
+
+def orders_live_page(db: Database, *, status: str | None, skip: int, limit: int) -> tuple[int, list[dict]]:
+    query: dict = {"dispatch": {"$in": [DISPATCH_WAITING, DISPATCH_ASSIGNED]}}
+    if status:
+        query["status"] = status
+    count = db[ORDERS].count_documents(query)
+    return count, list(db[ORDERS].find(query).sort(OLDEST_FIRST).skip(skip).limit(limit)) if limit else []
+
+
+def orders_closed_since_page(
+    db: Database, *, since: datetime, hours: list[str], status: str | None, skip: int, limit: int
+) -> tuple[int, list[dict]]:
+    """Orders finished at or after `since` (within the hours named), the latest first."""
+    query: dict = {"closed_hour": {"$in": hours}, "closed_at": {"$gte": since}}
+    if status:
+        query["status"] = status
+    count = db[ORDERS].count_documents(query)
+    found = db[ORDERS].find(query).sort([("closed_at", DESCENDING), ("_id", DESCENDING)])
+    return count, list(found.skip(skip).limit(limit)) if limit else []
+
+
+def order_void_action(db: Database, *, order_id: ObjectId, action_id: str) -> dict | None:
+    """Marks an operator action as never to be applied to this order (orders/operators.py): from
+    here on, a move naming it is refused. Returns the order as it is after."""
+    return db[ORDERS].find_one_and_update(
+        {"_id": order_id},
+        {"$addToSet": {"voided_actions": action_id}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+class ActionExists(Exception):
+    pass
+
+
+def action_insert(db: Database, *, entry: dict) -> dict:
+    """Appends an entry to the audit log; ActionExists if its id is there already (a retry)."""
+    try:
+        db[OPERATOR_ACTIONS].insert_one(entry)
+    except DuplicateKeyError as exc:
+        raise ActionExists from exc
+    return entry
+
+
+def action_get(db: Database, *, action_id: ObjectId) -> dict | None:
+    return db[OPERATOR_ACTIONS].find_one({"_id": action_id})
+
+
+def action_settle(db: Database, *, action_id: ObjectId, outcome: str, error: dict | None, now: datetime):
+    """Writes the outcome of a pending action, once: None if it was settled already."""
+    return db[OPERATOR_ACTIONS].find_one_and_update(
+        {"_id": action_id, "outcome": "pending"},
+        {"$set": {"outcome": outcome, "error": error, "settled_at": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def actions_page(db: Database, *, query: dict, skip: int, limit: int) -> tuple[int, list[dict]]:
+    count = db[OPERATOR_ACTIONS].count_documents(query)
+    return count, list(db[OPERATOR_ACTIONS].find(query).sort(NEWEST_ACTIONS).skip(skip).limit(limit))
+
+
+def actions_pending_before(db: Database, *, action: str, before: datetime, limit: int) -> list[dict]:
+    query = {"outcome": "pending", "action": action, "at": {"$lt": before}}
+    return list(db[OPERATOR_ACTIONS].find(query).sort([("at", ASCENDING)]).limit(limit))

@@ -9,7 +9,8 @@ from orders.errors import OrderNotFound
 
 
 def order_get_for_party(*, order_id: str, actor_type: str, actor_id: str) -> dict:
-    """The order if the caller is its customer, its restaurant's owner or its courier; else 404."""
+    """The order if the caller is its customer, its restaurant's owner or its courier, or an
+    operator (they follow the whole city); else 404."""
     oid = parse_object_id(order_id)
     return party_view(
         oid and repository.order_get(get_database(), order_id=oid), actor_type=actor_type, actor_id=actor_id
@@ -17,8 +18,11 @@ def order_get_for_party(*, order_id: str, actor_type: str, actor_id: str) -> dic
 
 
 def party_view(order: dict | None, *, actor_type: str, actor_id: str) -> dict:
-    """`order` (as read) if the caller is one of its parties; else 404, as if it did not exist."""
-    if not order or not lifecycle.is_party(order, actor_type=actor_type, actor_id=actor_id):
+    """`order` (as read) if the caller is one of its parties or an operator; else 404, as if it did
+    not exist."""
+    if not order:
+        raise OrderNotFound()
+    if actor_type != lifecycle.OPERATOR and not lifecycle.is_party(order, actor_type=actor_type, actor_id=actor_id):
         raise OrderNotFound()
     return order
 

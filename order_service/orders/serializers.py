@@ -212,3 +212,71 @@ class OrdersFilter(serializers.Serializer):
         if not attrs.get("customer_id") and not (attrs.get("restaurant_id") and attrs.get("owner_id")):
             raise serializers.ValidationError("Give customer_id, or restaurant_id with owner_id.")
         return attrs
+
+
+# --- operators (ARCHITECTURE 4.6) -------------------------------------------------------------------------
+
+OBJECT_ID = r"^[0-9a-f]{24}$"
+
+
+class ReasonInput(serializers.Serializer):
+    """Every operator action says why: 1 to 500 characters, kept in the audit log."""
+
+    reason = serializers.CharField(min_length=1, max_length=500)
+
+
+class OperatorOrdersFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=lifecycle.STATES, required=False, allow_blank=True)
+    attention = serializers.BooleanField(required=False, default=False, help_text="only orders needing attention")
+
+
+class OperatorOrderOutput(OrderOutput):
+    """An order as operators follow it: why it needs attention (codes of orders/attention.py, in
+    their listed order; empty when it goes well) and where its courier was last seen."""
+
+    attention = serializers.ListField(child=serializers.CharField())
+    courier_location = CourierLocationOutput(allow_null=True)
+
+
+class AuditFilter(serializers.Serializer):
+    order_id = serializers.RegexField(OBJECT_ID, required=False, error_messages={"invalid": "Not an order id."})
+    operator_id = serializers.RegexField(OBJECT_ID, required=False, error_messages={"invalid": "Not an operator id."})
+
+
+class AuditEntryOutput(OutputSerializer):
+    id = serializers.CharField(source="_id")
+    at = serializers.DateTimeField()
+    operator_id = serializers.CharField()
+    action = serializers.CharField(help_text="assign, unassign or cancel")
+    order_id = serializers.CharField()
+    courier_id = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+    outcome = serializers.CharField(help_text="applied or refused; pending while the action is under way")
+    error_code = serializers.SerializerMethodField(help_text="why it was refused")
+    error_message = serializers.SerializerMethodField()
+
+    def get_error_code(self, entry: dict) -> str | None:
+        return (entry.get("error") or {}).get("code")
+
+    def get_error_message(self, entry: dict) -> str | None:
+        return (entry.get("error") or {}).get("message")
+
+
+class ActionRecordInput(serializers.Serializer):
+    """The delivery service's entry for an assign or unassign it is about to apply (or refused)."""
+
+    at = serializers.DateTimeField()
+    operator_id = serializers.CharField(max_length=64)
+    action = serializers.ChoiceField(choices=("assign", "unassign", "cancel"))
+    order_id = serializers.CharField(max_length=64)
+    courier_id = serializers.CharField(max_length=64, allow_null=True, required=False, default=None)
+    reason = serializers.CharField(max_length=500)
+    outcome = serializers.ChoiceField(choices=("pending", "refused"))
+    error_code = serializers.CharField(max_length=100, required=False, allow_null=True, default=None)
+    error_message = serializers.CharField(max_length=500, required=False, allow_null=True, default=None)
+
+
+class ActionSettleInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=("applied", "refused"))
+    error_code = serializers.CharField(max_length=100, required=False, allow_null=True, default=None)
+    error_message = serializers.CharField(max_length=500, required=False, allow_null=True, default=None)

@@ -18,6 +18,7 @@ from common.mongo import get_database, parse_object_id
 from orders import clients, estimates, lifecycle, repository, tracking
 from orders.errors import (
     CourierAlreadyAssigned,
+    DeliveryRevoked,
     IdempotencyKeyReused,
     IllegalTransition,
     ItemsUnavailable,
@@ -180,6 +181,8 @@ def _priced_order(*, customer_id: str, restaurant_id: str, items: list[dict], de
         "updated_at": now,
     }
     document.update(estimates.estimate(document, now))
+    # The first promise, kept: an order later than it needs an operator's attention (orders/attention.py).
+    document["promised_delivery_at"] = document["estimated_delivery_at"]
     return document
 
 
@@ -238,6 +241,31 @@ def order_transition(
         restaurant_id is not None and order["restaurant_id"] != restaurant_id
     ):
         raise OrderNotFound()  # not yours: indistinguishable from not existing
+    return order_move(
+        order=order,
+        target=target,
+        actor_type=actor_type,
+        actor_id=actor_id,
+        party={lifecycle.PARTY_FIELD[actor_type]: actor_id},
+        ready_in_min=ready_in_min,
+    )
+
+
+def order_move(
+    *,
+    order: dict,
+    target: str,
+    actor_type: str,
+    actor_id: str,
+    party: dict,
+    ready_in_min: int | None = None,
+    note: dict | None = None,
+    unless_voided: str | None = None,
+) -> dict:
+    """Moves `order` (as read, its caller's right to act on it checked) to `target` if the table
+    allows it for this kind of actor, in one conditional update naming the state it leaves and
+    `party`; `note` goes into the history entry (an operator's reason), and an operator action's
+    move is refused once that action was voided (orders/operators.py)."""
     current = order["status"]
     if not lifecycle.allowed(current=current, target=target, actor_type=actor_type):
         raise IllegalTransition(
@@ -249,7 +277,7 @@ def order_transition(
             },
         )
     now = _now()
-    entry = {"status": target, "at": now, "actor_type": actor_type, "actor_id": actor_id}
+    entry = {"status": target, "at": now, "actor_type": actor_type, "actor_id": actor_id, **(note or {})}
     facts = _facts_of_transition(order, target=target, now=now, ready_in_min=ready_in_min)
     after = {**order, **facts, "status": target, "history": [*order.get("history", []), entry]}
     updated = repository.order_apply_transition(
@@ -257,16 +285,17 @@ def order_transition(
         order_id=order["_id"],
         current=current,
         target=target,
-        party={lifecycle.PARTY_FIELD[actor_type]: actor_id},
+        party=party,
         entry=entry,
         now=now,
         closes=target in lifecycle.FINAL_STATES,
         changes={**facts, **estimates.changes(after, now)},
+        unless_voided=unless_voided,
     )
-    if updated is None:  # a racing request moved it first
+    if updated is None:  # a racing request moved it first (or the action was voided)
         raise IllegalTransition(
             f"The order just moved on from {current}.",
-            details={"current": _order(order_id)["status"], "requested": target},
+            details={"current": _order(str(order["_id"]))["status"], "requested": target},
         )
     TRANSITIONS.labels(target).inc()
     faults.point("order.transition.after_update")
@@ -276,7 +305,7 @@ def order_transition(
     if target in (lifecycle.REJECTED, lifecycle.CANCELLED):
         # A kick, not the mechanism: the delivery service's reconciler frees the courier of a
         # finished order whether or not this arrives (it may be down or paused right now).
-        clients.delivery_release_soon(order_id=order_id)
+        clients.delivery_release_soon(order_id=str(order["_id"]))
     return updated
 
 
@@ -400,6 +429,8 @@ def order_project_courier(
             return latest  # a concurrent identical message won
         if latest["status"] not in lifecycle.AWAITING_COURIER_STATES:
             raise IllegalTransition("The order no longer needs a courier.", details={"current": latest["status"]})
+        if delivery_id in latest.get("revoked_deliveries", ()):
+            raise DeliveryRevoked(details={"delivery_id": delivery_id})
         raise CourierAlreadyAssigned(
             details={"courier_id": latest.get("courier_id"), "delivery_id": latest.get("delivery_id")}
         )

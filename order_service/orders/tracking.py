@@ -15,7 +15,7 @@ import redis
 from common import streams
 from common.contracts import order_location, order_stream
 from common.redis_client import get_redis
-from orders import events
+from orders import events, lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ NO_LOCATION = {"courier_location": None, "eta_s": None}
 def courier_location(order: dict) -> dict:
     """`{courier_location: {lat, lng, at}, eta_s}` while a courier is assigned and the order is not
     finished; nulls when there is none, it is not known (yet), or Redis cannot say."""
-    if not order.get("courier_id") or order["status"] in ("delivered", "cancelled", "rejected"):
+    if not order.get("courier_id") or order["status"] in lifecycle.FINAL_STATES:
         return NO_LOCATION
     try:
         raw = get_redis().get(order_location.key(str(order["_id"])))
@@ -40,6 +40,24 @@ def courier_location(order: dict) -> dict:
         "courier_location": {"lat": event["lat"], "lng": event["lng"], "at": event["at"]},
         "eta_s": event.get("eta_s"),
     }
+
+
+def courier_positions(orders: list[dict]) -> dict[str, dict]:
+    """`{order_id: {lat, lng, at}}` of the couriers of these orders, as `courier_location` reads one,
+    in one round trip; orders whose courier's position is not known (or Redis cannot say) are absent."""
+    named = [o for o in orders if o.get("courier_id") and o["status"] not in lifecycle.FINAL_STATES]
+    if not named:
+        return {}
+    try:
+        found = get_redis().mget([order_location.key(str(o["_id"])) for o in named])
+    except redis.RedisError:
+        return {}
+    positions = {}
+    for order, raw in zip(named, found, strict=True):
+        event = order_location.decode(raw) if raw else None
+        if event and event.get("courier_id") == order["courier_id"]:
+            positions[str(order["_id"])] = {"lat": event["lat"], "lng": event["lng"], "at": event["at"]}
+    return positions
 
 
 def publish(order: dict) -> None:

@@ -6,6 +6,8 @@ from orders import api, events
 router = Router()
 router.register("orders", api.OrderViewSet, basename="order")
 router.register("customers/me/orders", api.CustomerOrderViewSet, basename="customer-order")
+router.register("operator/orders", api.OperatorOrderViewSet, basename="operator-order")
+router.register("operator/audit", api.OperatorAuditViewSet, basename="operator-audit")
 
 urlpatterns = [
     *router.urls,
@@ -20,4 +22,11 @@ urlpatterns = [
     path("internal/orders/with-courier", api.InternalOrdersWithCourierView.as_view(), name="orders-with-courier"),
     path("internal/orders/lookup", api.InternalOrdersLookupView.as_view(), name="orders-lookup"),
     path("internal/orders/<str:order_id>/courier", api.InternalCourierView.as_view(), name="order-courier"),
+    path("internal/orders/<str:order_id>/courier/revoke", api.InternalRevokeCourierView.as_view(), name="revoke"),
+    path("internal/operator/actions/<str:action_id>", api.InternalOperatorActionView.as_view(), name="operator-action"),
+    path(
+        "internal/operator/actions/<str:action_id>/outcome",
+        api.InternalOperatorActionOutcomeView.as_view(),
+        name="operator-action-outcome",
+    ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
 import time
@@ -27,12 +28,17 @@ def _run_forever(stack: Stack) -> None:
                 break
 
 
+# Where a running `make run` listens: written once it is up, removed when it stops.
+ADDRESSES = DATA_DIR / "running.json"
+
+
 def command_run(args) -> int:
     stack = Stack(data_dir=DATA_DIR)
     started = time.monotonic()
     try:
         stack.start_databases()
         stack.start_services()
+        stack.save_addresses(ADDRESSES)
         log(
             f"ready in {time.monotonic() - started:.1f}s: gateway {stack.gateway_url}  (docs: {stack.gateway_url}/docs)"
         )
@@ -40,8 +46,23 @@ def command_run(args) -> int:
         _run_forever(stack)
     finally:
         log("stopping")
+        ADDRESSES.unlink(missing_ok=True)
         stack.stop()
         log("stopped")
+    return 0
+
+
+def command_operator(args) -> int:
+    """`make operator EMAIL=... PASSWORD=...`: an operator on the running platform (or its password
+    and TOTP secret reset), through the auth service's own `create_operator`."""
+    password = os.environ.get("OPERATOR_PASSWORD", "")
+    if not args.email or not password:
+        raise SystemExit("usage: make operator EMAIL=ops@example.com PASSWORD='a long passphrase'")
+    if not ADDRESSES.exists():
+        raise SystemExit("the platform is not running here: start it with `make run` first")
+    stack = Stack(data_dir=DATA_DIR)
+    stack.load_addresses(ADDRESSES)
+    print(stack.create_operator(args.email, password), end="")
     return 0
 
 
@@ -72,6 +93,9 @@ def main() -> int:
         help="against FerretDB as released, without the project's patches (the conformance suite fails)",
     )
     test.set_defaults(func=run_tests)
+    operator = commands.add_parser("operator", help="create an operator on the running platform (or reset one)")
+    operator.add_argument("--email", required=True)
+    operator.set_defaults(func=command_operator)
     commands.add_parser("build-ferretdb", help="build the patched FerretDB into .local/bin").set_defaults(
         func=lambda args: ferretdb.binary() and 0
     )

@@ -127,25 +127,11 @@ class Stack:
         env_for = self.env_for
 
         log("creating indexes, collecting the pages' assets")
-        python = str(VENV_BIN / "python")
         # The services' indexes; the gateway's pages' assets under their hashed names (pages/staticfiles.py).
         setup_jobs = [
-            subprocess.Popen(
-                [
-                    python,
-                    "manage.py",
-                    *(
-                        ("collectstatic", "--noinput", "--clear", "-v", "0")
-                        if s.name == "gateway"
-                        else ("ensure_indexes",)
-                    ),
-                ],
-                cwd=ROOT / s.directory,
-                env=child_env(env_for(s)),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
+            self.manage(s.name, "collectstatic", "--noinput", "--clear", "-v", "0")
+            if s.name == "gateway"
+            else self.manage(s.name, "ensure_indexes")
             for s in SERVICES
         ]
         for job in setup_jobs:
@@ -181,6 +167,36 @@ class Stack:
             wait_for(
                 lambda url=url: http_status(url) == 200, timeout_s=60, what=f"{service.name} service", process=process
             )
+
+    def manage(self, service_name: str, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+        """`python manage.py <args>` of one service, with that service's environment (its database,
+        keys and credentials, as its server process has them); output on a pipe, as text."""
+        service = next(s for s in SERVICES if s.name == service_name)
+        return subprocess.Popen(
+            [str(VENV_BIN / "python"), "manage.py", *args],
+            cwd=ROOT / service.directory,
+            env=child_env({**self.env_for(service), **(extra_env or {})}),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def create_operator(self, email: str, password: str) -> str:
+        """An operator on this platform (the auth image's `create_operator`); returns what it printed,
+        the `otpauth://` URI among it. The password goes in the environment, never on a command line."""
+        job = self.manage("auth", "create_operator", "--email", email, extra_env={"OPERATOR_PASSWORD": password})
+        output, _ = job.communicate()
+        if job.returncode != 0:
+            raise SystemExit(output.strip())
+        return output
+
+    def save_addresses(self, path: Path) -> None:
+        """Where this platform's servers listen, for commands run beside it (`make operator`)."""
+        path.write_text(json.dumps({"mongo_url": self.mongo_url, "redis_url": self.redis_url, "ports": self.ports}))
+
+    def load_addresses(self, path: Path) -> None:
+        addresses = json.loads(path.read_text())
+        self.mongo_url, self.redis_url, self.ports = addresses["mongo_url"], addresses["redis_url"], addresses["ports"]
 
     def _workers_args(self, service_name: str) -> list[str]:
         if service_name not in self.workers:

@@ -41,7 +41,7 @@ def test_racing_mfa_logins_with_one_code_sign_in_once(api_client):
     )["mfa_token"]
     code = pyotp.TOTP(secret).at(time.time() + 30)
 
-    outcomes = _outcomes([lambda: services.mfa_login(mfa_token=challenge, code=code)] * 8)
+    outcomes = _outcomes([lambda: services.mfa_login(user_type="restaurant", mfa_token=challenge, code=code)] * 8)
 
     assert outcomes.count("ok") == 1
     assert set(outcomes) <= {"ok", "mfa_code_invalid", "rate_limited"}

@@ -68,6 +68,15 @@ class LivePlatform:
     def client_secret(self, service: str) -> str:
         return json.loads((self.secrets_dir / "service-secrets.json").read_text())[service]
 
+    def create_operator(self, email: str, password: str) -> str:
+        """An operator made as the people who run the platform make one (the auth service's
+        `create_operator`); returns the TOTP secret of the `otpauth://` URI it printed once."""
+        from urllib.parse import parse_qs, urlparse
+
+        printed = self.stack.create_operator(email, password)
+        uri = next(line for line in printed.splitlines() if line.startswith("otpauth://"))
+        return parse_qs(urlparse(uri).query)["secret"][0]
+
 
 PASSWORD = "correct horse battery"
 ADDRESS = {"line1": "1 Canal St", "city": "Amsterdam", "postcode": "1011", "lat": 52.37, "lng": 4.89}
@@ -76,10 +85,11 @@ ADDRESS = {"line1": "1 Canal St", "city": "Amsterdam", "postcode": "1011", "lat"
 class LiveActors:
     """Registers users and builds data on a live platform through the gateway, as a client would."""
 
-    def __init__(self, gateway_url: str):
+    def __init__(self, gateway_url: str, platform: LivePlatform | None = None):
         import requests
 
         self.gateway = gateway_url
+        self.platform = platform  # for what no public route makes: operators
         self.http = requests.Session()
 
     def call(self, method: str, path: str, *, headers: dict | None = None, **kwargs):
@@ -100,6 +110,22 @@ class LiveActors:
         )
         tokens = self.ok("POST", f"/{kind}/login", json={"email": email, "password": PASSWORD})
         return account["id"], {"Authorization": f"Bearer {tokens['access']}"}
+
+    def operator(self, name: str = "Olga") -> tuple[str, dict]:
+        """(account id, auth headers) of a new operator, signed in through the gateway in two steps:
+        the password, then a code from the secret `create_operator` printed."""
+        import uuid
+
+        import jwt
+        import pyotp
+
+        email = f"{name.lower()}-{uuid.uuid4().hex[:10]}@example.com"
+        secret = self.platform.create_operator(email, PASSWORD)
+        challenge = self.ok("POST", "/operators/login", json={"email": email, "password": PASSWORD})
+        code = pyotp.TOTP(secret).now()
+        tokens = self.ok("POST", "/operators/login/mfa", json={"mfa_token": challenge["mfa_token"], "code": code})
+        account_id = jwt.decode(tokens["access"], options={"verify_signature": False})["sub"]
+        return account_id, {"Authorization": f"Bearer {tokens['access']}"}
 
     def restaurant_with_menu(self, owner_headers: dict, prices: tuple[int, ...] = (1250, 800), **fields) -> dict:
         """A restaurant and its menu items: `{"restaurant": {...}, "items": [{...}, ...]}`."""

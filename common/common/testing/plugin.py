@@ -139,7 +139,7 @@ def actors(live_platform):
     """Registers users and builds data on the live platform through its gateway."""
     from common.testing.live import LiveActors
 
-    return LiveActors(live_platform.url("gateway"))
+    return LiveActors(live_platform.url("gateway"), live_platform)
 
 
 @pytest.fixture

@@ -72,5 +72,5 @@ def test_the_service_declares_its_loops_with_their_periods_and_why_each_is_safe(
     call_command("run_workers", "--list", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert [line.split(" ")[0] for line in lines] == ["dispatch", "positions-write-behind"]
+    assert [line.split(" ")[0] for line in lines] == ["dispatch", "positions-write-behind", "operator-actions"]
     assert lines[0].startswith("dispatch (DISPATCH_SWEEP_S: every 3600 s, kickable): safe because ")

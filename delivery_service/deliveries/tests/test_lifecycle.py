@@ -12,6 +12,7 @@ ALLOWED = {
     ("picked_up", "delivered", "courier"),
     ("picked_up", "delivered", "system"),
     ("assigned", "cancelled", "system"),
+    ("assigned", "cancelled", "operator"),  # taken from this courier by hand, before pickup
 }
 
 
@@ -24,7 +25,9 @@ def test_the_table_allows_its_moves(current, target, actor):
     ("current", "target", "actor"),
     [
         (c, t, a)
-        for c, t, a in itertools.product(lifecycle.STATES, lifecycle.STATES, ("courier", "system", "customer"))
+        for c, t, a in itertools.product(
+            lifecycle.STATES, lifecycle.STATES, ("courier", "system", "operator", "customer")
+        )
         if (c, t, a) not in ALLOWED
     ],
 )

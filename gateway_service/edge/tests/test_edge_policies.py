@@ -105,7 +105,16 @@ def test_the_api_root_links_every_public_resource_group(client):
 
     assert answer.status_code == 200
     groups = answer.json()
-    assert set(groups) == {"identity", "customers", "restaurants", "orders", "couriers", "pages", "platform"}
+    assert set(groups) == {
+        "identity",
+        "customers",
+        "restaurants",
+        "orders",
+        "couriers",
+        "operators",
+        "pages",
+        "platform",
+    }
     assert groups["restaurants"]["list"] == "http://testserver/restaurants"
     assert groups["pages"]["shop"] == "http://testserver/shop/"  # a customer starts there, everyone at home
     assert groups["pages"]["home"] == "http://testserver/home"

@@ -25,6 +25,17 @@ from edge.routes import PUBLIC, TOKEN, resolve
         ("GET", "/orders/abc/events", "order", TOKEN),
         ("POST", "/deliveries/abc/status", "delivery", TOKEN),
         ("GET", "/.well-known/jwks.json", "auth", PUBLIC),
+        # operators: each route to the owner of its fact (ARCHITECTURE 4.6)
+        ("POST", "/operators/login", "auth", PUBLIC),
+        ("POST", "/operators/login/mfa", "auth", PUBLIC),
+        ("POST", "/operators/refresh-token", "auth", PUBLIC),
+        ("POST", "/operators/logout", "auth", PUBLIC),
+        ("GET", "/operator/orders", "order", TOKEN),
+        ("POST", "/operator/orders/abc/cancel", "order", TOKEN),
+        ("GET", "/operator/audit", "order", TOKEN),
+        ("POST", "/operator/orders/abc/assign", "delivery", TOKEN),
+        ("POST", "/operator/orders/abc/unassign", "delivery", TOKEN),
+        ("GET", "/operator/couriers", "delivery", TOKEN),
     ],
 )
 def test_each_contract_route_goes_to_its_service(method, path, service, auth):
@@ -33,6 +44,10 @@ def test_each_contract_route_goes_to_its_service(method, path, service, auth):
     assert match.route is not None
     assert match.route.service == service
     assert match.route.auth == auth
+
+
+def test_nobody_registers_as_an_operator_through_the_gateway():
+    assert resolve("POST", "/operators/register").route is None
 
 
 def test_a_literal_route_owns_its_path_for_every_method():

@@ -110,6 +110,12 @@ KIND_OF_ROUTE = {
     "/deliveries/{did}": "courier",
     "/deliveries/{did}/status": "courier",
     "/orders/{oid}/cancel": "customer",
+    "/operator/orders": "operator",
+    "/operator/orders/{oid}/cancel": "operator",
+    "/operator/orders/{oid}/assign": "operator",
+    "/operator/orders/{oid}/unassign": "operator",
+    "/operator/couriers": "operator",
+    "/operator/audit": "operator",
 }
 
 
@@ -117,7 +123,7 @@ KIND_OF_ROUTE = {
 def test_the_wrong_kind_of_user_is_refused(live_platform, method, pattern):
     private, _ = live_platform.key_pair()
     url = live_platform.url("gateway") + _concrete(pattern)
-    for user_type in {"customer", "restaurant", "courier", "service"} - {KIND_OF_ROUTE[pattern]}:
+    for user_type in {"customer", "restaurant", "courier", "operator", "service"} - {KIND_OF_ROUTE[pattern]}:
         token = pyjwt.encode(_claims(user_type=user_type), private, algorithm="RS256")
         response = requests.request(method, url, json={}, headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert response.status_code == 403, f"{user_type} on {method} {pattern}: {response.status_code}"

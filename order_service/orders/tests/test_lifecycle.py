@@ -12,7 +12,13 @@ ALLOWED = [
     (lc.PREPARING, lc.READY, lc.RESTAURANT),
     (lc.READY, lc.PICKED_UP, lc.COURIER),
     (lc.PICKED_UP, lc.DELIVERED, lc.COURIER),
+    # an operator cancels any order not yet picked up, with a reason
+    (lc.PLACED, lc.CANCELLED, lc.OPERATOR),
+    (lc.ACCEPTED, lc.CANCELLED, lc.OPERATOR),
+    (lc.PREPARING, lc.CANCELLED, lc.OPERATOR),
+    (lc.READY, lc.CANCELLED, lc.OPERATOR),
 ]
+ACTORS = (lc.RESTAURANT, lc.CUSTOMER, lc.COURIER, lc.OPERATOR)
 
 
 @pytest.mark.parametrize(("current", "target", "actor"), ALLOWED)
@@ -23,7 +29,7 @@ def test_allowed_moves(current, target, actor):
 def _refused():
     for current in lc.STATES:
         for target in lc.STATES:
-            for actor in (lc.RESTAURANT, lc.CUSTOMER, lc.COURIER):
+            for actor in ACTORS:
                 if (current, target, actor) not in ALLOWED:
                     yield current, target, actor
 
@@ -35,7 +41,7 @@ def test_every_other_move_is_refused(current, target, actor):
 
 def test_final_states_have_no_way_out():
     for state in lc.FINAL_STATES:
-        for actor in (lc.RESTAURANT, lc.CUSTOMER, lc.COURIER):
+        for actor in ACTORS:
             assert lc.next_states(current=state, actor_type=actor) == []
 
 
@@ -46,6 +52,11 @@ def test_parties_are_recognised_by_their_own_field_only():
     assert lc.is_party(order, actor_type=lc.RESTAURANT, actor_id="r")
     assert not lc.is_party(order, actor_type=lc.RESTAURANT, actor_id="c")
     assert not lc.is_party(order, actor_type=lc.COURIER, actor_id=None)
+    assert not lc.is_party(order, actor_type=lc.OPERATOR, actor_id="c")
+
+
+def test_picked_up_orders_are_never_cancelled():
+    assert lc.next_states(current=lc.PICKED_UP, actor_type=lc.OPERATOR) == []
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,336 @@
+"""Operators' actions on who delivers an order (ARCHITECTURE 4.6): assigning it to a courier by
+hand, taking it from its courier, and the couriers as operators see them.
+
+Each action goes through the owners' rules: the assignment is 4.3's (`active_assignments`' unique
+keys, the idempotent projection onto the order, the reconciler: deliveries/dispatch.py), the
+decisions that make a person's choice win are deliveries/manual.py's, and the audit log is the
+order service's (orders/operators.py). An action is applied and audited, or refused with a clear
+error, never half done:
+
+1. it is checked against the order (as its owner has it) and the courier; a refusal is audited
+   once, `refused` with its code, and answered;
+2. it is recorded as under way on the order (`manual_decisions.action`, one at a time per order: a
+   second is refused while the first is under way), then audited as `pending`;
+3. it is carried out, every step conditional or idempotent. An assign pins the order to the
+   courier, takes it from a courier who had it (who is then excluded from it), claims the courier
+   and projects the claim, as dispatch does. An unassign excludes the courier and takes the order
+   off them; it waits for dispatch again;
+4. its outcome is audited and the record ends. An assignment the order service has not confirmed
+   yet is applied (the assignment is the fact; the reconciler projects it).
+
+A process that dies or pauses anywhere leaves the record: `resume` carries out every record older
+than OPERATOR_ACTION_RESUME_S from wherever it stands, with the same steps, and audits the outcome.
+If the order service cannot even take the `pending` entry, nothing was applied: the record is
+dropped and the action answered 503 (a timeout there is "unknown": the record stays for `resume`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bson import ObjectId
+from django.conf import settings
+
+from common import faults
+from common.errors import ApiError, Conflict, GatewayTimeout
+from common.mongo import get_database, parse_object_id
+from common.pagination import PageRequest
+from deliveries import clients, dispatch, lifecycle, locks, manual, repository, tracking
+from deliveries.errors import (
+    ActionUnderWay,
+    CourierNotFound,
+    CourierUnavailable,
+    IllegalDeliveryTransition,
+    OrderNotFound,
+)
+from deliveries.repository import Claim
+
+logger = logging.getLogger(__name__)
+
+ASSIGN, UNASSIGN = "assign", "unassign"
+PENDING, APPLIED, REFUSED = "pending", "applied", "refused"
+MOVABLE = frozenset({"placed", "accepted", "preparing", "ready"})  # before pickup
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Done:
+    """Where an action ended: `applied` with its answer, `refused` with its error, or `pending` (not
+    known yet; its record stays for `resume`) with its answer so far."""
+
+    outcome: str
+    answer: dict | None = None
+    error: ApiError | None = None
+
+
+# --- the actions ----------------------------------------------------------------------------------------
+
+
+def operator_order_assign(*, order_id: str, courier_id: str, operator_id: str, reason: str) -> dict:
+    """Gives the order to this courier by hand (taking it from another who had it); answers the
+    delivery. Dispatch will not move it; a picked-up order is never moved."""
+    action = _action(ASSIGN, order_id=order_id, courier_id=courier_id, operator_id=operator_id, reason=reason)
+
+    def check(db, order: dict | None) -> None:
+        _check_order(order)
+        if not _holds(db, order_id, courier_id):
+            _check_courier(db, courier_id)
+
+    return _run(action, check)
+
+
+def operator_order_unassign(*, order_id: str, operator_id: str, reason: str) -> dict:
+    """Takes the order from its courier by hand: it waits again, never for that courier, and their
+    delivery is cancelled; answers the order as its owner has it now."""
+    action = _action(UNASSIGN, order_id=order_id, courier_id=None, operator_id=operator_id, reason=reason)
+
+    def check(db, order: dict | None) -> None:
+        _check_order(order)
+        assignment = repository.assignment_of_order(db, order_id=order_id)
+        if assignment is None:
+            raise IllegalDeliveryTransition(
+                "The order has no courier to take it from.", details={"current": order["status"], "courier_id": None}
+            )
+        action["courier_id"] = assignment["_id"]
+
+    return _run(action, check)
+
+
+def _action(kind: str, **fields) -> dict:
+    return {"id": str(ObjectId()), "action": kind, "at": _now(), **fields}
+
+
+def _run(action: dict, check: Callable[[object, dict | None], None]) -> dict:
+    """Steps 1 to 4 of the module's doc for a new action."""
+    order_id = action["order_id"]
+    if parse_object_id(order_id) is None:
+        raise OrderNotFound()  # not an order id at all: no action on any order
+    db = get_database()
+    with locks.order_lock(order_id):
+        order = clients.orders_by_ids(order_ids=[order_id]).get(order_id)
+        try:
+            check(db, order)
+            if not repository.decision_begin_action(db, order_id=order_id, action=action, now=_now()):
+                raise ActionUnderWay()
+        except ApiError as refusal:
+            clients.audit_record(action=action, outcome=REFUSED, error_code=refusal.code, error_message=refusal.message)
+            raise
+        try:
+            clients.audit_record(action=action, outcome=PENDING)
+        except GatewayTimeout:
+            raise  # whether the entry was written is unknown: the record stays, `resume` finishes
+        except ApiError:
+            repository.decision_end_action(db, order_id=order_id, action_id=action["id"], now=_now())
+            raise  # nothing applied, nothing audited: the log's owner cannot be reached
+        done = _carry_out(db, action, order)
+    if done.error is not None:
+        raise done.error
+    return done.answer
+
+
+def _carry_out(db, action: dict, order: dict | None) -> Done:
+    """Steps 3 and 4, from wherever the action stands (a new one, or a record `resume` found)."""
+    done = (_assign if action["action"] == ASSIGN else _unassign)(db, action, order)
+    if done.outcome == PENDING:
+        return done
+    error = done.error
+    try:
+        clients.audit_settle(
+            action_id=action["id"],
+            outcome=done.outcome,
+            error_code=error.code if error else None,
+            error_message=error.message if error else None,
+        )
+    except Conflict:
+        pass  # settled already (an earlier run of this record got that far): an outcome is written once
+    except ApiError as exc:
+        logger.warning(
+            "operator action's outcome not audited yet", extra={"action_id": action["id"], "error": exc.code}
+        )
+        return done  # applied (or refused) and audited as pending; `resume` writes the outcome
+    repository.decision_end_action(db, order_id=action["order_id"], action_id=action["id"], now=_now())
+    return done
+
+
+def _assign(db, action: dict, order: dict | None) -> Done:
+    order_id, courier_id = action["order_id"], action["courier_id"]
+    now = _now()
+    if not _holds(db, order_id, courier_id):
+        try:
+            _check_order(order)
+            _check_courier(db, courier_id)
+        except ApiError as refusal:
+            return Done(REFUSED, error=refusal)
+        repository.decision_pin(db, order_id=order_id, courier_id=courier_id, now=now)
+        current = repository.assignment_of_order(db, order_id=order_id)
+        if current is not None:  # a reassignment: the courier who had it never gets it back by dispatch
+            repository.decision_exclude(db, order_id=order_id, courier_id=current["_id"], now=now)
+            order = manual.take_off(db, current, actor_type=lifecycle.OPERATOR, actor_id=action["operator_id"])
+            if order is None:
+                repository.decision_unpin(db, order_id=order_id, courier_id=courier_id, now=now)
+                repository.decision_unexclude(db, order_id=order_id, courier_id=current["_id"], now=now)
+                return Done(REFUSED, error=_picked_up())
+        claim = repository.assignment_claim(
+            db, courier_id=courier_id, order_id=order_id, delivery_id=ObjectId(action["id"]), now=now
+        )
+        if claim is not Claim.CLAIMED and not _holds(db, order_id, courier_id):
+            # Another order took the courier a moment ago (their room was checked above).
+            repository.decision_unpin(db, order_id=order_id, courier_id=courier_id, now=now)
+            return Done(REFUSED, error=CourierUnavailable(details={"courier_id": courier_id}))
+    else:
+        repository.decision_pin(db, order_id=order_id, courier_id=courier_id, now=now)
+    faults.point("operator.assign.after_claim")
+    assignment = repository.assignment_of_order(db, order_id=order_id)
+    outcome = dispatch.converge(assignment, order)
+    delivery = repository.delivery_by_id(db, delivery_id=assignment["delivery_id"]) if assignment else None
+    if outcome in (dispatch.Outcome.ASSIGNED, dispatch.Outcome.PENDING):
+        return Done(APPLIED, answer=delivery)
+    if outcome is dispatch.Outcome.ORDER_GONE:
+        repository.decision_unpin(db, order_id=order_id, courier_id=courier_id, now=_now())
+        return Done(REFUSED, error=IllegalDeliveryTransition("The order finished meanwhile."))
+    return Done(PENDING, answer=delivery)  # a projection race: the next run sees it settled
+
+
+def _unassign(db, action: dict, order: dict | None) -> Done:
+    order_id, courier_id = action["order_id"], action["courier_id"]
+    now = _now()
+    if not _holds(db, order_id, courier_id):
+        if manual.is_excluded(db, order_id=order_id, courier_id=courier_id):
+            return Done(APPLIED, answer=order)  # taken off already (an earlier run, or the reconciler)
+        return Done(REFUSED, error=IllegalDeliveryTransition("The order has no courier to take it from."))
+    try:
+        _check_order(order)
+    except ApiError as refusal:
+        return Done(REFUSED, error=refusal)
+    repository.decision_exclude(db, order_id=order_id, courier_id=courier_id, now=now)
+    faults.point("operator.unassign.after_exclude")
+    assignment = repository.assignment_of_order(db, order_id=order_id)
+    if assignment is None or assignment["_id"] != courier_id:
+        return Done(APPLIED, answer=order)  # the reconciler took it off meanwhile (the exclusion is there)
+    taken = manual.take_off(db, assignment, actor_type=lifecycle.OPERATOR, actor_id=action["operator_id"])
+    if taken is None:
+        repository.decision_unexclude(db, order_id=order_id, courier_id=courier_id, now=now)
+        return Done(REFUSED, error=_picked_up())
+    dispatch.kick()  # the order waits again: somebody else may take it now
+    return Done(APPLIED, answer=taken)
+
+
+def _holds(db, order_id: str, courier_id: str | None) -> bool:
+    assignment = repository.assignment_of_order(db, order_id=order_id)
+    return assignment is not None and assignment["_id"] == courier_id
+
+
+def _check_order(order: dict | None) -> None:
+    if order is None:
+        raise OrderNotFound()
+    if order["status"] not in MOVABLE:
+        raise IllegalDeliveryTransition(
+            f"An order that is {order['status']} does not change courier.",
+            details={"current": order["status"]},
+        )
+
+
+def _picked_up() -> ApiError:
+    return IllegalDeliveryTransition(
+        "The courier picked the order up a moment ago: it stays with them.", details={"current": "picked_up"}
+    )
+
+
+def _check_courier(db, courier_id: str) -> None:
+    courier = repository.courier_get(db, courier_id=courier_id)
+    if courier is None:
+        raise CourierNotFound(details={"courier_id": courier_id})
+    if not courier.get("available"):
+        raise CourierUnavailable("The courier is off duty.", details={"courier_id": courier_id, "available": False})
+    if repository.assignment_of_courier(db, courier_id=courier_id) is not None:
+        raise CourierUnavailable(
+            "The courier carries as many orders as they can.", details={"courier_id": courier_id, "available": True}
+        )
+
+
+# --- actions a dead or paused process left under way ---------------------------------------------------------
+
+
+def resume(*, older_than_s: float, limit: int = 100) -> int:
+    """Carries out every operator action recorded as under way for longer than `older_than_s` (its
+    process died or paused), then drops the pins of orders that can no longer move. Safe in every
+    replica at once: each step is conditional or idempotent. Returns how many it carried out."""
+    db = get_database()
+    before = _now() - timedelta(seconds=older_than_s)
+    carried = 0
+    for decision in repository.decisions_under_way(db, limit=limit):
+        action = decision["action"]
+        if action["at"] > before:
+            continue
+        try:
+            with locks.order_lock(action["order_id"]):
+                clients.audit_record(action=action, outcome=PENDING)  # written before anything else (a retry)
+                order = clients.orders_by_ids(order_ids=[action["order_id"]]).get(action["order_id"])
+                _carry_out(db, action, order)
+        except ApiError as exc:
+            logger.warning("operator action not resumed", extra={"action_id": action["id"], "error": exc.code})
+            continue
+        carried += 1
+    try:
+        manual.forget_settled()
+    except ApiError as exc:
+        logger.warning("pins not checked", extra={"error": exc.code})
+    return carried
+
+
+def resume_interrupted() -> int:
+    """The background loop's pass (deliveries/background.py): actions under way for longer than a period."""
+    return resume(older_than_s=settings.OPERATOR_ACTION_RESUME_S)
+
+
+# --- the couriers as operators see them -----------------------------------------------------------------------
+
+
+def operator_couriers(*, available: bool | None, page: PageRequest) -> tuple[int, list[dict]]:
+    """A page of couriers (in id order): each with their latest position, their active deliveries
+    (ids) and the stops still to make, in order."""
+    db = get_database()
+    count, couriers = repository.couriers_page(db, available=available, skip=page.skip, limit=page.size)
+    ids = [courier["_id"] for courier in couriers]
+    positions = tracking.latest_positions(ids)
+    active: dict[str, list[dict]] = {}
+    for delivery in repository.deliveries_active_of_couriers(
+        db, courier_ids=ids, states=sorted(lifecycle.ACTIVE_STATES)
+    ):
+        active.setdefault(delivery["courier_id"], []).append(delivery)
+    rows = []
+    for courier in couriers:
+        deliveries = sorted(active.get(courier["_id"], []), key=lambda d: (d["created_at"], d["_id"]))
+        rows.append(
+            {
+                **courier,
+                "location": positions.get(courier["_id"]) or courier.get("location"),
+                "deliveries": [str(d["_id"]) for d in deliveries],
+                "route": [stop for d in deliveries for stop in _stops(d)],
+            }
+        )
+    return count, rows
+
+
+def _stops(delivery: dict) -> list[dict]:
+    """The stops a delivery still needs: the pickup until picked up, then the drop-off."""
+    legs = [("pickup", delivery.get("pickup"))] if delivery["status"] == lifecycle.ASSIGNED else []
+    legs.append(("dropoff", delivery.get("dropoff")))
+    return [
+        {
+            "order_id": delivery["order_id"],
+            "delivery_id": str(delivery["_id"]),
+            "stop": stop,
+            "lat": (place or {}).get("lat"),
+            "lng": (place or {}).get("lng"),
+            "address": ", ".join(p for p in ((place or {}).get("line1"), (place or {}).get("city")) if p),
+            "eta": None,
+        }
+        for stop, place in legs
+    ]
