@@ -236,9 +236,14 @@ def is_live_stream(scope) -> bool:
 
 
 def get_asgi_application():
-    """A service's application, its background loops run for the server's lifespan (common/background.py)."""
+    """A service's application: the routes of its FAST_ROUTES answered before Django's handler by
+    their own views (common/fast_paths/), its background loops run for the server's lifespan
+    (common/background.py)."""
     open_files.raise_soft_limit()
     django.setup(set_prefix=False)
-    application = PooledThreadsASGIHandler()
+    # Imported once Django is set up: the fast paths resolve their views from the settings.
+    from common.fast_paths import in_front_of
+
+    application = in_front_of(PooledThreadsASGIHandler())
     prepare_for_serving(settings.GC_THRESHOLDS)
     return background.serving(application)
