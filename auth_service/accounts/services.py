@@ -116,13 +116,19 @@ def account_login(*, user_type: str, email: str, password: str, client_ip: str) 
     return _start_session(account)
 
 
-def session_refresh(*, user_type: str, refresh_token: str) -> dict:
+def _presented_refresh(*, user_type: str, refresh_token: str) -> RefreshToken:
+    """The refresh token as presented, if it is valid and of this kind of account."""
     try:
         presented = RefreshToken(refresh_token)
     except TokenError as exc:
         raise InvalidToken() from exc
     if presented["user_type"] != user_type:
         raise InvalidToken()
+    return presented
+
+
+def session_refresh(*, user_type: str, refresh_token: str) -> dict:
+    presented = _presented_refresh(user_type=user_type, refresh_token=refresh_token)
     db = get_database()
     family_id = presented["fam"]
     account = repository.account_by_id(db, user_type=user_type, account_id=parse_object_id(presented["sub"]))
@@ -157,12 +163,7 @@ def _just_rotated() -> InvalidToken:
 
 
 def session_logout(*, user_type: str, refresh_token: str) -> None:
-    try:
-        presented = RefreshToken(refresh_token)
-    except TokenError as exc:
-        raise InvalidToken() from exc
-    if presented["user_type"] != user_type:
-        raise InvalidToken()
+    presented = _presented_refresh(user_type=user_type, refresh_token=refresh_token)
     repository.family_revoke(get_database(), family_id=presented["fam"], reason="logout", now=_now())
 
 

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from common.jwt import MfaToken, RefreshToken
+from common.testing.tokens import access_claims
 
 
 def _get(api_client, token=None, scheme="Bearer"):
@@ -18,22 +19,7 @@ def _get(api_client, token=None, scheme="Bearer"):
 
 
 def _claims(**overrides):
-    import time
-
-    now = int(time.time())
-    claims = {
-        "sub": "c1",
-        "user_type": "customer",
-        "role": "user",
-        "token_type": "access",
-        "jti": "j1",
-        "iat": now,
-        "exp": now + 60,
-        "iss": "food-delivery-auth",
-        "aud": "food-delivery",
-    }
-    claims.update(overrides)
-    return {k: v for k, v in claims.items() if v is not None}
+    return access_claims(**{"sub": "c1", "jti": "j1", "lifetime_s": 60, **overrides})
 
 
 def test_a_valid_customer_token_is_accepted_without_a_database(api_client, issue_token):

@@ -1,21 +1,13 @@
 """Steps for operators: made with the auth service's own command, signed in with a code, moving
 orders between couriers, and reading the audit log."""
 
-import time
 import uuid
 
 import pyotp
 from behave import given, then, when
 from support.api import PASSWORD
 
-
-def _eventually(check, timeout_s=10.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
+from common.testing.waiting import eventually
 
 
 @given('an operator "{name:Q}" signed in with a code')
@@ -40,7 +32,7 @@ def _order_now(context):
 @given("{name} is assigned to the order")
 def step_given_assigned(context, name):
     courier_id = context.users[name]["id"]
-    assert _eventually(lambda: _order_now(context)["courier_id"] == courier_id), _order_now(context)
+    assert eventually(lambda: _order_now(context)["courier_id"] == courier_id), _order_now(context)
 
 
 @given("the kitchen has the order ready")

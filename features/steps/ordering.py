@@ -1,19 +1,12 @@
 """Steps for placing, preparing, delivering and following orders."""
 
-import time
 import uuid
 
 from behave import given, then, when
 from support.api import EventFollower, StreamFollower
 
-
-def _eventually(check, timeout_s=10.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
+from common.testing.live import DELIVERED_HISTORY
+from common.testing.waiting import eventually
 
 
 @given('a customer "{name:Q}" with a delivery address')
@@ -157,7 +150,7 @@ def step_courier_flow(context, name):
 @then('{name} saw the order go through "{statuses:Q}"')
 def step_saw(context, name, statuses):
     expected = [s.strip() for s in statuses.split(",")]
-    assert _eventually(lambda: [e["status"] for e in context.follower.statuses][-len(expected) :] == expected), (
+    assert eventually(lambda: [e["status"] for e in context.follower.statuses][-len(expected) :] == expected), (
         context.follower.events
     )
     assert context.follower.statuses[0]["status"] in ("placed", "accepted")
@@ -171,14 +164,7 @@ def step_stream_ended(context):
 @then("the order's history lists every step")
 def step_history_steps(context):
     order = _current(context)
-    assert [h["status"] for h in order["history"]] == [
-        "placed",
-        "accepted",
-        "preparing",
-        "ready",
-        "picked_up",
-        "delivered",
-    ]
+    assert [h["status"] for h in order["history"]] == DELIVERED_HISTORY
     assert all(h["at"] and h["actor_type"] for h in order["history"])
 
 

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 import threading
 import uuid
 
 import requests
+
+from common.testing.sse import events_of_lines
 
 PASSWORD = "correct horse battery"
 ADDRESS = {"line1": "1 Canal St", "city": "Amsterdam", "postcode": "1011", "lat": 52.37, "lng": 4.89}
@@ -119,19 +120,10 @@ class StreamFollower:
                 self._response = response
                 self.status_code = response.status_code
                 self.opened.set()
-                fields: dict[str, str] = {}
-                for line in response.iter_lines(decode_unicode=True):
-                    if line:
-                        if not line.startswith(":"):
-                            name, _, value = line.partition(":")
-                            fields[name] = value.removeprefix(" ")
-                        continue
-                    if "data" in fields:
-                        event = {"id": fields.get("id"), "event": fields.get("event", "message")}
-                        with self.changed:
-                            self.events.append({**event, "data": json.loads(fields["data"])})
-                            self.changed.notify_all()
-                    fields = {}
+                for event in events_of_lines(response.iter_lines(decode_unicode=True)):
+                    with self.changed:
+                        self.events.append(event)
+                        self.changed.notify_all()
         except (requests.RequestException, AttributeError, ValueError):
             pass  # closed by close(), or the server went away
         finally:

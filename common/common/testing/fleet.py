@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 
@@ -20,23 +19,14 @@ import aiohttp
 import jwt
 import requests
 
+from common.testing.tokens import access_claims
+
 AMSTERDAM = (52.37, 4.89)
 
 
 def courier_token(private_key_pem: str, *, courier_id: str, lifetime_s: int = 900) -> str:
     """An access token for a courier, signed with the platform's key (ARCHITECTURE 4.1's claims)."""
-    now = int(time.time())
-    claims = {
-        "sub": courier_id,
-        "user_type": "courier",
-        "role": "user",
-        "token_type": "access",
-        "jti": uuid.uuid4().hex,
-        "iat": now,
-        "exp": now + lifetime_s,
-        "iss": "food-delivery-auth",
-        "aud": "food-delivery",
-    }
+    claims = access_claims(sub=courier_id, user_type="courier", lifetime_s=lifetime_s)
     return jwt.encode(claims, private_key_pem, algorithm="RS256")
 
 

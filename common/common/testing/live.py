@@ -80,6 +80,8 @@ class LivePlatform:
 
 PASSWORD = "correct horse battery"
 ADDRESS = {"line1": "1 Canal St", "city": "Amsterdam", "postcode": "1011", "lat": 52.37, "lng": 4.89}
+# Every step of an order that went all the way, in the order its history lists them.
+DELIVERED_HISTORY = ["placed", "accepted", "preparing", "ready", "picked_up", "delivered"]
 
 
 class LiveActors:

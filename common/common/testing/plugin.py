@@ -135,6 +135,12 @@ def wire_to_live_platform(settings, live_platform):
 
 
 @pytest.fixture(scope="session")
+def gateway(live_platform) -> str:
+    """The live platform's gateway URL."""
+    return live_platform.url("gateway")
+
+
+@pytest.fixture(scope="session")
 def actors(live_platform):
     """Registers users and builds data on the live platform through its gateway."""
     from common.testing.live import LiveActors

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 
 
 def parse_block(block: str) -> dict | None:
@@ -23,6 +23,20 @@ def parse_block(block: str) -> dict | None:
     if "data" not in fields:
         return None
     return {"id": fields.get("id"), "event": fields.get("event", "message"), "data": json.loads(fields["data"])}
+
+
+def events_of_lines(lines: Iterable[str]) -> Iterator[dict]:
+    """The events of a stream read line by line (requests' `iter_lines(decode_unicode=True)`), each
+    as soon as its closing blank line comes."""
+    block: list[str] = []
+    for line in lines:
+        if line:
+            block.append(line)
+            continue
+        event = parse_block("\n".join(block))
+        block = []
+        if event is not None:
+            yield event
 
 
 class SseReader:

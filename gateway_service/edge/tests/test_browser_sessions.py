@@ -15,11 +15,6 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def gateway(live_platform):
-    return live_platform.url("gateway")
-
-
-@pytest.fixture
 def customer(actors):
     email = f"browser-{uuid.uuid4().hex[:8]}@example.com"
     actors.ok("POST", "/customers/register", json={"email": email, "password": PASSWORD, "name": "Bea"}, expect=201)

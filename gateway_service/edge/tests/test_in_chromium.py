@@ -53,16 +53,6 @@ def browser(tmp_path):
     assert not problems, problems
 
 
-@pytest.fixture
-def gateway(live_platform):
-    return live_platform.url("gateway")
-
-
-@pytest.fixture
-def actors(gateway):
-    return LiveActors(gateway)
-
-
 def _snap(browser, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))

@@ -1,27 +1,22 @@
 """Through the gateway, on the live platform: the three live streams resumed with Last-Event-ID, and
 the delivery promise's routes (the kitchen's delay) refusing whoever should be refused."""
 
-import json
 import uuid
 
 import pytest
 import requests
 
+from common.testing.sse import events_of_lines
+
 
 def _events(response, count: int, kind: str | None = None) -> list[dict]:
     """The next `count` events (of this kind, if given) of an open stream (requests, stream=True)."""
-    events, fields = [], {}
-    for line in response.iter_lines(decode_unicode=True):
-        if line:
-            if not line.startswith(":"):
-                name, _, value = line.partition(":")
-                fields[name] = value.removeprefix(" ")
-            continue
-        if "data" in fields and kind in (None, fields.get("event")):
-            events.append({"id": fields.get("id"), "event": fields.get("event"), "data": json.loads(fields["data"])})
+    events = []
+    for event in events_of_lines(response.iter_lines(decode_unicode=True)):
+        if kind in (None, event["event"]):
+            events.append(event)
             if len(events) == count:
-                return events
-        fields = {}
+                break
     return events
 
 

@@ -2,7 +2,6 @@
 a missing, forged, expired or wrong-type token never gets in, and a wrong kind of user gets 403."""
 
 import time
-import uuid
 
 import jwt as pyjwt
 import pytest
@@ -10,6 +9,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from common.testing.tokens import access_claims
 from edge.routes import ROUTES, TOKEN
 
 SAMPLE_ID = "65f0c0ffee00000000000001"
@@ -25,20 +25,7 @@ def _concrete(pattern: str) -> str:
 
 
 def _claims(**overrides):
-    now = int(time.time())
-    claims = {
-        "sub": SAMPLE_ID,
-        "user_type": "customer",
-        "role": "user",
-        "token_type": "access",
-        "jti": uuid.uuid4().hex,
-        "iat": now,
-        "exp": now + 300,
-        "iss": "food-delivery-auth",
-        "aud": "food-delivery",
-    }
-    claims.update(overrides)
-    return {k: v for k, v in claims.items() if v is not None}
+    return access_claims(**{"sub": SAMPLE_ID, **overrides})
 
 
 def _hs256_with(secret: bytes) -> str:

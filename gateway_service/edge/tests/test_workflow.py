@@ -8,20 +8,11 @@ import uuid
 import pytest
 import requests
 
+from common.testing.live import DELIVERED_HISTORY
+from common.testing.waiting import eventually
+
 # Couriers here must get this module's orders, not what earlier tests left waiting.
 pytestmark = pytest.mark.usefixtures("no_orders_waiting")
-
-
-def _eventually(check, timeout_s: float = 10.0) -> bool:
-    """Assignment follows placement asynchronously; wait for it like a client app would poll."""
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def _follow(actors, order_id, headers, events: list, opened: threading.Event):
@@ -86,14 +77,7 @@ def test_order_to_doorstep_followed_live(actors):
     assert events[-1]["courier_id"] == courier_id
     final = actors.ok("GET", f"/orders/{order['id']}", headers=cleo)
     assert final["status"] == "delivered"
-    assert [h["status"] for h in final["history"]] == [
-        "placed",
-        "accepted",
-        "preparing",
-        "ready",
-        "picked_up",
-        "delivered",
-    ]
+    assert [h["status"] for h in final["history"]] == DELIVERED_HISTORY
     history = actors.ok("GET", "/customers/me/orders", headers=cleo)
     assert [o["id"] for o in history["results"]] == [order["id"]]
     kitchen = actors.ok("GET", f"/restaurants/{restaurant_id}/orders?status=delivered", headers=chef)
@@ -137,7 +121,7 @@ def test_a_rejected_order_frees_its_courier_for_the_next(actors):
 
     first = place()
     order_path = f"/orders/{first['id']}"
-    assert _eventually(lambda: actors.ok("GET", "/couriers/me", headers=kai)["active_order_id"] == first["id"]), (
+    assert eventually(lambda: actors.ok("GET", "/couriers/me", headers=kai)["active_order_id"] == first["id"]), (
         f"Kai: {actors.ok('GET', '/couriers/me', headers=kai)}; the order: {actors.ok('GET', order_path, headers=cleo)}"
     )
     second = place()

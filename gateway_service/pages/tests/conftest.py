@@ -3,17 +3,6 @@ import shutil
 import pytest
 
 from common.testing.chromium import chromium_binary, script_errors, start_browser
-from common.testing.live import LiveActors
-
-
-@pytest.fixture
-def gateway(live_platform):
-    return live_platform.url("gateway")
-
-
-@pytest.fixture
-def actors(gateway):
-    return LiveActors(gateway)
 
 
 @pytest.fixture
