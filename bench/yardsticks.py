@@ -18,20 +18,7 @@ def start_reference_app(stack) -> tuple[object, str]:
     port = devstack.free_port()
     process = stack.start_process(
         "reference",
-        [
-            str(devstack.VENV_BIN / "uvicorn"),
-            "reference_app:application",
-            "--app-dir",
-            str(BENCH),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--no-proxy-headers",
-            "--lifespan",
-            "off",
-        ],
+        devstack.uvicorn_command("reference_app:application", port, "--app-dir", str(BENCH), "--lifespan", "off"),
     )
     url = f"http://127.0.0.1:{port}/reference"
     devstack.wait_for(lambda: devstack.http_status(url) == 200, timeout_s=30, what="reference app")

@@ -3,17 +3,10 @@ import uuid
 import pytest
 import requests
 
+from common.testing.plugin import beside_the_live_platform
 
-@pytest.fixture(scope="session")
-def jwt_key_pair(live_platform):
-    """Tokens minted by the live auth service must verify here: use its key pair."""
-    return live_platform.key_pair()
-
-
-@pytest.fixture(autouse=True)
-def _wired_to_live_platform(wire_to_live_platform, mongo_db, redis_client):
-    """This in-process service talks to the live platform's other services."""
-    wire_to_live_platform("customer", ["auth", "restaurant", "order"])
+# This in-process service talks to the live platform's other services.
+jwt_key_pair, _wired_to_live_platform = beside_the_live_platform("customer", ["auth", "restaurant", "order"])
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 import pytest
 
+from common.testing.plugin import beside_the_live_platform
+
 
 @pytest.fixture(scope="session")
 def live_platform_env():
@@ -9,16 +11,8 @@ def live_platform_env():
     return {"DISPATCH_SWEEP_S": "0"}
 
 
-@pytest.fixture(scope="session")
-def jwt_key_pair(live_platform):
-    """Tokens minted by the live auth service must verify here: use its key pair."""
-    return live_platform.key_pair()
-
-
-@pytest.fixture(autouse=True)
-def _wired_to_live_platform(wire_to_live_platform, mongo_db, redis_client):
-    """This in-process service talks to the live platform's other services."""
-    wire_to_live_platform("delivery", ["auth", "order", "restaurant"])
+# This in-process service talks to the live platform's other services.
+jwt_key_pair, _wired_to_live_platform = beside_the_live_platform("delivery", ["auth", "order", "restaurant"])
 
 
 @pytest.fixture(autouse=True)

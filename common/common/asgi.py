@@ -6,20 +6,18 @@ closers release counters and send `request_finished`, whose receivers here never
 to write the log line of a 4xx or 5xx answer, and a second task per request that waits for the
 client to hang up. That watch matters only while a response streams (a live stream must end when
 its client leaves), so it runs only then; an ordinary request runs to its end, as a sync view
-always did, and its answer to a client that left goes nowhere. Measured: bench/RESULTS.md (second day of #23).
+always did, and its answer to a client that left goes nowhere.
 
 `PooledThreadsASGIHandler` (the services): Django runs each request in a `ThreadSensitiveContext`
 of its own, so a sync view gets a thread of its own: asgiref starts a new thread for every request
 and joins it at the end. On the write path, where every service's views are sync (pymongo,
-requests), that start and join, and the per-thread set-up that follows, were a measurable part of
-each request's CPU (bench/RESULTS.md).
+requests), that start and join, and the per-thread set-up that follows, are paid on every request.
 Here each request still has a thread of its own for its sync calls, one at a time, as Django
 expects, but the thread comes from a pool of idle ones and goes back after the response.
 
 Live streams (`GET .../events`) take no thread at all: their path is async end to end (the views
 run their few sync reads on the loop's shared pool), and a stream lives for minutes or hours, so a
-thread held per stream was one thread per open stream: 7,330 threads and 65 KiB per stream in the
-order service at 10,000 streams, before this (bench/RESULTS.md). The gateway, whose request path
+thread held per stream would be one thread, and its stack, per open stream. The gateway, whose request path
 is async end to end, uses `LeanASGIHandler` without any per-request context (`gateway_service.asgi`).
 """
 
@@ -29,7 +27,6 @@ import asyncio
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
 
-import django
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.conf import settings
 from django.core import signals
@@ -38,9 +35,6 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http.response import ResponseHeaders
 from django.urls import set_script_prefix, set_urlconf
 from django.utils.log import log_response
-
-from common import background, open_files
-from common.garbage_collection import prepare_for_serving
 
 
 class LeanASGIHandler(ASGIHandler):
@@ -126,13 +120,12 @@ class LeanASGIHandler(ASGIHandler):
 
     async def _stream(self, response, send, receive) -> None:
         """Streams a response until it ends or its client hangs up, whichever comes first, then
-        closes it on a thread, as Django does: closed on the loop instead, the events of the
-        1,000-stream benchmark arrived with a p99 of 227-261 ms instead of 45-52 (bench/RESULTS.md);
-        a stream ends once, so the hop costs nothing that counts.
+        closes it on a thread, as Django does: a closer may block, and on the loop it would hold up
+        every other open stream's events; a stream ends once, so the hop costs nothing that counts.
 
         The request's own task sends the stream; one other waits for the hang-up and cancels it.
         (Django runs both in tasks of their own under `asyncio.wait`: a task, a waiter and its
-        callbacks more per open stream, about 1.3 KiB on each side of the gateway.)"""
+        callbacks more per open stream.)"""
         streaming = asyncio.current_task()
         sending, hung_up = True, False
 
@@ -233,17 +226,3 @@ class PooledThreadsASGIHandler(LeanASGIHandler):
 
 def is_live_stream(scope) -> bool:
     return scope["method"] == "GET" and scope["path"].endswith("/events")
-
-
-def get_asgi_application():
-    """A service's application: the routes of its FAST_ROUTES answered before Django's handler by
-    their own views (common/fast_paths/), its background loops run for the server's lifespan
-    (common/background.py)."""
-    open_files.raise_soft_limit()
-    django.setup(set_prefix=False)
-    # Imported once Django is set up: the fast paths resolve their views from the settings.
-    from common.fast_paths import in_front_of
-
-    application = in_front_of(PooledThreadsASGIHandler())
-    prepare_for_serving(settings.GC_THRESHOLDS)
-    return background.serving(application)

@@ -3,9 +3,8 @@
 A full collection walks every object the collector tracks, and CPython runs one whenever the
 objects that survived younger collections have grown by a quarter since the last. A process whose
 heap grows fast, as the order service's and the gateway's do when thousands of clients open their
-live streams at once (a hundred objects or more per stream), pays that walk again and again:
-in a reconnect storm of 5,000 clients each of those processes spent 8-10 s in the collector,
-full collections of up to 1.5 s each with the process standing still (bench/RESULTS.md, #23).
+live streams at once (a hundred objects or more per stream), pays that walk again and again, the
+process standing still during each full collection, just when its clients need it most.
 
 Two things, once the application is loaded (`prepare_for_serving`):
 

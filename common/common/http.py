@@ -121,8 +121,8 @@ class ServiceClient:
         self.timeout = (connect_timeout_s, read_timeout_s)
         self.breaker = breaker
         self.session = requests.Session()
-        # Calls inside the platform never go through the environment's proxies or .netrc (and
-        # looking them up on every request cost ~5% of a service's CPU under load).
+        # Calls inside the platform never go through the environment's proxies or .netrc (nor
+        # pay for looking them up on every request).
         self.session.trust_env = False
         retry = Retry(
             total=retries,
@@ -280,6 +280,14 @@ def raise_for_upstream(response: requests.Response, service: str) -> None:
 
 
 _ERRORS_BY_STATUS = {404: NotFound, 409: Conflict, 403: Forbidden}
+
+
+def internal_answer(service: str, method: str, path: str, **kwargs):
+    """The JSON answer of another service's /internal route; its refusal raised here as
+    `raise_for_upstream` does."""
+    response = internal_request(service, method, path, **kwargs)
+    raise_for_upstream(response, service)
+    return response.json()
 
 
 def internal_request(service: str, method: str, path: str, **kwargs) -> requests.Response:

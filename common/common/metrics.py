@@ -11,7 +11,7 @@ import time
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
-from common.middleware import HybridMiddleware
+from common.middleware import TimedMiddleware
 
 REQUESTS = Counter("http_requests_total", "HTTP requests by route, method and status", ["route", "method", "status"])
 LATENCY = Histogram(
@@ -34,13 +34,9 @@ def _observe(request, response, started: float) -> None:
     observe(route, request.method, response.status_code, started)
 
 
-class RequestMetricsMiddleware(HybridMiddleware):
-    def before(self, request):
-        request._metrics_started = time.monotonic()
-
-    def after(self, request, response):
-        _observe(request, response, request._metrics_started)
-        return response
+class RequestMetricsMiddleware(TimedMiddleware):
+    def served(self, request, response, started: float) -> None:
+        _observe(request, response, started)
 
 
 def metrics_view(request):

@@ -7,6 +7,8 @@ of the chain; this class does the sync/async plumbing once.
 
 from __future__ import annotations
 
+import time
+
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 
 
@@ -49,3 +51,22 @@ class HybridMiddleware:
             return self.after(request, await self.get_response(request))
         finally:
             self.cleanup(request)
+
+
+class TimedMiddleware(HybridMiddleware):
+    """Sees each response with the `time.monotonic()` at which its request reached this middleware
+    (`served`): the request metrics and the gateway's access log."""
+
+    def before(self, request):
+        setattr(request, self._started, time.monotonic())
+
+    def after(self, request, response):
+        self.served(request, response, getattr(request, self._started))
+        return response
+
+    def served(self, request, response, started: float) -> None:
+        raise NotImplementedError
+
+    @property
+    def _started(self) -> str:
+        return f"_{type(self).__name__}_started"

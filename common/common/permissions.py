@@ -21,28 +21,17 @@ class _IsUserType(BasePermission):
         return _signed_in(request) and request.user.user_type == self.user_type
 
 
-class IsCustomer(_IsUserType):
-    user_type = "customer"
+def _only(user_type: str, name: str, message: str = _IsUserType.message) -> type[BasePermission]:
+    """The permission of a route for one kind of account."""
+    return type(name, (_IsUserType,), {"user_type": user_type, "message": message})
 
 
-class IsRestaurantUser(_IsUserType):
-    user_type = "restaurant"
-
-
-class IsCourier(_IsUserType):
-    user_type = "courier"
-
-
-class IsOperator(_IsUserType):
-    """The co-op's dispatchers (ARCHITECTURE 4.6): never self-registered, always signed in with a code."""
-
-    user_type = "operator"
-    message = "This route is for operators only."
-
-
-class IsService(_IsUserType):
-    user_type = "service"
-    message = "Internal routes accept service tokens only."
+IsCustomer = _only("customer", "IsCustomer")
+IsRestaurantUser = _only("restaurant", "IsRestaurantUser")
+IsCourier = _only("courier", "IsCourier")
+# The co-op's dispatchers (ARCHITECTURE 4.6): never self-registered, always signed in with a code.
+IsOperator = _only("operator", "IsOperator", "This route is for operators only.")
+IsService = _only("service", "IsService", "Internal routes accept service tokens only.")
 
 
 class IsAuthenticatedParty(BasePermission):

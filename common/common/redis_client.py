@@ -72,8 +72,8 @@ class LuaScript:
     """A Lua script run by its SHA1 (EVALSHA), and loaded once more when the server no longer knows it
     (restarted, failed over, flushed). redis-py's `register_script` does the same, but used per call
     it hashes the source every time and checks the client's type through `typing`'s slow protocol
-    `isinstance` on every run: 3% of the order service's time in a reconnect storm, and on the
-    couriers' position path (bench/RESULTS.md, #23). Keep one per script, at module level."""
+    `isinstance` on every run, on hot paths (a reconnect storm, the couriers' positions). Keep one
+    per script, at module level."""
 
     def __init__(self, source: str):
         self.source = source

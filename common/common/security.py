@@ -3,10 +3,9 @@ inline in one middleware that is async-capable.
 
 Their hooks only read settings and set headers (no I/O), but under ASGI Django's `MiddlewareMixin`
 runs a sync `process_request` and `process_response` through `sync_to_async`: three of them cost
-six thread hops per request, measured at over a third of the gateway's CPU on a cached read
-(py-spy; bench/RESULTS.md). Here they run where the request is, in the order Django would. The
+six thread hops per request. Here they run where the request is, in the order Django would. The
 platform's policy has no nonces and no per-view variants, so it is built once, not per response
-(django-csp builds it every time, about 80 µs, even when the header is already set).
+(django-csp builds it every time, even when the header is already set).
 """
 
 from __future__ import annotations

@@ -15,6 +15,14 @@ def _breaker(clock):
     return CircuitBreaker(failure_threshold=3, reset_timeout_s=10, clock=clock)
 
 
+def _opened_at_zero(clock) -> CircuitBreaker:
+    """A breaker that opened at time 0, after its threshold of three failures."""
+    breaker = _breaker(clock)
+    for _ in range(3):
+        breaker.record_failure()
+    return breaker
+
+
 def test_opens_after_threshold_consecutive_failures():
     breaker = _breaker(Clock())
     for _ in range(3):
@@ -37,9 +45,7 @@ def test_a_success_resets_the_failure_count():
 
 def test_half_open_lets_one_trial_through_after_the_timeout():
     clock = Clock()
-    breaker = _breaker(clock)
-    for _ in range(3):
-        breaker.record_failure()
+    breaker = _opened_at_zero(clock)
     clock.now = 10.5
 
     assert breaker.state == "half_open"
@@ -49,9 +55,7 @@ def test_half_open_lets_one_trial_through_after_the_timeout():
 
 def test_a_failed_trial_opens_it_again_and_a_good_one_closes_it():
     clock = Clock()
-    breaker = _breaker(clock)
-    for _ in range(3):
-        breaker.record_failure()
+    breaker = _opened_at_zero(clock)
     clock.now = 11
     breaker.allow()
     breaker.record_failure()

@@ -36,7 +36,7 @@ def _started_process(code: str, **env: str) -> dict:
 
 _SERVE_AND_REPORT = """
 import gc, json
-from common.asgi import get_asgi_application
+from common.application import get_asgi_application
 get_asgi_application()
 print(json.dumps({"frozen": gc.get_freeze_count(), "tracked": len(gc.get_objects()), "threshold": gc.get_threshold()}))
 """

@@ -28,7 +28,7 @@ def _lowered_soft_limit():
 
 _SERVE_AND_REPORT = """
 import json, resource
-from common.asgi import get_asgi_application
+from common.application import get_asgi_application
 get_asgi_application()
 print(json.dumps(resource.getrlimit(resource.RLIMIT_NOFILE)))
 """

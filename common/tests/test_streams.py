@@ -76,6 +76,14 @@ class Reader(SseReader):
         super().__init__(self.stream.events(last_event_id))
 
 
+async def opened_for(spec, count: int = 1, **reader_args) -> list[dict]:
+    """The first `count` events of a stream opened for them and closed after."""
+    reader = Reader(spec, **reader_args)
+    events = await reader.next_events(count)
+    await reader.close()
+    return events
+
+
 def run(coroutine):
     return asyncio.run(asyncio.wait_for(coroutine, 30))
 
@@ -142,13 +150,9 @@ def test_resuming_from_the_snapshot_id_misses_nothing_published_meanwhile(spec, 
     write(mongo_db, "a", "new")
 
     async def scenario():
-        first = Reader(spec)
-        [snapshot] = await first.next_events(1)
-        await first.close()
+        [snapshot] = await opened_for(spec)
         await in_thread(write, mongo_db, "a", "cooking")
-        again = Reader(spec, last_event_id=snapshot["id"])
-        [missed] = await again.next_events(1)
-        await again.close()
+        [missed] = await opened_for(spec, last_event_id=snapshot["id"])
         return missed
 
     assert run(scenario())["data"] == {"id": "a", "state": "cooking"}
@@ -159,13 +163,7 @@ def test_an_id_the_history_does_not_have_gets_a_fresh_snapshot(spec, mongo_db, l
     write(mongo_db, "a", "new")
     write(mongo_db, "a", "cooking")
 
-    async def scenario():
-        reader = Reader(spec, last_event_id=last_event_id)
-        events = await reader.next_events(1)
-        await reader.close()
-        return events
-
-    [event] = run(scenario())
+    [event] = run(opened_for(spec, last_event_id=last_event_id))
 
     assert event["event"] == "snapshot"
     assert event["data"] == {"items": [{"id": "a", "state": "cooking"}]}
@@ -177,15 +175,10 @@ def test_a_trimmed_history_answers_a_snapshot_not_a_gap(spec, mongo_db, settings
     write(mongo_db, "a", "new")
 
     async def scenario():
-        first = Reader(spec)
-        [snapshot] = await first.next_events(1)
-        await first.close()
+        [snapshot] = await opened_for(spec)
         await asyncio.sleep(0.7)  # older than the history keeps
         await in_thread(write, mongo_db, "a", "cooking")  # trims what is older than 0.5 s
-        again = Reader(spec, last_event_id=snapshot["id"])
-        events = await again.next_events(1)
-        await again.close()
-        return events
+        return await opened_for(spec, last_event_id=snapshot["id"])
 
     [event] = run(scenario())
 
@@ -389,13 +382,9 @@ def test_publishers_in_many_threads_never_duplicate_or_reorder_an_item(spec, mon
 
 def test_the_snapshot_of_an_empty_topic_can_be_resumed_from(spec, mongo_db):
     async def scenario():
-        first = Reader(spec, subject="empty")
-        [snapshot] = await first.next_events(1)
-        await first.close()
+        [snapshot] = await opened_for(spec, subject="empty")
         await in_thread(write, mongo_db, "x", "new", subject="empty")
-        again = Reader(spec, subject="empty", last_event_id=snapshot["id"])
-        [missed] = await again.next_events(1)
-        await again.close()
+        [missed] = await opened_for(spec, subject="empty", last_event_id=snapshot["id"])
         return snapshot, missed
 
     snapshot, missed = run(scenario())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from common.errors import NotFound, ServiceUnavailable
-from common.http import internal_request, raise_for_upstream, service_client
+from common.http import internal_answer, internal_request, raise_for_upstream, service_client
 
 
 def auth_account(*, customer_id: str) -> dict:
@@ -37,36 +37,25 @@ def order_place(
 ) -> tuple[dict, bool]:
     """(order, created). Sent once, never retried here: a client retry with the same
     Idempotency-Key is what makes a lost answer safe."""
-    response = internal_request(
-        "order",
-        "POST",
-        "/internal/orders",
-        json={
-            "customer_id": customer_id,
-            "restaurant_id": restaurant_id,
-            "items": items,
-            "delivery_address": delivery_address,
-            "idempotency_key": idempotency_key,
-        },
-    )
+    order = _order(customer_id, restaurant_id, items, delivery_address)
+    response = internal_request("order", "POST", "/internal/orders", json={**order, "idempotency_key": idempotency_key})
     raise_for_upstream(response, "order")
     return response.json(), response.headers.get("Idempotent-Replayed") != "true"
 
 
 def order_quote(*, customer_id: str, restaurant_id: str, items: list[dict], delivery_address: dict) -> dict:
-    response = internal_request(
-        "order",
-        "POST",
-        "/internal/orders/quote",
-        json={
-            "customer_id": customer_id,
-            "restaurant_id": restaurant_id,
-            "items": items,
-            "delivery_address": delivery_address,
-        },
-    )
-    raise_for_upstream(response, "order")
-    return response.json()
+    order = _order(customer_id, restaurant_id, items, delivery_address)
+    return internal_answer("order", "POST", "/internal/orders/quote", json=order)
+
+
+def _order(customer_id: str, restaurant_id: str, items: list[dict], delivery_address: dict) -> dict:
+    """An order as the order service's internal routes take it, to place or to quote."""
+    return {
+        "customer_id": customer_id,
+        "restaurant_id": restaurant_id,
+        "items": items,
+        "delivery_address": delivery_address,
+    }
 
 
 def orders_of_customer(*, customer_id: str, page: int, page_size: int) -> dict:

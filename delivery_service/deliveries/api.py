@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsCourier, IsOperator, IsService
+from common.serializers import valid_body
 from common.viewsets import ViewSet
 from deliveries import dispatch, operators, services
 from deliveries.serializers import (
@@ -27,12 +28,6 @@ from deliveries.serializers import (
     ReasonInput,
     ReleaseInput,
 )
-
-
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _render_courier(courier: dict) -> dict:
@@ -179,7 +174,7 @@ class InternalReleaseView(APIView):
 
     @extend_schema(request=ReleaseInput, exclude=True)
     def post(self, request):
-        outcome = dispatch.release(order_id=_valid(ReleaseInput, request)["order_id"])
+        outcome = dispatch.release(order_id=valid_body(ReleaseInput, request)["order_id"])
         return Response({"outcome": outcome.value})
 
 
@@ -190,7 +185,7 @@ class InternalOrderStatusView(APIView):
 
     @extend_schema(request=OrdersMovedInput, exclude=True)
     def post(self, request):
-        services.deliveries_mirror_orders(orders=_valid(OrdersMovedInput, request)["orders"])
+        services.deliveries_mirror_orders(orders=valid_body(OrdersMovedInput, request)["orders"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

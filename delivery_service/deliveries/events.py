@@ -15,7 +15,7 @@ heartbeat the feeds are re-read from MongoDB, one query for all of a process's f
 from __future__ import annotations
 
 from common import streams
-from common.mongo import get_database, parse_object_id
+from common.mongo import get_database
 from common.streams import Entry
 from deliveries import lifecycle, repository, tracking
 from deliveries.serializers import DeliveryOutput
@@ -48,15 +48,10 @@ class CourierFeed(streams.StreamSpec):
         deliveries = repository.deliveries_active_of_couriers(
             db, courier_ids=list(watched), states=sorted(lifecycle.ACTIVE_STATES)
         )
-        found = {str(d["_id"]) for d in deliveries}
-        # Deliveries a feed still shows as active that are not any more: finished, maybe unannounced.
-        gone = [oid for key in set().union(*watched.values()) - found if (oid := parse_object_id(key))]
-        if gone:
+        # And those a feed still shows as active that are not any more: finished, maybe unannounced.
+        if gone := streams.gone(deliveries, watched):
             deliveries += repository.deliveries_by_ids(db, delivery_ids=gone)
-        truth: dict[str, list[Entry]] = {}
-        for delivery in deliveries:
-            truth.setdefault(delivery["courier_id"], []).append(delivery_entry(delivery))
-        return truth
+        return streams.grouped(deliveries, "courier_id", delivery_entry)
 
     def snapshot_data(self, view: list[Entry]) -> dict:
         # One active delivery per courier (the assignment's unique key); the newest, should two show.

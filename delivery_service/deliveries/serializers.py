@@ -3,7 +3,7 @@
 from rest_framework import serializers
 from rest_framework.utils import html
 
-from common.serializers import OutputSerializer
+from common.serializers import HistoryEntryOutput, OutputSerializer
 from deliveries import lifecycle
 
 VEHICLES = ("bicycle", "scooter", "motorbike", "car", "on_foot")
@@ -54,13 +54,6 @@ class CourierOutput(OutputSerializer):
 
 class DeliveryStatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=("picked_up", "delivered"))
-
-
-class HistoryEntryOutput(serializers.Serializer):
-    status = serializers.CharField()
-    at = serializers.DateTimeField()
-    actor_type = serializers.CharField()
-    actor_id = serializers.CharField()
 
 
 class DeliveryOutput(OutputSerializer):

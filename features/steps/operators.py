@@ -5,7 +5,7 @@ import uuid
 
 import pyotp
 from behave import given, then, when
-from support.api import PASSWORD
+from support.api import PASSWORD, act
 
 from common.testing.waiting import eventually
 
@@ -55,27 +55,18 @@ def step_picks_up(context, name):
 @when('{operator} gives the order to {courier} because "{reason:Q}"')
 def step_assign(context, operator, courier, reason):
     body = {"courier_id": context.users[courier]["id"], "reason": reason}
-    context.last = context.api.call(
-        "POST", f"/operator/orders/{context.order['id']}/assign", context.users[operator]["access"], json=body
-    )
+    act(context, operator, "POST", f"/operator/orders/{context.order['id']}/assign", json=body)
 
 
 @when('{operator} takes the order from its courier because "{reason:Q}"')
 def step_unassign(context, operator, reason):
-    context.last = context.api.call(
-        "POST",
-        f"/operator/orders/{context.order['id']}/unassign",
-        context.users[operator]["access"],
-        json={"reason": reason},
-    )
+    act(context, operator, "POST", f"/operator/orders/{context.order['id']}/unassign", json={"reason": reason})
     assert context.last.status_code == 200, context.last.text
 
 
 @when("{operator} takes the order from its courier without a reason")
 def step_unassign_without_reason(context, operator):
-    context.last = context.api.call(
-        "POST", f"/operator/orders/{context.order['id']}/unassign", context.users[operator]["access"], json={}
-    )
+    act(context, operator, "POST", f"/operator/orders/{context.order['id']}/unassign", json={})
 
 
 @then("{name} is free, his delivery of the order cancelled")

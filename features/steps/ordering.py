@@ -3,7 +3,7 @@
 import uuid
 
 from behave import given, then, when
-from support.api import EventFollower, StreamFollower
+from support.api import EventFollower, StreamFollower, act
 
 from common.testing.live import DELIVERED_HISTORY
 from common.testing.waiting import eventually
@@ -190,7 +190,7 @@ def step_try_accept(context):
 
 @when("{name} cancels the order")
 def step_cancel(context, name):
-    context.last = context.api.call("POST", f"/orders/{context.order['id']}/cancel", context.users[name]["access"])
+    act(context, name, "POST", f"/orders/{context.order['id']}/cancel")
     assert context.last.status_code == 200, context.last.text
 
 

@@ -4,7 +4,7 @@ import random
 from datetime import datetime
 
 from behave import given, then, when
-from support.api import ADDRESS, StreamFollower
+from support.api import ADDRESS, StreamFollower, act
 
 KM_PER_DEGREE_LAT = 111.2
 
@@ -118,10 +118,11 @@ def step_order_as_quoted(context):
 
 @given("the restaurant accepts it, saying it will be ready in {minutes:d} minutes")
 def step_accepts_with_time(context, minutes):
-    context.last = context.api.call(
+    act(
+        context,
+        "owner",
         "POST",
         f"/restaurants/{context.order['restaurant_id']}/orders/{context.order['id']}/status",
-        context.users["owner"]["access"],
         json={"status": "accepted", "ready_in_min": minutes},
     )
     assert context.last.status_code == 200, context.last.text
@@ -140,10 +141,11 @@ def step_follow_given(context, name):
 
 @when("the restaurant says it is running {minutes:d} minutes late")
 def step_late(context, minutes):
-    context.last = context.api.call(
+    act(
+        context,
+        "owner",
         "POST",
         f"/restaurants/{context.order['restaurant_id']}/orders/{context.order['id']}/delay",
-        context.users["owner"]["access"],
         json={"minutes": minutes},
     )
     assert context.last.status_code == 200, context.last.text

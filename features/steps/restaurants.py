@@ -1,6 +1,7 @@
 """Steps for restaurants, menus and browsing."""
 
 from behave import given, then, when
+from support.api import act
 
 
 def _restaurant(context, name):
@@ -32,10 +33,11 @@ def step_add_dish(context, dish, price, restaurant=None):
 @when('the restaurant user adds "{dish:Q}" for "{price:Q}" cents to the menu')
 def step_add_dish_bad_price(context, dish, price):
     restaurant = _restaurant(context, context.restaurant_name)
-    context.last = context.api.call(
+    act(
+        context,
+        "owner",
         "POST",
         f"/restaurants/{restaurant['id']}/menu/items",
-        context.users["owner"]["access"],
         json={"name": dish, "price_cents": price},
     )
 
@@ -92,12 +94,7 @@ def step_among(context, restaurant):
 
 @when('"{name:Q}" tries to rename "{restaurant:Q}"')
 def step_rename(context, name, restaurant):
-    context.last = context.api.call(
-        "PATCH",
-        f"/restaurants/{_restaurant(context, restaurant)['id']}",
-        context.users[name]["access"],
-        json={"name": "Mine now"},
-    )
+    act(context, name, "PATCH", f"/restaurants/{_restaurant(context, restaurant)['id']}", json={"name": "Mine now"})
 
 
 @then('"{name:Q}" cannot add dishes to "{restaurant:Q}" either')

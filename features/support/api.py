@@ -97,6 +97,13 @@ class Api:
         )
 
 
+def act(context, name: str, method: str, path: str, **kwargs) -> requests.Response:
+    """A call by the scenario's person `name` (their access token), kept as `context.last` for the
+    steps that check its answer."""
+    context.last = context.api.call(method, path, context.users[name]["access"], **kwargs)
+    return context.last
+
+
 class StreamFollower:
     """Reads a live stream (Server-Sent Events) in the background, as an app would: every event as
     `{id, event, data}`, in order. `close()` drops the connection, as a phone losing its network."""

@@ -10,7 +10,7 @@ import time
 
 from prometheus_client import Histogram
 
-from common.middleware import HybridMiddleware
+from common.middleware import TimedMiddleware
 from common.net import client_ip
 
 logger = logging.getLogger("gateway.access")
@@ -23,13 +23,9 @@ REQUESTS = Histogram(
 )
 
 
-class AccessLogMiddleware(HybridMiddleware):
-    def before(self, request):
-        request.access_log_started = time.monotonic()
-
-    def after(self, request, response):
-        record(request, response, request.access_log_started)
-        return response
+class AccessLogMiddleware(TimedMiddleware):
+    def served(self, request, response, started: float) -> None:
+        record(request, response, started)
 
 
 def record(request, response, started: float) -> None:

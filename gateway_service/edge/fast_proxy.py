@@ -1,6 +1,6 @@
 """The gateway's fast path: a call to a service relayed by the proxy view, before Django's handler.
 
-Most of the gateway's CPU per relayed call was Django's handler around the proxy view (bench/RESULTS.md).
+Django's handler around the proxy view costs more of the gateway's CPU per relayed call than the relaying.
 `FastProxy` is the common fast path's envelope (common/fast_paths/) around the proxy view itself,
 `edge.views.proxy`, for the routes of the table (edge/routes.py): the view relays the call as it
 always does (the token check at the edge, the rate limit, the circuits, timeouts and header rules of

@@ -261,10 +261,10 @@ async def _send(call: Outgoing, service: str, url, *, stream: bool):
             return await attempt(settings.UPSTREAM_CONNECT_TIMEOUT_S)
         except (aiohttp.ConnectionTimeoutError, stream_relay.ConnectTimeout):
             # Nothing was sent, so once more is safe for any method, with twice the time, as TCP
-            # backs off its own SYN retransmission. A reconnect storm makes hundreds of first
-            # timeouts: this worker's loop, busy for a quarter to half a second per turn, sees a
-            # connect that finished at once only after its timer fired (a full accept queue does the
-            # same). A second timeout as short made 504s, and enough opened the streams' circuit.
+            # backs off its own SYN retransmission. In a reconnect storm a worker's loop, busy for
+            # long turns, sees a connect that finished at once only after its timer fired (a full
+            # accept queue does the same): a second timeout as short would answer 504s, and enough
+            # of them would open the streams' circuit.
             return await attempt(2 * settings.UPSTREAM_CONNECT_TIMEOUT_S)
 
     if not stream:

@@ -78,12 +78,8 @@ def with_csrf_cookie(request, response):
 
 
 async def login(request):  # noqa: PLR0911 - one answer per outcome, top to bottom
-    if request.method in ("GET", "HEAD"):
-        return _form(request, next=request.GET.get("next"))
-    if request.method != "POST":
-        return error_response(405, "method_not_allowed", "GET or POST.", headers={"Allow": "GET, HEAD, POST"})
-    if (refusal := await _guard(request)) is not None:
-        return refusal
+    if (answer := await _unless_posted(request, _form)) is not None:
+        return answer
     data = _data(request)
     user_type, target = data.get("user_type", "customer"), data.get("next")
     if user_type not in KIND_PATHS:
@@ -109,6 +105,16 @@ async def login(request):  # noqa: PLR0911 - one answer per outcome, top to bott
             mfa_token=data.get("mfa_token"),
         )
     return await _signed_in(request, tokens=body, user_type=user_type, target=target or HOME)
+
+
+async def _unless_posted(request, form):
+    """The answer to give unless this is the form, posted from the platform's own pages within the
+    rate limit: the `form` for GET and HEAD, 405 for other methods, else the guard's refusal."""
+    if request.method in ("GET", "HEAD"):
+        return form(request, next=request.GET.get("next"))
+    if request.method != "POST":
+        return error_response(405, "method_not_allowed", "GET or POST.", headers={"Allow": "GET, HEAD, POST"})
+    return await _guard(request)
 
 
 async def _guard(request):
@@ -188,12 +194,8 @@ def _signup_form(request, *, status: int = 200, **context):
 async def signup(request):
     """`GET, POST /api-auth/signup/`: a customer's new account (the auth service's
     `POST /customers/register`), signed in at once, then to `next` (their shop by default)."""
-    if request.method in ("GET", "HEAD"):
-        return _signup_form(request, next=request.GET.get("next"))
-    if request.method != "POST":
-        return error_response(405, "method_not_allowed", "GET or POST.", headers={"Allow": "GET, HEAD, POST"})
-    if (refusal := await _guard(request)) is not None:
-        return refusal
+    if (answer := await _unless_posted(request, _signup_form)) is not None:
+        return answer
     data = _data(request)
     fields = {name: data.get(name) or "" for name in SIGNUP_FIELDS}
     target = data.get("next")

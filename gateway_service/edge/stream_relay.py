@@ -3,8 +3,8 @@
 
 Every other request goes through aiohttp's pooled sessions (`edge.proxy`). A stream is different:
 it lives for minutes or hours, and aiohttp keeps each response's parsed head (its headers twice:
-raw and as a multidict), request info, payload reader and their buffers for that whole life: 14 KiB
-per open stream, the largest item of the gateway's memory per stream (bench/RESULTS.md, #23). Here
+raw and as a multidict), request info, payload reader and their buffers for that whole life, the
+largest item of the gateway's memory per stream. Here
 an open stream costs its transport, one `UpstreamStream` and its parser; the head is handed over
 once and let go.
 

@@ -1,9 +1,8 @@
 """Ordinary calls to an upstream over pooled keep-alive HTTP/1.1 connections, read with httptools.
 
-aiohttp's pooled sessions did this before. Profiled on the cached menu read once the fast path had
-taken Django out of it (py-spy `--gil`, bench/RESULTS.md, #23), aiohttp was a quarter of the
-gateway's CPU per call: a request object, a response object with a stream reader, timeout handles,
-trace hooks and header multidicts per call, for what is one write and one parsed answer. Here a
+Not aiohttp's pooled sessions: they make a request object, a response object with a stream
+reader, timeout handles, trace hooks and header multidicts per call, for what is one write and one
+parsed answer. Here a
 call is its request written in one piece on an idle connection of the upstream's pool (or a new one)
 and its answer parsed by `edge.stream_relay`'s protocol (uvicorn's parser); once read whole, the
 connection goes back to the pool unless either side said `Connection: close`.

@@ -5,7 +5,7 @@ Django would give every request a `ThreadSensitiveContext`, that is a new thread
 call it makes per request (`response.close()`). The gateway's request path is async end to end
 (every middleware is async-capable, the proxy view is async), and the lean handler closes ordinary
 responses on the loop, so such a request here never touches a thread (a relayed stream's close,
-once at its end, still does). Measured: see bench/RESULTS.md.
+once at its end, still does).
 """
 
 import os

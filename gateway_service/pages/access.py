@@ -9,6 +9,7 @@ or the wrong kind of user). Not signed in: to the sign-in form, and back.
 
 from __future__ import annotations
 
+import functools
 import json
 from urllib.parse import quote
 
@@ -55,6 +56,44 @@ async def api(request, service: str, path: str) -> tuple[int, dict]:
                 return 503, {}
     except (aiohttp.ClientError, TimeoutError):
         return 503, {}
+
+
+class Instead(Exception):
+    """A page that cannot be shown: `response` is the answer to give instead (the sign-in form, or
+    the refusal page as the API refused). Raised by `person` and `answered`, answered by `page_view`."""
+
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
+
+
+def page_view(view):
+    """A page view whose steps may find that it cannot be shown (they raise `Instead`)."""
+
+    @functools.wraps(view)
+    async def answering(request, *args, **kwargs):
+        try:
+            return await view(request, *args, **kwargs)
+        except Instead as instead:
+            return instead.response
+
+    return answering
+
+
+def person(request) -> dict:
+    """The signed-in person's claims; to the sign-in form (and back) when nobody is signed in."""
+    claims = signed_in(request)
+    if claims is None:
+        raise Instead(to_sign_in(request))
+    return claims
+
+
+async def answered(request, claims: dict, service: str, path: str) -> dict:
+    """The service's answer to the signed-in person's GET; refused as the API refuses otherwise."""
+    status, answer = await api(request, service, path)
+    if status != 200:
+        raise Instead(refused(request, status, answer, claims=claims))
+    return answer
 
 
 def to_sign_in(request) -> HttpResponseRedirect:

@@ -12,89 +12,70 @@ from urllib.parse import quote
 
 from django.http import HttpResponseRedirect
 
-from pages.access import api, page, refused, signed_in, to_sign_in
+from pages.access import answered, api, page, page_view, person
 
 # Where each kind of person starts (a restaurant user: the first of their restaurants' back office).
 STARTS = {"customer": "/shop/", "courier": "/couriers/me/app", "operator": "/operator/orders"}
 
 
+@page_view
 async def home(request):
     """`GET /home`: each person to their own page (where signing in leads when no page asked for it)."""
-    claims = signed_in(request)
-    if claims is None:
-        return to_sign_in(request)
+    claims = person(request)
     kind = claims.get("user_type")
     if kind in STARTS:
         return HttpResponseRedirect(STARTS[kind])
     if kind == "restaurant":
-        status, answer = await api(request, "restaurant", "/restaurants?mine=true&page_size=1")
-        if status != 200:
-            return refused(request, status, answer, claims=claims)
+        answer = await answered(request, claims, "restaurant", "/restaurants?mine=true&page_size=1")
         if answer["results"]:
             return HttpResponseRedirect(f"/restaurants/{answer['results'][0]['id']}/manage")
         return page(request, "pages/no_restaurant.html", {}, claims=claims)
     return HttpResponseRedirect("/")
 
 
+@page_view
 async def track(request, order_id: str):
     """`GET /orders/{id}/track`: the order's status as a timeline, its estimated arrival and a map
     with the restaurant, the address and the courier moving. For the order's parties."""
-    claims = signed_in(request)
-    if claims is None:
-        return to_sign_in(request)
-    status, order = await api(request, "order", f"/orders/{quote(order_id, safe='')}")
-    if status != 200:
-        return refused(request, status, order, claims=claims)
+    claims = person(request)
+    order = await answered(request, claims, "order", f"/orders/{quote(order_id, safe='')}")
     return page(request, "pages/track.html", {"order": order}, claims=claims)
 
 
-async def _owned(request, restaurant_id: str):
+async def _owned(request, restaurant_id: str) -> tuple[dict, dict, list]:
     """(claims, the restaurant, the owner's restaurants) when the signed-in user owns it; else the
-    answer to give instead (to the sign-in form, or refused as the API refuses)."""
-    claims = signed_in(request)
-    if claims is None:
-        return to_sign_in(request)
+    page is not shown (to the sign-in form, or refused as the API refuses)."""
+    claims = person(request)
     rid = quote(restaurant_id, safe="")
     # The owner's order list answers who may see the restaurant's own pages: 403 not_owner, 404, or the orders.
-    status, answer = await api(request, "restaurant", f"/restaurants/{rid}/orders?page_size=1")
-    if status != 200:
-        return refused(request, status, answer, claims=claims)
-    status, restaurant = await api(request, "restaurant", f"/restaurants/{rid}")
-    if status != 200:
-        return refused(request, status, restaurant, claims=claims)
+    await answered(request, claims, "restaurant", f"/restaurants/{rid}/orders?page_size=1")
+    restaurant = await answered(request, claims, "restaurant", f"/restaurants/{rid}")
     _status, mine = await api(request, "restaurant", "/restaurants?mine=true&page_size=50")
     return claims, restaurant, mine.get("results", [restaurant])
 
 
+@page_view
 async def board(request, restaurant_id: str):
     """`GET /restaurants/{rid}/board`: the kitchen's open orders by status, live, and whether new
     orders are paused. For the owner."""
-    owned = await _owned(request, restaurant_id)
-    if not isinstance(owned, tuple):
-        return owned
-    claims, restaurant, mine = owned
+    claims, restaurant, mine = await _owned(request, restaurant_id)
     return page(request, "pages/board.html", {"restaurant": restaurant, "mine": mine}, claims=claims)
 
 
+@page_view
 async def manage(request, restaurant_id: str):
     """`GET /restaurants/{rid}/manage`: the kitchen's back office: preparation time, fee, radius, the
     menu (added, edited, priced, sold out and back) and pausing new orders. For the owner."""
-    owned = await _owned(request, restaurant_id)
-    if not isinstance(owned, tuple):
-        return owned
-    claims, restaurant, mine = owned
+    claims, restaurant, mine = await _owned(request, restaurant_id)
     _status, menu = await api(request, "restaurant", f"/restaurants/{quote(restaurant_id, safe='')}/menu")
     context = {"restaurant": restaurant, "menu": menu.get("items", []), "mine": mine}
     return page(request, "pages/manage.html", context, claims=claims)
 
 
+@page_view
 async def courier_app(request):
     """`GET /couriers/me/app`: availability, the delivery at hand on a map, picked up / delivered,
     and sharing the browser's position. For couriers."""
-    claims = signed_in(request)
-    if claims is None:
-        return to_sign_in(request)
-    status, courier = await api(request, "delivery", "/couriers/me")
-    if status != 200:
-        return refused(request, status, courier, claims=claims)
+    claims = person(request)
+    courier = await answered(request, claims, "delivery", "/couriers/me")
     return page(request, "pages/courier.html", {"courier": courier}, claims=claims)

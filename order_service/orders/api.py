@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from common.idempotency import idempotency_key
 from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsAuthenticatedParty, IsCustomer, IsOperator, IsService
+from common.serializers import valid_body, valid_query
 from common.viewsets import ViewSet
 from orders import lifecycle, operators, selectors, services, tracking
 from orders.serializers import (
@@ -37,18 +38,6 @@ from orders.serializers import (
     TransitionInput,
     UnprojectCourierInput,
 )
-
-
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _valid_query(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _render(order: dict) -> dict:
@@ -194,7 +183,7 @@ class InternalOperatorActionView(APIView):
 
     @extend_schema(request=ActionRecordInput, responses={200: AuditEntryOutput}, exclude=True)
     def put(self, request, action_id: str):
-        entry = operators.action_record(action_id=action_id, **_valid(ActionRecordInput, request))
+        entry = operators.action_record(action_id=action_id, **valid_body(ActionRecordInput, request))
         return Response(AuditEntryOutput(entry).data)
 
 
@@ -203,7 +192,7 @@ class InternalOperatorActionOutcomeView(APIView):
 
     @extend_schema(request=ActionSettleInput, responses={200: AuditEntryOutput}, exclude=True)
     def put(self, request, action_id: str):
-        entry = operators.action_settle(action_id=action_id, **_valid(ActionSettleInput, request))
+        entry = operators.action_settle(action_id=action_id, **valid_body(ActionSettleInput, request))
         return Response(AuditEntryOutput(entry).data)
 
 
@@ -214,7 +203,7 @@ class InternalOrdersView(APIView):
 
     @extend_schema(request=PlaceOrderInput, responses={201: OrderOutput}, exclude=True)
     def post(self, request):
-        data = _valid(PlaceOrderInput, request)
+        data = valid_body(PlaceOrderInput, request)
         order, created = services.order_place(
             customer_id=data["customer_id"],
             restaurant_id=data["restaurant_id"],
@@ -227,7 +216,7 @@ class InternalOrdersView(APIView):
 
     @extend_schema(parameters=[OrdersFilter], exclude=True)
     def get(self, request):
-        wanted = _valid_query(OrdersFilter, request)
+        wanted = valid_query(OrdersFilter, request)
         page = page_request(request)
         if wanted.get("customer_id"):
             count, orders = selectors.orders_for_customer(customer_id=wanted["customer_id"], page=page)
@@ -249,7 +238,7 @@ class InternalTransitionView(APIView):
 
     @extend_schema(request=TransitionInput, responses={200: OrderOutput}, exclude=True)
     def post(self, request, order_id: str):
-        data = _valid(TransitionInput, request)
+        data = valid_body(TransitionInput, request)
         order = services.order_transition(
             order_id=order_id,
             target=data["status"],
@@ -269,7 +258,7 @@ class InternalDelayView(APIView):
 
     @extend_schema(request=DelayInput, responses={200: OrderOutput}, exclude=True)
     def post(self, request, order_id: str):
-        data = _valid(DelayInput, request)
+        data = valid_body(DelayInput, request)
         order = services.order_delay(
             order_id=order_id, restaurant_id=data["restaurant_id"], owner_id=data["owner_id"], minutes=data["minutes"]
         )
@@ -283,7 +272,7 @@ class InternalQuoteView(APIView):
 
     @extend_schema(request=QuoteInput, responses={200: QuoteOutput}, exclude=True)
     def post(self, request):
-        data = _valid(QuoteInput, request)
+        data = valid_body(QuoteInput, request)
         return Response(QuoteOutput(services.order_quote(**data)).data)
 
 
@@ -294,7 +283,7 @@ class InternalCourierEtasView(APIView):
 
     @extend_schema(request=CourierEtasInput, exclude=True)
     def post(self, request):
-        moved = services.order_courier_etas(etas=_valid(CourierEtasInput, request)["etas"])
+        moved = services.order_courier_etas(etas=valid_body(CourierEtasInput, request)["etas"])
         return Response({"moved": moved})
 
 
@@ -324,14 +313,14 @@ class InternalCourierView(APIView):
 
     @extend_schema(request=AssignCourierInput, responses={200: OrderOutput}, exclude=True)
     def put(self, request, order_id: str):
-        data = _valid(AssignCourierInput, request)
+        data = valid_body(AssignCourierInput, request)
         return Response(_render(services.order_project_courier(order_id=order_id, **data)))
 
     post = put  # the earlier verb; kept for callers deployed before the change
 
     @extend_schema(responses={200: OrderOutput}, exclude=True)
     def delete(self, request, order_id: str):
-        data = _valid_query(UnprojectCourierInput, request)
+        data = valid_query(UnprojectCourierInput, request)
         return Response(_render(services.order_unproject_courier(order_id=order_id, delivery_id=data["delivery_id"])))
 
 
@@ -343,7 +332,7 @@ class InternalRevokeCourierView(APIView):
 
     @extend_schema(request=UnprojectCourierInput, responses={200: OrderOutput}, exclude=True)
     def put(self, request, order_id: str):
-        data = _valid(UnprojectCourierInput, request)
+        data = valid_body(UnprojectCourierInput, request)
         return Response(_render(operators.order_revoke_courier(order_id=order_id, delivery_id=data["delivery_id"])))
 
 
@@ -354,7 +343,7 @@ class InternalOrdersWithCourierView(APIView):
 
     @extend_schema(exclude=True)
     def get(self, request):
-        data = _valid_query(OrdersWithCourierFilter, request)
+        data = valid_query(OrdersWithCourierFilter, request)
         orders = selectors.orders_with_courier(limit=data["limit"], after=data.get("after"))
         return Response({"results": [_render(o) for o in orders]})
 
@@ -366,5 +355,5 @@ class InternalOrdersLookupView(APIView):
 
     @extend_schema(request=OrdersLookupInput, exclude=True)
     def post(self, request):
-        data = _valid(OrdersLookupInput, request)
+        data = valid_body(OrdersLookupInput, request)
         return Response({"results": [_render(o) for o in selectors.orders_by_ids(order_ids=data["ids"])]})

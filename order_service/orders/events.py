@@ -111,15 +111,10 @@ class KitchenBoard(streams.StreamSpec):
     def truth(self, watched: dict[str, set[str]]) -> dict[str, list[Entry]]:
         db = get_database()
         orders = repository.orders_open_of_restaurants(db, restaurant_ids=list(watched), states=lifecycle.ACTIVE_STATES)
-        found = {str(order["_id"]) for order in orders}
-        # Orders a board still shows that are no longer open: finished since, maybe unannounced.
-        gone = [oid for key in set().union(*watched.values()) - found if (oid := parse_object_id(key))]
-        if gone:
+        # And those a board still shows that are no longer open: finished since, maybe unannounced.
+        if gone := streams.gone(orders, watched):
             orders += repository.orders_by_ids(db, order_ids=gone)
-        truth: dict[str, list[Entry]] = {}
-        for order in orders:
-            truth.setdefault(order["restaurant_id"], []).append(board_entry(order))
-        return truth
+        return streams.grouped(orders, "restaurant_id", board_entry)
 
     def snapshot_data(self, view: list[Entry]) -> dict:
         return {"orders": sorted((entry.data for entry in view), key=lambda o: (o["created_at"], o["id"]))}

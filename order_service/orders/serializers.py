@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from common.serializers import OutputSerializer
+from common.serializers import HistoryEntryOutput, OutputSerializer
 from orders import estimates, lifecycle
 
 
@@ -104,13 +104,6 @@ class OrderLineOutput(serializers.Serializer):
     name = serializers.CharField()
     unit_price_cents = serializers.IntegerField()
     quantity = serializers.IntegerField()
-
-
-class HistoryEntryOutput(serializers.Serializer):
-    status = serializers.CharField()
-    at = serializers.DateTimeField()
-    actor_type = serializers.CharField()
-    actor_id = serializers.CharField()
 
 
 class OrderOutput(OutputSerializer):

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsRestaurantUser, IsService
+from common.serializers import valid_body
 from common.viewsets import ViewSet
 from restaurants import selectors, services
 from restaurants.serializers import (
@@ -40,12 +41,6 @@ def _json_text_response(request, text: str):
     if isinstance(request.accepted_renderer, JSONRenderer):
         return HttpResponse(text, content_type="application/json")
     return Response(json.loads(text))
-
-
-def _valid(serializer_class, request, *, partial: bool = False) -> dict:
-    serializer = serializer_class(data=request.data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class RestaurantViewSet(ViewSet):
@@ -234,7 +229,7 @@ class OrderQuoteView(APIView):
 
     @extend_schema(request=OrderQuoteInput, exclude=True)
     def post(self, request, restaurant_id: str):
-        data = _valid(OrderQuoteInput, request)
+        data = valid_body(OrderQuoteInput, request)
         return Response(selectors.order_quote(restaurant_id=restaurant_id, item_ids=data["menu_item_ids"]))
 
 
@@ -257,6 +252,6 @@ class OrderPlacedView(APIView):
 
     @extend_schema(request=OrdersPlacedInput, exclude=True)
     def post(self, request, restaurant_id: str):
-        count = _valid(OrdersPlacedInput, request)["count"]
+        count = valid_body(OrdersPlacedInput, request)["count"]
         services.restaurant_count_orders(restaurant_id=restaurant_id, count=count)
         return Response(status=status.HTTP_204_NO_CONTENT)

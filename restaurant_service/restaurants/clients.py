@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from common.http import internal_request, raise_for_upstream
+from common.http import internal_answer, internal_request, raise_for_upstream
 
 
 def orders_of_restaurant(*, restaurant_id: str, owner_id: str, status: str | None, page: int, page_size: int) -> dict:
@@ -24,27 +24,21 @@ def order_transition(
     body = {"status": status, "actor_type": "restaurant", "actor_id": owner_id, "restaurant_id": restaurant_id}
     if ready_in_min is not None:
         body["ready_in_min"] = ready_in_min
-    response = internal_request("order", "POST", f"/internal/orders/{quote(order_id, safe='')}/transition", json=body)
-    raise_for_upstream(response, "order")
-    return response.json()
+    return internal_answer("order", "POST", f"/internal/orders/{quote(order_id, safe='')}/transition", json=body)
 
 
 def order_delay(*, restaurant_id: str, order_id: str, owner_id: str, minutes: int) -> dict:
-    response = internal_request(
+    return internal_answer(
         "order",
         "POST",
         f"/internal/orders/{quote(order_id, safe='')}/delay",
         json={"minutes": minutes, "owner_id": owner_id, "restaurant_id": restaurant_id},
     )
-    raise_for_upstream(response, "order")
-    return response.json()
 
 
 def customer_address_location(*, customer_id: str, address_id: str) -> tuple[float, float]:
     """(lat, lng) of one of the customer's addresses; the customer service's 404 otherwise."""
-    response = internal_request(
+    body = internal_answer(
         "customer", "GET", f"/internal/customers/{quote(customer_id, safe='')}/addresses/{quote(address_id, safe='')}"
     )
-    raise_for_upstream(response, "customer")
-    body = response.json()
     return body["lat"], body["lng"]

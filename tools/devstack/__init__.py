@@ -11,7 +11,7 @@ PostgreSQL, Redis), keys (secrets), stack (one platform), testrun (`make test`),
 
 from .paths import DATA_DIR, ROOT, VENV_BIN
 from .processes import Managed, free_port, http_status, port_open, wait_for
-from .stack import SERVICES, Service, Stack
+from .stack import SERVICES, Service, Stack, uvicorn_command
 
 __all__ = [
     "DATA_DIR",
@@ -24,5 +24,6 @@ __all__ = [
     "free_port",
     "http_status",
     "port_open",
+    "uvicorn_command",
     "wait_for",
 ]

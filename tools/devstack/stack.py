@@ -19,9 +19,24 @@ from .processes import COLORS, Managed, child_env, free_port, http_status, log, 
 #   (HTTP_KEEPALIVE_EXPIRY_S and the gateway's pool: 30 s), so it is always the client that closes
 #   it and no request is sent as the server closes;
 # - the accept queue is as long as the kernel allows (somaxconn, 4096 by default): in a reconnect
-#   storm of 5,000 clients, uvicorn's 2,048 overflowed 8,329 times (each a SYN dropped and resent a
-#   second or more later); at 4,096, none.
+#   storm uvicorn's default overflows, and each SYN it drops is resent only a second or more later.
 LISTEN_ARGS = ("--timeout-keep-alive", "75", "--backlog", "4096")
+
+
+def uvicorn_command(app: str, port: int, *more: str) -> list[str]:
+    """A uvicorn serving `app` on 127.0.0.1: without its access log (each service logs its own
+    requests) and without proxy-header rewriting (the gateway decides which forwarded headers to trust)."""
+    return [
+        str(VENV_BIN / "uvicorn"),
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--no-proxy-headers",
+        *more,
+    ]
 
 
 @dataclass(frozen=True)
@@ -142,15 +157,9 @@ class Stack:
         for service in SERVICES:
             self.start_process(
                 service.name,
-                [
-                    str(VENV_BIN / "uvicorn"),
+                uvicorn_command(
                     f"{service.module}.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.ports[service.name]),
-                    "--no-access-log",
-                    "--no-proxy-headers",
+                    self.ports[service.name],
                     "--no-server-header",
                     "--lifespan",
                     "on",  # the background loops start and stop with it (common/background.py)
@@ -158,7 +167,7 @@ class Stack:
                     "5",
                     *LISTEN_ARGS,
                     *(self._workers_args(service.name)),
-                ],
+                ),
                 cwd=ROOT / service.directory,
                 env=env_for(service),
             )
@@ -225,20 +234,9 @@ class Stack:
         service = next(s for s in SERVICES if s.name == service_name)
         process = self.start_process(
             name,
-            [
-                str(VENV_BIN / "uvicorn"),
-                f"{service.module}.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--no-proxy-headers",
-                "--no-server-header",
-                "--lifespan",
-                "on",
-                *LISTEN_ARGS,
-            ],
+            uvicorn_command(
+                f"{service.module}.asgi:application", port, "--no-server-header", "--lifespan", "on", *LISTEN_ARGS
+            ),
             cwd=ROOT / service.directory,
             env=child_env({**self.env_for(service), **extra_env}),
         )

@@ -5,6 +5,12 @@ from datetime import UTC, datetime, timedelta
 from accounts.tests.helpers import refresh, registered_and_logged_in
 
 
+def _rotated_once(api_client) -> tuple[str, str]:
+    """(a new session's refresh token, the one its rotation gave in its place)."""
+    tokens = registered_and_logged_in(api_client)
+    return tokens["refresh"], refresh(api_client, tokens["refresh"]).json()["refresh"]
+
+
 def test_refresh_returns_a_new_pair_and_retires_the_old_refresh(api_client):
     tokens = registered_and_logged_in(api_client)
 
@@ -18,12 +24,11 @@ def test_refresh_returns_a_new_pair_and_retires_the_old_refresh(api_client):
 
 
 def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(api_client, mongo_db):
-    tokens = registered_and_logged_in(api_client)
-    newest = refresh(api_client, tokens["refresh"]).json()["refresh"]
+    rotated, newest = _rotated_once(api_client)
     # Past the grace window, a second presentation of the old token means it leaked.
     mongo_db["token_families"].update_many({}, {"$set": {"rotated_at": datetime.now(UTC) - timedelta(minutes=5)}})
 
-    reuse = refresh(api_client, tokens["refresh"])
+    reuse = refresh(api_client, rotated)
 
     assert reuse.status_code == 401
     assert reuse.json()["error"]["code"] == "token_reused"
@@ -31,10 +36,9 @@ def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(api_client, mo
 
 
 def test_a_concurrent_refresh_within_the_grace_window_keeps_the_session(api_client):
-    tokens = registered_and_logged_in(api_client)
-    newest = refresh(api_client, tokens["refresh"]).json()["refresh"]
+    rotated, newest = _rotated_once(api_client)
 
-    second = refresh(api_client, tokens["refresh"])
+    second = refresh(api_client, rotated)
 
     assert second.status_code == 401
     assert second.json()["error"]["code"] == "token_rotated"

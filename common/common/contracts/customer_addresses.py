@@ -1,8 +1,8 @@
 """The customers' delivery addresses: a read model the customer service publishes for the order service.
 
 Placing an order needs the customer's address, and the customer service owns addresses. Asking it
-on every placement cost a whole service hop per order (its request, its MongoDB read, its call to
-the order service; bench/RESULTS.md). So the customer service publishes each address it is asked
+on every placement costs a whole service hop per order (its request, its MongoDB read, its call to
+the order service). So the customer service publishes each address it is asked
 for into Redis, and the order service reads it from there, asking the customer service (which
 publishes it on the way) only when nothing is published.
 

@@ -1,8 +1,8 @@
 """Fast paths: a hot route's requests answered before Django's handler, by the rules of its own view.
 
-Most of the CPU the platform spent on its hottest requests was Django's ASGI handler around the view,
-not the view's work (bench/RESULTS.md): the request's thread context, the hops to a thread and back,
-the middleware chain, DRF's dispatch. A fast path is an ASGI application in front of the handler
+On the platform's hottest requests, Django's ASGI handler around the view costs more than the
+view's work: the request's thread context, the hops to a thread and back, the middleware chain,
+DRF's dispatch. A fast path is an ASGI application in front of the handler
 (`FastPath`) that answers the requests of a few routes itself and hands every other one to Django.
 
 What every fast path keeps of Django's path (the envelope, one implementation for the services and

@@ -20,13 +20,15 @@ By concern (docs/architecture/streams.md walks through them):
 from common.streams.client import LiveStream, retry_field
 from common.streams.history import publish, publish_async
 from common.streams.ids import valid_last_event_id
-from common.streams.spec import Entry, StreamSpec, topic_of
+from common.streams.spec import Entry, StreamSpec, gone, grouped, topic_of
 from common.streams.views import last_event_id_of, serve, stream_caller
 
 __all__ = [
     "Entry",
     "LiveStream",
     "StreamSpec",
+    "gone",
+    "grouped",
     "last_event_id_of",
     "publish",
     "publish_async",

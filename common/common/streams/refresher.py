@@ -89,7 +89,7 @@ class Refresher:
 async def hand_out(streams: list, truth: dict[str, list[Entry]], *, over_s: float) -> None:
     """Gives each stream the re-read, a chunk at a time spread over `over_s` (at most 5 s): handed to
     10,000 streams at once, every one would wake, compare and send its heartbeat in one burst, and
-    every live event would wait behind it (bench/RESULTS.md, the 10,000-stream p99)."""
+    every live event would wait behind it."""
     chunks = range(0, len(streams), _HAND_OUT_CHUNK)
     pause_s = min(over_s, 5.0) / len(chunks) if len(chunks) > 1 else 0.0
     for n, start in enumerate(chunks):

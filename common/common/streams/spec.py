@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import abc
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from common.mongo import parse_object_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +68,18 @@ class StreamSpec(abc.ABC):
     def ends_after(self, entry: Entry) -> bool:
         """Whether the stream ends once this entry is the item's state."""
         return False
+
+
+def gone(live: list[dict], watched: dict[str, set[str]]) -> list:
+    """The ids of the watched keys not among these live documents: items a stream still shows as
+    live that are not any more (finished since, maybe unannounced), for its `truth` to read too."""
+    found = {str(document["_id"]) for document in live}
+    return [oid for key in set().union(*watched.values()) - found if (oid := parse_object_id(key))]
+
+
+def grouped(documents: list[dict], subject: str, entry: Callable[[dict], Entry]) -> dict[str, list[Entry]]:
+    """A `truth`: the documents' entries, by the subject each document names in its field `subject`."""
+    truth: dict[str, list[Entry]] = {}
+    for document in documents:
+        truth.setdefault(document[subject], []).append(entry(document))
+    return truth

@@ -134,6 +134,36 @@ def wire_to_live_platform(settings, live_platform):
     service_token.clear()
 
 
+def beside_the_live_platform(client_id: str, services: list[str]):
+    """The two fixtures of a suite whose in-process service talks to the live platform's other
+    services; in its conftest.py: `jwt_key_pair, _wired = beside_the_live_platform("order", [...])`.
+    Tokens minted by the live auth service verify here (its key pair), and every test's service calls
+    go to the live `services` with this service's own credentials."""
+
+    @pytest.fixture(scope="session", name="jwt_key_pair")
+    def live_key_pair(live_platform):
+        return live_platform.key_pair()
+
+    @pytest.fixture(autouse=True, name="_wired_to_live_platform")
+    def wired(wire_to_live_platform, mongo_db, redis_client):
+        wire_to_live_platform(client_id, services)
+
+    return live_key_pair, wired
+
+
+@pytest.fixture
+def service_down(settings):
+    """Points this in-process service's calls to another service where nothing listens:
+    `service_down("restaurant")`; each call then fails to connect, as to a service that is down."""
+    from common.http import service_client
+
+    def _down(name: str) -> None:
+        settings.SERVICE_URLS = {**settings.SERVICE_URLS, name: "http://127.0.0.1:9"}
+        service_client.cache_clear()
+
+    return _down
+
+
 @pytest.fixture(scope="session")
 def gateway(live_platform) -> str:
     """The live platform's gateway URL."""

@@ -50,12 +50,9 @@ def test_the_feed_lists_open_restaurants_of_preferred_cuisines(api_client, custo
     assert body["next"].startswith("http://testserver/customers/me/feed")
 
 
-def test_the_feed_is_a_503_when_the_restaurant_service_is_down(api_client, customer, settings):
-    from common.http import service_client
-
+def test_the_feed_is_a_503_when_the_restaurant_service_is_down(api_client, customer, service_down):
     api_client.get("/customers/me", headers=_auth(customer[1]))  # profile exists; only the feed needs restaurants
-    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "restaurant": "http://127.0.0.1:9"}
-    service_client.cache_clear()
+    service_down("restaurant")
 
     response = api_client.get("/customers/me/feed", headers=_auth(customer[1]))
 

@@ -130,11 +130,8 @@ def test_unknown_or_malformed_address_ids_are_404(api_client, customer, address_
     assert api_client.get(f"/customers/me/addresses/{address_id}", headers=_auth(customer[1])).status_code == 404
 
 
-def test_first_access_while_auth_is_down_is_a_503_with_retry_after(api_client, customer, settings):
-    from common.http import service_client
-
-    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "auth": "http://127.0.0.1:9"}
-    service_client.cache_clear()
+def test_first_access_while_auth_is_down_is_a_503_with_retry_after(api_client, customer, service_down):
+    service_down("auth")
 
     response = api_client.get("/customers/me", headers=_auth(customer[1]))
 

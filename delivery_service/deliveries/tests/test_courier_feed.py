@@ -57,6 +57,29 @@ def _order_moved(api_client, service_headers, order):
     assert response.status_code == 204, response.content
 
 
+async def _opening(headers) -> list[dict]:
+    """What a feed opened now starts with."""
+    feed = await _feed(headers)
+    events = await feed.next_events(1)
+    await feed.close()
+    return events
+
+
+def _snapshot_and_next(headers, *meanwhile) -> tuple[dict, dict]:
+    """A feed's snapshot, and the event it sends after these calls (run in turn, each on a thread)."""
+
+    async def scenario():
+        feed = await _feed(headers)
+        [snapshot] = await feed.next_events(1)
+        for call in meanwhile:
+            await in_thread(call)
+        [after] = await feed.next_events(1)
+        await feed.close()
+        return snapshot, after
+
+    return run(scenario())
+
+
 @pytest.fixture
 def service_headers(issue_token):
     return {"Authorization": f"Bearer {issue_token('service', sub='order')}"}
@@ -101,16 +124,11 @@ def test_the_reconciler_tells_the_courier_what_a_lost_message_did_not(
     order = place_order()
     _online(api_client, headers)
 
-    async def scenario():
-        feed = await _feed(headers)
-        [snapshot] = await feed.next_events(1)
-        await in_thread(restaurant_moves, order["id"], "accepted")  # the message goes to another process
-        await in_thread(dispatch.reconcile)
-        [accepted] = await feed.next_events(1)
-        await feed.close()
-        return snapshot, accepted
-
-    snapshot, accepted = run(scenario())
+    snapshot, accepted = _snapshot_and_next(
+        headers,
+        lambda: restaurant_moves(order["id"], "accepted"),  # the message goes to another process
+        dispatch.reconcile,
+    )
 
     assert snapshot["data"]["delivery"]["order_status"] == "placed"
     assert accepted["data"]["order_status"] == "accepted"
@@ -121,19 +139,12 @@ def test_a_courier_whose_order_is_cancelled_is_told_they_are_free(api_client, ac
     order = place_order()
     _online(api_client, headers)
 
-    async def scenario():
-        feed = await _feed(headers)
-        [snapshot] = await feed.next_events(1)
-        await in_thread(actors.ok, "POST", f"/orders/{order['id']}/cancel", headers=kitchen["customer_headers"])
-        await in_thread(dispatch.release, order_id=order["id"])  # the order service's kick, as it would arrive
-        [released] = await feed.next_events(1)
-        await feed.close()
-        again = await _feed(headers)
-        [fresh] = await again.next_events(1)
-        await again.close()
-        return snapshot, released, fresh
-
-    snapshot, released, fresh = run(scenario())
+    snapshot, released = _snapshot_and_next(
+        headers,
+        lambda: actors.ok("POST", f"/orders/{order['id']}/cancel", headers=kitchen["customer_headers"]),
+        lambda: dispatch.release(order_id=order["id"]),  # the order service's kick, as it would arrive
+    )
+    [fresh] = run(_opening(headers))
 
     assert snapshot["data"]["delivery"]["order_id"] == order["id"]
     assert (released["data"]["status"], released["data"]["order_status"]) == ("cancelled", "cancelled")

@@ -45,6 +45,14 @@ def _active(api_client, headers):
     return api_client.get("/couriers/me", headers=headers).json()["active_order_id"]
 
 
+def _one_order_each_and_a_pass(api_client, place_order, *couriers) -> tuple[list, list]:
+    """Places one order per courier and runs one dispatch pass: (each courier's order, the orders
+    oldest first); equal when the oldest went to the first courier, the next to the second..."""
+    placed = [place_order()["id"] for _ in couriers]
+    dispatch.dispatch()
+    return [_active(api_client, headers) for headers in couriers], placed
+
+
 def test_a_courier_reports_a_position_and_sees_it(api_client, courier, redis_client):
     _, headers = courier
 
@@ -119,12 +127,9 @@ def test_a_waiting_order_widens_its_search_instead_of_starving(api_client, couri
 def test_couriers_without_a_position_come_after_located_ones_in_reach(api_client, couriers, place_order):
     unknown, near = couriers(2)  # `unknown` has waited longer but never sent a position
     _at(api_client, near, NEAR)
-    first, second = place_order(), place_order()
+    given, placed = _one_order_each_and_a_pass(api_client, place_order, near, unknown)
 
-    dispatch.dispatch()
-
-    assert _active(api_client, near) == first["id"]
-    assert _active(api_client, unknown) == second["id"]
+    assert given == placed  # the oldest order to `near`
 
 
 def test_a_stale_position_counts_as_unknown(api_client, couriers, place_order, settings):
@@ -133,12 +138,9 @@ def test_a_stale_position_counts_as_unknown(api_client, couriers, place_order, s
     settings.COURIER_LOCATION_MAX_AGE_S = 0.3
     time.sleep(0.4)
     _at(api_client, near, MID)  # fresh, and farther than the stale one's old position
-    first, second = place_order(), place_order()
+    given, placed = _one_order_each_and_a_pass(api_client, place_order, near, stale)
 
-    dispatch.dispatch()
-
-    assert _active(api_client, near) == first["id"]
-    assert _active(api_client, stale) == second["id"]
+    assert given == placed  # the oldest order to `near`
 
 
 def test_without_redis_dispatch_uses_the_positions_in_mongodb(api_client, couriers, place_order, request):

@@ -25,22 +25,20 @@ def _form_token(page: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
 
+def _post_form(browser, gateway, path, **fields):
+    """A form sent from a page of the gateway's own origin; the answer as it is (no redirect followed)."""
+    return browser.post(f"{gateway}{path}", data=fields, headers={"Origin": gateway}, allow_redirects=False, timeout=10)
+
+
+def _submit(browser, gateway, page, **fields):
+    """Sends the sign-in form `page` showed, with its CSRF token."""
+    return _post_form(browser, gateway, "/api-auth/login/", csrfmiddlewaretoken=_form_token(page.text), **fields)
+
+
 def _sign_in(gateway, email, *, user_type="customer", next_path="/customers/me", browser=None):
     browser = browser or requests.Session()
     form = browser.get(f"{gateway}/api-auth/login/?next={next_path}", timeout=10)
-    answer = browser.post(
-        f"{gateway}/api-auth/login/",
-        data={
-            "csrfmiddlewaretoken": _form_token(form.text),
-            "user_type": user_type,
-            "email": email,
-            "password": PASSWORD,
-            "next": next_path,
-        },
-        headers={"Origin": gateway},
-        allow_redirects=False,
-        timeout=10,
-    )
+    answer = _submit(browser, gateway, form, user_type=user_type, email=email, password=PASSWORD, next=next_path)
     return browser, form, answer
 
 
@@ -70,17 +68,7 @@ def test_a_customer_signs_in_and_the_browser_acts_as_them(gateway, customer):
 def test_wrong_details_show_the_form_again_and_sign_nobody_in(gateway, customer):
     browser = requests.Session()
     form = browser.get(f"{gateway}/api-auth/login/", timeout=10)
-    answer = browser.post(
-        f"{gateway}/api-auth/login/",
-        data={
-            "csrfmiddlewaretoken": _form_token(form.text),
-            "user_type": "customer",
-            "email": customer,
-            "password": "nope-nope-nope",
-        },
-        headers={"Origin": gateway},
-        timeout=10,
-    )
+    answer = _submit(browser, gateway, form, user_type="customer", email=customer, password="nope-nope-nope")
 
     assert answer.status_code == 401
     assert 'role="alert"' in answer.text
@@ -146,14 +134,8 @@ def test_next_never_leads_off_the_site(gateway, customer, target):
 def test_signing_out_ends_the_session_and_needs_the_csrf_token(gateway, customer):
     browser, _form, _answer = _sign_in(gateway, customer)
 
-    forged = browser.post(f"{gateway}/api-auth/logout/", headers={"Origin": gateway}, allow_redirects=False, timeout=10)
-    signed_out = browser.post(
-        f"{gateway}/api-auth/logout/",
-        data={"csrfmiddlewaretoken": browser.cookies["csrftoken"]},
-        headers={"Origin": gateway},
-        allow_redirects=False,
-        timeout=10,
-    )
+    forged = _post_form(browser, gateway, "/api-auth/logout/")
+    signed_out = _post_form(browser, gateway, "/api-auth/logout/", csrfmiddlewaretoken=browser.cookies["csrftoken"])
     after = browser.get(f"{gateway}/customers/me", headers={"Accept": "application/json"}, timeout=10)
 
     assert forged.status_code == 403
@@ -165,13 +147,8 @@ def test_signing_out_ends_the_session_and_needs_the_csrf_token(gateway, customer
 def test_drfs_log_out_form_comes_back_to_the_page_named_in_its_query_string(gateway, customer):
     browser, _form, _answer = _sign_in(gateway, customer)
 
-    signed_out = browser.post(
-        f"{gateway}/api-auth/logout/?next=/restaurants",
-        data={"csrfmiddlewaretoken": browser.cookies["csrftoken"]},
-        headers={"Origin": gateway},
-        allow_redirects=False,
-        timeout=10,
-    )
+    csrf_token = browser.cookies["csrftoken"]
+    signed_out = _post_form(browser, gateway, "/api-auth/logout/?next=/restaurants", csrfmiddlewaretoken=csrf_token)
 
     assert signed_out.status_code == 302
     assert signed_out.headers["Location"] == "/restaurants"
@@ -214,18 +191,9 @@ def test_a_restaurant_user_with_mfa_signs_in_in_two_steps(gateway, actors):
 
     browser, _form, first = _sign_in(gateway, email, user_type="restaurant", next_path="/restaurants")
     mfa_token = re.search(r'name="mfa_token" value="([^"]+)"', first.text).group(1)
-    second = browser.post(
-        f"{gateway}/api-auth/login/",
-        data={
-            "csrfmiddlewaretoken": _form_token(first.text),
-            "user_type": "restaurant",
-            "mfa_token": mfa_token,
-            "code": totp.at(time.time() + 30),  # a later step than the one that confirmed MFA
-            "next": "/restaurants",
-        },
-        headers={"Origin": gateway},
-        allow_redirects=False,
-        timeout=10,
+    later_code = totp.at(time.time() + 30)  # a later step than the one that confirmed MFA
+    second = _submit(
+        browser, gateway, first, user_type="restaurant", mfa_token=mfa_token, code=later_code, next="/restaurants"
     )
 
     assert first.status_code == 200

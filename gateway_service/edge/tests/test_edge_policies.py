@@ -39,24 +39,21 @@ def test_the_default_limit_counts_per_user_when_a_token_names_one(echo, run_asyn
     assert run_async(scenario()) == [200, 200, 429, 200]
 
 
+async def _three_anonymous_reads() -> list[int]:
+    client = AsyncClient()
+    return [(await client.get("/restaurants")).status_code for _ in range(3)]
+
+
 def test_anonymous_requests_count_per_address(echo, run_async, settings):
     settings.RATE_LIMIT_DEFAULT_PER_MINUTE = 2
 
-    async def scenario():
-        client = AsyncClient()
-        return [(await client.get("/restaurants")).status_code for _ in range(3)]
-
-    assert run_async(scenario()) == [200, 200, 429]
+    assert run_async(_three_anonymous_reads()) == [200, 200, 429]
 
 
 def test_with_redis_down_the_gateway_keeps_serving(echo, run_async, settings, redis_down):
     settings.RATE_LIMIT_DEFAULT_PER_MINUTE = 1
 
-    async def scenario():
-        client = AsyncClient()
-        return [(await client.get("/restaurants")).status_code for _ in range(3)]
-
-    assert run_async(scenario()) == [200, 200, 200]
+    assert run_async(_three_anonymous_reads()) == [200, 200, 200]
 
 
 def test_one_access_log_line_per_request_without_secrets(echo, run_async, caplog, issue_token):

@@ -5,6 +5,7 @@ import asyncio
 import json
 import time
 
+import pytest
 from django.test import AsyncClient
 
 
@@ -352,28 +353,27 @@ def _register_through(upstream: _FullAcceptQueue, run_async, settings):
         upstream.close()
 
 
-def test_a_connect_that_timed_out_is_tried_once_more(echo, run_async, settings):
+@pytest.mark.parametrize(
+    ("accept_after_s", "connect_timeout_s"),
+    [
+        pytest.param(0.2, 0.5, id="tried-once-more"),
+        pytest.param(1.2, 0.7, id="waits-twice-as-long"),
+    ],
+)
+def test_a_connect_that_timed_out_is_tried_once_more_with_twice_the_time(
+    echo, run_async, settings, accept_after_s, connect_timeout_s
+):
     """Nothing was sent on a connect that timed out (a full accept queue, or this worker's own loop
     too busy to see the connect finish, as in a reconnect storm), so trying once more is safe for
-    every method; only a second timeout is the 504."""
-    upstream = _FullAcceptQueue(accept_after_s=0.2)
-    settings.UPSTREAM_CONNECT_TIMEOUT_S = 0.5
-
-    response = _register_through(upstream, run_async, settings)
-
-    assert response.status_code == 200
-    assert upstream.answered == 1
-
-
-def test_the_second_connect_waits_twice_as_long_as_the_first(echo, run_async, settings):
-    """As TCP backs off its own SYN retransmission. In a reconnect storm the gateway's own loop, busy
-    for a quarter to half a second per turn, sees hundreds of connects that finished at once only
-    after their 1 s timers fired (bench/RESULTS.md); a second timeout as short made 504s, and enough
-    of them opened the streams' circuit for everyone. Here the kernel's SYN retransmission (1 s after
-    a dropped SYN) is the delay: the second connect's SYN is dropped at 0.7 s and only its
-    retransmission at 1.7 s is accepted, within 2 x 0.7 s but not within 0.7 s."""
-    upstream = _FullAcceptQueue(accept_after_s=1.2)
-    settings.UPSTREAM_CONNECT_TIMEOUT_S = 0.7
+    every method; only a second timeout is the 504. The second connect waits twice as long, as TCP
+    backs off its own SYN retransmission: in a reconnect storm the gateway's own loop, busy for long
+    turns, sees connects that finished at once only after their timers fired, and a second timeout
+    as short would answer 504s and open the streams' circuit for everyone. In the second case the
+    kernel's SYN retransmission (1 s after a dropped SYN) is the delay: the second connect's SYN is
+    dropped at 0.7 s and only its retransmission at 1.7 s is accepted, within 2 x 0.7 s but not
+    within 0.7 s."""
+    upstream = _FullAcceptQueue(accept_after_s=accept_after_s)
+    settings.UPSTREAM_CONNECT_TIMEOUT_S = connect_timeout_s
 
     response = _register_through(upstream, run_async, settings)
 

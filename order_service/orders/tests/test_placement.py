@@ -171,11 +171,8 @@ def test_concurrent_retries_with_one_key_store_one_order(api_client, service_hea
     assert mongo_db["orders"].count_documents({}) == 1
 
 
-def test_restaurant_service_down_is_a_503_and_stores_nothing(api_client, service_headers, menu, settings, mongo_db):
-    from common.http import service_client
-
-    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "restaurant": "http://127.0.0.1:9"}
-    service_client.cache_clear()
+def test_restaurant_service_down_is_a_503_and_stores_nothing(api_client, service_headers, menu, service_down, mongo_db):
+    service_down("restaurant")
 
     response = place(api_client, service_headers, menu)
 
@@ -185,14 +182,11 @@ def test_restaurant_service_down_is_a_503_and_stores_nothing(api_client, service
 
 
 def test_a_retry_gets_its_order_while_the_restaurant_service_is_down(
-    api_client, service_headers, menu, settings, mongo_db
+    api_client, service_headers, menu, service_down, mongo_db
 ):
     # The first attempt costs no idempotency read; a retry that cannot be priced must still find it.
-    from common.http import service_client
-
     first = place(api_client, service_headers, menu, key="lost-answer")
-    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "restaurant": "http://127.0.0.1:9"}
-    service_client.cache_clear()
+    service_down("restaurant")
 
     retry = place(api_client, service_headers, menu, key="lost-answer")
     reused = place(api_client, service_headers, menu, key="lost-answer", quantities=(5, 1))
@@ -205,11 +199,8 @@ def test_a_retry_gets_its_order_while_the_restaurant_service_is_down(
     assert mongo_db["orders"].count_documents({}) == 1
 
 
-def test_delivery_service_down_still_acknowledges_the_order(api_client, service_headers, menu, settings, mongo_db):
-    from common.http import service_client
-
-    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "delivery": "http://127.0.0.1:9"}
-    service_client.cache_clear()
+def test_delivery_service_down_still_acknowledges_the_order(api_client, service_headers, menu, service_down, mongo_db):
+    service_down("delivery")
 
     response = place(api_client, service_headers, menu)
 

@@ -8,21 +8,12 @@ service that is down is a 503 naming it, never a 500."""
 
 def test_a_refusal_from_further_away_reaches_the_client_as_it_was(city):
     owner = city.owners[0]
+    status_path = f"/restaurants/{owner['restaurant']['id']}/orders/{city.order['id']}/status"
     # The order service refuses; the restaurant service passes its answer on unchanged.
-    response = city.call(
-        "POST",
-        f"/restaurants/{owner['restaurant']['id']}/orders/{city.order['id']}/status",
-        owner["headers"],
-        json={"status": "picked_up"},
-    )
+    response = city.call("POST", status_path, owner["headers"], json={"status": "picked_up"})
 
     assert response.status_code == 400  # not a status a kitchen may set: refused before it travels
-    moved = city.call(
-        "POST",
-        f"/restaurants/{owner['restaurant']['id']}/orders/{city.order['id']}/status",
-        owner["headers"],
-        json={"status": "ready"},
-    )
+    moved = city.call("POST", status_path, owner["headers"], json={"status": "ready"})
     assert moved.status_code == 409
     assert moved.json()["error"]["code"] == "illegal_transition"
     assert moved.json()["error"]["details"]["current"]
