@@ -49,7 +49,6 @@ import resource
 import shutil
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,14 +105,7 @@ async def run_all(stack) -> dict:
 def start_stack(work: Path):
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # this client's thousands of connections
-    stack = devstack.Stack(
-        data_dir=work,
-        free_ports=True,
-        quiet=True,
-        db_prefix=f"city_{uuid.uuid4().hex[:6]}_",
-        extra_env={"RATE_LIMITS_ENABLED": "false", "LOG_LEVEL": "WARNING"},
-        workers={"gateway": 2},
-    )
+    stack = devstack.Stack.for_benchmark(work, "city", workers={"gateway": 2})
     try:
         stack.start_databases()
         stack.start_services()

@@ -39,7 +39,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,19 +94,9 @@ def main() -> int:
             sys.exit(f"{tool} is not installed: apt-get install wrk nginx-light (make bench does)")
     external = os.environ.get("GATEWAY_URL")
     work = Path(tempfile.mkdtemp(prefix="fd-bench-"))
-    stack = devstack.Stack(
-        data_dir=work,
-        free_ports=True,
-        quiet=True,
-        db_prefix=f"bench_{uuid.uuid4().hex[:6]}_",
-        # The live tracking measurement is one customer's STREAMS streams (the per-user cap is
-        # for hostile clients; bench/city.py measures streams at scale with thousands of users).
-        extra_env={
-            "RATE_LIMITS_ENABLED": "false",
-            "LOG_LEVEL": "WARNING",
-            "SSE_MAX_STREAMS_PER_USER": str(STREAMS + 10),
-        },
-    )
+    # The live tracking measurement is one customer's STREAMS streams (the per-user cap is for
+    # hostile clients; bench/city.py measures streams at scale with thousands of users).
+    stack = devstack.Stack.for_benchmark(work, "bench", extra_env={"SSE_MAX_STREAMS_PER_USER": str(STREAMS + 10)})
     results: dict = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "settings": {"duration_s": DURATION_S, "connections": CONNECTIONS, "streams": STREAMS},

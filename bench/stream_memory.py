@@ -105,13 +105,7 @@ def main() -> int:
     (work / "sitecustomize.py").write_text(_SITECUSTOMIZE)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(work), os.environ.get("PYTHONPATH")]))
     os.environ["STREAM_MEMORY_DIR"] = str(work)
-    stack = devstack.Stack(
-        data_dir=work,
-        free_ports=True,
-        quiet=True,
-        db_prefix=f"mem_{uuid.uuid4().hex[:6]}_",
-        extra_env={"RATE_LIMITS_ENABLED": "false", "LOG_LEVEL": "WARNING", "SSE_MAX_STREAMS_PER_USER": "5000"},
-    )
+    stack = devstack.Stack.for_benchmark(work, "mem", extra_env={"SSE_MAX_STREAMS_PER_USER": "5000"})
 
     def signal_both() -> None:
         for pid in pids.values():

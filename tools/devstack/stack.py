@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +87,26 @@ class Stack:
     # uvicorn worker processes per service where more than one (the 10,000-stream benchmark runs two
     # gateway workers: each open stream holds two descriptors there, past one process's limit).
     workers: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def for_benchmark(
+        cls,
+        data_dir: Path,
+        name: str,
+        *,
+        extra_env: dict[str, str] | None = None,
+        workers: dict[str, int] | None = None,
+    ) -> Stack:
+        """A platform a benchmark measures: on free ports, quiet, with databases of its own (`name_...`),
+        rate limits off (every client is 127.0.0.1) and only warnings logged."""
+        return cls(
+            data_dir=data_dir,
+            free_ports=True,
+            quiet=True,
+            db_prefix=f"{name}_{uuid.uuid4().hex[:6]}_",
+            extra_env={"RATE_LIMITS_ENABLED": "false", "LOG_LEVEL": "WARNING", **(extra_env or {})},
+            workers=workers or {},
+        )
 
     def start_process(self, name: str, args: list[str], **kwargs) -> Managed:
         """Starts `args` as one of this platform's processes: logged as `name`, stopped with the rest."""
