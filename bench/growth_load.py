@@ -280,11 +280,15 @@ def refresh_restaurant_read_models(target: Target, restaurants: list) -> None:
     """The restaurants' geo index and radii as restaurants/nearby.py keeps them; the popular list's
     version bumped (its cached page was counted before these orders)."""
     redis = target.redis()
+    browse = target.key("restaurants", "browse")  # restaurants/browse.py: extended while it exists
+    listing = redis.exists(browse)
     for first in range(0, len(restaurants), BATCH):
         pipe = redis.pipeline(transaction=False)
-        for restaurant_id, _, _, address, _ in restaurants[first : first + BATCH]:
+        for restaurant_id, _, name, address, _ in restaurants[first : first + BATCH]:
             pipe.geoadd(target.key("restaurants", "geo"), (address["lng"], address["lat"], restaurant_id))
             pipe.hset(target.key("restaurants", "radius"), restaurant_id, "")
+            if listing:
+                pipe.zadd(browse, {f"{name.casefold()}\x00{restaurant_id}": 0})
         pipe.execute()
     redis.incr(target.key("popular", "version"))
 
@@ -399,6 +403,11 @@ def load_orders(
             per_restaurant[restaurant[0]] = per_restaurant.get(restaurant[0], 0) + 1
         _insert(orders, batch_orders, stats, "orders")
         _insert(deliveries, batch_deliveries, stats, "deliveries")
+    # The kitchens' lists (orders/lists.py) of restaurants that had some: rebuilt when next read.
+    redis = target.redis()
+    stale = [target.key("orders", "of-restaurant", rid) for rid in per_restaurant]
+    for first in range(0, len(stale), BATCH):
+        redis.delete(*stale[first : first + BATCH])
     counts = [UpdateOne({"_id": ObjectId(rid)}, {"$inc": {"order_count": k}}) for rid, k in per_restaurant.items()]
     for first in range(0, len(counts), BATCH):
         target.db("restaurants")["restaurants"].bulk_write(counts[first : first + BATCH], ordered=False)

@@ -39,7 +39,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 local count = redis.call('ZCARD', KEYS[1]) - 1
 local first = tonumber(ARGV[1])
 local last = first + tonumber(ARGV[2]) - 1
-if tonumber(ARGV[2]) <= 0 or first >= count then return {count, {}} end
+if tonumber(ARGV[2]) <= 0 or first >= count then return {count, {}} end  -- a count alone, or past the end
 if ARGV[3] == '1' then
   return {count, redis.call('ZREVRANGE', KEYS[1], first, math.min(last, count - 1))}
 end
@@ -127,3 +127,21 @@ def forget(*keys: str) -> None:
             get_redis().delete(*keys)
     except redis.RedisError:
         logger.warning("ranked indexes not forgotten", extra={"keys": len(keys)})
+
+
+def ensure_built(key: str, *, rebuild: Callable[[], Iterable[tuple[str, float]]], ttl_s: float) -> int | None:
+    """The list's count, building its set first when missing; None when Redis cannot answer."""
+    found = page(key, skip=0, limit=0, newest_first=False, rebuild=rebuild, ttl_s=ttl_s)
+    return None if found is None else found[0]
+
+
+def ranks(key: str, members: list[str]) -> list[int | None] | None:
+    """Each member's place in ascending order (0 the first; None when not listed); None without Redis."""
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        for member in members:
+            pipe.zrank(key, member)
+        found = pipe.execute() if members else []
+    except redis.RedisError:
+        return None
+    return [None if rank is None else rank - 1 for rank in found]  # the marker holds rank 0

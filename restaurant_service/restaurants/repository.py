@@ -19,14 +19,48 @@ MENU_ORDER = [("category", ASCENDING), ("name", ASCENDING), ("_id", ASCENDING)]
 
 
 def ensure_indexes(db: Database) -> list[str]:
-    return [
+    created = [
         db[RESTAURANTS].create_index(BROWSE_ORDER, name="browse"),
         db[RESTAURANTS].create_index([("cuisine", ASCENDING), *BROWSE_ORDER], name="cuisine_browse"),
         db[RESTAURANTS].create_index([("owner_id", ASCENDING)], name="owner"),
         db[RESTAURANTS].create_index(POPULAR_ORDER, name="popular"),
         db[RESTAURANTS].create_index([("open_slots", ASCENDING)], name="open_slots"),
+        # The few restaurants paused or switched off (restaurants/browse.py), marked when they were.
+        db[RESTAURANTS].create_index([("resting", ASCENDING)], name="resting"),
         db[MENU_ITEMS].create_index([("restaurant_id", ASCENDING), *MENU_ORDER], name="menu"),
     ]
+    restaurants_mark_resting_backfill(db)
+    return created
+
+
+def restaurants_mark_resting_backfill(db: Database) -> int:
+    """Marks restaurants stored before `resting` existed (once: afterwards every write keeps it)."""
+    found = db[RESTAURANTS].find({"resting": {"$exists": False}}, {"accepting_orders": 1, "paused_until": 1})
+    marked = 0
+    for restaurant in found:
+        resting = not restaurant.get("accepting_orders", True) or restaurant.get("paused_until") is not None
+        db[RESTAURANTS].update_one({"_id": restaurant["_id"]}, {"$set": {"resting": resting}})
+        marked += 1
+    return marked
+
+
+def restaurants_marked_resting(db: Database) -> list[dict]:
+    """Restaurants marked as paused or switched off (a pause may have run out since)."""
+    projection = {"name_key": 1, "accepting_orders": 1, "paused_until": 1}
+    return list(db[RESTAURANTS].find({"resting": True}, projection))
+
+
+def restaurant_unmark_resting(db: Database, *, restaurant_id: ObjectId) -> None:
+    """Unmarks a restaurant that takes orders again, only while it still does (a racing pause wins)."""
+    db[RESTAURANTS].update_one(
+        {"_id": restaurant_id, "resting": True, "accepting_orders": True, "paused_until": None},
+        {"$set": {"resting": False}},
+    )
+
+
+def restaurants_named(db: Database):
+    """Every restaurant's name key (building the list by name: restaurants/browse.py)."""
+    return db[RESTAURANTS].find({}, {"name_key": 1})
 
 
 def restaurant_insert(db: Database, *, document: dict) -> dict:
