@@ -258,8 +258,11 @@ def load_couriers(target: Target, t: dict, *, count: int, run: str, rng, side_km
     _insert(target.db("auth")["accounts"], accounts, stats, "courier accounts")
     _insert(target.db("deliveries")["couriers"], couriers, stats, "couriers")
     redis = target.redis()
+    listing = redis.exists(target.key("couriers", "listed"))  # deliveries/courier_list.py, while it exists
     for first in range(0, len(couriers), BATCH):
         pipe = redis.pipeline(transaction=False)
+        if listing:
+            pipe.zadd(target.key("couriers", "listed"), {c["_id"]: 0 for c in couriers[first : first + BATCH]})
         for courier in couriers[first : first + BATCH]:
             spot = courier["location"]
             position = json.dumps({"lat": spot["lat"], "lng": spot["lng"], "at": spot["at"].isoformat()})

@@ -208,6 +208,17 @@ def couriers_page(db: Database, *, available: bool | None, skip: int, limit: int
     return count, list(db[COURIERS].find(query).sort([("_id", ASCENDING)]).skip(skip).limit(limit))
 
 
+def courier_ids(db: Database):
+    """Every courier's id (building the operators' list: deliveries/courier_list.py)."""
+    return (courier["_id"] for courier in db[COURIERS].find({}, {"_id": 1}))
+
+
+def couriers_in_order(db: Database, *, courier_ids: list[str]) -> list[dict]:
+    """These couriers, in the order of `courier_ids` (a page of a ranked index)."""
+    found = {c["_id"]: c for c in db[COURIERS].find({"_id": {"$in": courier_ids}})} if courier_ids else {}
+    return [found[courier_id] for courier_id in courier_ids if courier_id in found]
+
+
 def assignments_of_orders(db: Database, *, order_ids: list[str]) -> list[dict]:
     return list(db[ASSIGNMENTS].find({"order_id": {"$in": order_ids}}))
 

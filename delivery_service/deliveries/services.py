@@ -12,7 +12,7 @@ from django.conf import settings
 from common import faults
 from common.errors import Conflict, NotFound
 from common.mongo import get_database, parse_object_id
-from deliveries import clients, dispatch, events, lifecycle, repository, tracking
+from deliveries import clients, courier_list, dispatch, events, lifecycle, repository, tracking
 from deliveries.errors import DeliveryNotFound, IllegalDeliveryTransition
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ def courier_get_or_create(*, courier_id: str) -> dict:
         },
     )
     tracking.remember_courier(courier)
+    courier_list.listed(courier)
     return courier
 
 
