@@ -30,7 +30,7 @@ def page(*, available: bool | None, skip: int, limit: int) -> tuple[int, list[di
             skip=skip,
             limit=limit,
             newest_first=False,
-            rebuild=lambda: ((courier_id, 0.0) for courier_id in repository.courier_ids(db)),
+            rebuild=lambda: ((courier["_id"], 0.0) for courier in repository.courier_ids(db)),
             ttl_s=settings.COURIER_LIST_TTL_S,
         )
         if found is not None:

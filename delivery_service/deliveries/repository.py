@@ -209,8 +209,8 @@ def couriers_page(db: Database, *, available: bool | None, skip: int, limit: int
 
 
 def courier_ids(db: Database):
-    """Every courier's id (building the operators' list: deliveries/courier_list.py)."""
-    return (courier["_id"] for courier in db[COURIERS].find({}, {"_id": 1}))
+    """Every courier (only its id) (building the operators' list: deliveries/courier_list.py)."""
+    return db[COURIERS].find({}, {"_id": 1})
 
 
 def couriers_in_order(db: Database, *, courier_ids: list[str]) -> list[dict]:

@@ -11,10 +11,14 @@ from pymongo.database import Database
 
 RESTAURANTS = "restaurants"
 MENU_ITEMS = "menu_items"
+MIGRATIONS = "migrations"
 
 # Browsing order: stable across pages (the _id breaks ties between equal names).
 BROWSE_ORDER = [("name_key", ASCENDING), ("_id", ASCENDING)]
 POPULAR_ORDER = [("order_count", DESCENDING), ("name_key", ASCENDING), ("_id", ASCENDING)]
+# A restaurant's `resting` mark (restaurants/browse.py): a string, not a boolean, because the local
+# store answers an equality on strings from the index and scans the collection for booleans.
+RESTING, TAKING = "resting", "taking"
 MENU_ORDER = [("category", ASCENDING), ("name", ASCENDING), ("_id", ASCENDING)]
 
 
@@ -34,27 +38,31 @@ def ensure_indexes(db: Database) -> list[str]:
 
 
 def restaurants_mark_resting_backfill(db: Database) -> int:
-    """Marks restaurants stored before `resting` existed (once: afterwards every write keeps it)."""
+    """Marks restaurants stored before `resting` existed, once per database (afterwards every write
+    keeps the mark; a note in `migrations` says it was done, so a start does not read every restaurant)."""
+    if db[MIGRATIONS].find_one({"_id": "resting-mark"}):
+        return 0
     found = db[RESTAURANTS].find({"resting": {"$exists": False}}, {"accepting_orders": 1, "paused_until": 1})
     marked = 0
     for restaurant in found:
         resting = not restaurant.get("accepting_orders", True) or restaurant.get("paused_until") is not None
-        db[RESTAURANTS].update_one({"_id": restaurant["_id"]}, {"$set": {"resting": resting}})
+        db[RESTAURANTS].update_one({"_id": restaurant["_id"]}, {"$set": {"resting": RESTING if resting else TAKING}})
         marked += 1
+    db[MIGRATIONS].update_one({"_id": "resting-mark"}, {"$set": {"marked": marked}}, upsert=True)
     return marked
 
 
 def restaurants_marked_resting(db: Database) -> list[dict]:
     """Restaurants marked as paused or switched off (a pause may have run out since)."""
     projection = {"name_key": 1, "accepting_orders": 1, "paused_until": 1}
-    return list(db[RESTAURANTS].find({"resting": True}, projection))
+    return list(db[RESTAURANTS].find({"resting": RESTING}, projection))
 
 
 def restaurant_unmark_resting(db: Database, *, restaurant_id: ObjectId) -> None:
     """Unmarks a restaurant that takes orders again, only while it still does (a racing pause wins)."""
     db[RESTAURANTS].update_one(
-        {"_id": restaurant_id, "resting": True, "accepting_orders": True, "paused_until": None},
-        {"$set": {"resting": False}},
+        {"_id": restaurant_id, "resting": RESTING, "accepting_orders": True, "paused_until": None},
+        {"$set": {"resting": TAKING}},
     )
 
 

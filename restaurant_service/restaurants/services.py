@@ -48,7 +48,7 @@ def _derived_fields(data: dict) -> dict:
     if "opening_hours" in data:
         derived["open_slots"] = hours.open_slots(data["opening_hours"])
     if ("accepting_orders" in data and data["accepting_orders"] is not True) or data.get("paused_until"):
-        derived["resting"] = True  # unmarked once it takes orders again (_settle_resting)
+        derived["resting"] = repository.RESTING  # unmarked once it takes orders again (_settle_resting)
     return derived
 
 
@@ -78,7 +78,7 @@ def restaurant_create(*, owner_id: str, data: dict) -> dict:
         "updated_at": now,
     }
     document.update(_derived_fields(document))
-    document.setdefault("resting", False)
+    document.setdefault("resting", repository.TAKING)
     restaurant = repository.restaurant_insert(get_database(), document=document)
     nearby.index(restaurant)
     browse.listed(restaurant)
