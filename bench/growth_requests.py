@@ -84,8 +84,9 @@ def first_event(actor: Actor, path: str) -> str:
     raise RuntimeError(f"{path}: the stream ended before its first event")
 
 
-def probes(gateway: str, accounts: dict, operator: dict | None = None) -> dict[str, Callable[[], object]]:
-    """Name -> one request (a callable making it once). Signs the sample accounts in."""
+def probes(gateway: str, accounts: dict, ops: Operator | None = None) -> dict[str, Callable[[], object]]:
+    """Name -> one request (a callable making it once). Signs the sample accounts in (an operator
+    signs in once with a code: pass the same one to every call, it is signed in again by refresh)."""
     customer = Actor(gateway, "customers", accounts["customer"])
     owner = Actor(gateway, "restaurants", accounts["restaurant"])
     courier = Actor(gateway, "couriers", accounts["courier"])
@@ -124,11 +125,10 @@ def probes(gateway: str, accounts: dict, operator: dict | None = None) -> dict[s
     }
     if an_order:
         found["an order"] = lambda: customer.call("GET", f"/orders/{an_order}")
-    if operator:
-        ops = Operator(gateway, operator)
+    if ops:
+        ops.sign_in()
         found["operator orders"] = lambda: ops.call("GET", "/operator/orders")
         found["operator couriers"] = lambda: ops.call("GET", "/operator/couriers")
-    found["_actors"] = [customer, owner, courier, *([ops] if operator else [])]  # type: ignore[assignment]
     return found
 
 
