@@ -387,6 +387,7 @@ def load_orders(
     orders, deliveries = target.db("orders")["orders"], target.db("deliveries")["deliveries"]
     newest = datetime.now(UTC) - timedelta(days=1)
     per_restaurant: dict[str, int] = {}
+    with_deliveries: set[str] = set()
     chunk = 4 * BATCH
     for first in range(0, count, chunk):
         batch_orders, batch_deliveries = [], []
@@ -404,11 +405,14 @@ def load_orders(
             batch_orders.append(order)
             batch_deliveries.append(delivery)
             per_restaurant[restaurant[0]] = per_restaurant.get(restaurant[0], 0) + 1
+            with_deliveries.add(delivery["courier_id"])
         _insert(orders, batch_orders, stats, "orders")
         _insert(deliveries, batch_deliveries, stats, "deliveries")
-    # The kitchens' lists (orders/lists.py) of restaurants that had some: rebuilt when next read.
+    # The kitchens' lists (orders/lists.py) and couriers' lists of deliveries (deliveries/courier_list.py)
+    # that gained some: rebuilt when next read.
     redis = target.redis()
     stale = [target.key("orders", "of-restaurant", rid) for rid in per_restaurant]
+    stale += [target.key("deliveries", "of-courier", cid) for cid in with_deliveries]
     for first in range(0, len(stale), BATCH):
         redis.delete(*stale[first : first + BATCH])
     counts = [UpdateOne({"_id": ObjectId(rid)}, {"$inc": {"order_count": k}}) for rid, k in per_restaurant.items()]

@@ -53,6 +53,18 @@ def slope(sizes: list[int], values: list[float]) -> float | None:
     return round(sum((x - mean_x) * (y - mean_y) for x, y in points) / spread, 3) if spread else None
 
 
+def settle(stack, *, quiet_cores: float = 0.2, longest_s: float = 120.0) -> float:
+    """Waits until the platform's processes are quiet after a load (PostgreSQL analyses and vacuums
+    freshly loaded tables for a while): the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < longest_s:
+        before = sum(cpu_seconds(stack).values())
+        time.sleep(2)
+        if (sum(cpu_seconds(stack).values()) - before) / 2 < quiet_cores:
+            break
+    return round(time.monotonic() - started, 1)
+
+
 def measure_size(stack, gateway: str, accounts: dict, operator, repeats: int) -> dict:
     probes = growth_requests.probes(gateway, accounts, operator)
     rows = {}
@@ -172,7 +184,8 @@ def main(*, sizes: list[int], repeats: int) -> dict:
             load_s = round(time.monotonic() - started, 1)
             for name in loaded:
                 loaded[name] += delta[name]
-            log(f"loaded in {load_s} s; measuring {repeats} of each request")
+            waited = settle(stack)
+            log(f"loaded in {load_s} s, quiet after {waited} s more; measuring {repeats} of each request")
             results["sizes"][str(size)] = {
                 "data": wanted,
                 "load_s": load_s,

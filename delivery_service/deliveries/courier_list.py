@@ -36,3 +36,40 @@ def page(*, available: bool | None, skip: int, limit: int) -> tuple[int, list[di
         if found is not None:
             return found[0], repository.couriers_in_order(db, courier_ids=found[1])
     return repository.couriers_page(db, available=available, skip=skip, limit=limit)
+
+
+# --- a courier's own deliveries, newest first (GET /deliveries) -----------------------------------------
+
+
+def deliveries_key(courier_id: str) -> str:
+    return redis_key("deliveries", "of-courier", courier_id)
+
+
+def _score(delivery: dict) -> float:
+    """Milliseconds, as MongoDB keeps times: the same delivery scores the same before and after storing."""
+    at = delivery["created_at"]
+    return round(at.replace(microsecond=at.microsecond // 1000 * 1000).timestamp() * 1000)
+
+
+def delivery_listed(delivery: dict) -> None:
+    """A new delivery joins its courier's list (if it is built)."""
+    ranked_index.add((deliveries_key(delivery["courier_id"]), str(delivery["_id"]), _score(delivery)))
+
+
+def deliveries_page(*, courier_id: str, status: str | None, skip: int, limit: int) -> tuple[int, list[dict]]:
+    """(count, the page) of the courier's deliveries, newest first; with a status, from MongoDB."""
+    db = get_database()
+    if status is None:
+        found = ranked_index.page(
+            deliveries_key(courier_id),
+            skip=skip,
+            limit=limit,
+            newest_first=True,
+            rebuild=lambda: (
+                (str(d["_id"]), _score(d)) for d in repository.deliveries_listed(db, courier_id=courier_id)
+            ),
+            ttl_s=settings.COURIER_LIST_TTL_S,
+        )
+        if found is not None:
+            return found[0], repository.deliveries_in_order(db, delivery_ids=found[1])
+    return repository.deliveries_page(db, courier_id=courier_id, status=status, skip=skip, limit=limit)

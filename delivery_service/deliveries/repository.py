@@ -201,6 +201,18 @@ def deliveries_page(db: Database, *, courier_id: str, status: str | None, skip: 
     return count, list(documents.skip(skip).limit(limit))
 
 
+def deliveries_listed(db: Database, *, courier_id: str):
+    """Every delivery of the courier, only what their list's ranked index keeps (deliveries/courier_list.py)."""
+    return db[DELIVERIES].find({"courier_id": courier_id}, {"created_at": 1})
+
+
+def deliveries_in_order(db: Database, *, delivery_ids: list[str]) -> list[dict]:
+    """These deliveries, in the order of `delivery_ids` (a page of a ranked index)."""
+    oids = [ObjectId(delivery_id) for delivery_id in delivery_ids]
+    found = {d["_id"]: d for d in db[DELIVERIES].find({"_id": {"$in": oids}})} if oids else {}
+    return [found[oid] for oid in oids if oid in found]
+
+
 def couriers_page(db: Database, *, available: bool | None, skip: int, limit: int) -> tuple[int, list[dict]]:
     """Couriers in id order (the operators' list), optionally only those on duty or off it."""
     query = {} if available is None else {"available": available}

@@ -169,7 +169,7 @@ def delivery_advance(*, delivery_id: str, courier_id: str, target: str) -> dict:
 
 
 def deliveries_for_courier(*, courier_id: str, status: str | None, skip: int, limit: int):
-    return repository.deliveries_page(get_database(), courier_id=courier_id, status=status, skip=skip, limit=limit)
+    return courier_list.deliveries_page(courier_id=courier_id, status=status, skip=skip, limit=limit)
 
 
 def deliveries_mirror_orders(*, orders: list[dict]) -> None:
