@@ -248,6 +248,7 @@ def load_couriers(target: Target, t: dict, *, count: int, run: str, rng, side_km
                 sample,
                 _id=str(account_id),
                 available=False,
+                duty="off",  # deliveries/repository.py writes it with `available`
                 available_since=day_ago,
                 created_at=day_ago,
                 updated_at=day_ago,
