@@ -145,6 +145,8 @@ def _templates(target: Target, accounts: dict) -> dict:
         "accounts": found,
         "restaurant": restaurants["restaurants"].find_one({"_id": restaurant_id}),
         "menu": list(restaurants["menu_items"].find({"restaurant_id": restaurant_id}).sort("_id", 1)),
+        # Its open slots, beside it (restaurants/repository.py: SLOTS).
+        "slots": restaurants["restaurant_slots"].find_one({"_id": restaurant_id}),
         "profile": target.db("customers")["profiles"].find_one({"_id": customer_id}),
         "address": target.db("customers")["addresses"].find_one({"customer_id": customer_id}),
         "courier": target.db("deliveries")["couriers"].find_one({"_id": str(found["courier"]["_id"])}),
@@ -163,7 +165,7 @@ def load_restaurants(target: Target, t: dict, *, count: int, run: str, rng, side
     sample = t["restaurant"]
     menu = [(item["_id"], item["name"], item["price_cents"]) for item in t["menu"]]
     placed = [(str(sample["_id"]), sample["owner_id"], sample["name"], sample["address"], menu)]
-    owners, restaurants, items = [], [], []
+    owners, restaurants, items, slots = [], [], [], []
     now = datetime.now(UTC)
     for n in range(1, count):
         owner_id = ObjectId()
@@ -186,6 +188,8 @@ def load_restaurants(target: Target, t: dict, *, count: int, run: str, rng, side
                 updated_at=now,
             )
         )
+        if t["slots"] is not None:
+            slots.append({**t["slots"], "_id": restaurant_id})
         own_items = []
         for item in t["menu"]:
             item_id = ObjectId()
@@ -195,6 +199,7 @@ def load_restaurants(target: Target, t: dict, *, count: int, run: str, rng, side
     _insert(target.db("auth")["accounts"], owners, stats, "restaurant accounts")
     _insert(target.db("restaurants")["restaurants"], restaurants, stats, "restaurants")
     _insert(target.db("restaurants")["menu_items"], items, stats, "menu items")
+    _insert(target.db("restaurants")["restaurant_slots"], slots, stats, "open slots")
     return placed
 
 

@@ -12,6 +12,10 @@ from pymongo.database import Database
 RESTAURANTS = "restaurants"
 MENU_ITEMS = "menu_items"
 MIGRATIONS = "migrations"
+# The weekly slots each restaurant is open in (restaurants/hours.py), one document per restaurant
+# (`_id` the restaurant's): kept out of the restaurant's own document, which every list and browse
+# reads, because 672 numbers made it ten times larger (6.4 KB) and ten times slower to read.
+SLOTS = "restaurant_slots"
 
 # Browsing order: stable across pages (the _id breaks ties between equal names).
 BROWSE_ORDER = [("name_key", ASCENDING), ("_id", ASCENDING)]
@@ -32,8 +36,10 @@ def ensure_indexes(db: Database) -> list[str]:
         # The few restaurants paused or switched off (restaurants/browse.py), marked when they were.
         db[RESTAURANTS].create_index([("resting", ASCENDING)], name="resting"),
         db[MENU_ITEMS].create_index([("restaurant_id", ASCENDING), *MENU_ORDER], name="menu"),
+        db[SLOTS].create_index([("open_slots", ASCENDING)], name="open_slots"),
     ]
     restaurants_mark_resting_backfill(db)
+    restaurants_move_slots_backfill(db)
     return created
 
 
@@ -50,6 +56,37 @@ def restaurants_mark_resting_backfill(db: Database) -> int:
         marked += 1
     db[MIGRATIONS].update_one({"_id": "resting-mark"}, {"$set": {"marked": marked}}, upsert=True)
     return marked
+
+
+def restaurants_move_slots_backfill(db: Database) -> int:
+    """Moves the open slots of restaurants stored with them into SLOTS, once per database."""
+    if db[MIGRATIONS].find_one({"_id": "slots-moved"}):
+        return 0
+    moved = 0
+    for restaurant in db[RESTAURANTS].find({"open_slots": {"$exists": True}}, {"open_slots": 1}):
+        _slots_set(db, restaurant_id=restaurant["_id"], slots=restaurant["open_slots"])
+        db[RESTAURANTS].update_one({"_id": restaurant["_id"]}, {"$unset": {"open_slots": ""}})
+        moved += 1
+    db[MIGRATIONS].update_one({"_id": "slots-moved"}, {"$set": {"moved": moved}}, upsert=True)
+    return moved
+
+
+def _slots_set(db: Database, *, restaurant_id: ObjectId, slots: list[int]) -> None:
+    db[SLOTS].update_one({"_id": restaurant_id}, {"$set": {"open_slots": slots}}, upsert=True)
+
+
+def _open_at(db: Database, query: dict) -> dict:
+    """`query` with its `open_slots` condition (browse_filter) answered from SLOTS: those open then, by id."""
+    if "open_slots" not in query:
+        return query
+    query = dict(query)
+    ids = [doc["_id"] for doc in db[SLOTS].find({"open_slots": query.pop("open_slots")}, {"_id": 1})]
+    wanted = query["_id"].get("$in") if isinstance(query.get("_id"), dict) else None
+    if wanted is not None:
+        open_ids = set(ids)
+        ids = [oid for oid in wanted if oid in open_ids]
+    query["_id"] = {"$in": ids}
+    return query
 
 
 def restaurants_marked_resting(db: Database) -> list[dict]:
@@ -72,7 +109,10 @@ def restaurants_named(db: Database):
 
 
 def restaurant_insert(db: Database, *, document: dict) -> dict:
+    slots = document.pop("open_slots", None)
     document["_id"] = db[RESTAURANTS].insert_one(document).inserted_id
+    if slots is not None:
+        _slots_set(db, restaurant_id=document["_id"], slots=slots)
     return document
 
 
@@ -82,9 +122,14 @@ def restaurant_get(db: Database, *, restaurant_id: ObjectId) -> dict | None:
 
 def restaurant_update(db: Database, *, restaurant_id: ObjectId, owner_id: str, changes: dict) -> dict | None:
     # The owner is part of the filter: nobody else's update can match.
-    return db[RESTAURANTS].find_one_and_update(
+    changes = dict(changes)
+    slots = changes.pop("open_slots", None)
+    updated = db[RESTAURANTS].find_one_and_update(
         {"_id": restaurant_id, "owner_id": owner_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
     )
+    if updated is not None and slots is not None:
+        _slots_set(db, restaurant_id=restaurant_id, slots=slots)
+    return updated
 
 
 def restaurant_count_orders(db: Database, *, restaurant_id: ObjectId, count: int) -> bool:
@@ -120,6 +165,7 @@ def _both(query: dict, condition: dict) -> dict:
 def restaurants_page(db: Database, *, query: dict, skip: int, limit: int, at: datetime) -> tuple[int, list[dict]]:
     """A page of the restaurants matching `query`: those taking orders at `at` first, then the
     others, each part in browsing order."""
+    query = _open_at(db, query)
     parts = (_both(query, accepting_filter(at=at)), _both(query, not_accepting_filter(at=at)))
     documents: list[dict] = []
     count = 0
@@ -141,7 +187,8 @@ def restaurants_with_coordinates(db: Database) -> list[dict]:
 
 def restaurant_ids_matching(db: Database, *, query: dict, ids: list[ObjectId]) -> set[ObjectId]:
     """Which of these restaurants match the browse filter (ids only)."""
-    return {doc["_id"] for doc in db[RESTAURANTS].find({**query, "_id": {"$in": ids}}, {"_id": 1})}
+    query = _open_at(db, {**query, "_id": {"$in": ids}})
+    return {doc["_id"] for doc in db[RESTAURANTS].find(query, {"_id": 1})}
 
 
 def restaurants_by_ids(db: Database, *, ids: list[ObjectId]) -> list[dict]:

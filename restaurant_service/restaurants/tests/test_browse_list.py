@@ -63,3 +63,16 @@ def test_pages_follow_the_stores_order_with_resting_restaurants_last(api_client,
     assert count == 8
     assert shown == [r["name"] for r in expected]
     assert shown[-2:] == ["Alpha", "delta"]
+
+
+def test_open_slots_live_beside_the_restaurant_and_still_answer_open_now(api_client, owner, mongo_db):
+    always = create_restaurant(api_client, owner[1], name="Always")
+    never_now = [{"day": (datetime.now(UTC).weekday() + 3) % 7, "open": "10:00", "close": "11:00"}]
+    create_restaurant(api_client, owner[1], name="Sometimes", opening_hours=never_now)
+
+    stored = mongo_db["restaurants"].find_one({"_id": ObjectId(always["id"])})
+    assert "open_slots" not in stored  # the list reads small documents
+    assert len(mongo_db["restaurant_slots"].find_one({"_id": ObjectId(always["id"])})["open_slots"]) == 672
+
+    assert _names(api_client, open_now="true") == ["Always"]
+    assert _names(api_client) == ["Always", "Sometimes"]
