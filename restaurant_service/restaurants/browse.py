@@ -49,13 +49,26 @@ def listed(restaurant: dict, *, before: dict | None = None) -> None:
     ranked_index.add((key(), member(restaurant), 0.0))
 
 
+def resting_at(*, at: datetime) -> list[dict]:
+    """The restaurants not taking orders at `at`. Those marked whose pause has run out are unmarked
+    on the way (once each), so the marked stay as few as the restaurants resting now."""
+    db = get_database()
+    resting = []
+    for restaurant in repository.restaurants_marked_resting(db):
+        if not pause.accepting(restaurant, at=at):
+            resting.append(restaurant)
+        elif restaurant.get("paused_until") is not None:
+            repository.restaurant_unmark_resting(
+                db, restaurant_id=restaurant["_id"], paused_until=restaurant["paused_until"]
+            )
+    return resting
+
+
 def page(*, skip: int, limit: int, at: datetime) -> tuple[int, list[dict]] | None:
     """(count, the page) of every restaurant, those taking orders at `at` first; None without Redis."""
     db = get_database()
     count = ranked_index.ensure_built(key(), rebuild=_rebuild, ttl_s=settings.RESTAURANT_BROWSE_TTL_S)
-    resting = sorted(
-        (r for r in repository.restaurants_marked_resting(db) if not pause.accepting(r, at=at)), key=member
-    )
+    resting = sorted(resting_at(at=at), key=member)
     found_ranks = ranked_index.ranks(key(), [member(r) for r in resting]) if resting else []
     if count is None or found_ranks is None:
         return None

@@ -95,10 +95,11 @@ def restaurants_marked_resting(db: Database) -> list[dict]:
     return list(db[RESTAURANTS].find({"resting": RESTING}, projection))
 
 
-def restaurant_unmark_resting(db: Database, *, restaurant_id: ObjectId) -> None:
-    """Unmarks a restaurant that takes orders again, only while it still does (a racing pause wins)."""
+def restaurant_unmark_resting(db: Database, *, restaurant_id: ObjectId, paused_until: datetime | None = None) -> None:
+    """Unmarks a restaurant that takes orders again, only while it still does: switched on and not
+    paused, or paused until `paused_until` (a pause that has run out); a racing pause wins."""
     db[RESTAURANTS].update_one(
-        {"_id": restaurant_id, "resting": RESTING, "accepting_orders": True, "paused_until": None},
+        {"_id": restaurant_id, "resting": RESTING, "accepting_orders": True, "paused_until": paused_until},
         {"$set": {"resting": TAKING}},
     )
 

@@ -54,7 +54,7 @@ def restaurants_browse(
     km_by_id = {ObjectId(rid): km for rid, km in covering}
     matching = repository.restaurant_ids_matching(db, query=query, ids=list(km_by_id)) if query else set(km_by_id)
     # Those not taking orders: the few marked resting (restaurants/browse.py), checked at `at`.
-    resting = {r["_id"] for r in repository.restaurants_marked_resting(db) if not pause.accepting(r, at=at)}
+    resting = {r["_id"] for r in browse.resting_at(at=at)}
     # Nearest first (covering is sorted), those taking orders before the others.
     ordered = [oid for oid in km_by_id if oid in matching and oid not in resting]
     ordered += [oid for oid in km_by_id if oid in matching and oid in resting]

@@ -76,3 +76,17 @@ def test_open_slots_live_beside_the_restaurant_and_still_answer_open_now(api_cli
 
     assert _names(api_client, open_now="true") == ["Always"]
     assert _names(api_client) == ["Always", "Sometimes"]
+
+
+def test_a_pause_that_ran_out_is_unmarked_by_the_next_list(api_client, owner, mongo_db):
+    made = create_restaurant(api_client, owner[1], name="Echo")
+    api_client.post(f"/restaurants/{made['id']}/pause", {"minutes": 30}, format="json", headers=owner[1])
+    oid = ObjectId(made["id"])
+    assert mongo_db["restaurants"].find_one({"_id": oid})["resting"] == repository.RESTING
+    over = datetime.now(UTC) - timedelta(minutes=1)
+    mongo_db["restaurants"].update_one({"_id": oid}, {"$set": {"paused_until": over}})
+
+    assert _names(api_client) == ["Echo"]
+
+    assert mongo_db["restaurants"].find_one({"_id": oid})["resting"] == repository.TAKING
+    assert repository.restaurants_marked_resting(mongo_db) == []
