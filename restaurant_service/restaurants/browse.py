@@ -7,8 +7,8 @@ The set holds every restaurant as `name_key NUL id` at one score, so Redis order
 orders `repository.BROWSE_ORDER` (by bytes, then by id). Those not taking orders go last; they are
 few and found by an index: a restaurant is marked `resting` whenever it is paused or switched off,
 unmarked when it takes orders again (restaurants/services.py) or by the first list that finds its
-pause run out (`resting_at`), and those marked are checked exactly at the time of the request. The page of those taking
-orders skips the resting ones' ranks in the set.
+pause run out (`resting_at`), and those marked are checked exactly at the time of the request. The
+page of those taking orders skips the resting ones' ranks in the set.
 """
 
 from __future__ import annotations
