@@ -59,6 +59,12 @@ def _target(args) -> growth_load.Target:
 
 
 def command_load(args) -> int:
+    # Orders go round robin over the restaurants and couriers of the run (the platform's own when it
+    # adds none): without enough of them, one kitchen or courier would carry the whole load.
+    if args.restaurants is None:
+        args.restaurants = max(10, args.orders // 100) if args.orders else 0
+    if args.couriers is None:
+        args.couriers = max(100, args.orders // 10) if args.orders else 0
     target = _target(args)
     print(
         f"loading {args.orders} orders, {args.restaurants} restaurants, {args.couriers} couriers, "
@@ -87,8 +93,12 @@ def main() -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="add a city's data to a running platform's store")
     load.add_argument("--orders", type=int, default=0)
-    load.add_argument("--restaurants", type=int, default=0)
-    load.add_argument("--couriers", type=int, default=0)
+    load.add_argument(
+        "--restaurants",
+        type=int,
+        help="restaurants to add (default: a hundredth of the orders, at least 10 with orders)",
+    )
+    load.add_argument("--couriers", type=int, help="couriers to add (default: a tenth of the orders, at least 100)")
     load.add_argument("--history", type=int, default=10, help="past orders of each loaded customer")
     load.add_argument("--gateway")
     load.add_argument("--mongo-url")
