@@ -54,6 +54,7 @@ def main() -> None:
                 "name": "B",
                 "vehicle": "bicycle",
                 "available": True,
+                "duty": repository.ON_DUTY,  # written with `available` (deliveries/repository.py)
                 "available_since": now,
                 "location": {"lat": lat, "lng": lng, "at": now},
                 "created_at": now,

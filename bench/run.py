@@ -25,7 +25,9 @@ its event arriving at every client.
 Environment: BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_PLACEMENT_CLIENTS (20),
 BENCH_STORED_ORDERS (50,000: placement is measured again after storing that many),
 BENCH_TRANSITIONS (1; 0 skips the transitions), BENCH_STREAMS
-(1000), BENCH_CITY (1; 0 skips bench/city.py: 10,000 streams, the reconnect storm, the city), GATEWAY_URL +
+(1000), BENCH_CITY (1; 0 skips bench/city.py: 10,000 streams, the reconnect storm, the city), BENCH_GROWTH
+(1; 0 skips bench/growth.py: each request's cost at growing data sizes, BENCH_GROWTH_SIZES orders,
+BENCH_GROWTH_REPEATS timings of each), GATEWAY_URL +
 RESTAURANT_URL to measure a platform started elsewhere (then reference/uncached/nginx are skipped).
 """
 
@@ -70,6 +72,7 @@ PLACEMENT_CLIENTS = int(os.environ.get("BENCH_PLACEMENT_CLIENTS", 20))
 STORED_ORDERS = int(os.environ.get("BENCH_STORED_ORDERS", 50_000))
 STREAMS = int(os.environ.get("BENCH_STREAMS", 1000))
 CITY = os.environ.get("BENCH_CITY", "1") != "0"
+GROWTH = os.environ.get("BENCH_GROWTH", "1") != "0"
 log = logger("bench")
 
 
@@ -188,6 +191,14 @@ def main() -> int:
 
         log("the city's load (bench/city.py), on a platform of its own with two gateway workers")
         results["city"] = city.measure()
+
+    if GROWTH:
+        import growth_measure
+
+        sizes = [int(size) for size in os.environ.get("BENCH_GROWTH_SIZES", "1000,10000,100000").split(",")]
+        log(f"what a request costs as the city grows (bench/growth.py), at {sizes} orders, on a platform of its own")
+        growth = growth_measure.main(sizes=sizes, repeats=int(os.environ.get("BENCH_GROWTH_REPEATS", 30)))
+        results["growth"] = growth["table"]
 
     http_rows = results["http"]
 

@@ -22,7 +22,15 @@ def ensure_indexes(db: Database) -> list[str]:
         # One account per email per kind: the same person may be a customer and a courier.
         db[ACCOUNTS].create_index([("user_type", ASCENDING), ("email", ASCENDING)], unique=True, name="kind_email"),
         db[FAMILIES].create_index([("account_id", ASCENDING)], name="account"),
+        # Retention (families_delete_expired): the day a family's newest refresh token expires.
+        db[FAMILIES].create_index([("expires_day", ASCENDING)], name="expiry"),
     ]
+
+
+def expiry_day(at: datetime) -> str:
+    """The day (UTC) a family expires on: an indexed equality that the local store answers from the
+    index (it scans the collection for a range such as `expires_at < now`)."""
+    return at.strftime("%Y-%m-%d")
 
 
 class EmailTaken(Exception):
@@ -147,21 +155,39 @@ def family_create(
             "revoked": False,
             "created_at": now,
             "expires_at": expires_at,
+            "expires_day": expiry_day(expires_at),
         }
     )
 
 
-def family_rotate(db: Database, *, family_id: str, presented_jti: str, new_jti: str, now: datetime) -> bool:
-    """Spends the presented refresh token and makes `new_jti` the family's current one.
+def family_rotate(
+    db: Database, *, family_id: str, presented_jti: str, new_jti: str, now: datetime, expires_at: datetime
+) -> bool:
+    """Spends the presented refresh token and makes `new_jti` (expiring at `expires_at`) the family's
+    current one: the family lives as long as its newest token.
 
     False when another request already spent it (two racing refreshes: one wins) or the family
     was revoked meanwhile.
     """
     result = db[FAMILIES].update_one(
         {"_id": family_id, "current_jti": presented_jti, "revoked": False},
-        {"$set": {"current_jti": new_jti, "previous_jti": presented_jti, "rotated_at": now}},
+        {
+            "$set": {
+                "current_jti": new_jti,
+                "previous_jti": presented_jti,
+                "rotated_at": now,
+                "expires_at": expires_at,
+                "expires_day": expiry_day(expires_at),
+            }
+        },
     )
     return result.modified_count == 1
+
+
+def families_delete_expired(db: Database, *, days: list[str]) -> int:
+    """Deletes the families that expired on these days (their tokens are refused for their age
+    anyway, so nothing is left to detect a reuse of); returns how many."""
+    return db[FAMILIES].delete_many({"expires_day": {"$in": days}}).deleted_count if days else 0
 
 
 def family_get(db: Database, *, family_id: str) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -141,7 +141,12 @@ def session_refresh(*, user_type: str, refresh_token: str) -> dict:
     if family["current_jti"] == presented["jti"]:
         access, refresh = issue_pair(account=account, family_id=family_id)
         if repository.family_rotate(
-            db, family_id=family_id, presented_jti=presented["jti"], new_jti=refresh["jti"], now=now
+            db,
+            family_id=family_id,
+            presented_jti=presented["jti"],
+            new_jti=refresh["jti"],
+            now=now,
+            expires_at=datetime.fromtimestamp(refresh["exp"], UTC),
         ):
             return pair_body(access, refresh)
         # Another request spent this token a moment ago: a client's concurrent refresh.
@@ -160,6 +165,17 @@ def session_refresh(*, user_type: str, refresh_token: str) -> dict:
 def _just_rotated() -> InvalidToken:
     # Refused without revoking the family, so two tabs refreshing at once do not sign the user out.
     return InvalidToken("This refresh token was just rotated; use the newest one.", code="token_rotated")
+
+
+def token_families_prune(*, now: datetime | None = None) -> int:
+    """Retention: deletes the token families that expired before yesterday (a family expires with
+    its newest refresh token), looking back TOKEN_RETENTION_LOOKBACK_DAYS days."""
+    today = (now or _now()).date()
+    days = [
+        repository.expiry_day(datetime.combine(today - timedelta(days=back), datetime.min.time()))
+        for back in range(2, settings.TOKEN_RETENTION_LOOKBACK_DAYS + 2)
+    ]
+    return repository.families_delete_expired(get_database(), days=days)
 
 
 def session_logout(*, user_type: str, refresh_token: str) -> None:

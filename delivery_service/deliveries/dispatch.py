@@ -32,7 +32,7 @@ from prometheus_client import Counter, Histogram
 from common import background, faults, geo
 from common.errors import ApiError, Conflict, NotFound
 from common.mongo import get_database
-from deliveries import clients, events, lifecycle, locks, manual, repository, tracking
+from deliveries import clients, courier_list, events, lifecycle, locks, manual, repository, tracking
 from deliveries.repository import Claim
 
 logger = logging.getLogger(__name__)
@@ -219,6 +219,7 @@ def _ensure_delivery(db, assignment: dict, order: dict | None) -> dict | None:
         "updated_at": now,
     }
     if repository.delivery_insert_once(db, document=document):
+        courier_list.delivery_listed(document)  # their list of deliveries (GET /deliveries)
         events.announce(document)  # the courier is told at once
     faults.point("dispatch.after_delivery")
     return repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])

@@ -38,7 +38,7 @@ from common import faults
 from common.errors import ApiError, Conflict, GatewayTimeout
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
-from deliveries import clients, dispatch, lifecycle, locks, manual, repository, tracking
+from deliveries import clients, courier_list, dispatch, lifecycle, locks, manual, repository, tracking
 from deliveries.errors import (
     ActionUnderWay,
     CourierNotFound,
@@ -296,7 +296,7 @@ def operator_couriers(*, available: bool | None, page: PageRequest) -> tuple[int
     """A page of couriers (in id order): each with their latest position, their active deliveries
     (ids) and the stops still to make, in order."""
     db = get_database()
-    count, couriers = repository.couriers_page(db, available=available, skip=page.skip, limit=page.size)
+    count, couriers = courier_list.page(available=available, skip=page.skip, limit=page.size)
     ids = [courier["_id"] for courier in couriers]
     positions = tracking.latest_positions(ids)
     active: dict[str, list[dict]] = {}

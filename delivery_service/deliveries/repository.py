@@ -19,6 +19,7 @@ COURIERS = "couriers"
 # FerretDB alike; releasing is deleting it.
 ASSIGNMENTS = "active_assignments"
 DELIVERIES = "deliveries"
+MIGRATIONS = "migrations"
 # Operators' decisions about an order (deliveries/manual.py), one document per order they touched:
 # `_id` is the order; `pinned`/`pinned_to` (assigned by hand), `excluded` (taken from these couriers
 # by hand), `action` (the operator action under way on it, `under_way` while it is).
@@ -26,14 +27,41 @@ DECISIONS = "manual_decisions"
 
 
 def ensure_indexes(db: Database) -> list[str]:
-    return [
+    created = [
         db[ASSIGNMENTS].create_index([("order_id", ASCENDING)], unique=True, name="one_courier_per_order"),
         db[COURIERS].create_index([("available", ASCENDING), ("available_since", ASCENDING)], name="free"),
+        # Couriers on duty by their string mark (the local store scans the collection for a boolean).
+        db[COURIERS].create_index([("duty", ASCENDING), ("available_since", ASCENDING)], name="on_duty"),
         db[DELIVERIES].create_index([("courier_id", ASCENDING), ("created_at", DESCENDING)], name="courier"),
         db[DELIVERIES].create_index([("order_id", ASCENDING)], name="order"),
         db[DECISIONS].create_index([("pinned", ASCENDING)], name="pinned"),
         db[DECISIONS].create_index([("under_way", ASCENDING)], name="under_way"),
     ]
+    couriers_mark_duty_backfill(db)
+    return created
+
+
+# `duty` mirrors `available` as a string, written with it: an equality the local store answers from
+# the `on_duty` index, as MongoDB does for the boolean (issue #42: 100,000 couriers scanned per pass).
+ON_DUTY, OFF_DUTY = "on", "off"
+
+
+def _with_duty(changes: dict) -> dict:
+    if "available" in changes:
+        return {**changes, "duty": ON_DUTY if changes["available"] else OFF_DUTY}
+    return changes
+
+
+def couriers_mark_duty_backfill(db: Database) -> int:
+    """Marks couriers stored before `duty` existed, once per database (a note in `migrations`)."""
+    if db[MIGRATIONS].find_one({"_id": "duty-mark"}):
+        return 0
+    marked = 0
+    for courier in db[COURIERS].find({"duty": {"$exists": False}}, {"available": 1}):
+        db[COURIERS].update_one({"_id": courier["_id"]}, {"$set": _with_duty({"available": courier.get("available")})})
+        marked += 1
+    db[MIGRATIONS].update_one({"_id": "duty-mark"}, {"$set": {"marked": marked}}, upsert=True)
+    return marked
 
 
 def courier_get(db: Database, *, courier_id: str) -> dict | None:
@@ -41,6 +69,7 @@ def courier_get(db: Database, *, courier_id: str) -> dict | None:
 
 
 def courier_insert(db: Database, *, document: dict) -> dict:
+    document.update(_with_duty({"available": document.get("available", False)}))
     try:
         db[COURIERS].insert_one(document)
     except DuplicateKeyError:
@@ -50,7 +79,7 @@ def courier_insert(db: Database, *, document: dict) -> dict:
 
 def courier_update(db: Database, *, courier_id: str, changes: dict) -> dict | None:
     return db[COURIERS].find_one_and_update(
-        {"_id": courier_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
+        {"_id": courier_id}, {"$set": _with_duty(changes)}, return_document=ReturnDocument.AFTER
     )
 
 
@@ -75,13 +104,14 @@ def couriers_set_locations(db: Database, *, locations: dict[str, dict]) -> int:
 
 def couriers_located_since(db: Database, *, since: datetime) -> list[dict]:
     """Available couriers with a position reported since `since` (dispatch without Redis)."""
-    return list(db[COURIERS].find({"available": True, "location.at": {"$gte": since}}))
+    return list(db[COURIERS].find({"duty": ON_DUTY, "available": True, "location.at": {"$gte": since}}))
 
 
 def couriers_free(db: Database, *, limit: int) -> list[dict]:
     """Available couriers without an active delivery, the longest waiting first."""
     busy = {a["_id"] for a in db[ASSIGNMENTS].find({}, {"_id": 1})}
-    candidates = db[COURIERS].find({"available": True}).sort([("available_since", ASCENDING), ("_id", ASCENDING)])
+    candidates = db[COURIERS].find({"duty": ON_DUTY, "available": True})
+    candidates = candidates.sort([("available_since", ASCENDING), ("_id", ASCENDING)])
     return [c for c in candidates.limit(limit + len(busy)) if c["_id"] not in busy][:limit]
 
 
@@ -201,11 +231,34 @@ def deliveries_page(db: Database, *, courier_id: str, status: str | None, skip: 
     return count, list(documents.skip(skip).limit(limit))
 
 
+def deliveries_listed(db: Database, *, courier_id: str):
+    """Every delivery of the courier, only what their list's ranked index keeps (deliveries/courier_list.py)."""
+    return db[DELIVERIES].find({"courier_id": courier_id}, {"created_at": 1})
+
+
+def deliveries_in_order(db: Database, *, delivery_ids: list[str]) -> list[dict]:
+    """These deliveries, in the order of `delivery_ids` (a page of a ranked index)."""
+    oids = [ObjectId(delivery_id) for delivery_id in delivery_ids]
+    found = {d["_id"]: d for d in db[DELIVERIES].find({"_id": {"$in": oids}})} if oids else {}
+    return [found[oid] for oid in oids if oid in found]
+
+
 def couriers_page(db: Database, *, available: bool | None, skip: int, limit: int) -> tuple[int, list[dict]]:
     """Couriers in id order (the operators' list), optionally only those on duty or off it."""
-    query = {} if available is None else {"available": available}
+    query = {} if available is None else {"duty": ON_DUTY if available else OFF_DUTY}
     count = db[COURIERS].count_documents(query)
     return count, list(db[COURIERS].find(query).sort([("_id", ASCENDING)]).skip(skip).limit(limit))
+
+
+def courier_ids(db: Database):
+    """Every courier (only its id) (building the operators' list: deliveries/courier_list.py)."""
+    return db[COURIERS].find({}, {"_id": 1})
+
+
+def couriers_in_order(db: Database, *, courier_ids: list[str]) -> list[dict]:
+    """These couriers, in the order of `courier_ids` (a page of a ranked index)."""
+    found = {c["_id"]: c for c in db[COURIERS].find({"_id": {"$in": courier_ids}})} if courier_ids else {}
+    return [found[courier_id] for courier_id in courier_ids if courier_id in found]
 
 
 def assignments_of_orders(db: Database, *, order_ids: list[str]) -> list[dict]:

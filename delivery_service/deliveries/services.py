@@ -12,7 +12,7 @@ from django.conf import settings
 from common import faults
 from common.errors import Conflict, NotFound
 from common.mongo import get_database, parse_object_id
-from deliveries import clients, dispatch, events, lifecycle, repository, tracking
+from deliveries import clients, courier_list, dispatch, events, lifecycle, repository, tracking
 from deliveries.errors import DeliveryNotFound, IllegalDeliveryTransition
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ def courier_get_or_create(*, courier_id: str) -> dict:
         },
     )
     tracking.remember_courier(courier)
+    courier_list.listed(courier)
     return courier
 
 
@@ -168,7 +169,7 @@ def delivery_advance(*, delivery_id: str, courier_id: str, target: str) -> dict:
 
 
 def deliveries_for_courier(*, courier_id: str, status: str | None, skip: int, limit: int):
-    return repository.deliveries_page(get_database(), courier_id=courier_id, status=status, skip=skip, limit=limit)
+    return courier_list.deliveries_page(courier_id=courier_id, status=status, skip=skip, limit=limit)
 
 
 def deliveries_mirror_orders(*, orders: list[dict]) -> None:

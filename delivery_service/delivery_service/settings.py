@@ -44,6 +44,9 @@ ASSIGN_LOCK_WAIT_S = env_float("ASSIGN_LOCK_WAIT_S", 2.0)
 
 # Couriers' positions and nearest-courier dispatch (ARCHITECTURE 4.3).
 COURIER_LOCATION_MAX_AGE_S = env_float("COURIER_LOCATION_MAX_AGE_S", 120.0)  # older counts as unknown
+# The operators' list of couriers is paged from Redis (deliveries/courier_list.py), built from
+# MongoDB when first read and forgotten after this long unread.
+COURIER_LIST_TTL_S = env_float("COURIER_LIST_TTL_S", 3600.0)
 DISPATCH_RADIUS_KM = env_float("DISPATCH_RADIUS_KM", 5.0)  # couriers this close to the pickup, nearest first
 # An order that found nobody in reach for this long searches twice as far, again and again, up to
 # DISPATCH_MAX_RADIUS_KM, so it never starves.

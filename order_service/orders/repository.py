@@ -189,6 +189,18 @@ def orders_open_of_restaurants(db: Database, *, restaurant_ids: list[str], state
     return list(db[ORDERS].find(query).sort(OLDEST_FIRST))
 
 
+def orders_listed(db: Database, *, query: dict):
+    """Every order matching `query`, only what a list's ranked index keeps (orders/lists.py)."""
+    return db[ORDERS].find(query, {"created_at": 1})
+
+
+def orders_in_order(db: Database, *, order_ids: list[str]) -> list[dict]:
+    """These orders, in the order of `order_ids` (a page of a ranked index)."""
+    oids = [ObjectId(order_id) for order_id in order_ids]
+    found = {order["_id"]: order for order in db[ORDERS].find({"_id": {"$in": oids}})} if oids else {}
+    return [found[oid] for oid in oids if oid in found]
+
+
 def orders_page(db: Database, *, query: dict, skip: int, limit: int) -> tuple[int, list[dict]]:
     count = db[ORDERS].count_documents(query)
     return count, list(db[ORDERS].find(query).sort(NEWEST_FIRST).skip(skip).limit(limit))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
-from orders import lifecycle, repository
+from orders import lifecycle, lists, repository
 from orders.errors import OrderNotFound
 
 
@@ -28,15 +28,15 @@ def party_view(order: dict | None, *, actor_type: str, actor_id: str) -> dict:
 
 
 def orders_for_customer(*, customer_id: str, page: PageRequest) -> tuple[int, list[dict]]:
-    return repository.orders_page(get_database(), query={"customer_id": customer_id}, skip=page.skip, limit=page.size)
+    return lists.customer_page(customer_id=customer_id, skip=page.skip, limit=page.size)
 
 
 def orders_for_restaurant(
     *, restaurant_id: str, owner_id: str, status: str | None, page: PageRequest
 ) -> tuple[int, list[dict]]:
-    query = {"restaurant_id": restaurant_id, "restaurant_owner_id": owner_id}
-    if status:
-        query["status"] = status
+    if not status:
+        return lists.restaurant_page(restaurant_id=restaurant_id, owner_id=owner_id, skip=page.skip, limit=page.size)
+    query = {"restaurant_id": restaurant_id, "restaurant_owner_id": owner_id, "status": status}
     return repository.orders_page(get_database(), query=query, skip=page.skip, limit=page.size)
 
 

@@ -15,7 +15,7 @@ from prometheus_client import Counter
 from common import faults, geo
 from common.errors import ApiError
 from common.mongo import get_database, parse_object_id
-from orders import clients, estimates, lifecycle, repository, tracking
+from orders import clients, estimates, lifecycle, lists, repository, tracking
 from orders.errors import (
     CourierAlreadyAssigned,
     DeliveryRevoked,
@@ -91,6 +91,7 @@ def order_place(
             raise
         return existing, False
     ORDERS_PLACED.inc()
+    lists.listed(order)
     tracking.publish(order)
     clients.count_order_later(restaurant_id=restaurant_id)
     clients.dispatch_later()

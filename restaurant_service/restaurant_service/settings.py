@@ -34,6 +34,11 @@ POPULAR_LIMIT = env_int("POPULAR_LIMIT", 10)
 
 # How far from a restaurant (with coordinates) it delivers, unless the restaurant sets its own.
 DELIVERY_RADIUS_KM = env_float("DELIVERY_RADIUS_KM", 8.0)
+# The list of restaurants by name is paged from Redis (restaurants/browse.py), built from MongoDB
+# when first read and forgotten after this long unread.
+RESTAURANT_BROWSE_TTL_S = env_float("RESTAURANT_BROWSE_TTL_S", 3600.0)
+# Browsing by location considers this many of the nearest restaurants (0: all of them).
+NEAR_BROWSE_MAX = env_int("NEAR_BROWSE_MAX", 100)
 
 # A new restaurant's delivery fee, unless it sets its own (its preparation time: DEFAULT_PREP_TIME_MIN).
 DEFAULT_DELIVERY_FEE_CENTS = env_int("DEFAULT_DELIVERY_FEE_CENTS", 0)

@@ -2,8 +2,9 @@
 they make from a given moment (what the published terms carry for the order service).
 
 Hours are given per weekday (0 = Monday) in the platform's time zone, as `HH:MM` on quarter
-hours; `close` at or before `open` means the evening runs past midnight. Each restaurant stores
-the set of weekly 15-minute slots it is open in, so "open now" is one equality match on an array
+hours; `close` at or before `open` means the evening runs past midnight. The set of weekly
+15-minute slots each restaurant is open in is stored (in a collection of its own, beside the
+restaurant: restaurants/repository.py), so "open now" is one equality match on an array
 (`{"open_slots": slot}`), which MongoDB and FerretDB v1 both index and query (FerretDB v1 has
 no `$elemMatch` on sub-documents with several fields).
 """

@@ -105,7 +105,8 @@ def _ensure_built(client: redis.Redis) -> None:
 
 
 def covering(*, lat: float, lng: float) -> list[tuple[str, float]]:
-    """(restaurant id, km) of every restaurant whose delivery area covers the point, nearest first."""
+    """(restaurant id, km) of the restaurants whose delivery area covers the point, nearest first:
+    those among the NEAR_BROWSE_MAX nearest (0: every one)."""
     try:
         return _covering_in_redis(lat=lat, lng=lng)
     except redis.RedisError:
@@ -117,8 +118,11 @@ def _covering_in_redis(*, lat: float, lng: float) -> list[tuple[str, float]]:
     client = get_redis()
     _ensure_built(client)
     largest = max(float(client.get(_key("radius-max")) or 0), settings.DELIVERY_RADIUS_KM)
+    # Among the NEAR_BROWSE_MAX nearest only: a browse costs the same in a city of a hundred
+    # restaurants or of ten thousand (issue #42: 700 candidates took twice a page's time).
+    cap = settings.NEAR_BROWSE_MAX or None
     found = client.geosearch(
-        _key("geo"), longitude=lng, latitude=lat, radius=largest, unit="km", sort="ASC", withdist=True
+        _key("geo"), longitude=lng, latitude=lat, radius=largest, unit="km", sort="ASC", withdist=True, count=cap
     )
     if not found:
         return []
@@ -132,13 +136,14 @@ def _covering_in_redis(*, lat: float, lng: float) -> list[tuple[str, float]]:
 
 
 def _covering_in_mongo(*, lat: float, lng: float) -> list[tuple[str, float]]:
-    covered = []
+    """As `_covering_in_redis` does it: the nearest within the largest radius, then each one's own."""
+    located = []
     for restaurant in repository.restaurants_with_coordinates(get_database()):
         address = restaurant["address"]
-        km = geo.distance_km(lat, lng, address["lat"], address["lng"])
-        if km <= radius_km(restaurant):
-            covered.append((str(restaurant["_id"]), km))
-    return sorted(covered, key=lambda pair: pair[1])
+        located.append((str(restaurant["_id"]), geo.distance_km(lat, lng, address["lat"], address["lng"]), restaurant))
+    largest = max([settings.DELIVERY_RADIUS_KM, *(own_radius_km(r) or 0 for _, _, r in located)])
+    nearest = sorted((entry for entry in located if entry[1] <= largest), key=lambda entry: entry[1])
+    return [(rid, km) for rid, km, r in nearest[: settings.NEAR_BROWSE_MAX or None] if km <= radius_km(r)]
 
 
 def ride_min(km: float) -> float:

@@ -11,26 +11,109 @@ from pymongo.database import Database
 
 RESTAURANTS = "restaurants"
 MENU_ITEMS = "menu_items"
+MIGRATIONS = "migrations"
+# The weekly slots each restaurant is open in (restaurants/hours.py), one document per restaurant
+# (`_id` the restaurant's): kept out of the restaurant's own document, which every list and browse
+# reads, because 672 numbers made it ten times larger (6.4 KB) and ten times slower to read.
+SLOTS = "restaurant_slots"
 
 # Browsing order: stable across pages (the _id breaks ties between equal names).
 BROWSE_ORDER = [("name_key", ASCENDING), ("_id", ASCENDING)]
 POPULAR_ORDER = [("order_count", DESCENDING), ("name_key", ASCENDING), ("_id", ASCENDING)]
+# A restaurant's `resting` mark (restaurants/browse.py): a string, not a boolean, because the local
+# store answers an equality on strings from the index and scans the collection for booleans.
+RESTING, TAKING = "resting", "taking"
 MENU_ORDER = [("category", ASCENDING), ("name", ASCENDING), ("_id", ASCENDING)]
 
 
 def ensure_indexes(db: Database) -> list[str]:
-    return [
+    created = [
         db[RESTAURANTS].create_index(BROWSE_ORDER, name="browse"),
         db[RESTAURANTS].create_index([("cuisine", ASCENDING), *BROWSE_ORDER], name="cuisine_browse"),
         db[RESTAURANTS].create_index([("owner_id", ASCENDING)], name="owner"),
         db[RESTAURANTS].create_index(POPULAR_ORDER, name="popular"),
         db[RESTAURANTS].create_index([("open_slots", ASCENDING)], name="open_slots"),
+        # The few restaurants paused or switched off (restaurants/browse.py), marked when they were.
+        db[RESTAURANTS].create_index([("resting", ASCENDING)], name="resting"),
         db[MENU_ITEMS].create_index([("restaurant_id", ASCENDING), *MENU_ORDER], name="menu"),
+        db[SLOTS].create_index([("open_slots", ASCENDING)], name="open_slots"),
     ]
+    restaurants_mark_resting_backfill(db)
+    restaurants_move_slots_backfill(db)
+    return created
+
+
+def restaurants_mark_resting_backfill(db: Database) -> int:
+    """Marks restaurants stored before `resting` existed, once per database (afterwards every write
+    keeps the mark; a note in `migrations` says it was done, so a start does not read every restaurant)."""
+    if db[MIGRATIONS].find_one({"_id": "resting-mark"}):
+        return 0
+    found = db[RESTAURANTS].find({"resting": {"$exists": False}}, {"accepting_orders": 1, "paused_until": 1})
+    marked = 0
+    for restaurant in found:
+        resting = not restaurant.get("accepting_orders", True) or restaurant.get("paused_until") is not None
+        db[RESTAURANTS].update_one({"_id": restaurant["_id"]}, {"$set": {"resting": RESTING if resting else TAKING}})
+        marked += 1
+    db[MIGRATIONS].update_one({"_id": "resting-mark"}, {"$set": {"marked": marked}}, upsert=True)
+    return marked
+
+
+def restaurants_move_slots_backfill(db: Database) -> int:
+    """Moves the open slots of restaurants stored with them into SLOTS, once per database."""
+    if db[MIGRATIONS].find_one({"_id": "slots-moved"}):
+        return 0
+    moved = 0
+    for restaurant in db[RESTAURANTS].find({"open_slots": {"$exists": True}}, {"open_slots": 1}):
+        _slots_set(db, restaurant_id=restaurant["_id"], slots=restaurant["open_slots"])
+        db[RESTAURANTS].update_one({"_id": restaurant["_id"]}, {"$unset": {"open_slots": ""}})
+        moved += 1
+    db[MIGRATIONS].update_one({"_id": "slots-moved"}, {"$set": {"moved": moved}}, upsert=True)
+    return moved
+
+
+def _slots_set(db: Database, *, restaurant_id: ObjectId, slots: list[int]) -> None:
+    db[SLOTS].update_one({"_id": restaurant_id}, {"$set": {"open_slots": slots}}, upsert=True)
+
+
+def _open_at(db: Database, query: dict) -> dict:
+    """`query` with its `open_slots` condition (browse_filter) answered from SLOTS: those open then, by id."""
+    if "open_slots" not in query:
+        return query
+    query = dict(query)
+    ids = [doc["_id"] for doc in db[SLOTS].find({"open_slots": query.pop("open_slots")}, {"_id": 1})]
+    wanted = query["_id"].get("$in") if isinstance(query.get("_id"), dict) else None
+    if wanted is not None:
+        open_ids = set(ids)
+        ids = [oid for oid in wanted if oid in open_ids]
+    query["_id"] = {"$in": ids}
+    return query
+
+
+def restaurants_marked_resting(db: Database) -> list[dict]:
+    """Restaurants marked as paused or switched off (a pause may have run out since)."""
+    projection = {"name_key": 1, "accepting_orders": 1, "paused_until": 1}
+    return list(db[RESTAURANTS].find({"resting": RESTING}, projection))
+
+
+def restaurant_unmark_resting(db: Database, *, restaurant_id: ObjectId, paused_until: datetime | None = None) -> None:
+    """Unmarks a restaurant that takes orders again, only while it still does: switched on and not
+    paused, or paused until `paused_until` (a pause that has run out); a racing pause wins."""
+    db[RESTAURANTS].update_one(
+        {"_id": restaurant_id, "resting": RESTING, "accepting_orders": True, "paused_until": paused_until},
+        {"$set": {"resting": TAKING}},
+    )
+
+
+def restaurants_named(db: Database):
+    """Every restaurant's name key (building the list by name: restaurants/browse.py)."""
+    return db[RESTAURANTS].find({}, {"name_key": 1})
 
 
 def restaurant_insert(db: Database, *, document: dict) -> dict:
+    slots = document.pop("open_slots", None)
     document["_id"] = db[RESTAURANTS].insert_one(document).inserted_id
+    if slots is not None:
+        _slots_set(db, restaurant_id=document["_id"], slots=slots)
     return document
 
 
@@ -40,9 +123,14 @@ def restaurant_get(db: Database, *, restaurant_id: ObjectId) -> dict | None:
 
 def restaurant_update(db: Database, *, restaurant_id: ObjectId, owner_id: str, changes: dict) -> dict | None:
     # The owner is part of the filter: nobody else's update can match.
-    return db[RESTAURANTS].find_one_and_update(
+    changes = dict(changes)
+    slots = changes.pop("open_slots", None)
+    updated = db[RESTAURANTS].find_one_and_update(
         {"_id": restaurant_id, "owner_id": owner_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
     )
+    if updated is not None and slots is not None:
+        _slots_set(db, restaurant_id=restaurant_id, slots=slots)
+    return updated
 
 
 def restaurant_count_orders(db: Database, *, restaurant_id: ObjectId, count: int) -> bool:
@@ -78,6 +166,7 @@ def _both(query: dict, condition: dict) -> dict:
 def restaurants_page(db: Database, *, query: dict, skip: int, limit: int, at: datetime) -> tuple[int, list[dict]]:
     """A page of the restaurants matching `query`: those taking orders at `at` first, then the
     others, each part in browsing order."""
+    query = _open_at(db, query)
     parts = (_both(query, accepting_filter(at=at)), _both(query, not_accepting_filter(at=at)))
     documents: list[dict] = []
     count = 0
@@ -99,7 +188,8 @@ def restaurants_with_coordinates(db: Database) -> list[dict]:
 
 def restaurant_ids_matching(db: Database, *, query: dict, ids: list[ObjectId]) -> set[ObjectId]:
     """Which of these restaurants match the browse filter (ids only)."""
-    return {doc["_id"] for doc in db[RESTAURANTS].find({**query, "_id": {"$in": ids}}, {"_id": 1})}
+    query = _open_at(db, {**query, "_id": {"$in": ids}})
+    return {doc["_id"] for doc in db[RESTAURANTS].find(query, {"_id": 1})}
 
 
 def restaurants_by_ids(db: Database, *, ids: list[ObjectId]) -> list[dict]:

@@ -11,7 +11,7 @@ from common.contracts import restaurant_terms
 from common.errors import Forbidden, Unauthorized
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
-from restaurants import cache, clients, hours, nearby, pause, repository
+from restaurants import browse, cache, clients, hours, nearby, pause, repository
 from restaurants.errors import RestaurantNotFound
 from restaurants.serializers import MenuItemOutput, RestaurantOutput, datetime_text
 
@@ -44,6 +44,8 @@ def restaurants_browse(
     )
     at = pause.now()
     if near is None:
+        if not query and (listed := browse.page(skip=page.skip, limit=page.size, at=at)) is not None:
+            return listed
         return repository.restaurants_page(get_database(), query=query, skip=page.skip, limit=page.size, at=at)
     covering = nearby.covering(lat=near[0], lng=near[1])
     if not covering:
@@ -51,9 +53,8 @@ def restaurants_browse(
     db = get_database()
     km_by_id = {ObjectId(rid): km for rid, km in covering}
     matching = repository.restaurant_ids_matching(db, query=query, ids=list(km_by_id)) if query else set(km_by_id)
-    resting = repository.restaurant_ids_matching(
-        db, query={**query, **repository.not_accepting_filter(at=at)}, ids=list(km_by_id)
-    )
+    # Those not taking orders: the few marked resting (restaurants/browse.py), checked at `at`.
+    resting = {r["_id"] for r in browse.resting_at(at=at)}
     # Nearest first (covering is sorted), those taking orders before the others.
     ordered = [oid for oid in km_by_id if oid in matching and oid not in resting]
     ordered += [oid for oid in km_by_id if oid in matching and oid in resting]

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from common.errors import NotFound
 from common.mongo import get_database, parse_object_id
-from restaurants import cache, clients, hours, nearby, pause, repository
+from restaurants import browse, cache, clients, hours, nearby, pause, repository
 from restaurants.errors import MenuItemNotFound, NotTheOwner, RestaurantNotFound
 
 
@@ -47,7 +47,19 @@ def _derived_fields(data: dict) -> dict:
         derived["cuisine"] = data["cuisine"].strip().lower()
     if "opening_hours" in data:
         derived["open_slots"] = hours.open_slots(data["opening_hours"])
+    if ("accepting_orders" in data and data["accepting_orders"] is not True) or data.get("paused_until"):
+        derived["resting"] = repository.RESTING  # unmarked once it takes orders again (_settle_resting)
     return derived
+
+
+def _settle_resting(restaurant: dict) -> None:
+    """Unmarks a restaurant taking orders again: restaurants/browse.py lists it with those that do."""
+    if (
+        restaurant.get("resting")
+        and restaurant.get("accepting_orders") is True
+        and restaurant.get("paused_until") is None
+    ):
+        repository.restaurant_unmark_resting(get_database(), restaurant_id=restaurant["_id"])
 
 
 def restaurant_create(*, owner_id: str, data: dict) -> dict:
@@ -66,8 +78,10 @@ def restaurant_create(*, owner_id: str, data: dict) -> dict:
         "updated_at": now,
     }
     document.update(_derived_fields(document))
+    document.setdefault("resting", repository.TAKING)
     restaurant = repository.restaurant_insert(get_database(), document=document)
     nearby.index(restaurant)
+    browse.listed(restaurant)
     cache.popular_invalidate()
     return restaurant
 
@@ -84,6 +98,8 @@ def restaurant_update(*, restaurant_id: str, owner_id: str, changes: dict) -> di
     )
     if updated is None:
         raise RestaurantNotFound()
+    _settle_resting(updated)
+    browse.listed(updated, before=restaurant)
     nearby.index(updated)
     cache.popular_invalidate()
     cache.menu_invalidate(restaurant_id)  # the menu shows whether the restaurant takes orders
@@ -106,10 +122,11 @@ def _set_pause(*, restaurant_id: str, owner_id: str, until) -> dict:
         get_database(),
         restaurant_id=restaurant["_id"],
         owner_id=owner_id,
-        changes={"paused_until": until, "updated_at": _now()},
+        changes={"paused_until": until, "updated_at": _now(), **_derived_fields({"paused_until": until})},
     )
     if updated is None:
         raise RestaurantNotFound()
+    _settle_resting(updated)
     # Before the answer: the menu, its published terms (the order service's quotes) and the popular
     # list show the pause from now on.
     cache.menu_invalidate(restaurant_id)

@@ -222,7 +222,16 @@ class Stack:
 
     def save_addresses(self, path: Path) -> None:
         """Where this platform's servers listen, for commands run beside it (`make operator`)."""
-        path.write_text(json.dumps({"mongo_url": self.mongo_url, "redis_url": self.redis_url, "ports": self.ports}))
+        path.write_text(
+            json.dumps(
+                {
+                    "mongo_url": self.mongo_url,
+                    "redis_url": self.redis_url,
+                    "ports": self.ports,
+                    "db_prefix": self.db_prefix,
+                }
+            )
+        )
 
     def load_addresses(self, path: Path) -> None:
         addresses = json.loads(path.read_text())

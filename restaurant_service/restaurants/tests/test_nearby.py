@@ -196,3 +196,15 @@ def test_browsing_by_address_needs_that_customer(api_client, city, live_customer
     assert "address_id" in bad.json()["error"]["details"]
     both = api_client.get("/restaurants", {"address_id": address_id, "near": "1,1"}, headers=headers)
     assert both.status_code == 400
+
+
+@pytest.mark.parametrize("redis_up", [True, False])
+def test_browsing_by_location_considers_the_nearest_few_only(api_client, city, settings, redis_up, request):
+    if not redis_up:
+        request.getfixturevalue("redis_down")
+    settings.NEAR_BROWSE_MAX = 3  # Near, Middle, Small area (which does not deliver here); not Far reach
+
+    response = browse(api_client)
+
+    assert names(response) == ["Near", "Middle"]
+    assert response.json()["count"] == 2

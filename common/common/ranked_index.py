@@ -1,0 +1,147 @@
+"""Ranked indexes: a list's page order kept in a Redis sorted set, so a page and its count cost the
+same with ten documents behind them or a million (issue #42).
+
+MongoDB answers a sorted page from an index, but counting a page's whole list reads every entry
+that matches, and the local store (FerretDB v1) sorts and counts by decoding every matching
+document: a customer with 1,000 past orders paid for all 1,000 on every look at their history.
+Here the sorted set holds one member per document (its id, or a sort key ending in the id) and its
+score (a time, or 0 to order members by their bytes as MongoDB orders strings); a page is one
+ZRANGE by rank and the count one ZCARD, then the page's documents are read by id.
+
+MongoDB stays the truth. A set is built from it when a reader finds none (`rebuild`: every
+(member, score) of the list) and forgotten after `ttl_s` without reads. Writers add to a set only
+while it exists (`add`), so the set and MongoDB never disagree on what was written before the
+reader's build: a build first creates the set (its `BUILT` member), then reads MongoDB, so a
+document written meanwhile is found by the read or added by its writer, or both (adding is
+idempotent). Without Redis, `page` answers None and the caller reads MongoDB as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+import redis
+
+from common.redis_client import LuaScript, get_redis
+
+logger = logging.getLogger(__name__)
+
+# Marks a set as built; ranks first in ascending order (score -inf) and last in descending order.
+BUILT = "\x00built"
+CHUNK = 5000
+
+# [count, members of the page] in one round trip, or nil when the set is not built. Ascending ranks
+# skip the marker at rank 0; a descending page never reaches it before the last rank.
+_PAGE = LuaScript("""
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local count = redis.call('ZCARD', KEYS[1]) - 1
+local first = tonumber(ARGV[1])
+local last = first + tonumber(ARGV[2]) - 1
+if tonumber(ARGV[2]) <= 0 or first >= count then return {count, {}} end  -- a count alone, or past the end
+if ARGV[3] == '1' then
+  return {count, redis.call('ZREVRANGE', KEYS[1], first, math.min(last, count - 1))}
+end
+return {count, redis.call('ZRANGE', KEYS[1], first + 1, last + 1)}
+""")
+
+# One member into each set that is built: KEYS[i] gets member ARGV[2i-1] at score ARGV[2i].
+_ADD = LuaScript("""
+local added = 0
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('ZADD', key, ARGV[2 * i], ARGV[2 * i - 1])
+    added = added + 1
+  end
+end
+return added
+""")
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def page(
+    key: str,
+    *,
+    skip: int,
+    limit: int,
+    newest_first: bool,
+    rebuild: Callable[[], Iterable[tuple[str, float]]],
+    ttl_s: float,
+) -> tuple[int, list[str]] | None:
+    """(count, the page's members) of the list, highest scores first when `newest_first`; builds the
+    set from `rebuild` when it is missing. None when Redis cannot answer."""
+    args = [max(skip, 0), limit, "1" if newest_first else "0", int(ttl_s * 1000)]
+    try:
+        client = get_redis()
+        reply = _PAGE.run(client, [key], args)
+        if reply is None:
+            build(client, key, rebuild(), ttl_s=ttl_s)
+            reply = _PAGE.run(client, [key], args)
+    except redis.RedisError:
+        logger.warning("ranked index unavailable: the list is read from MongoDB", extra={"key": key})
+        return None
+    if reply is None:  # expired between the build and the read: a page from MongoDB this once
+        return None
+    count, members = reply
+    return int(count), [_text(member) for member in members if _text(member) != BUILT]
+
+
+def build(client: redis.Redis, key: str, entries: Iterable[tuple[str, float]], *, ttl_s: float) -> None:
+    """Creates the set (marker first, so writers' `add`s land from here on), then fills it."""
+    client.zadd(key, {BUILT: float("-inf")})
+    client.pexpire(key, int(ttl_s * 1000))
+    chunk: dict[str, float] = {}
+    for member, score in entries:
+        chunk[member] = score
+        if len(chunk) >= CHUNK:
+            client.zadd(key, chunk)
+            chunk = {}
+    if chunk:
+        client.zadd(key, chunk)
+
+
+def add(*entries: tuple[str, str, float]) -> None:
+    """Adds a document written to MongoDB to its lists' sets, (key, member, score) each, those that
+    are built, in one round trip. Best effort: a set that missed it stays short until it expires."""
+    try:
+        _ADD.run(get_redis(), [key for key, _, _ in entries], [v for _, m, s in entries for v in (m, s)])
+    except redis.RedisError:
+        logger.warning("ranked index not updated", extra={"keys": [key for key, _, _ in entries]})
+
+
+def remove(key: str, member: str) -> None:
+    try:
+        get_redis().zrem(key, member)
+    except redis.RedisError:
+        logger.warning("ranked index not updated", extra={"key": key})
+
+
+def forget(*keys: str) -> None:
+    """Drops sets whose lists changed behind their writers' backs (a bulk load): rebuilt when next read."""
+    try:
+        if keys:
+            get_redis().delete(*keys)
+    except redis.RedisError:
+        logger.warning("ranked indexes not forgotten", extra={"keys": len(keys)})
+
+
+def ensure_built(key: str, *, rebuild: Callable[[], Iterable[tuple[str, float]]], ttl_s: float) -> int | None:
+    """The list's count, building its set first when missing; None when Redis cannot answer."""
+    found = page(key, skip=0, limit=0, newest_first=False, rebuild=rebuild, ttl_s=ttl_s)
+    return None if found is None else found[0]
+
+
+def ranks(key: str, members: list[str]) -> list[int | None] | None:
+    """Each member's place in ascending order (0 the first; None when not listed); None without Redis."""
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        for member in members:
+            pipe.zrank(key, member)
+        found = pipe.execute() if members else []
+    except redis.RedisError:
+        return None
+    return [None if rank is None else rank - 1 for rank in found]  # the marker holds rank 0

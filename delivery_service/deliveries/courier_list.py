@@ -1,0 +1,75 @@
+"""The operators' list of couriers in id order as a ranked index (common/ranked_index.py): a page and
+its count cost the same among a hundred couriers or a hundred thousand (issue #42); counting them
+and sorting by id decoded every courier on the local store (0.9 s among 11,000)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from common import ranked_index
+from common.mongo import get_database
+from common.redis_client import redis_key
+from deliveries import repository
+
+
+def key() -> str:
+    return redis_key("couriers", "listed")
+
+
+def listed(courier: dict) -> None:
+    """A new courier joins the list (if it is built)."""
+    ranked_index.add((key(), str(courier["_id"]), 0.0))
+
+
+def page(*, available: bool | None, skip: int, limit: int) -> tuple[int, list[dict]]:
+    """(count, the page) of couriers in id order; those on or off duty only from MongoDB."""
+    db = get_database()
+    if available is None:
+        found = ranked_index.page(
+            key(),
+            skip=skip,
+            limit=limit,
+            newest_first=False,
+            rebuild=lambda: ((courier["_id"], 0.0) for courier in repository.courier_ids(db)),
+            ttl_s=settings.COURIER_LIST_TTL_S,
+        )
+        if found is not None:
+            return found[0], repository.couriers_in_order(db, courier_ids=found[1])
+    return repository.couriers_page(db, available=available, skip=skip, limit=limit)
+
+
+# --- a courier's own deliveries, newest first (GET /deliveries) -----------------------------------------
+
+
+def deliveries_key(courier_id: str) -> str:
+    return redis_key("deliveries", "of-courier", courier_id)
+
+
+def _score(delivery: dict) -> float:
+    """Milliseconds, as MongoDB keeps times: the same delivery scores the same before and after storing."""
+    at = delivery["created_at"]
+    return round(at.replace(microsecond=at.microsecond // 1000 * 1000).timestamp() * 1000)
+
+
+def delivery_listed(delivery: dict) -> None:
+    """A new delivery joins its courier's list (if it is built)."""
+    ranked_index.add((deliveries_key(delivery["courier_id"]), str(delivery["_id"]), _score(delivery)))
+
+
+def deliveries_page(*, courier_id: str, status: str | None, skip: int, limit: int) -> tuple[int, list[dict]]:
+    """(count, the page) of the courier's deliveries, newest first; with a status, from MongoDB."""
+    db = get_database()
+    if status is None:
+        found = ranked_index.page(
+            deliveries_key(courier_id),
+            skip=skip,
+            limit=limit,
+            newest_first=True,
+            rebuild=lambda: (
+                (str(d["_id"]), _score(d)) for d in repository.deliveries_listed(db, courier_id=courier_id)
+            ),
+            ttl_s=settings.COURIER_LIST_TTL_S,
+        )
+        if found is not None:
+            return found[0], repository.deliveries_in_order(db, delivery_ids=found[1])
+    return repository.deliveries_page(db, courier_id=courier_id, status=status, skip=skip, limit=limit)

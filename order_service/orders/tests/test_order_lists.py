@@ -1,0 +1,78 @@
+"""A customer's history and a kitchen's list are paged from ranked indexes (orders/lists.py): their
+count and page cost the same with any number of orders behind them (issue #42)."""
+
+import uuid
+from datetime import UTC, datetime
+
+from bson import ObjectId
+
+from common import ranked_index
+from orders import lists, repository
+from orders.tests.helpers import CUSTOMER, placed
+
+
+def _history(api_client, issue_token, customer_id=CUSTOMER, **params):
+    headers = {"Authorization": f"Bearer {issue_token('customer', sub=customer_id)}"}
+    response = api_client.get("/customers/me/orders", params, headers=headers)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _stored_behind_the_index(mongo_db, order: dict, **changes) -> ObjectId:
+    """An order written straight into the store, as a bulk load would: no writer tells the index."""
+    copy = {**order, "_id": ObjectId(), "idempotency_key": uuid.uuid4().hex, **changes}
+    copy.pop("id", None)
+    return mongo_db["orders"].insert_one(copy).inserted_id
+
+
+def test_the_history_counts_and_pages_from_the_index_not_the_store(
+    api_client, service_headers, issue_token, menu, mongo_db
+):
+    orders = [placed(api_client, service_headers, menu, key=f"k-{n}") for n in range(3)]
+    first = _history(api_client, issue_token)
+    assert first["count"] == 3
+    assert [o["id"] for o in first["results"]] == [o["id"] for o in reversed(orders)]
+
+    stored = mongo_db["orders"].find_one({"_id": ObjectId(orders[0]["id"])})
+    _stored_behind_the_index(mongo_db, stored)
+    assert _history(api_client, issue_token)["count"] == 3  # the index answered, not a count of the store
+
+    ranked_index.forget(lists.customer_key(CUSTOMER))
+    assert _history(api_client, issue_token)["count"] == 4  # rebuilt from the store when missing
+
+    newer = placed(api_client, service_headers, menu, key="k-new")
+    page = _history(api_client, issue_token, page_size=2)
+    assert page["count"] == 5
+    assert page["results"][0]["id"] == newer["id"]
+
+
+def test_the_index_pages_in_the_stores_order_even_for_orders_placed_in_the_same_millisecond(
+    api_client, service_headers, issue_token, menu, mongo_db
+):
+    order = placed(api_client, service_headers, menu, key="k-0")
+    stored = mongo_db["orders"].find_one({"_id": ObjectId(order["id"])})
+    same_time = datetime(2026, 1, 1, 12, 0, 0, 123000, tzinfo=UTC)
+    for _ in range(5):
+        _stored_behind_the_index(mongo_db, stored, created_at=same_time)
+    ranked_index.forget(lists.customer_key(CUSTOMER))
+
+    pages = [_history(api_client, issue_token, page=n, page_size=2)["results"] for n in (1, 2, 3)]
+
+    _count, expected = repository.orders_page(mongo_db, query={"customer_id": CUSTOMER}, skip=0, limit=10)
+    assert [o["id"] for page in pages for o in page] == [str(o["_id"]) for o in expected]
+
+
+def test_the_kitchens_list_shows_a_restaurants_orders_to_its_owner_only(api_client, service_headers, issue_token, menu):
+    order = placed(api_client, service_headers, menu, key="k-1")
+    rid = menu["restaurant"]["id"]
+
+    def kitchen(owner_id):
+        query = {"restaurant_id": rid, "owner_id": owner_id}
+        response = api_client.get("/internal/orders", query, headers=service_headers)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    mine = kitchen(menu["owner_id"])
+    assert mine["count"] == 1
+    assert mine["results"][0]["id"] == order["id"]
+    assert kitchen("f" * 24)["results"] == []
