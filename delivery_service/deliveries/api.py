@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsCourier, IsOperator, IsService
 from common.viewsets import ViewSet
-from deliveries import dispatch, operators, services
+from deliveries import dispatch, operators, planner, routes, services
 from deliveries.serializers import (
     AssignInput,
     CourierOutput,
@@ -36,11 +36,13 @@ def _valid(serializer_class, request) -> dict:
 
 
 def _render_courier(courier: dict) -> dict:
+    location = services.courier_location(courier)
     return CourierOutput(
         {
             **courier,
             "active_order_id": services.courier_active_order(courier_id=courier["_id"]),
-            "location": services.courier_location(courier),
+            "location": location,
+            "route": routes.courier_route(courier=courier, location=location),
         }
     ).data
 
@@ -201,7 +203,7 @@ class InternalReconcileView(APIView):
 
     @extend_schema(request=None, exclude=True)
     def post(self, request):
-        report = dispatch.reconcile()
+        report = planner.reconcile()
         return Response(
             {
                 "assignments_checked": report.assignments_checked,
