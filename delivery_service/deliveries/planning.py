@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+import vroom
 
 ON_DUTY_SKILL = 1
 HORIZON_S = 24 * 3600  # the end of every open window: a day from now
@@ -132,13 +133,16 @@ def build_problem(snapshot: Snapshot) -> Problem:
 
     vehicles, courier_skill = [], {}
     for n, courier in enumerate(snapshot.couriers):
+        start = courier.position or _first_stop(snapshot, courier.courier_id)
+        if start is None:
+            continue  # nowhere to start from (VROOM needs a start): not in the plan
         skill = 100 + n
         courier_skill[courier.courier_id] = skill
         vehicles.append(
             {
                 "id": n,
                 "courier_id": courier.courier_id,
-                "start": index(courier.position) if courier.position is not None else None,
+                "start": index(start),
                 "capacity": snapshot.capacity,
                 "skills": {skill} | ({ON_DUTY_SKILL} if courier.on_duty else set()),
                 "speed_factor": min(5.0, max(0.1, courier.speed_kmh / snapshot.reference_speed_kmh)),
@@ -147,7 +151,7 @@ def build_problem(snapshot: Snapshot) -> Problem:
     # One skill per distinct set of couriers operators allowed; those couriers have it.
     allowed_skill: dict[frozenset[str], int] = {}
     for order in snapshot.orders:
-        if order.courier_id is None and order.allowed is not None and order.allowed not in allowed_skill:
+        if order.courier_id is None and order.allowed and order.allowed not in allowed_skill:
             allowed_skill[order.allowed] = 100 + len(snapshot.couriers) + len(allowed_skill)
     for vehicle in vehicles:
         vehicle["skills"] |= {s for couriers, s in allowed_skill.items() if vehicle["courier_id"] in couriers}
@@ -155,6 +159,8 @@ def build_problem(snapshot: Snapshot) -> Problem:
     problem = Problem(points=np.empty((0, 2)), vehicles=vehicles, shipments=[], jobs=[])
     task_id = itertools.count(1)
     for order in snapshot.orders:
+        if order.courier_id is None and order.allowed is not None and not order.allowed:
+            continue  # nobody in the plan may take it (operators' decisions): the nearest rule decides
         if order.courier_id is not None:
             if order.courier_id not in courier_skill:
                 continue  # their courier is not in the plan (no position, no duty): nothing to plan
@@ -184,9 +190,15 @@ def build_problem(snapshot: Snapshot) -> Problem:
     return problem
 
 
-def to_vroom(problem: Problem, matrix: np.ndarray):
-    import vroom  # imported here: the problem's tests and the nearest policy do not need the solver
+def _first_stop(snapshot: Snapshot, courier_id: str) -> tuple[float, float] | None:
+    """Where a courier without a known position is taken to start: their first order's next stop."""
+    for order in snapshot.orders:
+        if order.courier_id == courier_id:
+            return order.dropoff if order.picked_up else order.pickup
+    return None
 
+
+def to_vroom(problem: Problem, matrix: np.ndarray):
     solver = vroom.Input()
     solver.set_durations_matrix(profile="car", matrix_input=matrix)
     for v in problem.vehicles:

@@ -162,3 +162,18 @@ def test_a_picked_up_order_needs_only_its_drop_off():
     )
 
     assert [(leg.order_id, leg.stop) for leg, _ in route] == [("o0", "dropoff")]
+
+
+def test_a_courier_with_orders_but_no_known_position_starts_at_their_next_stop():
+    lost = CourierToPlan("lost", None, 15.0)
+    plan = planning.solve(_snapshot([_order(0, courier_id="lost"), _order(1)], [lost]), timeout_ms=500)
+
+    stops = plan.routes["lost"]
+    assert "o0" in {s.order_id for s in stops}
+    assert (stops[0].stop, (stops[0].lat, stops[0].lng)) == ("pickup", KITCHEN)
+
+
+def test_an_order_nobody_in_the_plan_may_take_is_left_to_the_nearest_rule():
+    plan = planning.solve(_snapshot([_order(0, allowed=frozenset())], _couriers("a")), timeout_ms=500)
+
+    assert plan.unplanned == ["o0"]
