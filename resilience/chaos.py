@@ -6,10 +6,10 @@ restaurant service. Afterwards, through the public API only:
 
   * every acknowledged order exists exactly once (clients retry with the same Idempotency-Key,
     as a real app would after a failure);
-  * the cross-service dispatch invariants (common/testing/invariants.py): no courier named by two
-    live orders; every live order's courier has that delivery; every active delivery's order is
-    live and names its courier; no courier with two active deliveries; no order waits while a
-    courier is free;
+  * the cross-service dispatch invariants (common/testing/invariants.py): no courier named by more
+    live orders than they may carry (two, with planned routes); every live order's courier has that
+    delivery; every active delivery's order is live and names its courier; no courier with more
+    than two active deliveries;
   * the platform answers again without restarting anything else.
 
 Before the faults, a courier fleet (200 couriers signed up as any client would) posts positions at

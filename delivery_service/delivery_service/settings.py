@@ -75,10 +75,10 @@ DISPATCH_PLAN_S = env_float("DISPATCH_PLAN_S", 15.0)
 # A plan that takes longer than this is not used: that pass assigns by the nearest rule.
 DISPATCH_SOLVE_TIMEOUT_MS = env_int("DISPATCH_SOLVE_TIMEOUT_MS", 1000)
 # Timed dispatch: an order is committed once its courier must set off within this many seconds to be
-# at the counter when the food is ready. The default, a quarter of an hour, never keeps an order of
+# at the counter when the food is ready. The default, twenty minutes, never keeps an order of
 # a usual kitchen (15 minutes) from a courier nearby; DISPATCH_PLAN_S is strictly timed dispatch
 # (bench/RESULTS.md compares both).
-DISPATCH_COMMIT_AHEAD_S = env_float("DISPATCH_COMMIT_AHEAD_S", 900.0)
+DISPATCH_COMMIT_AHEAD_S = env_float("DISPATCH_COMMIT_AHEAD_S", 1200.0)
 # Travel times: great-circle distance x this factor at the vehicle's speed, or an OSRM table
 # service when OSRM_URL is set (e.g. http://osrm:5000, profile `bike`).
 ROUTING_DETOUR_FACTOR = env_float("ROUTING_DETOUR_FACTOR", 1.3)
