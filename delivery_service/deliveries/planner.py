@@ -116,7 +116,9 @@ def take_snapshot(now: datetime) -> City:
                 courier_id=courier_id,
                 position=_place(location) if fresh else None,
                 speed_kmh=tracking.speed_kmh(courier.get("vehicle")),
-                on_duty=bool(courier.get("available")),
+                # New orders only for couriers whose position is known: the others finish their trip,
+                # and the nearest rule gives them orders as 4.3 does (after located couriers).
+                on_duty=bool(courier.get("available")) and fresh,
             )
         )
         for delivery in city.deliveries.get(courier_id, []):
