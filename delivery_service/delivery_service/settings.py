@@ -25,9 +25,10 @@ SPECTACULAR_SETTINGS = {
         "/couriers/me/events": stream_operation(
             "couriers_me_events",
             "The courier's task feed, live (Server-Sent Events)",
-            "First `snapshot` {delivery: the active delivery or null}, then one `delivery` event (the delivery "
-            "plus `order_status`) when one is assigned, when its order moves (accepted, preparing, ready), when "
-            "it is released (the order was cancelled or rejected) or finished. For couriers.",
+            "First `snapshot` {delivery: the delivery of the route's next stop or null, deliveries: every active "
+            "one, route: the stops in order}, then one `delivery` event (the delivery plus `order_status`) when one "
+            "is assigned, when its order moves (accepted, preparing, ready), when it is released (the order was "
+            "cancelled or rejected) or finished, and a `route` event {route} when the route changes. For couriers.",
         )
     },
     "TITLE": "Delivery service",
