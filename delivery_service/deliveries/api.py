@@ -13,7 +13,7 @@ from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsCourier, IsOperator, IsService
 from common.serializers import valid_body
 from common.viewsets import ViewSet
-from deliveries import dispatch, operators, services
+from deliveries import dispatch, operators, planner, routes, services
 from deliveries.serializers import (
     AssignInput,
     CourierOutput,
@@ -31,11 +31,13 @@ from deliveries.serializers import (
 
 
 def _render_courier(courier: dict) -> dict:
+    location = services.courier_location(courier)
     return CourierOutput(
         {
             **courier,
             "active_order_id": services.courier_active_order(courier_id=courier["_id"]),
-            "location": services.courier_location(courier),
+            "location": location,
+            "route": routes.courier_route(courier=courier, location=location),
         }
     ).data
 
@@ -196,7 +198,7 @@ class InternalReconcileView(APIView):
 
     @extend_schema(request=None, exclude=True)
     def post(self, request):
-        report = dispatch.reconcile()
+        report = planner.reconcile()
         return Response(
             {
                 "assignments_checked": report.assignments_checked,

@@ -1,18 +1,29 @@
 """The delivery service's background loops, run by common/background.py (docs/architecture/background.md)."""
 
 from common.background import Loop
-from deliveries import dispatch, operators, tracking
+from deliveries import dispatch, operators, planner, tracking
 
 LOOPS = (
     Loop(
         name=dispatch.LOOP,
         period_setting="DISPATCH_SWEEP_S",
-        run=dispatch.reconcile,
-        on_kick=dispatch.dispatch,
+        run=planner.reconcile,
+        on_kick=planner.dispatch_pass,
         replicas=(
             "every step of assignment is conditional or idempotent and each order is handled under its "
             "Redis lock: passes racing in several replicas make one assignment, and a pass cut short "
             "anywhere is finished by the next (deliveries/dispatch.py)"
+        ),
+    ),
+    Loop(
+        name="dispatch-plan",
+        period_setting="DISPATCH_PLAN_S",
+        run=planner.planned_pass,
+        replicas=(
+            "a plan is only a proposal: each order it commits goes through dispatch.assign_to under the order's "
+            "Redis lock, a claim of one of the courier's slots that the unique keys let one racer make, so "
+            "planners in several replicas make one assignment per order and never exceed a courier's capacity "
+            "(deliveries/planner.py)"
         ),
     ),
     Loop(

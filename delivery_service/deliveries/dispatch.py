@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -89,27 +89,45 @@ def dispatch(*, batch: int = 20) -> list[Outcome]:
     return outcomes
 
 
+def capacity() -> int:
+    """How many orders a courier may carry at once: DISPATCH_MAX_ORDERS_PER_COURIER with planned
+    routes (ARCHITECTURE 4.7), one with the nearest rule (4.3)."""
+    return settings.DISPATCH_MAX_ORDERS_PER_COURIER if settings.DISPATCH_POLICY == "routes" else 1
+
+
 def assign(order: dict) -> Outcome:
-    """Claims the best free courier for `order` (as the order service listed it) and projects the
-    claim. NO_FREE_COURIER when none is free at all; NOT_IN_REACH when none is near this order
-    (it waits; another order may have couriers near it)."""
+    """The nearest rule (4.3): the best free courier for `order` (as the order service listed it),
+    one order per courier. NO_FREE_COURIER when none is free at all; NOT_IN_REACH when none is near
+    this order (it waits; another order may have couriers near it)."""
     db = get_database()
     if (existing := repository.assignment_of_order(db, order_id=order["id"])) is not None:
         return converge(existing, order)  # claimed earlier, not yet projected: finish that one
-    delivery_id = ObjectId()
     for courier_id in manual.candidates_for(db, order["id"], candidates(db, order)):
-        claim = repository.assignment_claim(
-            db, courier_id=courier_id, order_id=order["id"], delivery_id=delivery_id, now=_now()
-        )
-        if claim is Claim.CLAIMED:
-            break
-        if claim is Claim.ORDER_TAKEN:  # a racing pass claimed this order
-            return converge(repository.assignment_of_order(db, order_id=order["id"]), order)
-    else:
-        return Outcome.NOT_IN_REACH if repository.couriers_free(db, limit=1) else Outcome.NO_FREE_COURIER
-    faults.point("dispatch.after_claim")
-    assignment = repository.assignment_of_courier(db, courier_id=courier_id)
-    return converge(assignment, order)
+        outcome = assign_to(order, courier_id, capacity=1)
+        if outcome is not Outcome.NO_FREE_COURIER:
+            return outcome
+    return Outcome.NOT_IN_REACH if repository.couriers_free(db, limit=1) else Outcome.NO_FREE_COURIER
+
+
+def assign_to(order: dict, courier_id: str, *, capacity: int) -> Outcome:
+    """The one way dispatch gives an order to a courier (the nearest rule, the plan): a claim of one
+    of the courier's `capacity` slots, which the unique keys let one racer make, then its projection
+    (`converge`). Operators' decisions are checked here (a pinned order goes to its courier only, an
+    order is never given back to a courier it was taken from by hand). NO_FREE_COURIER: the courier
+    has no room (another pass filled it); the order keeps waiting."""
+    db = get_database()
+    if (existing := repository.assignment_of_order(db, order_id=order["id"])) is not None:
+        return converge(existing, order)
+    if courier_id not in set(manual.candidates_for(db, order["id"], [courier_id])):
+        return Outcome.NO_FREE_COURIER
+    claim = repository.assignment_claim(
+        db, courier_id=courier_id, order_id=order["id"], delivery_id=ObjectId(), now=_now(), capacity=capacity
+    )
+    if claim is Claim.COURIER_BUSY:
+        return Outcome.NO_FREE_COURIER
+    if claim is Claim.CLAIMED:
+        faults.point("dispatch.after_claim")
+    return converge(repository.assignment_of_order(db, order_id=order["id"]), order)
 
 
 def candidates(db, order: dict) -> Iterator[str]:
@@ -160,7 +178,7 @@ def converge(assignment: dict | None, order: dict | None) -> Outcome:
     mirror_order(db, delivery, order)
     if _names(order, assignment):
         return Outcome.ASSIGNED
-    if manual.is_excluded(db, order_id=order["id"], courier_id=assignment["_id"]):
+    if manual.is_excluded(db, order_id=order["id"], courier_id=assignment["courier_id"]):
         # Taken from this courier by hand (deliveries/manual.py): finish that, never project it again.
         taken = manual.take_off(db, assignment, actor_type=lifecycle.SYSTEM, actor_id="dispatch")
         return Outcome.TAKEN_OFF if taken is not None else Outcome.ASSIGNED
@@ -194,7 +212,9 @@ def converge_order(*, order_id: str) -> Outcome:
 
 
 def _names(order: dict, assignment: dict) -> bool:
-    return order.get("courier_id") == assignment["_id"] and order.get("delivery_id") == str(assignment["delivery_id"])
+    return order.get("courier_id") == assignment["courier_id"] and order.get("delivery_id") == str(
+        assignment["delivery_id"]
+    )
 
 
 def _ensure_delivery(db, assignment: dict, order: dict | None) -> dict | None:
@@ -207,11 +227,12 @@ def _ensure_delivery(db, assignment: dict, order: dict | None) -> dict | None:
     document = {
         "_id": assignment["delivery_id"],
         "order_id": assignment["order_id"],
-        "courier_id": assignment["_id"],
+        "courier_id": assignment["courier_id"],
         "status": lifecycle.ASSIGNED,
         "pickup": (order or {}).get("pickup_address"),
         "dropoff": (order or {}).get("delivery_address"),
         "order_status": (order or {}).get("status"),
+        "ready_at": _ready_at(order),
         "order_version": (order or {}).get("version", -1),
         "order_courier_actions": lifecycle.order_courier_actions(order or {}),
         "history": [_system_entry(lifecycle.ASSIGNED, now)],
@@ -225,18 +246,24 @@ def _ensure_delivery(db, assignment: dict, order: dict | None) -> dict | None:
     return repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
 
 
+def _ready_at(order: dict | None) -> datetime | None:
+    """When the order's food should be ready, as its owner estimated at the assignment (the route)."""
+    at = (order or {}).get("estimated_ready_at")
+    return _parse_time(at) if isinstance(at, str) else at
+
+
 def _project(db, assignment: dict, order: dict) -> Outcome:
     """Writes the assignment onto the order. A definite refusal settles the assignment; anything
     ambiguous leaves it for the reconciler, never undoing it."""
     speed_kmh, eta_at = tracking.courier_heading_to(
-        db, courier_id=assignment["_id"], target=order.get("pickup_address")
+        db, courier_id=assignment["courier_id"], target=order.get("pickup_address")
     )
     try:
         projected = faults.call(
             "dispatch.project",
             lambda: clients.order_project_courier(
                 order_id=order["id"],
-                courier_id=assignment["_id"],
+                courier_id=assignment["courier_id"],
                 delivery_id=str(assignment["delivery_id"]),
                 courier_speed_kmh=speed_kmh,
                 courier_eta_at=eta_at,
@@ -251,11 +278,11 @@ def _project(db, assignment: dict, order: dict) -> Outcome:
     except ApiError as exc:
         logger.warning(
             "assignment not confirmed by the order service; the reconciler will finish it",
-            extra={"order_id": order["id"], "courier_id": assignment["_id"], "error": exc.code},
+            extra={"order_id": order["id"], "courier_id": assignment["courier_id"], "error": exc.code},
         )
         return Outcome.PENDING
     ASSIGNMENTS.inc()
-    logger.info("courier assigned", extra={"courier_id": assignment["_id"], "order_id": order["id"]})
+    logger.info("courier assigned", extra={"courier_id": assignment["courier_id"], "order_id": order["id"]})
     # The order may have moved since it was listed (ready before it named its courier, so nobody
     # told this delivery): the projection's answer is the order as it is now.
     mirror_order(db, repository.delivery_by_id(db, delivery_id=assignment["delivery_id"]), projected)
@@ -301,8 +328,10 @@ def _finish(db, assignment: dict, order: dict | None) -> None:
     free. In that order, so a crash in between leaves the assignment, which the reconciler finishes."""
     _follow(db, assignment, order or {"status": "cancelled"})
     faults.point("release.after_delivery_update")
-    if repository.assignment_release(db, courier_id=assignment["_id"], order_id=assignment["order_id"]):
-        logger.info("courier released", extra={"courier_id": assignment["_id"], "order_id": assignment["order_id"]})
+    if repository.assignment_release(db, courier_id=assignment["courier_id"], order_id=assignment["order_id"]):
+        logger.info(
+            "courier released", extra={"courier_id": assignment["courier_id"], "order_id": assignment["order_id"]}
+        )
 
 
 def _system_entry(status: str, at: datetime) -> dict:
@@ -335,9 +364,10 @@ class Report:
     dispatched: list[Outcome] = field(default_factory=list)
 
 
-def reconcile() -> Report:
+def reconcile(*, dispatcher: Callable[[], list[Outcome]] = dispatch) -> Report:
     """One level-triggered pass over both sides; converges from any state. Each item is handled
-    on its own: one that fails is skipped and never blocks the others."""
+    on its own: one that fails is skipped and never blocks the others. Last, `dispatcher` gives
+    waiting orders to couriers (the nearest rule; the plan's loop passes its own)."""
     db = get_database()
     report = Report()
     # 1. Every assignment against its order: project it, finish it, or let the delivery follow.
@@ -371,7 +401,7 @@ def reconcile() -> Report:
             report.skipped.append(order["id"])
             logger.warning("projection skipped", extra={"order_id": order["id"], "error": exc.code})
     # 3. Waiting orders to free couriers.
-    report.dispatched = dispatch()
+    report.dispatched = dispatcher()
     return report
 
 
@@ -389,6 +419,7 @@ def _check_projection(db, order: dict) -> None:
             order_id=order["id"],
             delivery_id=ObjectId(order["delivery_id"]),
             now=_now(),
+            capacity=max(capacity(), settings.DISPATCH_MAX_ORDERS_PER_COURIER),
         )
         if claim is not Claim.CLAIMED:
             logger.error("picked-up order names a courier busy elsewhere", extra={"order_id": order["id"]})

@@ -1,11 +1,14 @@
 """The courier's live task feed, `GET /couriers/me/events` (ARCHITECTURE 4.4; the machinery is
 common/streams/).
 
-First `snapshot` `{delivery: the active delivery or null}`, then one `delivery` event (the
+First `snapshot` `{delivery, deliveries, route}` (`deliveries`: every active one; `delivery`: the
+one of the route's next stop, or null; `route`: deliveries/routes.py), then one `delivery` event (the
 delivery's contract shape plus `order_status`) each time one is assigned to this courier, its order
 moves (accepted, preparing, ready: "go now"), it is released (the order was cancelled or rejected:
-the courier is free) or finished. Topic `courier:{id}`, one key per delivery; a delivery that ends
-is sent once and leaves the feed's view.
+the courier is free) or finished, and a `route` event `{route}` whenever the route changes (key
+`route`, versioned by the time it was worked out: the stream's history drops one that did not
+change). Topic `courier:{id}`, one key per delivery; a delivery that ends is sent once and leaves
+the feed's view.
 
 Every write of a delivery announces it (`announce`); the order's status reaches the delivery as a
 mirror the order service sends after each transition and the reconciler keeps true. At every
@@ -14,13 +17,16 @@ heartbeat the feeds are re-read from MongoDB, one query for all of a process's f
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from common import streams
 from common.mongo import get_database
 from common.streams import Entry
-from deliveries import lifecycle, repository, tracking
+from deliveries import lifecycle, repository, routes, tracking
 from deliveries.serializers import DeliveryOutput
 
 COURIER = "courier"
+ROUTE = "route"
 
 
 def delivery_entry(delivery: dict) -> Entry:
@@ -33,11 +39,28 @@ def delivery_entry(delivery: dict) -> Entry:
     )
 
 
+def route_entry(route: list[dict]) -> Entry:
+    return Entry(key=ROUTE, version=routes.version_now(), event=ROUTE, data={"route": route})
+
+
 def announce(delivery: dict | None) -> None:
-    """Tells the courier's feed about the delivery's new state (best effort; the heartbeat repairs)."""
+    """Tells the courier's feed about the delivery's new state, and their route (best effort; the
+    heartbeat repairs)."""
     if delivery is not None:
         streams.publish([(streams.topic_of(COURIER, delivery["courier_id"]), [delivery_entry(delivery)])])
         tracking.remember_task(delivery)  # what the courier's position reports read in Redis
+        courier = repository.courier_get(get_database(), courier_id=delivery["courier_id"])
+        if courier is not None:
+            announce_route(courier, location=tracking.latest_position(courier["_id"]) or courier.get("location"))
+
+
+def announce_route(courier: dict, *, location: dict | None) -> list[dict]:
+    """The courier's route now, to their feed (an event only if it changed) and to the customers'
+    estimates; returns it."""
+    route = routes.courier_route(courier=courier, location=location)
+    streams.publish([(streams.topic_of(COURIER, courier["_id"]), [route_entry(route)])])
+    routes.tell_customers(courier=courier, route=route)
+    return route
 
 
 class CourierFeed(streams.StreamSpec):
@@ -51,12 +74,33 @@ class CourierFeed(streams.StreamSpec):
         # And those a feed still shows as active that are not any more: finished, maybe unannounced.
         if gone := streams.gone(deliveries, watched):
             deliveries += repository.deliveries_by_ids(db, delivery_ids=gone)
-        return streams.grouped(deliveries, "courier_id", delivery_entry)
+        truth: dict[str, list[Entry]] = {courier_id: [] for courier_id in watched}
+        for delivery in deliveries:
+            truth.setdefault(delivery["courier_id"], []).append(delivery_entry(delivery))
+        couriers = {c["_id"]: c for c in repository.couriers_by_ids(db, courier_ids=list(watched))}
+        positions = tracking.latest_positions(list(watched))
+        for courier_id, entries in truth.items():
+            active = [d for d in deliveries if d["courier_id"] == courier_id and d["status"] in lifecycle.ACTIVE_STATES]
+            courier = couriers.get(courier_id, {})
+            route = routes.route_of(
+                deliveries=active,
+                location=positions.get(courier_id) or courier.get("location"),
+                vehicle=courier.get("vehicle"),
+                now=datetime.now(UTC),
+            )
+            entries.append(route_entry(route))
+        return truth
 
     def snapshot_data(self, view: list[Entry]) -> dict:
-        # One active delivery per courier (the assignment's unique key); the newest, should two show.
-        latest = max(view, key=lambda entry: entry.data["created_at"], default=None)
-        return {"delivery": latest.data if latest else None}
+        deliveries = sorted(
+            (entry.data for entry in view if entry.event == "delivery"), key=lambda data: data["created_at"]
+        )
+        route = next((entry.data["route"] for entry in view if entry.key == ROUTE), [])
+        by_id = {data["id"]: data for data in deliveries}
+        # `delivery`: the one of the route's next stop (the oldest, should the route not say).
+        following = next((by_id[stop["delivery_id"]] for stop in route if stop["delivery_id"] in by_id), None)
+        following = following or (deliveries[0] if deliveries else None)
+        return {"delivery": following, "deliveries": deliveries, "route": route}
 
 
 COURIER_FEED = CourierFeed()

@@ -54,6 +54,24 @@ def candidates_for(db, order_id: str, candidates: Iterable[str]) -> Iterator[str
             yield courier_id
 
 
+def allowed_couriers(db, *, order_ids: list[str], couriers: set[str]) -> dict[str, frozenset[str] | None]:
+    """`candidates_for` for many orders at once, as sets (the plan's): each order's couriers among
+    `couriers` when operators decided anything that limits them, else None (anyone)."""
+    decisions = {d["_id"]: d for d in repository.decisions_of_orders(db, order_ids=order_ids)} if order_ids else {}
+    pins = {d["_id"]: d["pinned_to"] for d in repository.decisions_pinned(db)}
+    assigned = {a["order_id"] for a in repository.assignments_of_orders(db, order_ids=list(pins))} if pins else set()
+    kept = {order: courier for order, courier in pins.items() if order not in assigned}
+    allowed: dict[str, frozenset[str] | None] = {}
+    for order_id in order_ids:
+        decision = decisions.get(order_id) or {}
+        if decision.get("pinned"):
+            allowed[order_id] = frozenset({decision["pinned_to"]}) & frozenset(couriers)
+            continue
+        barred = set(decision.get("excluded", ())) | {c for o, c in kept.items() if o != order_id}
+        allowed[order_id] = frozenset(couriers - barred) if barred & couriers else None
+    return allowed
+
+
 def kept_for_others(db, *, order_id: str) -> set[str]:
     """Couriers pinned to other orders that have no assignment yet."""
     pins = {d["_id"]: d["pinned_to"] for d in repository.decisions_pinned(db) if d["_id"] != order_id}
@@ -90,7 +108,7 @@ def take_off(db, assignment: dict, *, actor_type: str, actor_id: str) -> dict | 
                 now=now,
             )
         )
-    repository.assignment_release(db, courier_id=assignment["_id"], order_id=order_id)
+    repository.assignment_release(db, courier_id=assignment["courier_id"], order_id=order_id)
     return order
 
 

@@ -38,7 +38,7 @@ from common import faults
 from common.errors import ApiError, Conflict, GatewayTimeout
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
-from deliveries import clients, courier_list, dispatch, lifecycle, locks, manual, repository, tracking
+from deliveries import clients, courier_list, dispatch, lifecycle, locks, manual, repository, routes, tracking
 from deliveries.errors import (
     ActionUnderWay,
     CourierNotFound,
@@ -97,7 +97,7 @@ def operator_order_unassign(*, order_id: str, operator_id: str, reason: str) -> 
             raise IllegalDeliveryTransition(
                 "The order has no courier to take it from.", details={"current": order["status"], "courier_id": None}
             )
-        action["courier_id"] = assignment["_id"]
+        action["courier_id"] = assignment["courier_id"]
 
     return _run(action, check)
 
@@ -170,14 +170,19 @@ def _assign(db, action: dict, order: dict | None) -> Done:
         repository.decision_pin(db, order_id=order_id, courier_id=courier_id, now=now)
         current = repository.assignment_of_order(db, order_id=order_id)
         if current is not None:  # a reassignment: the courier who had it never gets it back by dispatch
-            repository.decision_exclude(db, order_id=order_id, courier_id=current["_id"], now=now)
+            repository.decision_exclude(db, order_id=order_id, courier_id=current["courier_id"], now=now)
             order = manual.take_off(db, current, actor_type=lifecycle.OPERATOR, actor_id=action["operator_id"])
             if order is None:
                 repository.decision_unpin(db, order_id=order_id, courier_id=courier_id, now=now)
-                repository.decision_unexclude(db, order_id=order_id, courier_id=current["_id"], now=now)
+                repository.decision_unexclude(db, order_id=order_id, courier_id=current["courier_id"], now=now)
                 return Done(REFUSED, error=_picked_up())
         claim = repository.assignment_claim(
-            db, courier_id=courier_id, order_id=order_id, delivery_id=ObjectId(action["id"]), now=now
+            db,
+            courier_id=courier_id,
+            order_id=order_id,
+            delivery_id=ObjectId(action["id"]),
+            now=now,
+            capacity=dispatch.capacity(),
         )
         if claim is not Claim.CLAIMED and not _holds(db, order_id, courier_id):
             # Another order took the courier a moment ago (their room was checked above).
@@ -211,7 +216,7 @@ def _unassign(db, action: dict, order: dict | None) -> Done:
     repository.decision_exclude(db, order_id=order_id, courier_id=courier_id, now=now)
     faults.point("operator.unassign.after_exclude")
     assignment = repository.assignment_of_order(db, order_id=order_id)
-    if assignment is None or assignment["_id"] != courier_id:
+    if assignment is None or assignment["courier_id"] != courier_id:
         return Done(APPLIED, answer=order)  # the reconciler took it off meanwhile (the exclusion is there)
     taken = manual.take_off(db, assignment, actor_type=lifecycle.OPERATOR, actor_id=action["operator_id"])
     if taken is None:
@@ -223,7 +228,7 @@ def _unassign(db, action: dict, order: dict | None) -> Done:
 
 def _holds(db, order_id: str, courier_id: str | None) -> bool:
     assignment = repository.assignment_of_order(db, order_id=order_id)
-    return assignment is not None and assignment["_id"] == courier_id
+    return assignment is not None and assignment["courier_id"] == courier_id
 
 
 def _check_order(order: dict | None) -> None:
@@ -248,7 +253,7 @@ def _check_courier(db, courier_id: str) -> None:
         raise CourierNotFound(details={"courier_id": courier_id})
     if not courier.get("available"):
         raise CourierUnavailable("The courier is off duty.", details={"courier_id": courier_id, "available": False})
-    if repository.assignment_of_courier(db, courier_id=courier_id) is not None:
+    if len(repository.assignments_of_courier(db, courier_id=courier_id)) >= dispatch.capacity():
         raise CourierUnavailable(
             "The courier carries as many orders as they can.", details={"courier_id": courier_id, "available": True}
         )
@@ -312,25 +317,12 @@ def operator_couriers(*, available: bool | None, page: PageRequest) -> tuple[int
                 **courier,
                 "location": positions.get(courier["_id"]) or courier.get("location"),
                 "deliveries": [str(d["_id"]) for d in deliveries],
-                "route": [stop for d in deliveries for stop in _stops(d)],
+                "route": routes.route_of(
+                    deliveries=deliveries,
+                    location=positions.get(courier["_id"]) or courier.get("location"),
+                    vehicle=courier.get("vehicle"),
+                    now=_now(),
+                ),
             }
         )
     return count, rows
-
-
-def _stops(delivery: dict) -> list[dict]:
-    """The stops a delivery still needs: the pickup until picked up, then the drop-off."""
-    legs = [("pickup", delivery.get("pickup"))] if delivery["status"] == lifecycle.ASSIGNED else []
-    legs.append(("dropoff", delivery.get("dropoff")))
-    return [
-        {
-            "order_id": delivery["order_id"],
-            "delivery_id": str(delivery["_id"]),
-            "stop": stop,
-            "lat": (place or {}).get("lat"),
-            "lng": (place or {}).get("lng"),
-            "address": ", ".join(p for p in ((place or {}).get("line1"), (place or {}).get("city")) if p),
-            "eta": None,
-        }
-        for stop, place in legs
-    ]

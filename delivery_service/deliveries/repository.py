@@ -13,10 +13,11 @@ from pymongo.errors import DuplicateKeyError
 from deliveries import lifecycle
 
 COURIERS = "couriers"
-# One document per courier who is on a delivery: `_id` is the courier (at most one active delivery
-# per courier) and `order_id` is unique (at most one courier per order). Claiming a courier is
-# inserting this document, which the storage engine lets exactly one racer do, on MongoDB and on
-# FerretDB alike; releasing is deleting it.
+# One document per order a courier carries: `_id` is one of the courier's slots, "<courier>:<n>" for
+# n below their capacity (DISPATCH_MAX_ORDERS_PER_COURIER, 1 with the nearest policy), so a courier
+# has at most that many active deliveries, and `order_id` is unique (at most one courier per order).
+# Claiming a courier is inserting this document, which the storage engine lets exactly one racer do
+# per slot, on MongoDB and on FerretDB alike; releasing is deleting it.
 ASSIGNMENTS = "active_assignments"
 DELIVERIES = "deliveries"
 MIGRATIONS = "migrations"
@@ -29,6 +30,7 @@ DECISIONS = "manual_decisions"
 def ensure_indexes(db: Database) -> list[str]:
     created = [
         db[ASSIGNMENTS].create_index([("order_id", ASCENDING)], unique=True, name="one_courier_per_order"),
+        db[ASSIGNMENTS].create_index([("courier_id", ASCENDING)], name="courier"),
         db[COURIERS].create_index([("available", ASCENDING), ("available_since", ASCENDING)], name="free"),
         # Couriers on duty by their string mark (the local store scans the collection for a boolean).
         db[COURIERS].create_index([("duty", ASCENDING), ("available_since", ASCENDING)], name="on_duty"),
@@ -66,6 +68,10 @@ def couriers_mark_duty_backfill(db: Database) -> int:
 
 def courier_get(db: Database, *, courier_id: str) -> dict | None:
     return db[COURIERS].find_one({"_id": courier_id})
+
+
+def couriers_by_ids(db: Database, *, courier_ids: list[str]) -> list[dict]:
+    return list(db[COURIERS].find({"_id": {"$in": courier_ids}}))
 
 
 def courier_insert(db: Database, *, document: dict) -> dict:
@@ -107,27 +113,51 @@ def couriers_located_since(db: Database, *, since: datetime) -> list[dict]:
     return list(db[COURIERS].find({"duty": ON_DUTY, "available": True, "location.at": {"$gte": since}}))
 
 
-def couriers_free(db: Database, *, limit: int) -> list[dict]:
-    """Available couriers without an active delivery, the longest waiting first."""
-    busy = {a["_id"] for a in db[ASSIGNMENTS].find({}, {"_id": 1})}
-    candidates = db[COURIERS].find({"duty": ON_DUTY, "available": True})
-    candidates = candidates.sort([("available_since", ASCENDING), ("_id", ASCENDING)])
+def couriers_free(db: Database, *, limit: int, capacity: int = 1) -> list[dict]:
+    """Available couriers with room for another order (fewer than `capacity` active deliveries),
+    the longest waiting first."""
+    carried: dict[str, int] = {}
+    for a in db[ASSIGNMENTS].find({}, {"courier_id": 1}):
+        carried[a["courier_id"]] = carried.get(a["courier_id"], 0) + 1
+    busy = {courier_id for courier_id, n in carried.items() if n >= capacity}
+    candidates = (
+        db[COURIERS]
+        .find({"duty": ON_DUTY, "available": True})
+        .sort([("available_since", ASCENDING), ("_id", ASCENDING)])
+    )
     return [c for c in candidates.limit(limit + len(busy)) if c["_id"] not in busy][:limit]
+
+
+def couriers_available(db: Database) -> list[dict]:
+    """Every courier on duty (the plan's vehicles)."""
+    return list(db[COURIERS].find({"duty": ON_DUTY, "available": True}))
 
 
 class Claim(enum.Enum):
     CLAIMED = "claimed"
-    COURIER_BUSY = "courier_busy"  # another order got this courier first
+    COURIER_BUSY = "courier_busy"  # other orders got every slot of this courier first
     ORDER_TAKEN = "order_taken"  # the order already has an assignment
 
 
-def assignment_claim(db: Database, *, courier_id: str, order_id: str, delivery_id: ObjectId, now: datetime) -> Claim:
-    """The assignment itself: one insert that the two unique keys let exactly one racer make."""
-    try:
-        db[ASSIGNMENTS].insert_one({"_id": courier_id, "order_id": order_id, "delivery_id": delivery_id, "at": now})
-    except DuplicateKeyError:
-        return Claim.ORDER_TAKEN if assignment_of_order(db, order_id=order_id) else Claim.COURIER_BUSY
-    return Claim.CLAIMED
+def slot_id(courier_id: str, slot: int) -> str:
+    return f"{courier_id}:{slot}"
+
+
+def assignment_claim(
+    db: Database, *, courier_id: str, order_id: str, delivery_id: ObjectId, now: datetime, capacity: int = 1
+) -> Claim:
+    """The assignment itself: one insert into a free slot of the courier, which the two unique keys
+    (the slot, the order) let exactly one racer make per slot and one per order."""
+    document = {"courier_id": courier_id, "order_id": order_id, "delivery_id": delivery_id, "at": now}
+    for slot in range(max(1, capacity)):
+        try:
+            db[ASSIGNMENTS].insert_one({"_id": slot_id(courier_id, slot), **document})
+        except DuplicateKeyError:
+            if assignment_of_order(db, order_id=order_id) is not None:
+                return Claim.ORDER_TAKEN
+            continue  # this slot is taken: the next one
+        return Claim.CLAIMED
+    return Claim.COURIER_BUSY
 
 
 def assignment_of_order(db: Database, *, order_id: str) -> dict | None:
@@ -139,12 +169,13 @@ def assignments_all(db: Database) -> list[dict]:
     return list(db[ASSIGNMENTS].find({}))
 
 
-def assignment_of_courier(db: Database, *, courier_id: str) -> dict | None:
-    return db[ASSIGNMENTS].find_one({"_id": courier_id})
+def assignments_of_courier(db: Database, *, courier_id: str) -> list[dict]:
+    """The courier's assignments, the oldest first."""
+    return list(db[ASSIGNMENTS].find({"courier_id": courier_id}).sort([("at", ASCENDING), ("_id", ASCENDING)]))
 
 
 def assignment_release(db: Database, *, courier_id: str, order_id: str) -> bool:
-    return db[ASSIGNMENTS].delete_one({"_id": courier_id, "order_id": order_id}).deleted_count == 1
+    return db[ASSIGNMENTS].delete_one({"courier_id": courier_id, "order_id": order_id}).deleted_count == 1
 
 
 def delivery_insert_once(db: Database, *, document: dict) -> bool:
@@ -270,6 +301,10 @@ def assignments_of_orders(db: Database, *, order_ids: list[str]) -> list[dict]:
 
 def decision_get(db: Database, *, order_id: str) -> dict | None:
     return db[DECISIONS].find_one({"_id": order_id})
+
+
+def decisions_of_orders(db: Database, *, order_ids: list[str]) -> list[dict]:
+    return list(db[DECISIONS].find({"_id": {"$in": order_ids}}))
 
 
 def decisions_pinned(db: Database) -> list[dict]:

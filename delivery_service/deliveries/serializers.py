@@ -40,6 +40,16 @@ class LocationOutput(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
+class StopOutput(serializers.Serializer):
+    order_id = serializers.CharField()
+    delivery_id = serializers.CharField()
+    stop = serializers.CharField(help_text="pickup or dropoff")
+    lat = serializers.FloatField(allow_null=True)
+    lng = serializers.FloatField(allow_null=True)
+    address = serializers.CharField()
+    eta = serializers.DateTimeField(allow_null=True)
+
+
 class CourierOutput(OutputSerializer):
     id = serializers.CharField(source="_id")
     name = serializers.CharField()
@@ -48,6 +58,7 @@ class CourierOutput(OutputSerializer):
     available_since = serializers.DateTimeField(allow_null=True)
     active_order_id = serializers.CharField(allow_null=True)
     location = LocationOutput(allow_null=True, help_text="the last position reported, null if none")
+    route = StopOutput(many=True, help_text="the stops still to make, in order, each with its time (ARCHITECTURE 4.7)")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -113,16 +124,6 @@ class AssignInput(ReasonInput):
 
 class OperatorCouriersFilter(serializers.Serializer):
     available = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="on duty or not")
-
-
-class StopOutput(serializers.Serializer):
-    order_id = serializers.CharField()
-    delivery_id = serializers.CharField()
-    stop = serializers.CharField(help_text="pickup or dropoff")
-    lat = serializers.FloatField(allow_null=True)
-    lng = serializers.FloatField(allow_null=True)
-    address = serializers.CharField()
-    eta = serializers.DateTimeField(allow_null=True)
 
 
 class OperatorCourierOutput(OutputSerializer):

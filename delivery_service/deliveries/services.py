@@ -94,8 +94,9 @@ def after_report(reported: tracking.Reported) -> None:
 
 
 def courier_active_order(*, courier_id: str) -> str | None:
-    assignment = repository.assignment_of_courier(get_database(), courier_id=courier_id)
-    return assignment["order_id"] if assignment else None
+    """The order of the courier's oldest active delivery (with a route, `route` says the rest)."""
+    assignments = repository.assignments_of_courier(get_database(), courier_id=courier_id)
+    return assignments[0]["order_id"] if assignments else None
 
 
 # --- the courier's side of a delivery -----------------------------------------------------------------------------

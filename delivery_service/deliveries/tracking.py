@@ -144,8 +144,8 @@ def _report_to_mongo(*, courier_id: str, location: dict) -> Reported:
     db = get_database()
     repository.courier_set_location(db, courier_id=courier_id, location=location)
     courier = repository.courier_get(db, courier_id=courier_id) or {}
-    assignment = repository.assignment_of_courier(db, courier_id=courier_id)
-    delivery = assignment and repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
+    assignments = repository.assignments_of_courier(db, courier_id=courier_id)
+    delivery = assignments and repository.delivery_by_id(db, delivery_id=assignments[0]["delivery_id"])
     reported = Reported(
         courier_id,
         location,
@@ -342,7 +342,7 @@ def _publish_location(pipe, key: str, event: order_location.CourierLocation, *, 
 def _arrival(reported: Reported, event: dict) -> None:
     if event["eta_s"] is None:
         return
-    _tell_order_of_arrival(
+    tell_order_of_arrival(
         order_id=event["order_id"],
         courier_id=reported.courier_id,
         leg="dropoff" if reported.task["status"] == lifecycle.PICKED_UP else "pickup",
@@ -367,7 +367,7 @@ def _send_arrivals(etas: list[dict]) -> None:
 _arrivals = Coalescer("courier-arrivals", _send_arrivals, newer=lambda new, old: True)
 
 
-def _tell_order_of_arrival(*, order_id: str, courier_id: str, leg: str, at: datetime, speed_kmh: float) -> None:
+def tell_order_of_arrival(*, order_id: str, courier_id: str, leg: str, at: datetime, speed_kmh: float) -> None:
     sent = _arrivals_sent.get((order_id, leg))
     if sent is not None and abs((at - sent).total_seconds()) < 60:
         return
@@ -375,7 +375,7 @@ def _tell_order_of_arrival(*, order_id: str, courier_id: str, leg: str, at: date
         _arrivals_sent.clear()
     _arrivals_sent[(order_id, leg)] = at
     _arrivals.add(
-        order_id,
+        f"{order_id}:{leg}",
         {"order_id": order_id, "courier_id": courier_id, "leg": leg, "at": at.isoformat(), "speed_kmh": speed_kmh},
     )
 

@@ -1,6 +1,8 @@
 """Settings of the delivery service: couriers, availability, assignment and delivery status."""
 
-from common.env import env_float, env_str
+from django.core.exceptions import ImproperlyConfigured
+
+from common.env import env_float, env_int, env_str
 from common.openapi import stream_operation
 from common.settings_base import *  # noqa: F403
 from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
@@ -23,9 +25,10 @@ SPECTACULAR_SETTINGS = {
         "/couriers/me/events": stream_operation(
             "couriers_me_events",
             "The courier's task feed, live (Server-Sent Events)",
-            "First `snapshot` {delivery: the active delivery or null}, then one `delivery` event (the delivery "
-            "plus `order_status`) when one is assigned, when its order moves (accepted, preparing, ready), when "
-            "it is released (the order was cancelled or rejected) or finished. For couriers.",
+            "First `snapshot` {delivery: the delivery of the route's next stop or null, deliveries: every active "
+            "one, route: the stops in order}, then one `delivery` event (the delivery plus `order_status`) when one "
+            "is assigned, when its order moves (accepted, preparing, ready), when it is released (the order was "
+            "cancelled or rejected) or finished, and a `route` event {route} when the route changes. For couriers.",
         )
     },
     "TITLE": "Delivery service",
@@ -64,3 +67,23 @@ DISPATCH_POSITION_KICK_S = env_float("DISPATCH_POSITION_KICK_S", 1.0)
 # paused): it is carried out to its end by deliveries/operators.py's `resume`, which runs this often
 # (0: not in this process).
 OPERATOR_ACTION_RESUME_S = env_float("OPERATOR_ACTION_RESUME_S", 10.0)
+
+# Dispatch that plans routes (ARCHITECTURE 4.7, deliveries/planning.py). `routes`: one pickup-and-
+# delivery problem for the whole city, solved with VROOM every DISPATCH_PLAN_S and soon after each
+# new order; `nearest`: 4.3's rule exactly (one order per courier, the nearest free courier).
+DISPATCH_POLICY = env_str("DISPATCH_POLICY", "routes")
+if DISPATCH_POLICY not in ("routes", "nearest"):
+    raise ImproperlyConfigured("DISPATCH_POLICY must be routes or nearest")
+DISPATCH_MAX_ORDERS_PER_COURIER = env_int("DISPATCH_MAX_ORDERS_PER_COURIER", 2)
+DISPATCH_PLAN_S = env_float("DISPATCH_PLAN_S", 15.0)
+# A plan that takes longer than this is not used: that pass assigns by the nearest rule.
+DISPATCH_SOLVE_TIMEOUT_MS = env_int("DISPATCH_SOLVE_TIMEOUT_MS", 1000)
+# Timed dispatch: an order is committed once its courier must set off within this many seconds to be
+# at the counter when the food is ready. The default, twenty minutes, never keeps an order of
+# a usual kitchen (15 minutes) from a courier nearby; DISPATCH_PLAN_S is strictly timed dispatch
+# (bench/RESULTS.md compares both).
+DISPATCH_COMMIT_AHEAD_S = env_float("DISPATCH_COMMIT_AHEAD_S", 1200.0)
+# Travel times: great-circle distance x this factor at the vehicle's speed, or an OSRM table
+# service when OSRM_URL is set (e.g. http://osrm:5000, profile `bike`).
+ROUTING_DETOUR_FACTOR = env_float("ROUTING_DETOUR_FACTOR", 1.3)
+OSRM_URL = env_str("OSRM_URL", "")

@@ -16,6 +16,9 @@ functions, no I/O), at each moment that can move them:
   a courier is assigned (the delivery service sends it), else `COURIER_DEFAULT_SPEED_KMH`; without
   coordinates on both ends, `ESTIMATE_DEFAULT_RIDE_MIN`.
 - The courier's arrival (at the restaurant, then at the door) comes from their position reports.
+- With planned routes (ARCHITECTURE 4.7) a courier may carry two orders: the delivery service sends
+  when their route reaches each door counting the stops before it (`route_eta`), and the arrival is
+  never earlier than that, so the customer of a second stop sees a later time than the first.
 - An estimate is never in the past for an order that is not delivered: one due within
   `ESTIMATE_MIN_AHEAD_S` is moved to twice that from now (a late kitchen moves the arrival; the
   order service's refresher does this for orders nobody touches).
@@ -72,6 +75,14 @@ def _courier_eta(order: dict, leg: str) -> datetime | None:
     return eta.get("at") if eta.get("leg") == leg and eta.get("courier_id") == order.get("courier_id") else None
 
 
+def _after_route(order: dict, at: datetime) -> datetime:
+    """Not before the courier's route reaches this door (the stops before it included)."""
+    eta = order.get("route_eta") or {}
+    if eta.get("courier_id") == order.get("courier_id") and eta.get("at") is not None:
+        return max(at, eta["at"])
+    return at
+
+
 def _ahead(at: datetime, now: datetime) -> datetime:
     """Never in the past: an estimate due sooner than ESTIMATE_MIN_AHEAD_S moves on."""
     floor = timedelta(seconds=settings.ESTIMATE_MIN_AHEAD_S)
@@ -88,14 +99,14 @@ def _delivery_before_pickup(order: dict, now: datetime) -> datetime:
     start = now if order["status"] == lifecycle.READY else _ready_before_ready(order, now)
     if courier_there := _courier_eta(order, "pickup"):
         start = max(start, courier_there)
-    return _ahead(start + ride(order), now)
+    return _ahead(_after_route(order, start + ride(order)), now)
 
 
 def _delivery_after_pickup(order: dict, now: datetime) -> datetime:
     arrival = _courier_eta(order, "dropoff")
     if arrival is None:
         arrival = (_history_at(order, lifecycle.PICKED_UP) or now) + ride(order)
-    return _ahead(arrival, now)
+    return _ahead(_after_route(order, arrival), now)
 
 
 STAGES: dict[str, Stage] = {

@@ -70,7 +70,9 @@ class DelayInput(serializers.Serializer):
 class CourierEtaInput(serializers.Serializer):
     order_id = serializers.CharField(max_length=64)
     courier_id = serializers.CharField(max_length=64)
-    leg = serializers.ChoiceField(choices=("pickup", "dropoff"))
+    # `route`: when the courier's planned route (ARCHITECTURE 4.7) reaches this order's door,
+    # counting the stops before it.
+    leg = serializers.ChoiceField(choices=("pickup", "dropoff", "route"))
     at = serializers.DateTimeField()
     speed_kmh = serializers.FloatField(min_value=0.5, max_value=200)
 

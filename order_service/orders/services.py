@@ -357,8 +357,8 @@ def _store_estimates(order: dict, now: datetime, *, facts: dict, always: bool = 
 
 
 def order_courier_etas(*, etas: list[dict]) -> int:
-    """The delivery service's word on where couriers are: `{order_id, courier_id, leg (pickup or
-    dropoff), at, speed_kmh}` each. An order whose arrival moves by a minute or more is re-estimated;
+    """The delivery service's word on where couriers are: `{order_id, courier_id, leg (pickup,
+    dropoff, or route: the door counting the stops before it), at, speed_kmh}` each. An order whose arrival moves by a minute or more is re-estimated;
     a report for a courier the order no longer names is ignored. Returns how many orders moved."""
     moved = 0
     now = _now()
@@ -368,8 +368,10 @@ def order_courier_etas(*, etas: list[dict]) -> int:
             order = oid and repository.order_get(get_database(), order_id=oid)
             if not order or order.get("courier_id") != eta["courier_id"] or order["status"] in lifecycle.FINAL_STATES:
                 break
+            # The route's time at the door is kept apart: position reports never overwrite it.
+            fact = "route_eta" if eta["leg"] == "route" else "courier_eta"
             facts = {
-                "courier_eta": {"leg": eta["leg"], "at": eta["at"], "courier_id": eta["courier_id"]},
+                fact: {"leg": eta["leg"], "at": eta["at"], "courier_id": eta["courier_id"]},
                 "courier_speed_kmh": eta["speed_kmh"],
             }
             updated = _store_estimates(order, now, facts=facts)

@@ -1,4 +1,4 @@
-"""The cross-service dispatch invariants (ARCHITECTURE 4.2, 4.3), checked the way a client can:
+"""The cross-service dispatch invariants (ARCHITECTURE 4.2, 4.3, 4.7), checked the way a client can:
 through the gateway's public API, as the customers and couriers themselves.
 
 Used by the fault tests, the paused-service tests and `make chaos`. Returns the violations found
@@ -26,9 +26,18 @@ def _all_pages(get: Callable[[str], dict], path: str) -> list[dict]:
     return results
 
 
-def dispatch_violations(call: Callable[..., object], *, customers: list[dict], couriers: list[dict]) -> list[str]:
+def dispatch_violations(
+    call: Callable[..., object],
+    *,
+    customers: list[dict],
+    couriers: list[dict],
+    max_per_courier: int = 2,
+    timed: bool = False,
+) -> list[str]:
     """`call(method, path, headers=...)` answers a `requests.Response`; `customers` and `couriers`
-    are the auth headers of every customer and courier in play."""
+    are the auth headers of every customer and courier in play. `max_per_courier`: active deliveries
+    a courier may have (DISPATCH_MAX_ORDERS_PER_COURIER with planned routes, 1 with the nearest
+    rule); `timed`: orders may wait while couriers are free (timed dispatch waits for the kitchen)."""
 
     def get(headers: dict) -> Callable[[str], dict]:
         def _get(path: str) -> dict:
@@ -44,12 +53,16 @@ def dispatch_violations(call: Callable[..., object], *, customers: list[dict], c
         me = get(headers)("/couriers/me")
         active = [d for d in _all_pages(get(headers), "/deliveries") if d["status"] in ACTIVE_DELIVERY]
         couriers_now.append((me, active))
-    return _order_side(orders, couriers_now) + _courier_side(orders, couriers_now)
+    return _order_side(orders, couriers_now, max_per_courier, timed) + _courier_side(
+        orders, couriers_now, max_per_courier
+    )
 
 
-def _order_side(orders: list[dict], couriers_now: list[tuple[dict, list[dict]]]) -> list[str]:
-    """No courier named by two live orders; every live order's courier has that delivery; no order
-    waits while a courier is free."""
+def _order_side(
+    orders: list[dict], couriers_now: list[tuple[dict, list[dict]]], max_per_courier: int, timed: bool
+) -> list[str]:
+    """No courier named by more live orders than they may carry; every live order's courier has that
+    delivery; no order waits while a courier is free (unless dispatch is timed)."""
     live = [o for o in orders if o["status"] not in FINAL]
     active_by_courier = {me["id"]: {d["order_id"] for d in active} for me, active in couriers_now}
     by_courier: dict[str, list[str]] = defaultdict(list)
@@ -64,22 +77,22 @@ def _order_side(orders: list[dict], couriers_now: list[tuple[dict, list[dict]]])
     problems += [
         f"courier {courier_id} is named by {len(ids)} live orders: {ids}"
         for courier_id, ids in by_courier.items()
-        if len(ids) > 1
+        if len(ids) > max_per_courier
     ]
     waiting = [o["id"] for o in live if not o.get("courier_id")]
     free = [me["id"] for me, active in couriers_now if me.get("available") and not active]
-    if waiting and free:
+    if waiting and free and not timed:
         problems.append(f"orders {waiting[:5]} wait while couriers {free[:5]} are free")
     return problems
 
 
-def _courier_side(orders: list[dict], couriers_now: list[tuple[dict, list[dict]]]) -> list[str]:
-    """At most one active delivery per courier; every active delivery's order is live and names
-    its courier."""
+def _courier_side(orders: list[dict], couriers_now: list[tuple[dict, list[dict]]], max_per_courier: int) -> list[str]:
+    """At most `max_per_courier` active deliveries per courier; every active delivery's order is
+    live and names its courier."""
     orders_by_id = {o["id"]: o for o in orders}
     problems = []
     for me, active in couriers_now:
-        if len(active) > 1:
+        if len(active) > max_per_courier:
             problems.append(f"courier {me['id']} has {len(active)} active deliveries")
         for delivery in active:
             order = orders_by_id.get(delivery["order_id"])
@@ -97,13 +110,21 @@ def _courier_side(orders: list[dict], couriers_now: list[tuple[dict, list[dict]]
 
 
 def wait_for_dispatch_invariants(
-    call: Callable[..., object], *, customers: list[dict], couriers: list[dict], timeout_s: float = 30.0
+    call: Callable[..., object],
+    *,
+    customers: list[dict],
+    couriers: list[dict],
+    timeout_s: float = 30.0,
+    max_per_courier: int = 2,
+    timed: bool = False,
 ) -> list[str]:
     """Polls until the invariants hold (the reconciler converges within its interval) or the time
     is up; returns the violations still present at the end."""
     deadline = time.monotonic() + timeout_s
     while True:
-        problems = dispatch_violations(call, customers=customers, couriers=couriers)
+        problems = dispatch_violations(
+            call, customers=customers, couriers=couriers, max_per_courier=max_per_courier, timed=timed
+        )
         if not problems or time.monotonic() > deadline:
             return problems
         time.sleep(0.5)

@@ -31,9 +31,12 @@ def _active(api_client, headers):
     return api_client.get("/couriers/me", headers=headers).json()["active_order_id"]
 
 
-def test_a_position_report_never_runs_a_dispatch_pass_on_the_event_loop(api_client, courier, place_order, monkeypatch):
+def test_a_position_report_never_runs_a_dispatch_pass_on_the_event_loop(
+    api_client, courier, place_order, monkeypatch, settings
+):
     """A free courier's position asks for a pass. A pass reads MongoDB and calls the order service:
     run on the event loop of the position fast path, it would stall every request of the process."""
+    settings.DISPATCH_POLICY = "nearest"  # assigned at once (a plan would wait for the kitchen: timed dispatch)
     _, headers = courier
     assert api_client.patch("/couriers/me", {"available": True}, format="json", headers=headers).status_code == 200
     order = place_order()  # after going on duty: only the position's kick can find it
@@ -72,5 +75,10 @@ def test_the_service_declares_its_loops_with_their_periods_and_why_each_is_safe(
     call_command("run_workers", "--list", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert [line.split(" ")[0] for line in lines] == ["dispatch", "positions-write-behind", "operator-actions"]
+    assert [line.split(" ")[0] for line in lines] == [
+        "dispatch",
+        "dispatch-plan",
+        "positions-write-behind",
+        "operator-actions",
+    ]
     assert lines[0].startswith("dispatch (DISPATCH_SWEEP_S: every 3600 s, kickable): safe because ")

@@ -170,10 +170,13 @@ def test_a_courier_off_duty_is_refused_and_audited(city, place_order):
     assert city.order(order["id"])["courier_id"] is None
 
 
-def test_a_courier_at_capacity_is_refused_and_audited(city, place_order):
-    first = place_order()
-    courier_id, courier = city.courier()
-    assert city.active_order(courier) == first["id"]
+@pytest.mark.parametrize(("policy", "capacity"), [("nearest", 1), ("routes", 2)])
+def test_a_courier_at_capacity_is_refused_and_audited(city, place_order, settings, policy, capacity):
+    settings.DISPATCH_POLICY = policy  # capacity: one order with the nearest rule, two with routes
+    courier_id, _courier = city.courier()
+    for _ in range(capacity):
+        carried = place_order()
+        assert city.assign(carried["id"], courier_id).status_code == 200
     order = place_order()
 
     _refused(city, city.assign(order["id"], courier_id), order["id"], 409, "courier_unavailable")

@@ -82,7 +82,7 @@ def test_the_courier_feed_through_the_gateway(actors, world):
     feed.close()
 
     assert snapshot["event"] == "snapshot"
-    assert set(snapshot["data"]) == {"delivery"}
+    assert set(snapshot["data"]) == {"delivery", "deliveries", "route"}
 
 
 @pytest.mark.parametrize("minutes", [0, 121, "ten", None, {"$gt": 1}, 2.5])

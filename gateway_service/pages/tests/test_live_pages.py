@@ -226,6 +226,37 @@ def test_the_courier_is_given_the_delivery_and_marks_it_picked_up_and_delivered(
     assert browser.execute_script("return document.documentElement.scrollWidth") <= 375  # fits a phone
 
 
+def test_the_courier_sees_a_two_order_route_in_a_list_and_on_the_map(browsers, gateway, actors, town):
+    """Planned routes (ARCHITECTURE 4.7): two orders from one kitchen go to the courier nearby in one
+    trip; the page lists both pickups before the drop-offs and puts every stop on its map."""
+    _courier_near(actors, town, 0.3)
+    actors.ok("PATCH", "/couriers/me", headers=town["couriers"]["headers"], json={"available": True})
+    browser = browsers("courier")
+    sign_in(browser, gateway, "courier", town["couriers"]["email"], "/couriers/me/app")
+
+    orders = [_place(actors, town) for _ in range(2)]
+    until(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#route li")) == 4, "no route of two orders")
+    stops = [li.get_attribute("data-stop") for li in browser.find_elements(By.CSS_SELECTOR, "#route li")]
+    assert stops == ["pickup", "pickup", "dropoff", "dropoff"]
+    assert {li.get_attribute("data-order") for li in browser.find_elements(By.CSS_SELECTOR, "#route li")} == {
+        o["id"] for o in orders
+    }
+    assert all(browser.find_elements(By.ID, f"marker-stop-{n}") for n in range(4))  # every stop on the map
+    snap(browser, "courier-route")
+
+    for order in orders:  # the trip done elsewhere (the API): the page follows
+        _kitchen(actors, town, order, "accepted", "preparing", "ready")
+    for stop in actors.ok("GET", "/couriers/me", headers=town["couriers"]["headers"])["route"]:
+        status = "picked_up" if stop["stop"] == "pickup" else "delivered"
+        actors.ok(
+            "POST",
+            f"/deliveries/{stop['delivery_id']}/status",
+            headers=town["couriers"]["headers"],
+            json={"status": status},
+        )
+    until(browser, lambda b: b.find_element(By.ID, "idle").is_displayed(), "the route stayed")
+
+
 def test_sharing_the_position_reports_it_once_the_person_allows_it(browsers, gateway, actors, town):
     browser = browsers("courier")
     sign_in(browser, gateway, "courier", town["couriers"]["email"], "/couriers/me/app")

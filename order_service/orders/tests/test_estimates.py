@@ -75,6 +75,30 @@ def test_without_coordinates_the_ride_is_the_default():
             10.0,
             22.0,
         ),
+        # a courier carrying two orders (ARCHITECTURE 4.7): their route reaches this door after the
+        # stop before it, later than the direct ride would
+        (
+            "preparing",
+            {"courier_id": "k", "route_eta": {"leg": "route", "at": T0 + timedelta(minutes=31), "courier_id": "k"}},
+            2,
+            10.0,
+            31.0,
+        ),
+        # another courier's route is not this order's
+        (
+            "preparing",
+            {"courier_id": "k", "route_eta": {"leg": "route", "at": T0 + timedelta(minutes=31), "courier_id": "j"}},
+            2,
+            10.0,
+            22.0,
+        ),
+        (
+            "picked_up",
+            {"courier_id": "k", "route_eta": {"leg": "route", "at": T0 + timedelta(minutes=33), "courier_id": "k"}},
+            16,
+            None,
+            33.0,
+        ),
         # ready: the food waits for the courier; ready stays as it stood
         ("ready", {"estimated_ready_at": T0 + timedelta(minutes=10)}, 14, 10.0, 26.0),
         # picked up: pickup + the ride, or the courier's arrival at the door from their position

@@ -1,5 +1,6 @@
-// The courier's task page: availability, the delivery at hand on a map, picked up and delivered,
-// and sharing the browser's position while the page is open (only once the person allows it).
+// The courier's task page: availability, the route (every stop in order, ARCHITECTURE 4.7) in a list
+// and on a map, the delivery of the next stop with picked up and delivered, and sharing the
+// browser's position while the page is open (only once the person allows it).
 import { notify, pageData, send } from "./api.js";
 import { place } from "./format.js";
 import { PlaceMap } from "./map.js";
@@ -7,7 +8,9 @@ import { follow } from "./stream.js";
 
 let courier = pageData("courier-data");
 let map = null; // made when the first delivery shows (Leaflet needs its element visible)
-let delivery = null;
+let delivery = null; // the delivery of the route's next stop
+let deliveries = {}; // every active delivery, by id
+let route = []; // the stops still to make, in order, as the platform planned them
 let position = courier.location; // the last known one
 let watch = null;
 let lastSent = 0;
@@ -32,6 +35,32 @@ function renderAvailability() {
   availability.textContent = courier.available ? "Online: go offline" : "Offline: go online";
 }
 
+function renderRoute() {
+  const list = document.getElementById("route");
+  list.replaceChildren(
+    ...route.map((stop) => {
+      const item = document.createElement("li");
+      item.dataset.stop = stop.stop;
+      item.dataset.order = stop.order_id;
+      const eta = stop.eta ? new Date(stop.eta).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+      item.textContent = `${stop.stop === "pickup" ? "Pick up" : "Drop off"} · ${stop.address || ""} · ${eta}`;
+      return item;
+    }),
+  );
+}
+
+function routePoints() {
+  const points = route.map((stop, n) => ({
+    id: `stop-${n}`,
+    kind: stop.stop === "pickup" ? "restaurant" : "home",
+    label: `${n + 1}. ${stop.stop === "pickup" ? "Pick up" : "Drop off"}`,
+    lat: stop.lat,
+    lng: stop.lng,
+  }));
+  const lines = points.slice(1).map((point, n) => [points[n].id, point.id]);
+  return { points, lines };
+}
+
 function renderTask() {
   const active = delivery && ["assigned", "picked_up"].includes(delivery.status);
   document.getElementById("task").hidden = !active;
@@ -45,24 +74,45 @@ function renderTask() {
   const allowed = delivery.next_actions || [];
   pickedUp.disabled = !allowed.includes("picked_up");
   delivered.disabled = !allowed.includes("delivered");
-  const points = [
-    { ...(delivery.pickup || {}), id: "pickup", kind: "restaurant", label: "Pickup" },
-    { ...(delivery.dropoff || {}), id: "dropoff", kind: "home", label: "Drop-off" },
-  ];
+  renderRoute();
+  let points;
+  let lines;
+  if (route.length) {
+    ({ points, lines } = routePoints());
+    if (position) lines.push(["me", "stop-0"]);
+  } else {
+    points = [
+      { ...(delivery.pickup || {}), id: "pickup", kind: "restaurant", label: "Pickup" },
+      { ...(delivery.dropoff || {}), id: "dropoff", kind: "home", label: "Drop-off" },
+    ];
+    lines = [["pickup", "dropoff"], ["me", delivery.status === "picked_up" ? "dropoff" : "pickup"]];
+  }
   if (position) points.push({ id: "me", kind: "courier", label: "You", lat: position.lat, lng: position.lng });
-  const next = delivery.status === "picked_up" ? "dropoff" : "pickup";
   map = map || new PlaceMap(document.getElementById("map"));
-  map.show(points, [["pickup", "dropoff"], ["me", next]]);
+  map.show(points, lines);
+}
+
+function nextDelivery() {
+  const active = Object.values(deliveries).filter((d) => ["assigned", "picked_up"].includes(d.status));
+  const first = route.find((stop) => deliveries[stop.delivery_id]);
+  return (first && deliveries[first.delivery_id]) || active[0] || null;
 }
 
 function setDelivery(next) {
-  const previous = delivery;
-  delivery = next;
-  if (previous && next && previous.id === next.id && next.status === "cancelled") {
+  const previous = next && deliveries[next.id];
+  if (next) deliveries[next.id] = next;
+  if (previous && next.status === "cancelled" && previous.status !== "cancelled") {
     notify("The order was cancelled: you are free for the next one.");
-  } else if (previous && next && previous.id === next.id && next.status === "delivered") {
+  } else if (previous && next.status === "delivered" && previous.status !== "delivered") {
     notify("Delivered. Thank you!");
   }
+  delivery = nextDelivery() || (next && !["assigned", "picked_up"].includes(next.status) ? next : null);
+  renderTask();
+}
+
+function setRoute(next) {
+  route = next || [];
+  delivery = nextDelivery();
   renderTask();
 }
 
@@ -127,6 +177,11 @@ share.addEventListener("click", () => {
 renderAvailability();
 renderTask();
 follow("/couriers/me/events", {
-  snapshot: ({ delivery: current }) => setDelivery(current),
+  snapshot: ({ delivery: current, deliveries: all, route: stops }) => {
+    deliveries = {};
+    for (const one of all || (current ? [current] : [])) deliveries[one.id] = one;
+    setRoute(stops);
+  },
   delivery: setDelivery,
+  route: ({ route: stops }) => setRoute(stops),
 });
