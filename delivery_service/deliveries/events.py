@@ -17,7 +17,7 @@ from __future__ import annotations
 from common import streams
 from common.mongo import get_database, parse_object_id
 from common.streams import Entry
-from deliveries import lifecycle, repository, tracking
+from deliveries import console, lifecycle, repository, tracking
 from deliveries.serializers import DeliveryOutput
 
 COURIER = "courier"
@@ -38,6 +38,7 @@ def announce(delivery: dict | None) -> None:
     if delivery is not None:
         streams.publish([(streams.topic_of(COURIER, delivery["courier_id"]), [delivery_entry(delivery)])])
         tracking.remember_task(delivery)  # what the courier's position reports read in Redis
+        console.publish_couriers([delivery["courier_id"]])  # their deliveries, on the operators' console
 
 
 class CourierFeed(streams.StreamSpec):

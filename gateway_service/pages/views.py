@@ -15,7 +15,7 @@ from django.http import HttpResponseRedirect
 from pages.access import api, page, refused, signed_in, to_sign_in
 
 # Where each kind of person starts (a restaurant user: the first of their restaurants' back office).
-STARTS = {"customer": "/shop/", "courier": "/couriers/me/app", "operator": "/operator/orders"}
+STARTS = {"customer": "/shop/", "courier": "/couriers/me/app", "operator": "/operator/console"}
 
 
 async def home(request):
@@ -98,3 +98,16 @@ async def courier_app(request):
     if status != 200:
         return refused(request, status, courier, claims=claims)
     return page(request, "pages/courier.html", {"courier": courier}, claims=claims)
+
+
+async def operator_console(request):
+    """`GET /operator/console`: every courier and live order on a map, the orders needing attention
+    first with their reasons, each courier's deliveries, and assign, unassign and cancel with a
+    reason, live. For operators (refused as the operators' API refuses everyone else)."""
+    claims = signed_in(request)
+    if claims is None:
+        return to_sign_in(request)
+    status, answer = await api(request, "order", "/operator/orders?page_size=1")
+    if status != 200:
+        return refused(request, status, answer, claims=claims)
+    return page(request, "pages/console.html", {}, claims=claims)
