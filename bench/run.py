@@ -25,7 +25,8 @@ its event arriving at every client.
 Environment: BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_PLACEMENT_CLIENTS (20),
 BENCH_STORED_ORDERS (50,000: placement is measured again after storing that many),
 BENCH_TRANSITIONS (1; 0 skips the transitions), BENCH_STREAMS
-(1000), BENCH_CITY (1; 0 skips bench/city.py: 10,000 streams, the reconnect storm, the city), GATEWAY_URL +
+(1000), BENCH_CITY (1; 0 skips bench/city.py: 10,000 streams, the reconnect storm, the city),
+BENCH_CONSOLE (1; 0 skips bench/console.py: the operators' console under 1,000 couriers), GATEWAY_URL +
 RESTAURANT_URL to measure a platform started elsewhere (then reference/uncached/nginx are skipped).
 """
 
@@ -71,6 +72,7 @@ PLACEMENT_CLIENTS = int(os.environ.get("BENCH_PLACEMENT_CLIENTS", 20))
 STORED_ORDERS = int(os.environ.get("BENCH_STORED_ORDERS", 50_000))
 STREAMS = int(os.environ.get("BENCH_STREAMS", 1000))
 CITY = os.environ.get("BENCH_CITY", "1") != "0"
+CONSOLE = os.environ.get("BENCH_CONSOLE", "1") != "0"
 log = logger("bench")
 
 
@@ -199,6 +201,11 @@ def main() -> int:
 
         log("the city's load (bench/city.py), on a platform of its own with two gateway workers")
         results["city"] = city.measure()
+    if CONSOLE:
+        import console
+
+        log("the operators' console (bench/console.py), on a platform of its own")
+        results["console"] = console.measure()
 
     http_rows = results["http"]
 
@@ -215,6 +222,10 @@ def main() -> int:
     report.plot(results, OUT / "latency.png")
     report.plot_writes(results, OUT / "writes.png")
     report.print_results(results)
+    if "console" in results:
+        import console
+
+        console.print_results(results["console"])
     print(f"\nwrote {OUT / 'results.json'}, {OUT / 'latency.png'} and {OUT / 'writes.png'}")
     return 0
 
