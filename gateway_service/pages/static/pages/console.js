@@ -37,6 +37,9 @@ let selected = null; // the chosen order's id
 let dirty = false;
 let couriersChanged = false;
 let fitted = false;
+let couriersDrawnAt = 0;
+let couriersTimer = null;
+const COURIERS_EVERY_MS = 500; // the columns and the courier list: at most twice a second (1,000 couriers)
 
 const placeMap = new PlaceMap(document.getElementById("map"));
 const map = placeMap.map;
@@ -238,8 +241,17 @@ function renderChoice() {
 function render() {
   renderOrders();
   if (couriersChanged) {
-    couriersChanged = false;
-    renderCouriers();
+    const wait = COURIERS_EVERY_MS - (performance.now() - couriersDrawnAt);
+    if (wait <= 0) {
+      couriersChanged = false;
+      couriersDrawnAt = performance.now();
+      renderCouriers();
+    } else if (!couriersTimer) {
+      couriersTimer = setTimeout(() => {
+        couriersTimer = null;
+        schedule();
+      }, wait);
+    }
   }
   renderChoice();
 }
@@ -247,8 +259,9 @@ function render() {
 // --- choosing and acting
 
 function choose(orderId) {
+  const cards = [selected, orderId].map((id) => id && document.querySelector(`.order-card[data-item-id="${id}"]`));
   selected = orderId;
-  for (const card of document.querySelectorAll(".order-card")) {
+  for (const card of cards.filter(Boolean)) {
     const chosen = card.dataset.itemId === orderId;
     card.classList.toggle("chosen", chosen);
     card.querySelector("button.choose").setAttribute("aria-pressed", String(chosen));
