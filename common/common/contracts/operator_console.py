@@ -71,7 +71,9 @@ def courier_key(courier_id: str) -> str:
 
 
 def order_version(document_version: int, at: datetime) -> int:
-    """The document's version first, then the second `at` (fits a Redis script's numbers: 2^53)."""
+    """The document's version first, then the second `at`. The history's script keeps versions as
+    Lua numbers, written with 14 significant digits: exact while the document's version stays below
+    about 20,000 (an order changes a few dozen times)."""
     return int(document_version) * 2**32 + max(0, int(at.timestamp()) - _ORDER_CLOCK_EPOCH)
 
 
