@@ -11,7 +11,7 @@ MKDOCS_BUILD := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 SERVICES := auth_service customer_service restaurant_service order_service delivery_service gateway_service
 
 .DEFAULT_GOAL := help
-.PHONY: browser-deps help setup run images demo operator test conformance-as-released e2e lint lint-tools docs format clean-data clean ferretdb system-deps screenshots bench dispatch-sim chaos
+.PHONY: browser-deps help setup run images demo operator test conformance-as-released e2e lint lint-tools docs format clean-data clean ferretdb system-deps screenshots bench dispatch-sim bench-console chaos
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -115,6 +115,9 @@ bench: setup ## benchmarks: starts the platform, measures, prints a table, write
 
 dispatch-sim: setup ## the dispatch simulator alone: nearest against planned routes on a seeded city (bench/dispatch_sim.py)
 	$(BIN)/python bench/dispatch_sim.py --json bench/out/dispatch_sim.json
+
+bench-console: setup ## the operators' console alone: 1,000 couriers every 3 s, 300 live orders, the page in Chromium (bench/out/console.json)
+	$(BIN)/python bench/console.py
 
 chaos: setup ## long resilience run: kill and restart Redis, delivery, restaurant under load; check invariants
 	$(BIN)/python resilience/chaos.py

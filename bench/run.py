@@ -27,7 +27,8 @@ BENCH_STORED_ORDERS (50,000: placement is measured again after storing that many
 BENCH_TRANSITIONS (1; 0 skips the transitions), BENCH_STREAMS
 (1000), BENCH_CITY (1; 0 skips bench/city.py: 10,000 streams, the reconnect storm, the city), BENCH_GROWTH
 (1; 0 skips bench/growth.py: each request's cost at growing data sizes, BENCH_GROWTH_SIZES orders,
-BENCH_GROWTH_REPEATS timings of each), GATEWAY_URL +
+BENCH_GROWTH_REPEATS timings of each), BENCH_CONSOLE (1; 0 skips bench/console.py: the operators' console
+under 1,000 couriers), GATEWAY_URL +
 RESTAURANT_URL to measure a platform started elsewhere (then reference/uncached/nginx are skipped).
 """
 
@@ -73,6 +74,7 @@ STORED_ORDERS = int(os.environ.get("BENCH_STORED_ORDERS", 50_000))
 STREAMS = int(os.environ.get("BENCH_STREAMS", 1000))
 CITY = os.environ.get("BENCH_CITY", "1") != "0"
 GROWTH = os.environ.get("BENCH_GROWTH", "1") != "0"
+CONSOLE = os.environ.get("BENCH_CONSOLE", "1") != "0"
 log = logger("bench")
 
 
@@ -191,6 +193,11 @@ def main() -> int:
 
         log("the city's load (bench/city.py), on a platform of its own with two gateway workers")
         results["city"] = city.measure()
+    if CONSOLE:
+        import console
+
+        log("the operators' console (bench/console.py), on a platform of its own")
+        results["console"] = console.measure()
 
     if GROWTH:
         import growth_measure
@@ -215,6 +222,10 @@ def main() -> int:
     report.plot(results, OUT / "latency.png")
     report.plot_writes(results, OUT / "writes.png")
     report.print_results(results)
+    if "console" in results:
+        import console
+
+        console.print_results(results["console"])
     print(f"\nwrote {OUT / 'results.json'}, {OUT / 'latency.png'} and {OUT / 'writes.png'}")
     return 0
 

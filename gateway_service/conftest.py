@@ -153,3 +153,13 @@ def live_platform_env(map_services):
         "MAP_TILES_ATTRIBUTION": "Test tiles",
         "GEOCODER_URL": map_services.url,
     }
+
+
+@pytest.fixture
+def city(actors, no_orders_waiting):
+    """A restaurant with a menu, its chef, and a customer with an address, on the live platform,
+    with nothing earlier tests left waiting for a courier."""
+    _, chef = actors.user("restaurants", "Chef")
+    world = actors.restaurant_with_menu(chef)
+    _, customer, address_id = actors.customer_with_address()
+    return {"world": world, "chef": chef, "customer": customer, "address_id": address_id}

@@ -13,7 +13,7 @@ from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsCourier, IsOperator, IsService
 from common.serializers import valid_body
 from common.viewsets import ViewSet
-from deliveries import dispatch, operators, planner, routes, services
+from deliveries import console, dispatch, operators, planner, routes, services
 from deliveries.serializers import (
     AssignInput,
     CourierOutput,
@@ -207,3 +207,14 @@ class InternalReconcileView(APIView):
                 "dispatched": [o.value for o in report.dispatched],
             }
         )
+
+
+class InternalConsoleCouriersView(APIView):
+    """Internal: every courier as the operators' console shows them (the order service's stream
+    re-reads them at each heartbeat: common/contracts/operator_console.py)."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(request=None, exclude=True)
+    def get(self, request):
+        return Response({"couriers": console.console_couriers()})

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from common import streams
 from common.mongo import get_database
 from common.streams import Entry
-from deliveries import lifecycle, repository, routes, tracking
+from deliveries import console, lifecycle, repository, routes, tracking
 from deliveries.serializers import DeliveryOutput
 
 COURIER = "courier"
@@ -52,6 +52,7 @@ def announce(delivery: dict | None) -> None:
         courier = repository.courier_get(get_database(), courier_id=delivery["courier_id"])
         if courier is not None:
             announce_route(courier, location=tracking.latest_position(courier["_id"]) or courier.get("location"))
+        console.publish_couriers([delivery["courier_id"]])  # their deliveries, on the operators' console
 
 
 def announce_route(courier: dict, *, location: dict | None) -> list[dict]:

@@ -38,7 +38,7 @@ from common import faults
 from common.errors import ApiError, Conflict, GatewayTimeout
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
-from deliveries import clients, courier_list, dispatch, lifecycle, locks, manual, repository, routes, tracking
+from deliveries import clients, console, courier_list, dispatch, lifecycle, locks, manual, repository, routes
 from deliveries.errors import (
     ActionUnderWay,
     CourierNotFound,
@@ -302,24 +302,16 @@ def operator_couriers(*, available: bool | None, page: PageRequest) -> tuple[int
     (ids) and the stops still to make, in order."""
     db = get_database()
     count, couriers = courier_list.page(available=available, skip=page.skip, limit=page.size)
-    ids = [courier["_id"] for courier in couriers]
-    positions = tracking.latest_positions(ids)
-    active: dict[str, list[dict]] = {}
-    for delivery in repository.deliveries_active_of_couriers(
-        db, courier_ids=ids, states=sorted(lifecycle.ACTIVE_STATES)
-    ):
-        active.setdefault(delivery["courier_id"], []).append(delivery)
     rows = []
-    for courier in couriers:
-        deliveries = sorted(active.get(courier["_id"], []), key=lambda d: (d["created_at"], d["_id"]))
+    for courier, location, deliveries in console.with_deliveries(db, couriers):
         rows.append(
             {
                 **courier,
-                "location": positions.get(courier["_id"]) or courier.get("location"),
+                "location": location,
                 "deliveries": [str(d["_id"]) for d in deliveries],
                 "route": routes.route_of(
                     deliveries=deliveries,
-                    location=positions.get(courier["_id"]) or courier.get("location"),
+                    location=location,
                     vehicle=courier.get("vehicle"),
                     now=_now(),
                 ),

@@ -12,7 +12,7 @@ from django.conf import settings
 from common import faults
 from common.errors import Conflict, NotFound
 from common.mongo import get_database, parse_object_id
-from deliveries import clients, courier_list, dispatch, events, lifecycle, repository, tracking
+from deliveries import clients, console, courier_list, dispatch, events, lifecycle, repository, tracking
 from deliveries.errors import DeliveryNotFound, IllegalDeliveryTransition
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ def courier_get_or_create(*, courier_id: str) -> dict:
     )
     tracking.remember_courier(courier)
     courier_list.listed(courier)
+    console.publish_couriers([courier_id])
     return courier
 
 
@@ -60,6 +61,7 @@ def courier_update(*, courier_id: str, changes: dict) -> dict:
         changes["available_since"] = now
     updated = repository.courier_update(get_database(), courier_id=courier_id, changes=changes)
     tracking.remember_courier(updated)
+    console.publish_couriers([courier_id])
     if becomes_available:
         dispatch.kick(wait_s=settings.DISPATCH_KICK_WAIT_S)
     return updated
@@ -69,6 +71,7 @@ async def courier_report_location(*, courier_id: str, lat: float, lng: float) ->
     """Records the position (deliveries/tracking.py); a free, available courier may now be in reach
     of a waiting order."""
     reported = await tracking.courier_report_location(courier_id=courier_id, lat=lat, lng=lng)
+    await console.position_reported(courier_id, reported.location)
     after_report(reported)
     return reported.location
 

@@ -19,4 +19,5 @@ urlpatterns = [
     path("internal/deliveries/release", api.InternalReleaseView.as_view(), name="release"),
     path("internal/deliveries/order-status", api.InternalOrderStatusView.as_view(), name="order-status"),
     path("internal/reconcile", api.InternalReconcileView.as_view(), name="reconcile"),
+    path("internal/operator/couriers", api.InternalConsoleCouriersView.as_view(), name="console-couriers"),
 ]

@@ -98,6 +98,7 @@ ROUTES: tuple[Route, ...] = (
     _r("/operator/orders/{oid}/unassign", "delivery", "POST"),
     _r("/operator/couriers", "delivery", "GET HEAD"),
     _r("/operator/audit", "order", "GET HEAD"),
+    _r("/operator/events", "order", "GET", stream=True),
     # the browsable API's assets: every service serves the same DRF static files
     _r("/static/{path}", "auth", "GET HEAD", PUBLIC),
 )

@@ -24,6 +24,7 @@ urlpatterns = [
     path("restaurants/<str:restaurant_id>/board", pages.board, name="board"),
     path("restaurants/<str:restaurant_id>/manage", pages.manage, name="manage"),
     path("couriers/me/app", pages.courier_app, name="courier-app"),
+    path("operator/console", pages.operator_console, name="operator-console"),
     path("static/pages/<path:path>", staticfiles.serve, name="pages-static"),
     re_path(r"^.*$", views.proxy, name="proxy"),
 ]

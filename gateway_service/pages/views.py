@@ -15,7 +15,7 @@ from django.http import HttpResponseRedirect
 from pages.access import answered, api, page, page_view, person
 
 # Where each kind of person starts (a restaurant user: the first of their restaurants' back office).
-STARTS = {"customer": "/shop/", "courier": "/couriers/me/app", "operator": "/operator/orders"}
+STARTS = {"customer": "/shop/", "courier": "/couriers/me/app", "operator": "/operator/console"}
 
 
 @page_view
@@ -79,3 +79,13 @@ async def courier_app(request):
     claims = person(request)
     courier = await answered(request, claims, "delivery", "/couriers/me")
     return page(request, "pages/courier.html", {"courier": courier}, claims=claims)
+
+
+@page_view
+async def operator_console(request):
+    """`GET /operator/console`: every courier and live order on a map, the orders needing attention
+    first with their reasons, each courier's deliveries, and assign, unassign and cancel with a
+    reason, live. For operators (refused as the operators' API refuses everyone else)."""
+    claims = person(request)
+    await answered(request, claims, "order", "/operator/orders?page_size=1")
+    return page(request, "pages/console.html", {}, claims=claims)

@@ -13,7 +13,7 @@ from common.pagination import page_of, page_request, paginated_response
 from common.permissions import IsAuthenticatedParty, IsCustomer, IsOperator, IsService
 from common.serializers import valid_body, valid_query
 from common.viewsets import ViewSet
-from orders import lifecycle, operators, selectors, services, tracking
+from orders import lifecycle, locations, operators, selectors, services
 from orders.serializers import (
     ActionRecordInput,
     ActionSettleInput,
@@ -61,7 +61,7 @@ class OrderViewSet(ViewSet):
             order_id=order_id, actor_type=request.user.user_type, actor_id=request.user.id
         )
         rendered = OrderOutput(order, context={"request": request}).data
-        return Response({**rendered, **tracking.courier_location(order)})
+        return Response({**rendered, **locations.courier_location(order)})
 
     @extend_schema(request=None, responses={200: OrderOutput})
     @action(detail=True, methods=["post"])

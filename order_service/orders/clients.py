@@ -18,7 +18,7 @@ from django.conf import settings
 
 from common import faults
 from common.coalesce import Coalescer
-from common.contracts import customer_addresses, restaurant_terms
+from common.contracts import customer_addresses, operator_console, restaurant_terms
 from common.errors import ApiError, ServiceUnavailable
 from common.http import internal_request, raise_for_upstream
 from common.mongo import parse_object_id
@@ -206,3 +206,11 @@ def delivery_release(*, order_id: str) -> None:
         return
     if response.status_code >= 400:
         logger.warning("courier release refused", extra={"order_id": order_id, "status": response.status_code})
+
+
+def console_couriers() -> list[dict]:
+    """Every courier as the operators' console shows them, from the delivery service, which owns
+    them (common/contracts/operator_console.py)."""
+    response = internal_request("delivery", "GET", operator_console.COURIERS_PATH)
+    raise_for_upstream(response, "delivery")
+    return response.json()["couriers"]

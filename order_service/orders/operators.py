@@ -36,7 +36,7 @@ from common import faults
 from common.errors import ApiError, InvalidInput
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
-from orders import attention, lifecycle, repository, services, tracking
+from orders import attention, lifecycle, locations, repository, services, tracking
 from orders.errors import IllegalTransition, OrderNotFound
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def operator_orders(*, status: str | None, attention_only: bool, page: PageReque
     now = _now()
     if attention_only:
         live = repository.orders_live(db, status=status) if _live_status(status) else []
-        seen = tracking.courier_positions(live)
+        seen = locations.courier_positions(live)
         flagged = [_with_attention(o, seen, now) for o in live]
         flagged = [o for o in flagged if o["attention"]]
         return len(flagged), flagged[page.skip : page.skip + page.size]
@@ -84,7 +84,7 @@ def operator_orders(*, status: str | None, attention_only: bool, page: PageReque
             limit=page.size - len(live),
         )
     orders = live + finished
-    seen = tracking.courier_positions(orders)
+    seen = locations.courier_positions(orders)
     return live_count + finished_count, [_with_attention(o, seen, now) for o in orders]
 
 

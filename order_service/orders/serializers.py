@@ -233,6 +233,13 @@ class OperatorOrderOutput(OrderOutput):
     courier_location = CourierLocationOutput(allow_null=True)
 
 
+class ConsoleOrderOutput(OrderOutput):
+    """An order on the operators' console stream: as operators list it, without the courier's
+    position (the stream's `courier` events carry it, at most once a second)."""
+
+    attention = serializers.ListField(child=serializers.CharField())
+
+
 class AuditFilter(serializers.Serializer):
     order_id = serializers.RegexField(OBJECT_ID, required=False, error_messages={"invalid": "Not an order id."})
     operator_id = serializers.RegexField(OBJECT_ID, required=False, error_messages={"invalid": "Not an operator id."})

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from common.routers import Router
-from orders import api, events
+from orders import api, console, events
 
 router = Router()
 router.register("orders", api.OrderViewSet, basename="order")
@@ -12,6 +12,7 @@ router.register("operator/audit", api.OperatorAuditViewSet, basename="operator-a
 urlpatterns = [
     *router.urls,
     path("orders/<str:order_id>/events", events.order_events, name="order-events"),
+    path("operator/events", console.operator_events, name="operator-events"),
     path("restaurants/<str:restaurant_id>/orders/events", events.kitchen_board_events, name="kitchen-board-events"),
     path("internal/orders", api.InternalOrdersView.as_view(), name="internal-orders"),
     path("internal/orders/quote", api.InternalQuoteView.as_view(), name="quote"),

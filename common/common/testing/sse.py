@@ -126,3 +126,26 @@ class SseReader:
             if iterator is not None and hasattr(iterator, "aclose"):
                 with contextlib.suppress(RuntimeError):
                     await iterator.aclose()
+
+
+async def open_stream(path: str, headers: dict, last_event_id: str | None = None) -> SseReader:
+    """Opens an in-process service's stream (its async view, through Django's test client) as a
+    client that resumes with `last_event_id` would; asserts it opened as a stream."""
+    from django.test import AsyncClient
+
+    if last_event_id is not None:
+        headers = {**headers, "Last-Event-ID": last_event_id}
+    response = await AsyncClient().get(path, headers=headers)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "text/event-stream"
+    return SseReader.of_response(response)
+
+
+def run(coroutine, timeout_s: float = 30):
+    """Runs a stream test's scenario on a loop of its own, bounded."""
+    return asyncio.run(asyncio.wait_for(coroutine, timeout_s))
+
+
+def in_thread(fn, *args, **kwargs):
+    """A sync call (the test client's writes) off the scenario's loop, awaited."""
+    return asyncio.get_running_loop().run_in_executor(None, lambda: fn(*args, **kwargs))

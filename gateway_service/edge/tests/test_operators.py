@@ -9,18 +9,9 @@ import time
 import uuid
 
 import pyotp
-import pytest
 import requests
 
 from common.testing.live import PASSWORD
-
-
-@pytest.fixture
-def city(actors, no_orders_waiting):
-    _, chef = actors.user("restaurants", "Chef")
-    world = actors.restaurant_with_menu(chef)
-    _, customer, address_id = actors.customer_with_address()
-    return {"world": world, "chef": chef, "customer": customer, "address_id": address_id}
 
 
 def _until(predicate, timeout_s: float = 20.0):

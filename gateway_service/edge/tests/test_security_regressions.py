@@ -103,6 +103,7 @@ KIND_OF_ROUTE = {
     "/operator/orders/{oid}/unassign": "operator",
     "/operator/couriers": "operator",
     "/operator/audit": "operator",
+    "/operator/events": "operator",
 }
 
 

@@ -12,7 +12,7 @@ import requests
 from django.core.exceptions import ImproperlyConfigured
 
 from common.settings_base import CONTENT_SECURITY_POLICY
-from common.testing.live import PASSWORD
+from common.testing.live import PASSWORD, LiveActors
 from pages.config import page_assets_policy
 
 
@@ -171,3 +171,22 @@ def test_the_vendored_libraries_are_the_pinned_ones():
     spec.loader.exec_module(vendor_js)
 
     assert vendor_js.differences() == []
+
+
+def test_the_console_opens_only_for_operators(actors, live_platform):
+    operator = LiveActors(actors.gateway, live_platform).operator()[1]
+    page = actors.call("GET", "/operator/console", headers=operator)
+
+    assert page.status_code == 200
+    assert 'id="attention-orders"' in page.text
+    assert re.search(r'src="/static/pages/console\.[0-9a-f]{12}\.js"', page.text)
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert actors.call("GET", "/home", headers=operator, allow_redirects=False).headers["Location"] == (
+        "/operator/console"
+    )
+    for kind in ("customers", "restaurants", "couriers"):
+        assert actors.call("GET", "/operator/console", headers=actors.user(kind)[1]).status_code == 403, kind
+    refused = actors.call("GET", "/operator/console", allow_redirects=False)
+    assert refused.status_code == 302
+    assert refused.headers["Location"].startswith("/api-auth/login/?next=/operator/console")

@@ -7,7 +7,8 @@ import pytest
 from django.test import AsyncClient
 
 from common import faults
-from common.testing.sse import SseReader
+from common.testing.sse import in_thread, run
+from common.testing.sse import open_stream as _open
 from orders.tests.helpers import placed, transition
 
 
@@ -25,25 +26,8 @@ def _customer(issue_token):
     return {"Authorization": f"Bearer {issue_token('customer', sub='c' * 24)}"}
 
 
-async def _open(path, headers, last_event_id=None):
-    if last_event_id is not None:
-        headers = {**headers, "Last-Event-ID": last_event_id}
-    response = await AsyncClient().get(path, headers=headers)
-    assert response.status_code == 200, response.content
-    assert response["Content-Type"] == "text/event-stream"
-    return SseReader.of_response(response)
-
-
 def _board(menu):
     return f"/restaurants/{menu['restaurant']['id']}/orders/events"
-
-
-def run(coroutine):
-    return asyncio.run(asyncio.wait_for(coroutine, 30))
-
-
-def in_thread(fn, *args, **kwargs):
-    return asyncio.get_running_loop().run_in_executor(None, lambda: fn(*args, **kwargs))
 
 
 def test_the_board_opens_with_every_open_order_then_sends_each_change(api_client, service_headers, menu, issue_token):

@@ -1,0 +1,82 @@
+"""The operators' console page in headless Chromium under a city's load (bench/console.py): how long
+until it shows every courier's marker, and how fast it answers a click on an order while positions
+keep arriving (a click until the next frame is drawn)."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import uuid
+from urllib.parse import parse_qs, urlparse
+
+import pyotp
+from city_clients import summary_ms
+
+from common.testing.chromium import chromium_binary, script_errors, start_browser
+
+PASSWORD = "correct horse battery"
+CLICKS = 30
+
+_CLICK = """
+const done = arguments[arguments.length - 1];
+const buttons = document.querySelectorAll("button.choose");
+if (!buttons.length) { done(null); return; }
+const button = buttons[arguments[0] % buttons.length];
+const started = performance.now();
+button.click();
+requestAnimationFrame(() => setTimeout(() => done(performance.now() - started), 0));
+"""
+
+
+def _wait(browser, check, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def measure_page(stack, gateway: str, couriers: int) -> dict | None:
+    """Signs an operator in (with a code), opens the console and measures it; None without Chromium."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.select import Select
+
+    if chromium_binary() is None:
+        return None
+    email = f"bench-page-{uuid.uuid4().hex[:8]}@example.com"
+    printed = stack.create_operator(email, PASSWORD)
+    secret = parse_qs(urlparse(next(x for x in printed.splitlines() if x.startswith("otpauth://"))).query)["secret"][0]
+    browser = start_browser(tempfile.mkdtemp(prefix="fd-console-page-"), width=1400, height=1000)
+    try:
+        browser.get(f"{gateway}/api-auth/login/?next=/operator/console")
+        Select(browser.find_element(By.ID, "user_type")).select_by_value("operator")
+        browser.find_element(By.ID, "email").send_keys(email)
+        browser.find_element(By.ID, "password").send_keys(PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        _wait(browser, lambda: browser.find_elements(By.ID, "code"), 30)
+        browser.find_element(By.ID, "code").send_keys(pyotp.TOTP(secret).now())
+        started = time.monotonic()
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        shown = _wait(
+            browser,
+            lambda: browser.execute_script("return document.querySelectorAll('.pin.courier').length") >= couriers,
+            120,
+        )
+        markers_s = round(time.monotonic() - started, 2)
+        markers = browser.execute_script("return document.querySelectorAll('.pin.courier').length")
+        browser.set_script_timeout(10)
+        clicks = []
+        for n in range(CLICKS):
+            answered = browser.execute_async_script(_CLICK, n * 7)
+            if answered is not None:
+                clicks.append(answered)
+            time.sleep(0.2)  # a person's pace between clicks, while the positions keep coming
+        return {
+            "markers": markers,
+            "markers_s": markers_s if shown else None,
+            "click": summary_ms(clicks),
+            "script_errors": script_errors(browser),
+        }
+    finally:
+        browser.quit()
