@@ -78,5 +78,13 @@ SPECTACULAR_SETTINGS = {
             "order is sent once and leaves the board. For the restaurant's owner.",
             path_params=("restaurant_id",),
         ),
+        "/operator/events": stream_operation(
+            "operator_events",
+            "The operators' console, live (Server-Sent Events)",
+            "First `snapshot` {orders, couriers}: the live orders with their attention, those needing it first, "
+            "and every courier with their state, position and deliveries; then `order` events (any change, also "
+            "of attention as time passes) and `courier` events (availability, deliveries, a position at most "
+            "once per courier per second). `id:` and `Last-Event-ID` as the other streams. For operators.",
+        ),
     },
 }
