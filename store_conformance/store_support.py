@@ -35,6 +35,21 @@ def wait_until(condition: Callable[[], bool], *, what: str, timeout_s: float = 6
         time.sleep(0.05)
 
 
+def quiet_for(condition: Callable[[], bool], *, seconds: float) -> Callable[[], bool]:
+    """A condition that holds once `condition` has held on every poll for `seconds` (for states
+    that pass through "done" before the work that undoes it has started)."""
+    since: list[float] = []
+
+    def held() -> bool:
+        if not _holds(condition):
+            since.clear()
+            return False
+        since[:1] = since[:1] or [time.monotonic()]
+        return time.monotonic() - since[0] >= seconds
+
+    return held
+
+
 def _holds(condition: Callable[[], bool]) -> bool:
     try:
         return condition()
