@@ -231,8 +231,11 @@ def _courier_of(client: Client, world: dict, order_id: str) -> tuple[dict | None
     if courier is None:
         return None, None
     snapshot = client.first_event("/couriers/me/events", courier["access"], lambda e: e["event"] == "snapshot")
-    delivery = snapshot and snapshot["data"]["delivery"]
-    return (courier, delivery) if delivery and delivery["order_id"] == order_id else (None, None)
+    # A courier may carry two orders on one route: the one asked about is among their deliveries.
+    data = snapshot["data"] if snapshot else {}
+    deliveries = data.get("deliveries") or [data.get("delivery")]
+    delivery = next((d for d in deliveries if d and d["order_id"] == order_id), None)
+    return (courier, delivery) if delivery else (None, None)
 
 
 def _ride(client: Client, courier: dict, start: tuple, end: tuple, pause_s: float, steps: int = 4) -> None:
