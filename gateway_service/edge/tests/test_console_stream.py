@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from common.testing.sse import parse_block
+from common.testing.sse import events_of_lines
 
 PATH = "/operator/events"
 
@@ -29,17 +29,10 @@ class Console:
         self.reader.start()
 
     def _read(self) -> None:
-        lines: list[str] = []
         try:
-            for line in self.response.iter_lines(decode_unicode=True):
-                if line:
-                    lines.append(line)
-                    continue
-                event = parse_block("\n".join(lines))
-                lines = []
-                if event is not None:
-                    with self.lock:
-                        self.events.append(event)
+            for event in events_of_lines(self.response.iter_lines(decode_unicode=True)):
+                with self.lock:
+                    self.events.append(event)
         except (requests.RequestException, AttributeError, ValueError):
             pass  # closed by the test
 
