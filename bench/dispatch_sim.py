@@ -92,7 +92,17 @@ def nearest(now, waiting: list[Order], couriers: list[Courier], capacity: int) -
         _assign(order, courier, now)
 
 
-def routes(now, waiting, couriers, orders_by_id, capacity, ahead_s, solve_ms: list[float]) -> None:
+def routes(
+    now,
+    waiting,
+    couriers,
+    orders_by_id,
+    capacity,
+    ahead_s,
+    solve_ms: list[float],
+    solve_cpu_ms: list[float],
+    tuning: dict,
+) -> None:
     snapshot_orders = [
         planning.OrderToPlan(o.id, o.kitchen, o.door, ready_at=o.ready, promise_at=o.promise) for o in waiting
     ]
@@ -112,9 +122,11 @@ def routes(now, waiting, couriers, orders_by_id, capacity, ahead_s, solve_ms: li
         detour=DETOUR,
         reference_speed_kmh=SPEED_KMH,
         commit_ahead_s=ahead_s,
+        reach=tuning.get("reach", planning.Snapshot.reach),
     )
-    plan = planning.solve(snapshot, timeout_ms=1000)
+    plan = planning.solve(snapshot, timeout_ms=1000, exploration=tuning.get("exploration"))
     solve_ms.append(plan.solve_ms)
+    solve_cpu_ms.append(plan.cpu_ms)
     by_id = {c.id: c for c in couriers}
     for order_id, courier_id in plan.commit:
         courier = by_id[courier_id]
@@ -174,10 +186,11 @@ def move(courier: Courier, orders_by_id, now, dt: float) -> None:
         courier.leg = None
 
 
-def run(policy: str, seed: int, n_orders: int, n_couriers: int, ahead_s: float, capacity: int = 2) -> dict:
+def run(policy: str, seed: int, n_orders: int, n_couriers: int, ahead_s: float, capacity: int = 2, **tuning) -> dict:
     orders, couriers = city(seed, n_orders, n_couriers)
     by_id = {o.id: o for o in orders}
     solve_ms: list[float] = []
+    solve_cpu_ms: list[float] = []
     now, end = START, START + timedelta(hours=3)
     while now < end and any(o.delivered is None for o in orders):
         waiting = [o for o in orders if o.placed <= now and o.courier is None]
@@ -185,7 +198,7 @@ def run(policy: str, seed: int, n_orders: int, n_couriers: int, ahead_s: float, 
             if policy == "nearest":
                 nearest(now, waiting, couriers, 1)
             elif waiting:
-                routes(now, waiting, couriers, by_id, capacity, ahead_s, solve_ms)
+                routes(now, waiting, couriers, by_id, capacity, ahead_s, solve_ms, solve_cpu_ms, tuning)
         for courier in couriers:
             if courier.orders:
                 courier.busy_s += STEP_S
@@ -201,9 +214,14 @@ def run(policy: str, seed: int, n_orders: int, n_couriers: int, ahead_s: float, 
         "courier_min_per_order": round(sum(c.busy_s for c in couriers) / 60 / max(1, len(delivered)), 2),
         "p90_lateness_min": round(lateness[int(0.9 * (len(lateness) - 1))], 2) if lateness else None,
         "counter_wait_min": round(statistics.mean(o.counter_wait_s for o in delivered) / 60, 2) if delivered else None,
-        "solve_ms_p95": round(sorted(solve_ms)[int(0.95 * (len(solve_ms) - 1))], 1) if solve_ms else None,
+        "solve_ms_p95": _p95(solve_ms),
+        "solve_cpu_ms_p95": _p95(solve_cpu_ms),
         "plans": len(solve_ms),
     }
+
+
+def _p95(values: list[float]) -> float | None:
+    return round(sorted(values)[int(0.95 * (len(values) - 1))], 1) if values else None
 
 
 def main(argv=None) -> list[dict]:

@@ -37,6 +37,15 @@ ON_DUTY_SKILL = 1
 HORIZON_S = 24 * 3600  # the end of every open window: a day from now
 LATE_ALLOWANCE_S = 20 * 60  # how late past the earliest feasible drop-off a hopeless promise may end
 STOP_SERVICE_S = 60  # at the counter, at the door
+# VROOM's exploration_level (0-5, its search effort) by the size of the problem (tasks: stops to
+# place): a small city gets a thorough search for nothing; a big one the level that keeps the solve
+# within DISPATCH_SOLVE_TIMEOUT_MS on two cores (bench/RESULTS.md: the same courier-minutes).
+EXPLORATION_BY_TASKS = ((40, 5), (80, 3), (120, 2))
+EXPLORATION_BIG = 1
+
+
+def exploration_for(tasks: int) -> int:
+    return next((level for most, level in EXPLORATION_BY_TASKS if tasks <= most), EXPLORATION_BIG)
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,7 @@ class Snapshot:
     detour: float = 1.3
     reference_speed_kmh: float = 15.0
     commit_ahead_s: float = 15.0
+    reach: int = 12  # each new order is offered to its `reach` nearest couriers who may take it
 
 
 @dataclass(frozen=True)
@@ -85,7 +95,8 @@ class Plan:
     commit: list[tuple[str, str]] = field(default_factory=list)  # (order, courier) to assign now
     later: list[str] = field(default_factory=list)  # planned, not due yet: left waiting
     unplanned: list[str] = field(default_factory=list)  # no courier in the plan can take them
-    solve_ms: float = 0.0
+    solve_ms: float = 0.0  # wall clock: building the problem, the solve, reading the answer
+    cpu_ms: float = 0.0  # the same in the process's CPU time (what a loaded machine does not inflate)
 
 
 # --- travel times -------------------------------------------------------------------------------------
@@ -132,10 +143,12 @@ def build_problem(snapshot: Snapshot) -> Problem:
         return len(points) - 1
 
     vehicles, courier_skill = [], {}
+    starts = {c.courier_id: c.position or _first_stop(snapshot, c.courier_id) for c in snapshot.couriers}
+    needed = in_reach(snapshot, starts)
     for n, courier in enumerate(snapshot.couriers):
-        start = courier.position or _first_stop(snapshot, courier.courier_id)
-        if start is None:
-            continue  # nowhere to start from (VROOM needs a start): not in the plan
+        start = starts[courier.courier_id]
+        if courier.courier_id not in needed:
+            continue  # takes no new order in this plan (full, off duty, far from every new order)
         skill = 100 + n
         courier_skill[courier.courier_id] = skill
         vehicles.append(
@@ -188,6 +201,40 @@ def build_problem(snapshot: Snapshot) -> Problem:
         problem.order_of_task[dropoff["id"]] = (order.order_id, "dropoff")
     problem.points = np.array(points, dtype=float).reshape(-1, 2)
     return problem
+
+
+def in_reach(snapshot: Snapshot, starts: dict[str, tuple[float, float] | None]) -> set[str]:
+    """The couriers worth planning: on duty, with a place to start from, and among the `reach`
+    nearest of some new order they may take, near meaning from where they are or from one of their
+    doors (a courier about to finish near a kitchen is the one to give its next order to, even while
+    they carry as much as they may). The others are left out of the problem with their stops (their
+    route is still worked out by deliveries/routes.py): that keeps the solve within its budget in a
+    big city (bench/RESULTS.md)."""
+    couriers = [c.courier_id for c in snapshot.couriers if c.on_duty and starts.get(c.courier_id) is not None]
+    new = [o for o in snapshot.orders if o.courier_id is None and (o.allowed is None or o.allowed)]
+    if not couriers or not new:
+        return set()
+    number = {courier_id: n for n, courier_id in enumerate(couriers)}
+    places, owner = [starts[c] for c in couriers], list(range(len(couriers)))
+    for order in snapshot.orders:
+        if order.courier_id in number:
+            places.append(order.dropoff)
+            owner.append(number[order.courier_id])
+    here = np.radians(np.array(places, dtype=float))
+    there = np.radians(np.array([o.pickup for o in new], dtype=float))
+    # Squared equirectangular distances (the ranking is all that is needed), then each courier's nearest.
+    dx = (there[:, 1][:, None] - here[:, 1][None, :]) * np.cos((there[:, 0][:, None] + here[:, 0][None, :]) / 2)
+    to_place = dx**2 + (there[:, 0][:, None] - here[:, 0][None, :]) ** 2
+    far = np.full((len(new), len(couriers)), np.inf)
+    np.minimum.at(far.T, np.array(owner), to_place.T)
+    needed: set[str] = set()
+    for row, order in zip(far, new, strict=True):
+        ranked = np.argsort(row, kind="stable")
+        if order.allowed is None:
+            needed.update(couriers[i] for i in ranked[: snapshot.reach])
+        else:
+            needed.update([couriers[i] for i in ranked if couriers[i] in order.allowed][: snapshot.reach])
+    return needed
 
 
 def _first_stop(snapshot: Snapshot, courier_id: str) -> tuple[float, float] | None:
@@ -245,21 +292,27 @@ def to_vroom(problem: Problem, matrix: np.ndarray):
 # --- solving and reading the answer -------------------------------------------------------------------------
 
 
-def solve(snapshot: Snapshot, *, timeout_ms: int, matrix: np.ndarray | None = None, exploration: int = 3) -> Plan:
+def solve(
+    snapshot: Snapshot, *, timeout_ms: int, matrix: np.ndarray | None = None, exploration: int | None = None
+) -> Plan:
     """The plan for `snapshot`: routes, what to commit now (timed dispatch), what waits. `matrix`:
-    travel seconds between the problem's points at the reference speed (default: great circles)."""
-    started = time.perf_counter()
+    travel seconds between the problem's points at the reference speed (default: great circles);
+    `exploration`: VROOM's search effort (default: by the problem's size)."""
+    started, cpu = time.perf_counter(), time.process_time()
     problem = build_problem(snapshot)
     new = {o.order_id for o in snapshot.orders if o.courier_id is None}
     if not problem.vehicles or (not problem.shipments and not problem.jobs):
         return Plan(unplanned=sorted(new))
     if matrix is None:
         matrix = durations_s(problem.points, detour=snapshot.detour, speed_kmh=snapshot.reference_speed_kmh)
+    if exploration is None:
+        exploration = exploration_for(2 * len(problem.shipments) + len(problem.jobs))
     solution = to_vroom(problem, matrix).solve(
         exploration_level=exploration, nb_threads=1, timeout=timedelta(milliseconds=timeout_ms)
     )
     plan = read_solution(snapshot, problem, solution.routes)
     plan.solve_ms = (time.perf_counter() - started) * 1000
+    plan.cpu_ms = (time.process_time() - cpu) * 1000
     return plan
 
 

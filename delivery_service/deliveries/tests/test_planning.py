@@ -97,7 +97,7 @@ def test_couriers_off_duty_take_no_new_order_but_finish_theirs():
     plan = planning.solve(_snapshot([_order(0), _order(1, courier_id="off")], [off]), timeout_ms=500)
 
     assert plan.unplanned == ["o0"]
-    assert [s.order_id for s in plan.routes["off"]] == ["o1", "o1"]
+    assert plan.commit == []  # their own order stays theirs: their route (deliveries/routes.py) has it
 
 
 def test_four_orders_from_one_kitchen_go_as_two_routes_of_two_pickups_first():
@@ -177,3 +177,42 @@ def test_an_order_nobody_in_the_plan_may_take_is_left_to_the_nearest_rule():
     plan = planning.solve(_snapshot([_order(0, allowed=frozenset())], _couriers("a")), timeout_ms=500)
 
     assert plan.unplanned == ["o0"]
+
+
+def _far(name: str, km: float) -> CourierToPlan:
+    return CourierToPlan(name, (KITCHEN[0] + km / 111.2, KITCHEN[1]), 15.0)
+
+
+def test_only_the_couriers_in_reach_of_a_new_order_are_planned():
+    couriers = [_far(f"near{n}", 0.2 + 0.1 * n) for n in range(3)] + [_far(f"far{n}", 5 + n) for n in range(3)]
+    problem = planning.build_problem(_snapshot([_order(0)], couriers, reach=3))
+
+    assert {v["courier_id"] for v in problem.vehicles} == {"near0", "near1", "near2"}
+
+
+def test_a_full_courier_finishing_next_to_the_kitchen_stays_in_reach():
+    # "busy" carries two orders to doors next to the kitchen; "free" waits 3 km away.
+    busy = CourierToPlan("busy", (KITCHEN[0] + 0.05, KITCHEN[1]), 15.0)
+    door = (KITCHEN[0] + 0.0005, KITCHEN[1])
+    carried = [
+        OrderToPlan(f"c{n}", (KITCHEN[0] + 0.05, KITCHEN[1]), door, NOW, courier_id="busy", picked_up=True)
+        for n in range(2)
+    ]
+    problem = planning.build_problem(_snapshot([*carried, _order(0)], [busy, _far("free", 3)], reach=1))
+
+    assert {v["courier_id"] for v in problem.vehicles} == {"busy"}
+
+
+def test_an_operators_pin_reaches_its_courier_however_far():
+    couriers = [_far(f"near{n}", 0.2 + 0.1 * n) for n in range(3)] + [_far("pinned", 6)]
+    problem = planning.build_problem(_snapshot([_order(0, allowed=frozenset({"pinned"}))], couriers, reach=1))
+
+    assert {v["courier_id"] for v in problem.vehicles} == {"pinned"}
+
+
+def test_the_search_effort_falls_as_the_problem_grows():
+    levels = [planning.exploration_for(tasks) for tasks in (4, 40, 41, 80, 120, 121, 1000)]
+
+    assert levels == sorted(levels, reverse=True)
+    assert levels[0] == 5
+    assert levels[-1] == planning.EXPLORATION_BIG
