@@ -10,7 +10,8 @@ What goes to the order service's followers is a published read model keyed by or
 courier's data as such (common/contracts/order_location.py: it expires when the position goes
 stale), and the same payload goes to the order's live stream as its `location` entry
 (common/contracts/order_stream.py) at most once every LOCATION_EVENT_MIN_INTERVAL_S. A courier can
-only ever report their own position; it reaches the followers of the one order assigned to them, if any.
+only ever report their own position; it reaches the followers of the orders assigned to them (with
+planned dispatch, up to DISPATCH_MAX_ORDERS_PER_COURIER: every one of their customers sees them move).
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def unpersisted_key() -> str:
 
 
 def tasks_key() -> str:
-    """A hash: courier -> the delivery they are on (`task_of`), kept by every write of a delivery."""
+    """A hash: courier -> the deliveries they are on, `{delivery_id: task_of(delivery)}` as JSON, kept
+    by every write of a delivery (a courier may carry several orders: ARCHITECTURE 4.7)."""
     return redis_key("couriers", "tasks")
 
 
@@ -108,18 +110,31 @@ def _report_call(courier_id: str, lat: float, lng: float, now: datetime) -> tupl
 
 @dataclasses.dataclass
 class Reported:
-    """What a position report found: the courier's delivery (if on one), vehicle, availability."""
+    """What a position report found: the courier's deliveries (`task_of` each), vehicle, availability."""
 
     courier_id: str
     location: dict
-    task: dict | None
+    tasks: list[dict]
     vehicle: str | None
     available: bool
 
+    @property
+    def task(self) -> dict | None:
+        """One of their deliveries (None: they are on none)."""
+        return self.tasks[0] if self.tasks else None
+
+
+def _tasks(stored: str) -> list[dict]:
+    """The courier's tasks as stored (`{delivery_id: task}`; one task alone, as kept before routes)."""
+    if not stored:
+        return []
+    decoded = json.loads(stored)
+    return [decoded] if "delivery_id" in decoded else sorted(decoded.values(), key=lambda t: t["delivery_id"])
+
 
 def _reported(courier_id: str, location: dict, reply: list) -> Reported:
-    task, vehicle, available = reply
-    return Reported(courier_id, location, json.loads(task) if task else None, vehicle or None, bool(int(available)))
+    tasks, vehicle, available = reply
+    return Reported(courier_id, location, _tasks(tasks), vehicle or None, bool(int(available)))
 
 
 async def courier_report_location(*, courier_id: str, lat: float, lng: float) -> Reported:
@@ -135,7 +150,7 @@ async def courier_report_location(*, courier_id: str, lat: float, lng: float) ->
     except (redis.RedisError, OSError):
         logger.warning("Redis unavailable: courier position written to MongoDB", extra={"courier_id": courier_id})
         return await sync_to_async(_report_to_mongo, thread_sensitive=False)(courier_id=courier_id, location=location)
-    if reported.task is not None:
+    if reported.tasks:
         await tell_followers_async(reported)
     return reported
 
@@ -145,15 +160,10 @@ def _report_to_mongo(*, courier_id: str, location: dict) -> Reported:
     repository.courier_set_location(db, courier_id=courier_id, location=location)
     courier = repository.courier_get(db, courier_id=courier_id) or {}
     assignments = repository.assignments_of_courier(db, courier_id=courier_id)
-    delivery = assignments and repository.delivery_by_id(db, delivery_id=assignments[0]["delivery_id"])
-    reported = Reported(
-        courier_id,
-        location,
-        task_of(delivery) if delivery else None,
-        courier.get("vehicle"),
-        bool(courier.get("available")),
-    )
-    if reported.task is not None and reported.task["status"] in lifecycle.ACTIVE_STATES:
+    deliveries = [repository.delivery_by_id(db, delivery_id=a["delivery_id"]) for a in assignments]
+    tasks = [task_of(d) for d in deliveries if d is not None and d["status"] in lifecycle.ACTIVE_STATES]
+    reported = Reported(courier_id, location, tasks, courier.get("vehicle"), bool(courier.get("available")))
+    if reported.tasks:
         tell_followers(reported)
     return reported
 
@@ -252,13 +262,20 @@ def task_of(delivery: dict) -> dict:
     }
 
 
-# Sets the task unless the stored one is of a newer delivery; removes it only if it is this one.
+# Sets this delivery's task among the courier's (ARGV[3] '1': active) or removes it; the courier's
+# field goes when no task is left. A field of one task alone (as kept before routes) is read as such.
 _REMEMBER_TASK = LuaScript("""
-if ARGV[3] == '1' then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+local tasks = {}
+if stored then
+  local decoded = cjson.decode(stored)
+  if decoded['delivery_id'] then tasks[decoded['delivery_id']] = decoded else tasks = decoded end
+end
+if ARGV[3] == '1' then tasks[ARGV[4]] = cjson.decode(ARGV[2]) else tasks[ARGV[4]] = nil end
+if next(tasks) == nil then
+  redis.call('HDEL', KEYS[1], ARGV[1])
 else
-  local stored = redis.call('HGET', KEYS[1], ARGV[1])
-  if stored and cjson.decode(stored)['delivery_id'] == ARGV[4] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+  redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(tasks))
 end
 return 1
 """)
@@ -286,8 +303,7 @@ def remember_courier(courier: dict) -> None:
         logger.warning("courier's profile not kept in Redis", extra={"courier_id": courier["_id"]})
 
 
-def _location_event(reported: Reported) -> tuple[order_location.CourierLocation, str]:
-    task = reported.task
+def _location_event(reported: Reported, task: dict) -> tuple[order_location.CourierLocation, str]:
     event: order_location.CourierLocation = {
         "order_id": task["order_id"],
         "courier_id": reported.courier_id,
@@ -299,37 +315,51 @@ def _location_event(reported: Reported) -> tuple[order_location.CourierLocation,
     return event, order_location.key(task["order_id"])
 
 
+def _queue_locations(pipe, reported: Reported) -> list[tuple[dict, tuple]]:
+    """Queues each of the courier's orders' read model and stream claim: [(event, stream entry)]."""
+    queued = []
+    for task in reported.tasks:
+        event, key = _location_event(reported, task)
+        published = order_stream.location_entry(event)
+        _publish_location(pipe, key, event, topic=published[0])
+        queued.append((event, published))
+    return queued
+
+
+def _granted(queued: list[tuple[dict, tuple]], replies: list) -> list[tuple]:
+    """The stream entries whose interval this report is the first of (two replies per order)."""
+    return [published for n, (_event, published) in enumerate(queued) if throttle.granted(replies[2 * n + 1])]
+
+
 def tell_followers(reported: Reported) -> None:
-    """The position to the followers of the courier's order: the latest as a key, an event on the
-    order's stream at most once every LOCATION_EVENT_MIN_INTERVAL_S, the arrival to the order service."""
-    event, key = _location_event(reported)
-    published = order_stream.location_entry(event)
+    """The position to the followers of each of the courier's orders: the latest as a key, an event on
+    the order's stream at most once every LOCATION_EVENT_MIN_INTERVAL_S, the arrival to the order service."""
     try:
         pipe = get_redis().pipeline(transaction=False)
-        _publish_location(pipe, key, event, topic=published[0])
-        first = throttle.granted(pipe.execute()[1])
+        queued = _queue_locations(pipe, reported)
+        firsts = _granted(queued, pipe.execute())
     except redis.RedisError:
-        logger.warning("courier position not published", extra={"order_id": event["order_id"]})
+        logger.warning("courier position not published", extra={"courier_id": reported.courier_id})
         return
-    if first:
-        streams.publish([published])
-    _arrival(reported, event)
+    if firsts:
+        streams.publish(firsts)
+    for (event, _published), task in zip(queued, reported.tasks, strict=True):
+        _arrival(reported, event, task)
 
 
 async def tell_followers_async(reported: Reported) -> None:
     """`tell_followers` on the event loop."""
-    event, key = _location_event(reported)
-    published = order_stream.location_entry(event)
     try:
         pipe = get_async_redis().pipeline(transaction=False)
-        _publish_location(pipe, key, event, topic=published[0])
-        first = throttle.granted((await pipe.execute())[1])
+        queued = _queue_locations(pipe, reported)
+        firsts = _granted(queued, await pipe.execute())
     except (redis.RedisError, OSError):
-        logger.warning("courier position not published", extra={"order_id": event["order_id"]})
+        logger.warning("courier position not published", extra={"courier_id": reported.courier_id})
         return
-    if first:
-        await streams.publish_async([published])
-    _arrival(reported, event)
+    if firsts:
+        await streams.publish_async(firsts)
+    for (event, _published), task in zip(queued, reported.tasks, strict=True):
+        _arrival(reported, event, task)
 
 
 def _publish_location(pipe, key: str, event: order_location.CourierLocation, *, topic: str) -> None:
@@ -339,13 +369,13 @@ def _publish_location(pipe, key: str, event: order_location.CourierLocation, *, 
     throttle.claim(pipe, topic, order_stream.LOCATION, interval_s=settings.LOCATION_EVENT_MIN_INTERVAL_S)
 
 
-def _arrival(reported: Reported, event: dict) -> None:
+def _arrival(reported: Reported, event: dict, task: dict) -> None:
     if event["eta_s"] is None:
         return
     tell_order_of_arrival(
         order_id=event["order_id"],
         courier_id=reported.courier_id,
-        leg="dropoff" if reported.task["status"] == lifecycle.PICKED_UP else "pickup",
+        leg="dropoff" if task["status"] == lifecycle.PICKED_UP else "pickup",
         at=reported.location["at"] + timedelta(seconds=event["eta_s"]),
         speed_kmh=speed_kmh(reported.vehicle),
     )

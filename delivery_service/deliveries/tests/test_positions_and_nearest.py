@@ -8,9 +8,11 @@ import time
 
 import pytest
 
-from common.contracts import order_location
+from common.contracts import order_location, order_stream
+from common.mongo import get_database
 from common.redis_client import get_redis
-from deliveries import dispatch, tracking
+from common.streams import history
+from deliveries import dispatch, planner, repository, tracking
 
 RESTAURANT = (52.37, 4.89)
 NEAR = (52.371, 4.891)  # ~0.1 km
@@ -173,6 +175,34 @@ def test_a_courier_on_a_delivery_is_seen_by_that_orders_followers_only(api_clien
     assert (published["lat"], published["lng"]) == MID
     assert 0 < published["eta_s"] < 2000  # 2.2 km to the restaurant by bicycle (15 km/h): ~530 s
     assert get_redis().get(order_location.key(second["id"])) is None
+
+
+def _location_events(order_id: str) -> list[dict]:
+    """The `location` entries in the order's stream history (what its followers are sent)."""
+    entries = get_redis().xrange(history.keys(order_stream.topic(order_id))[0])
+    return [json.loads(fields["d"]) for _id, fields in entries if fields.get("e") == order_stream.LOCATION]
+
+
+def test_both_customers_of_a_courier_carrying_two_orders_see_the_courier_move(
+    api_client, couriers, place_order, settings
+):
+    settings.DISPATCH_POLICY = "routes"
+    settings.DISPATCH_MAX_ORDERS_PER_COURIER = 2
+    settings.DISPATCH_COMMIT_AHEAD_S = 3600  # both orders are due now: the subject is what follows
+    [kai] = couriers(1)
+    _at(api_client, kai, NEAR)
+    orders = [place_order()["id"], place_order()["id"]]
+    planner.plan_pass()
+    kai_id = api_client.get("/couriers/me", headers=kai).json()["id"]
+    carried = {a["order_id"] for a in repository.assignments_of_courier(get_database(), courier_id=kai_id)}
+    assert carried == set(orders)
+
+    _at(api_client, kai, MID)
+
+    for order_id in orders:
+        published = json.loads(get_redis().get(order_location.key(order_id)))
+        assert (published["courier_id"], published["lat"], published["lng"]) == (kai_id, *MID)
+        assert [(e["lat"], e["lng"]) for e in _location_events(order_id)][-1:] == [MID]
 
 
 def test_eta_is_to_the_restaurant_before_pickup_and_to_the_door_after():
