@@ -41,8 +41,9 @@ class Order:
     kitchen: tuple[float, float]
     door: tuple[float, float]
     placed: datetime
-    ready: datetime
+    ready: datetime  # when the food is ready (the kitchen's truth)
     promise: datetime
+    estimate: datetime  # when the platform expects it (estimated_ready_at: the kitchen's usual time)
     courier: str | None = None
     assigned: datetime | None = None
     picked: datetime | None = None
@@ -56,6 +57,7 @@ class Courier:
     at: tuple[float, float]
     orders: list[str] = field(default_factory=list)  # committed, not delivered
     leg: tuple[str, str, float] | None = None  # (order, stop, seconds left to reach it)
+    follows_set_off: bool = False  # waits for the route's set-off time (the courier app's depart_at)
     busy_s: float = 0.0
 
 
@@ -74,9 +76,14 @@ def city(seed: int, n_orders: int, n_couriers: int, minutes: int = 30):
         ride = planning.travel_s(kitchen, door, detour=DETOUR, speed_kmh=SPEED_KMH)
         ready = placed + timedelta(minutes=prep * rng.uniform(0.8, 1.2))
         promise = placed + timedelta(minutes=prep, seconds=ride + 10 * 60)
-        orders.append(Order(f"o{n}", kitchen, door, placed, ready, promise))
+        orders.append(Order(f"o{n}", kitchen, door, placed, ready, promise, placed + timedelta(minutes=prep)))
     couriers = [Courier(f"c{n}", _point(rng, CENTRE, 3.5)) for n in range(n_couriers)]
     return sorted(orders, key=lambda o: o.placed), couriers
+
+
+def _known_ready(order: Order, now: datetime) -> datetime:
+    """What the platform knows of the food: ready once it is (the kitchen says so), else its estimate."""
+    return now if now >= order.ready else order.estimate
 
 
 def _travel(a, b) -> float:
@@ -104,14 +111,20 @@ def routes(
     tuning: dict,
 ) -> None:
     snapshot_orders = [
-        planning.OrderToPlan(o.id, o.kitchen, o.door, ready_at=o.ready, promise_at=o.promise) for o in waiting
+        planning.OrderToPlan(o.id, o.kitchen, o.door, ready_at=_known_ready(o, now), promise_at=o.promise)
+        for o in waiting
     ]
     for courier in couriers:
         for oid in courier.orders:
             o = orders_by_id[oid]
             snapshot_orders.append(
                 planning.OrderToPlan(
-                    o.id, o.kitchen, o.door, ready_at=o.ready, courier_id=courier.id, picked_up=o.picked is not None
+                    o.id,
+                    o.kitchen,
+                    o.door,
+                    ready_at=_known_ready(o, now),
+                    courier_id=courier.id,
+                    picked_up=o.picked is not None,
                 )
             )
     snapshot = planning.Snapshot(
@@ -141,26 +154,36 @@ def _assign(order: Order, courier: Courier, now) -> None:
     courier.orders.append(order.id)
 
 
-def _next_leg(courier: Courier, orders_by_id, now) -> tuple[str, str, float] | None:
+def _next_leg(courier: Courier, orders_by_id, now) -> tuple[tuple[str, str, float] | None, datetime | None]:
+    """The courier's next stop as production's route has it (`sequence`), and when to set off for it
+    (`set_off`, the route's depart_at; None: now)."""
     legs = []
     for oid in courier.orders:
         o = orders_by_id[oid]
         if o.picked is None:
-            legs.append(planning.Leg(oid, "pickup", o.kitchen, o.ready))
+            legs.append(planning.Leg(oid, "pickup", o.kitchen, _known_ready(o, now)))
         legs.append(planning.Leg(oid, "dropoff", o.door))
     route = planning.sequence(start=courier.at, legs=legs, now=now, speed_kmh=SPEED_KMH, detour=DETOUR)
     if not route:
-        return None
+        return None, None
+    leaving, route = planning.set_off(route, start=courier.at, now=now, speed_kmh=SPEED_KMH, detour=DETOUR)
     leg = route[0][0]
-    return (leg.order_id, leg.stop, _travel(courier.at, leg.place))
+    return (leg.order_id, leg.stop, _travel(courier.at, leg.place)), leaving
 
 
 def move(courier: Courier, orders_by_id, now, dt: float) -> None:
-    """The courier's next `dt` seconds along their route (production's `sequence` orders the stops)."""
+    """The courier's next `dt` seconds along their route (production's `sequence` orders the stops; a
+    courier who follows the set-off time stays where they are until then)."""
     while dt > 0 and courier.orders:
-        courier.busy_s += 0  # counted per step below
         if courier.leg is None:
-            courier.leg = _next_leg(courier, orders_by_id, now)
+            courier.leg, leaving = _next_leg(courier, orders_by_id, now)
+            if courier.follows_set_off and leaving is not None and leaving > now:
+                wait_s = (leaving - now).total_seconds()
+                if wait_s >= dt:
+                    courier.leg = None  # the route is read again at the next step (it may have grown)
+                    return
+                dt -= wait_s
+                now = leaving
         oid, stop, left = courier.leg
         order = orders_by_id[oid]
         if left > dt:
@@ -186,8 +209,19 @@ def move(courier: Courier, orders_by_id, now, dt: float) -> None:
         courier.leg = None
 
 
-def run(policy: str, seed: int, n_orders: int, n_couriers: int, ahead_s: float, capacity: int = 2, **tuning) -> dict:
+def run(
+    policy: str,
+    seed: int,
+    n_orders: int,
+    n_couriers: int,
+    ahead_s: float,
+    capacity: int = 2,
+    set_off: bool = False,
+    **tuning,
+) -> dict:
     orders, couriers = city(seed, n_orders, n_couriers)
+    for courier in couriers:
+        courier.follows_set_off = set_off
     by_id = {o.id: o for o in orders}
     solve_ms: list[float] = []
     solve_cpu_ms: list[float] = []
@@ -207,7 +241,8 @@ def run(policy: str, seed: int, n_orders: int, n_couriers: int, ahead_s: float, 
     delivered = [o for o in orders if o.delivered]
     lateness = sorted((o.delivered - o.promise).total_seconds() / 60 for o in delivered)
     return {
-        "policy": policy if policy == "nearest" else f"routes (ahead {ahead_s:.0f} s)",
+        "policy": (policy if policy == "nearest" else f"routes (ahead {ahead_s:.0f} s)")
+        + (", set-off" if set_off else ""),
         "orders": n_orders,
         "couriers": n_couriers,
         "delivered": len(delivered),
@@ -229,14 +264,16 @@ def main(argv=None) -> list[dict]:
     parser.add_argument("--orders", type=int, nargs="*", default=[150, 300])
     parser.add_argument("--couriers", type=int, nargs="*", default=[50, 100])
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--ahead", type=float, nargs="*", default=[900.0, 15.0], help="DISPATCH_COMMIT_AHEAD_S values")
+    parser.add_argument("--ahead", type=float, nargs="*", default=[1200.0, 15.0], help="DISPATCH_COMMIT_AHEAD_S values")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     results = []
     for n_orders, n_couriers in zip(args.orders, args.couriers, strict=True):
-        results.append(run("nearest", args.seed, n_orders, n_couriers, 0))
-        for ahead in args.ahead:
-            results.append(run("routes", args.seed, n_orders, n_couriers, ahead))
+        for set_off in (False, True):  # couriers leaving at once; following the route's depart_at
+            results.append(run("nearest", args.seed, n_orders, n_couriers, 0, set_off=set_off))
+            for ahead in args.ahead:
+                if not (set_off and ahead <= STEP_S):  # strictly timed: nothing to wait for
+                    results.append(run("routes", args.seed, n_orders, n_couriers, ahead, set_off=set_off))
     header = list(results[0])
     print(" | ".join(header))
     for row in results:

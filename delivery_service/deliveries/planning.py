@@ -370,6 +370,51 @@ class Leg:
     ready_at: datetime | None = None  # pickups: not before
 
 
+def timeline(
+    legs: Sequence[Leg], *, start: tuple[float, float] | None, at: datetime, speed_kmh: float, detour: float
+) -> list[tuple[Leg, datetime]]:
+    """Each stop with its time, setting off from `start` at `at` (a pickup not before its food)."""
+    here, out = start, []
+    for leg in legs:
+        if here is not None and leg.place is not None:
+            at += timedelta(seconds=travel_s(here, leg.place, detour=detour, speed_kmh=speed_kmh))
+        if leg.stop == "pickup" and leg.ready_at is not None:
+            at = max(at, leg.ready_at)
+        out.append((leg, at))
+        at += timedelta(seconds=STOP_SERVICE_S)
+        here = leg.place or here
+    return out
+
+
+SET_OFF_MIN_WAIT_S = 60  # less waiting than this at the counters: go at once
+
+
+def set_off(
+    route: Sequence[tuple[Leg, datetime]],
+    *,
+    start: tuple[float, float] | None,
+    now: datetime,
+    speed_kmh: float,
+    detour: float,
+) -> tuple[datetime | None, list[tuple[Leg, datetime]]]:
+    """When the courier should set off on `route` (from `sequence`), and its stops timed from then:
+    as late as keeps every drop-off's time, the waits at the counters before the first drop-off
+    spent where the courier is instead (ARCHITECTURE 4.7: the courier is assigned at once and told
+    when to leave). None: at once (less than SET_OFF_MIN_WAIT_S to save), the route as it was."""
+    waits, at, here = 0.0, now, start
+    for leg, there in route:
+        if leg.stop == "dropoff":
+            break
+        if here is not None and leg.place is not None:
+            at += timedelta(seconds=travel_s(here, leg.place, detour=detour, speed_kmh=speed_kmh))
+        waits += max(0.0, (there - at).total_seconds())
+        at, here = there + timedelta(seconds=STOP_SERVICE_S), leg.place or here
+    if waits < SET_OFF_MIN_WAIT_S:
+        return None, list(route)
+    leaving = now + timedelta(seconds=waits)
+    return leaving, timeline([leg for leg, _ in route], start=start, at=leaving, speed_kmh=speed_kmh, detour=detour)
+
+
 def sequence(
     *, start: tuple[float, float] | None, legs: Sequence[Leg], now: datetime, speed_kmh: float, detour: float
 ) -> list[tuple[Leg, datetime]]:
@@ -378,16 +423,7 @@ def sequence(
     orders a courier carries (at most 6 orderings for two), greedy beyond three orders."""
 
     def timed(order: Sequence[Leg]) -> list[tuple[Leg, datetime]]:
-        at, here, out = now, start, []
-        for leg in order:
-            if here is not None and leg.place is not None:
-                at += timedelta(seconds=travel_s(here, leg.place, detour=detour, speed_kmh=speed_kmh))
-            if leg.stop == "pickup" and leg.ready_at is not None:
-                at = max(at, leg.ready_at)
-            out.append((leg, at))
-            at += timedelta(seconds=STOP_SERVICE_S)
-            here = leg.place or here
-        return out
+        return timeline(order, start=start, at=now, speed_kmh=speed_kmh, detour=detour)
 
     to_pick = {leg.order_id for leg in legs if leg.stop == "pickup"}
 

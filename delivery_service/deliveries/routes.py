@@ -46,20 +46,18 @@ def legs_of(delivery: dict, now: datetime) -> list[planning.Leg]:
 
 def route_of(*, deliveries: list[dict], location: dict | None, vehicle: str | None, now: datetime) -> list[dict]:
     """The route of a courier at `location` (None or stale: from their first stop) carrying these
-    active deliveries: `[{order_id, delivery_id, stop, lat, lng, address, eta}]` in order, `eta` to
-    the whole minute (it moves when the route does, not at every second)."""
+    active deliveries: `[{order_id, delivery_id, stop, lat, lng, address, eta, depart_at}]` in order,
+    `eta` to the whole minute (it moves when the route does, not at every second); the first stop's
+    `depart_at` says when to set off for it when leaving now would mean waiting at the counter
+    (planning.set_off: every drop-off's time kept), to the minute; null: go now."""
     by_order = {d["order_id"]: d for d in deliveries}
     legs = [leg for d in sorted(deliveries, key=lambda d: (d["created_at"], d["_id"])) for leg in legs_of(d, now)]
     start = _place(location) if tracking.is_fresh(location, now) else None
-    stops = planning.sequence(
-        start=start,
-        legs=legs,
-        now=now,
-        speed_kmh=tracking.speed_kmh(vehicle),
-        detour=settings.ROUTING_DETOUR_FACTOR,
-    )
+    speed, detour = tracking.speed_kmh(vehicle), settings.ROUTING_DETOUR_FACTOR
+    stops = planning.sequence(start=start, legs=legs, now=now, speed_kmh=speed, detour=detour)
+    leaving, stops = planning.set_off(stops, start=start, now=now, speed_kmh=speed, detour=detour)
     route = []
-    for leg, eta in stops:
+    for n, (leg, eta) in enumerate(stops):
         delivery = by_order[leg.order_id]
         address = delivery.get("pickup" if leg.stop == "pickup" else "dropoff")
         route.append(
@@ -71,6 +69,8 @@ def route_of(*, deliveries: list[dict], location: dict | None, vehicle: str | No
                 "lng": (address or {}).get("lng"),
                 "address": _address(address),
                 "eta": _to_minute(eta).isoformat(),
+                # On the first stop: when to leave for it (the food is not ready before), else null.
+                "depart_at": leaving.replace(second=0, microsecond=0).isoformat() if leaving and n == 0 else None,
             }
         )
     return route

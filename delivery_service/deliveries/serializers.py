@@ -48,6 +48,11 @@ class StopOutput(serializers.Serializer):
     lng = serializers.FloatField(allow_null=True)
     address = serializers.CharField()
     eta = serializers.DateTimeField(allow_null=True)
+    depart_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="the first stop only: when to set off for it so as to be at the counter as the food is "
+        "ready, every drop-off's time kept (ARCHITECTURE 4.7); null: go now",
+    )
 
 
 class CourierOutput(OutputSerializer):

@@ -216,3 +216,23 @@ def test_the_search_effort_falls_as_the_problem_grows():
     assert levels == sorted(levels, reverse=True)
     assert levels[0] == 5
     assert levels[-1] == planning.EXPLORATION_BIG
+
+
+def test_a_courier_is_told_to_set_off_so_as_to_be_at_the_counter_as_the_food_is_ready():
+    legs = [Leg("o0", "pickup", KITCHEN, NOW + timedelta(minutes=15)), Leg("o0", "dropoff", NEIGHBOURHOOD[0])]
+    start = (KITCHEN[0] + 0.01, KITCHEN[1])  # ~1.1 km: about 6 minutes away
+    route = planning.sequence(start=start, legs=legs, now=NOW, speed_kmh=15, detour=1.3)
+
+    leaving, retimed = planning.set_off(route, start=start, now=NOW, speed_kmh=15, detour=1.3)
+
+    ride = timedelta(seconds=planning.travel_s(start, KITCHEN, detour=1.3, speed_kmh=15))
+    assert leaving == NOW + timedelta(minutes=15) - ride
+    assert abs((retimed[0][1] - route[0][1]).total_seconds()) < 1  # at the counter as the food is ready
+    assert retimed[1][1] == route[1][1]  # the door's time is kept
+
+
+def test_with_the_food_ready_the_courier_goes_at_once():
+    legs = [Leg("o0", "pickup", KITCHEN, NOW), Leg("o0", "dropoff", NEIGHBOURHOOD[0])]
+    route = planning.sequence(start=KITCHEN, legs=legs, now=NOW, speed_kmh=15, detour=1.3)
+
+    assert planning.set_off(route, start=KITCHEN, now=NOW, speed_kmh=15, detour=1.3) == (None, route)

@@ -35,14 +35,23 @@ function renderAvailability() {
   availability.textContent = courier.available ? "Online: go offline" : "Offline: go online";
 }
 
+function clock(at) {
+  return new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
 function renderRoute() {
+  // The first stop's depart_at: leave then, to be at the counter as the food is ready (4.7).
+  const setOff = document.getElementById("set-off");
+  const leaving = route.length ? route[0].depart_at : null;
+  setOff.hidden = !leaving;
+  setOff.textContent = leaving ? `Set off at ${clock(leaving)}: the food is not ready before` : "";
   const list = document.getElementById("route");
   list.replaceChildren(
     ...route.map((stop) => {
       const item = document.createElement("li");
       item.dataset.stop = stop.stop;
       item.dataset.order = stop.order_id;
-      const eta = stop.eta ? new Date(stop.eta).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+      const eta = stop.eta ? clock(stop.eta) : "";
       item.textContent = `${stop.stop === "pickup" ? "Pick up" : "Drop off"} · ${stop.address || ""} · ${eta}`;
       return item;
     }),
