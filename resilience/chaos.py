@@ -258,9 +258,10 @@ def verify(client: Client, load: Load) -> list[str]:
         customers=[bearer(c) for c in load.customers],
         couriers=[bearer(k) for k in load.couriers],
         timeout_s=30,
-        # Planned routes (the default, ARCHITECTURE 4.7): at most two orders per courier, and an order
-        # may wait while a courier is free (timed dispatch waits for the kitchen).
-        max_per_courier=2,
+        # Planned routes (the default, ARCHITECTURE 4.7): at most DISPATCH_MAX_ORDERS_PER_COURIER orders
+        # per courier (the services' setting, inherited from this environment), and an order may wait
+        # while a courier is free (timed dispatch waits for the kitchen).
+        max_per_courier=int(os.environ.get("DISPATCH_MAX_ORDERS_PER_COURIER", "2")),
         timed=True,
     )
 

@@ -242,10 +242,14 @@ def test_the_courier_sees_a_two_order_route_in_a_list_and_on_the_map(browsers, g
         o["id"] for o in orders
     }
     assert all(browser.find_elements(By.ID, f"marker-stop-{n}") for n in range(4))  # every stop on the map
+    # The kitchen needs its time: the courier, 300 m away, is told when to set off (the first stop's depart_at).
+    until(browser, lambda b: b.find_element(By.ID, "set-off").is_displayed(), "no set-off time shown")
+    assert browser.find_element(By.ID, "set-off").text.startswith("Set off at ")
     snap(browser, "courier-route")
 
     for order in orders:  # the trip done elsewhere (the API): the page follows
         _kitchen(actors, town, order, "accepted", "preparing", "ready")
+    until(browser, lambda b: not b.find_element(By.ID, "set-off").is_displayed(), "set off though the food is ready")
     for stop in actors.ok("GET", "/couriers/me", headers=town["couriers"]["headers"])["route"]:
         status = "picked_up" if stop["stop"] == "pickup" else "delivered"
         actors.ok(
