@@ -6,7 +6,7 @@ plan through the owner rules (deliveries/dispatch.py), and bench/dispatch_sim.py
 functions on a simulated city, so the benchmark measures what runs.
 
 The problem, in VROOM's terms:
-- a **vehicle** per courier in the plan (a fresh position, or orders on board), starting where they
+- a **vehicle** per courier in the plan (on duty, in reach of a new order: `in_reach`), starting where they
   are, with capacity DISPATCH_MAX_ORDERS_PER_COURIER and their vehicle's speed (`speed_factor`
   against the matrix's reference speed); no end (a courier ends where the last drop-off is);
 - a **shipment** per order not picked up yet: pickup at the restaurant not before the food is ready
