@@ -321,6 +321,17 @@ def decision_pin(db: Database, *, order_id: str, courier_id: str, now: datetime)
     )
 
 
+def decision_pin_instead(db: Database, *, order_id: str, courier_id: str, excluded: list[str], now: datetime) -> None:
+    """`decision_pin` and `decision_exclude` in one write, for an order moved from one courier to
+    another by hand: `excluded` is the whole list, worked out by the operator action under way on
+    the order (the only writer of `excluded` while it is)."""
+    db[DECISIONS].update_one(
+        {"_id": order_id},
+        {"$set": {"pinned": True, "pinned_to": courier_id, "excluded": excluded, "updated_at": now}},
+        upsert=True,
+    )
+
+
 def decision_unpin(db: Database, *, order_id: str, courier_id: str | None = None, now: datetime) -> None:
     """Drops the pin (only if it names `courier_id`, when given)."""
     query: dict = {"_id": order_id, "pinned": True}
