@@ -281,6 +281,12 @@ def couriers_page(db: Database, *, available: bool | None, skip: int, limit: int
     return count, list(db[COURIERS].find(query).sort([("_id", ASCENDING)]).skip(skip).limit(limit))
 
 
+def couriers_after(db: Database, *, after: str | None, limit: int) -> list[dict]:
+    """At most `limit` couriers in id order, from the one after `after` (the `_id` index)."""
+    query = {} if after is None else {"_id": {"$gt": after}}
+    return list(db[COURIERS].find(query).sort([("_id", ASCENDING)]).limit(limit))
+
+
 def courier_ids(db: Database):
     """Every courier (only its id) (building the operators' list: deliveries/courier_list.py)."""
     return db[COURIERS].find({}, {"_id": 1})

@@ -71,6 +71,9 @@ DISPATCH_POSITION_KICK_S = env_float("DISPATCH_POSITION_KICK_S", 1.0)
 # paused): it is carried out to its end by deliveries/operators.py's `resume`, which runs this often
 # (0: not in this process).
 OPERATOR_ACTION_RESUME_S = env_float("OPERATOR_ACTION_RESUME_S", 10.0)
+# Couriers per re-read of the operators' console (one per heartbeat, going round all of them): a
+# heartbeat's work stays bounded however large the fleet (deliveries/console.py).
+OPERATOR_CONSOLE_COURIERS_PAGE = env_int("OPERATOR_CONSOLE_COURIERS_PAGE", 500)
 
 # Dispatch that plans routes (ARCHITECTURE 4.7, deliveries/planning.py). `routes`: one pickup-and-
 # delivery problem for the whole city, solved with VROOM every DISPATCH_PLAN_S and soon after each

@@ -455,3 +455,25 @@ def test_the_couriers_list_is_paged_and_its_filter_checked(city, api_client, ope
     assert (first["count"], len(first["results"])) == (3, 2)
     assert first["next"]
     assert api_client.get("/operator/couriers", {"available": "maybe"}, headers=operator[1]).status_code == 400
+
+
+def test_the_consoles_re_read_goes_round_the_couriers_a_bounded_page_at_a_time(city, api_client, issue_token, settings):
+    """The console's heartbeat asks for one page of couriers (OPERATOR_CONSOLE_COURIERS_PAGE), never
+    the whole fleet; following `next` reads every courier once per round, in id order, and ends."""
+    settings.OPERATOR_CONSOLE_COURIERS_PAGE = 2
+    mine = {city.courier(f"C{n}")[0] for n in range(5)}
+    headers = {"Authorization": f"Bearer {issue_token('service', sub='order')}"}
+    seen: list[str] = []
+    after = None
+    for _page in range(10_000):
+        params = {"after": after} if after else {}
+        answer = api_client.get("/internal/operator/couriers", params, headers=headers).json()
+        assert len(answer["couriers"]) <= 2
+        seen += [courier["id"] for courier in answer["couriers"]]
+        after = answer["next"]
+        if after is None:
+            break
+
+    assert after is None  # the round ended
+    assert mine <= set(seen)
+    assert seen == sorted(set(seen))  # each courier once, in id order
