@@ -115,13 +115,34 @@ class Load:
         self.latencies: list[float] = []
         self.stop = asyncio.Event()
 
+    @staticmethod
+    def position(n: int, step: int) -> dict:
+        return {"lat": CENTRE[0] + (n % 40) / 400 + step / 10_000, "lng": CENTRE[1] + (n // 40) / 400}
+
+    async def report_once(self) -> None:
+        """One position from every courier, 50 at a time: couriers on duty have one, and dispatch
+        plans with those it knows where they are (ARCHITECTURE 4.7)."""
+        limit = asyncio.Semaphore(50)
+
+        async def report(n: int, token: str) -> None:
+            async with limit:
+                with contextlib.suppress(Exception):
+                    async with self.session.post(
+                        f"{self.gateway}/couriers/me/location",
+                        json=self.position(n, 0),
+                        headers={"Authorization": f"Bearer {token}"},
+                    ) as response:
+                        await response.read()
+
+        await asyncio.gather(*(report(n, token) for n, token in enumerate(self.tokens.values())))
+
     async def courier(self, n: int, token: str) -> None:
         await asyncio.sleep(REPORT_S * n / len(self.tokens))
         headers = {"Authorization": f"Bearer {token}"}
         step = 0
         while not self.stop.is_set():
             step += 1
-            body = {"lat": CENTRE[0] + (n % 40) / 400 + step / 10_000, "lng": CENTRE[1] + (n // 40) / 400}
+            body = self.position(n, step)
             started = time.perf_counter()
             with contextlib.suppress(Exception):
                 async with self.session.post(f"{self.gateway}/couriers/me/location", json=body, headers=headers) as r:
@@ -211,7 +232,9 @@ async def run(stack) -> dict:
         operator = await operator_token(session, gateway, stack)
         watch = ConsoleWatch()
         follower = asyncio.create_task(watch.follow(session, gateway, operator))
-        log(f"{ORDERS} orders waiting; dispatch gives them couriers before the load starts")
+        load = Load(session, gateway, tokens)
+        await load.report_once()
+        log(f"{ORDERS} orders waiting, every courier located once; dispatch gives them couriers before the load starts")
         deadline = time.monotonic() + 120
         while len(watch.assigned_orders()) < ORDERS * 0.9 and time.monotonic() < deadline:  # noqa: ASYNC110 (a count, not an event)
             await asyncio.sleep(1)
@@ -219,7 +242,6 @@ async def run(stack) -> dict:
             f"{len(watch.orders)} live orders, {len(watch.assigned_orders())} with a courier; assigns on a quiet platform"
         )
         quiet = await assigns(session, gateway, operator, watch, 10)
-        load = Load(session, gateway, tokens)
         reporters = load.start()
         await asyncio.sleep(REPORT_S * 2)  # every courier has reported: the load is on
         live = len(watch.orders)

@@ -210,11 +210,14 @@ class InternalReconcileView(APIView):
 
 
 class InternalConsoleCouriersView(APIView):
-    """Internal: every courier as the operators' console shows them (the order service's stream
-    re-reads them at each heartbeat: common/contracts/operator_console.py)."""
+    """Internal: a page of couriers as the operators' console shows them, `?after=` the last id of
+    the page before, answering `next` for the page after (null: the round ended). The order
+    service's stream re-reads a page at each heartbeat: common/contracts/operator_console.py."""
 
     permission_classes = [IsService]
 
     @extend_schema(request=None, exclude=True)
     def get(self, request):
-        return Response({"couriers": console.console_couriers()})
+        after = request.query_params.get("after") or None
+        couriers, following = console.console_couriers_page(after=after)
+        return Response({"couriers": couriers, "next": following})

@@ -6,9 +6,12 @@ entries: at every change of a courier's profile or deliveries (`publish_couriers
 tracking.remember_courier and events.announce), and at most once per courier per
 `operator_console.POSITION_INTERVAL_S` for a position (`position_reported`, from the reports' path,
 built from the courier's card in Redis so a report reads no MongoDB). The stream's heartbeat
-re-read asks `console_couriers` (the internal route), which also writes every card again: cards lost
-with Redis come back within a heartbeat of a console being open. Best effort throughout: a failure
-is logged, never fails the write that triggered it, and the re-read repairs it.
+re-read asks `console_couriers_page` (the internal route) for the next OPERATOR_CONSOLE_COURIERS_PAGE
+couriers in id order, going round: a heartbeat's work stays bounded however many couriers the city
+has, and every courier is read again (its card written again: cards lost with Redis come back)
+within a round. A console's snapshot shows every courier the topic's view holds (each published at
+its last change). Best effort throughout: a failure is logged, never fails the write that triggered
+it, and the re-read repairs it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 from datetime import UTC, datetime
 
 import redis
+from django.conf import settings
 
 from common import streams
 from common.contracts import operator_console as console
@@ -68,15 +72,25 @@ def with_deliveries(db, couriers: list[dict]) -> list[tuple[dict, dict | None, l
     ]
 
 
-def console_couriers(courier_ids: list[str] | None = None) -> list[console.Courier]:
-    """Couriers (all of them, or these) as the console shows them, in id order; their cards are
-    written to Redis on the way."""
+def console_couriers_page(*, after: str | None) -> tuple[list[console.Courier], str | None]:
+    """The next OPERATOR_CONSOLE_COURIERS_PAGE couriers in id order after `after` (from the first
+    when None) as the console shows them, and where the next page starts (None: this one ended the
+    round, the next starts from the first again)."""
+    limit = settings.OPERATOR_CONSOLE_COURIERS_PAGE
+    couriers = repository.couriers_after(get_database(), after=after, limit=limit)
+    following = couriers[-1]["_id"] if len(couriers) == limit else None
+    return _rows(couriers), following
+
+
+def console_couriers(courier_ids: list[str]) -> list[console.Courier]:
+    """These couriers as the console shows them; their cards are written to Redis on the way."""
+    db = get_database()
+    return _rows([c for cid in courier_ids if (c := repository.courier_get(db, courier_id=cid))])
+
+
+def _rows(couriers: list[dict]) -> list[console.Courier]:
     db = get_database()
     now = _now()
-    if courier_ids is None:
-        _count, couriers = repository.couriers_page(db, available=None, skip=0, limit=0)
-    else:
-        couriers = [c for cid in courier_ids if (c := repository.courier_get(db, courier_id=cid))]
     rows = [
         console.Courier(
             id=courier["_id"],

@@ -160,13 +160,16 @@ def _parse_time(value: str) -> datetime:
 # --- convergence of one assignment with its order ------------------------------------------------------
 
 
-def converge(assignment: dict | None, order: dict | None) -> Outcome:
+def converge(assignment: dict | None, order: dict | None, *, claimed: bool = False) -> Outcome:
     """Brings one assignment, its delivery and its order into agreement, given the order as the
-    order service has it (None: the order does not exist). Idempotent."""
+    order service has it (None: the order does not exist). Idempotent. `claimed`: the caller has
+    just claimed `assignment` itself, under a new delivery id, for a courier the operators'
+    decisions allow (so its delivery is not looked for before it is created, and the courier is
+    not one the order was taken from by hand)."""
     if assignment is None:
         return Outcome.SKIPPED  # released meanwhile
     db = get_database()
-    delivery = _ensure_delivery(db, assignment, order)
+    delivery = _ensure_delivery(db, assignment, order, new=claimed)
     if delivery is not None:
         tracking.remember_task(delivery)  # level-triggered: a task Redis lost is back within a pass
     if order is None or order["status"] in FINAL_ORDER_STATES:
@@ -175,10 +178,10 @@ def converge(assignment: dict | None, order: dict | None) -> Outcome:
     if order["status"] == "picked_up":
         _follow(db, assignment, order)
         return Outcome.ASSIGNED
-    mirror_order(db, delivery, order)
+    delivery = mirror_order(db, delivery, order)
     if _names(order, assignment):
         return Outcome.ASSIGNED
-    if manual.is_excluded(db, order_id=order["id"], courier_id=assignment["courier_id"]):
+    if not claimed and manual.is_excluded(db, order_id=order["id"], courier_id=assignment["courier_id"]):
         # Taken from this courier by hand (deliveries/manual.py): finish that, never project it again.
         taken = manual.take_off(db, assignment, actor_type=lifecycle.SYSTEM, actor_id="dispatch")
         return Outcome.TAKEN_OFF if taken is not None else Outcome.ASSIGNED
@@ -186,7 +189,7 @@ def converge(assignment: dict | None, order: dict | None) -> Outcome:
         # The order names a delivery that is not its assignment (there is one per order): stale.
         clients.order_unproject_courier(order_id=order["id"], delivery_id=order["delivery_id"])
         REPAIRS.labels("stale_projection").inc()
-    return _project(db, assignment, order)
+    return _project(db, assignment, order, delivery)
 
 
 def mirror_order(db, delivery: dict | None, order: dict) -> dict | None:
@@ -217,11 +220,11 @@ def _names(order: dict, assignment: dict) -> bool:
     )
 
 
-def _ensure_delivery(db, assignment: dict, order: dict | None) -> dict | None:
+def _ensure_delivery(db, assignment: dict, order: dict | None, *, new: bool = False) -> dict | None:
     """The delivery document of an assignment, created once (a crash may have come between the
-    claim and this, so the reconciler calls it too)."""
-    delivery = repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
-    if delivery is not None:
+    claim and this, so the reconciler calls it too). `new`: the assignment was claimed just now,
+    so its delivery is created without looking for it first."""
+    if not new and (delivery := repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])) is not None:
         return delivery
     now = _now()
     document = {
@@ -242,6 +245,8 @@ def _ensure_delivery(db, assignment: dict, order: dict | None) -> dict | None:
     if repository.delivery_insert_once(db, document=document):
         courier_list.delivery_listed(document)  # their list of deliveries (GET /deliveries)
         events.announce(document)  # the courier is told at once
+        faults.point("dispatch.after_delivery")
+        return document  # as stored
     faults.point("dispatch.after_delivery")
     return repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
 
@@ -252,7 +257,7 @@ def _ready_at(order: dict | None) -> datetime | None:
     return _parse_time(at) if isinstance(at, str) else at
 
 
-def _project(db, assignment: dict, order: dict) -> Outcome:
+def _project(db, assignment: dict, order: dict, delivery: dict | None) -> Outcome:
     """Writes the assignment onto the order. A definite refusal settles the assignment; anything
     ambiguous leaves it for the reconciler, never undoing it."""
     speed_kmh, eta_at = tracking.courier_heading_to(
@@ -285,7 +290,8 @@ def _project(db, assignment: dict, order: dict) -> Outcome:
     logger.info("courier assigned", extra={"courier_id": assignment["courier_id"], "order_id": order["id"]})
     # The order may have moved since it was listed (ready before it named its courier, so nobody
     # told this delivery): the projection's answer is the order as it is now.
-    mirror_order(db, repository.delivery_by_id(db, delivery_id=assignment["delivery_id"]), projected)
+    # (`delivery` as read before: the mirror's write is conditional on the order's version anyway.)
+    mirror_order(db, delivery, projected)
     if created_at := projected.get("created_at"):
         ASSIGNMENT_WAIT.observe(max(0.0, (_now() - _parse_time(created_at)).total_seconds()))
     return Outcome.ASSIGNED

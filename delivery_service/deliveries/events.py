@@ -12,18 +12,27 @@ the feed's view.
 
 Every write of a delivery announces it (`announce`); the order's status reaches the delivery as a
 mirror the order service sends after each transition and the reconciler keeps true. At every
-heartbeat the feeds are re-read from MongoDB, one query for all of a process's feeds.
+heartbeat the feeds are re-read from MongoDB, one query for all of a process's feeds. Inside
+`after_answer` (an operator's action), the announcements are handed to a sender thread instead of
+being made on the way to the answer.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from common import streams
+from common.coalesce import Coalescer
 from common.mongo import get_database
 from common.streams import Entry
 from deliveries import console, lifecycle, repository, routes, tracking
 from deliveries.serializers import DeliveryOutput
+
+logger = logging.getLogger(__name__)
 
 COURIER = "courier"
 ROUTE = "route"
@@ -46,13 +55,54 @@ def route_entry(route: list[dict]) -> Entry:
 def announce(delivery: dict | None) -> None:
     """Tells the courier's feed about the delivery's new state, and their route (best effort; the
     heartbeat repairs)."""
-    if delivery is not None:
-        streams.publish([(streams.topic_of(COURIER, delivery["courier_id"]), [delivery_entry(delivery)])])
-        tracking.remember_task(delivery)  # what the courier's position reports read in Redis
-        courier = repository.courier_get(get_database(), courier_id=delivery["courier_id"])
-        if courier is not None:
-            announce_route(courier, location=tracking.latest_position(courier["_id"]) or courier.get("location"))
-        console.publish_couriers([delivery["courier_id"]])  # their deliveries, on the operators' console
+    if delivery is None:
+        return
+    if (later := _later.get()) is not None:
+        later.append(delivery)
+        return
+    _announce_now(delivery)
+
+
+def _announce_now(delivery: dict) -> None:
+    streams.publish([(streams.topic_of(COURIER, delivery["courier_id"]), [delivery_entry(delivery)])])
+    tracking.remember_task(delivery)  # what the courier's position reports read in Redis
+    courier = repository.courier_get(get_database(), courier_id=delivery["courier_id"])
+    if courier is not None:
+        announce_route(courier, location=tracking.latest_position(courier["_id"]) or courier.get("location"))
+    console.publish_couriers([delivery["courier_id"]])  # their deliveries, on the operators' console
+
+
+_later: contextvars.ContextVar[list[dict] | None] = contextvars.ContextVar("announce_later", default=None)
+
+
+def _announce_batch(deliveries: list[dict]) -> None:
+    for delivery in deliveries:
+        try:
+            _announce_now(delivery)
+        except Exception:  # best effort, as on the way to an answer: the heartbeat repairs
+            logger.exception("delivery not announced", extra={"delivery_id": str(delivery["_id"])})
+
+
+# The latest state of each delivery, announced by one sender thread in the order they came.
+_announcer = Coalescer(
+    "delivery-announcements", _announce_batch, newer=lambda new, old: new.get("version", 0) >= old.get("version", 0)
+)
+
+
+@contextlib.contextmanager
+def after_answer() -> Iterator[None]:
+    """The deliveries announced inside are announced by a sender thread once the block ends, so the
+    answer does not wait for their feeds, routes and console cards (a dozen reads and writes each).
+    Still best effort, as every announcement: one lost with its process is repaired by the feeds'
+    and the console's heartbeats."""
+    later: list[dict] = []
+    token = _later.set(later)
+    try:
+        yield
+    finally:
+        _later.reset(token)
+        for delivery in later:
+            _announcer.add(str(delivery["_id"]), delivery)
 
 
 def announce_route(courier: dict, *, location: dict | None) -> list[dict]:

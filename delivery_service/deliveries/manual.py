@@ -94,20 +94,18 @@ def take_off(db, assignment: dict, *, actor_type: str, actor_id: str) -> dict | 
     if order.get("delivery_id") == delivery_id:
         return None  # picked up (or finished) first: it never moves
     faults.point("take_off.after_revoke")
-    delivery = repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
-    if delivery is not None and delivery["status"] == lifecycle.ASSIGNED:
-        now = _now()
-        entry = {"status": lifecycle.CANCELLED, "at": now, "actor_type": actor_type, "actor_id": actor_id}
-        events.announce(
-            repository.delivery_set_status(
-                db,
-                delivery_id=delivery["_id"],
-                current=lifecycle.ASSIGNED,
-                target=lifecycle.CANCELLED,
-                entry=entry,
-                now=now,
-            )
+    now = _now()
+    entry = {"status": lifecycle.CANCELLED, "at": now, "actor_type": actor_type, "actor_id": actor_id}
+    events.announce(  # (None, nothing to announce, if the delivery is not `assigned` any more)
+        repository.delivery_set_status(
+            db,
+            delivery_id=assignment["delivery_id"],
+            current=lifecycle.ASSIGNED,
+            target=lifecycle.CANCELLED,
+            entry=entry,
+            now=now,
         )
+    )
     repository.assignment_release(db, courier_id=assignment["courier_id"], order_id=order_id)
     return order
 

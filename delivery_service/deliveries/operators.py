@@ -7,8 +7,8 @@ decisions that make a person's choice win are deliveries/manual.py's, and the au
 order service's (orders/operators.py). An action is applied and audited, or refused with a clear
 error, never half done:
 
-1. it is checked against the order (as its owner has it) and the courier; a refusal is audited
-   once, `refused` with its code, and answered;
+1. it is checked against the order (as its owner has it), its assignment and the courier, all read
+   at once (`_look`); a refusal is audited once, `refused` with its code, and answered;
 2. it is recorded as under way on the order (`manual_decisions.action`, one at a time per order: a
    second is refused while the first is under way), then audited as `pending`;
 3. it is carried out, every step conditional or idempotent. An assign pins the order to the
@@ -18,6 +18,9 @@ error, never half done:
 4. its outcome is audited and the record ends. An assignment the order service has not confirmed
    yet is applied (the assignment is the fact; the reconciler projects it).
 
+The couriers' feeds and the console hear of the deliveries it changed from a sender thread, not on
+the way to the answer (events.after_answer): the answer waits only for the steps above.
+
 A process that dies or pauses anywhere leaves the record: `resume` carries out every record older
 than OPERATOR_ACTION_RESUME_S from wherever it stands, with the same steps, and audits the outcome.
 If the order service cannot even take the `pending` entry, nothing was applied: the record is
@@ -26,8 +29,10 @@ dropped and the action answered 503 (a timeout there is "unknown": the record st
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -38,7 +43,7 @@ from common import faults
 from common.errors import ApiError, Conflict, GatewayTimeout
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
-from deliveries import clients, console, courier_list, dispatch, lifecycle, locks, manual, repository, routes
+from deliveries import clients, console, courier_list, dispatch, events, lifecycle, locks, manual, repository, routes
 from deliveries.errors import (
     ActionUnderWay,
     CourierNotFound,
@@ -72,15 +77,28 @@ class Done:
 # --- the actions ----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What an action is checked against and carried out from, read together before any step: the
+    order as its owner has it, its assignment, its operators' decisions, and for an assign the
+    courier and how many orders they carry."""
+
+    order: dict | None
+    assignment: dict | None
+    decision: dict | None
+    courier: dict | None = None
+    carrying: int = 0
+
+
 def operator_order_assign(*, order_id: str, courier_id: str, operator_id: str, reason: str) -> dict:
     """Gives the order to this courier by hand (taking it from another who had it); answers the
     delivery. Dispatch will not move it; a picked-up order is never moved."""
     action = _action(ASSIGN, order_id=order_id, courier_id=courier_id, operator_id=operator_id, reason=reason)
 
-    def check(db, order: dict | None) -> None:
-        _check_order(order)
-        if not _holds(db, order_id, courier_id):
-            _check_courier(db, courier_id)
+    def check(seen: Seen) -> None:
+        _check_order(seen.order)
+        if not _holds(seen.assignment, courier_id):
+            _check_courier(seen, courier_id)
 
     return _run(action, check)
 
@@ -90,14 +108,14 @@ def operator_order_unassign(*, order_id: str, operator_id: str, reason: str) -> 
     delivery is cancelled; answers the order as its owner has it now."""
     action = _action(UNASSIGN, order_id=order_id, courier_id=None, operator_id=operator_id, reason=reason)
 
-    def check(db, order: dict | None) -> None:
-        _check_order(order)
-        assignment = repository.assignment_of_order(db, order_id=order_id)
-        if assignment is None:
+    def check(seen: Seen) -> None:
+        _check_order(seen.order)
+        if seen.assignment is None:
             raise IllegalDeliveryTransition(
-                "The order has no courier to take it from.", details={"current": order["status"], "courier_id": None}
+                "The order has no courier to take it from.",
+                details={"current": seen.order["status"], "courier_id": None},
             )
-        action["courier_id"] = assignment["courier_id"]
+        action["courier_id"] = seen.assignment["courier_id"]
 
     return _run(action, check)
 
@@ -106,16 +124,42 @@ def _action(kind: str, **fields) -> dict:
     return {"id": str(ObjectId()), "action": kind, "at": _now(), **fields}
 
 
-def _run(action: dict, check: Callable[[object, dict | None], None]) -> dict:
+def _look(db, action: dict) -> Seen:
+    """The reads an action starts from, made at once (one round trip's time, not five in a row)."""
+    order_id, courier_id = action["order_id"], action["courier_id"]
+    reads: list[Callable[[], object]] = [
+        lambda: clients.orders_by_ids(order_ids=[order_id]).get(order_id),
+        lambda: repository.assignment_of_order(db, order_id=order_id),
+        lambda: repository.decision_get(db, order_id=order_id),
+    ]
+    if action["action"] == ASSIGN:
+        reads += [
+            lambda: repository.courier_get(db, courier_id=courier_id),
+            lambda: len(repository.assignments_of_courier(db, courier_id=courier_id)),
+        ]
+    return Seen(*_together(reads))
+
+
+_readers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="operator-reads")
+
+
+def _together(reads: list[Callable[[], object]]) -> list:
+    """The reads' results, in order: the first on this thread, the others meanwhile on the pool's."""
+    others = [_readers.submit(contextvars.copy_context().run, read) for read in reads[1:]]
+    first = reads[0]()
+    return [first, *(future.result() for future in others)]
+
+
+def _run(action: dict, check: Callable[[Seen], None]) -> dict:
     """Steps 1 to 4 of the module's doc for a new action."""
     order_id = action["order_id"]
     if parse_object_id(order_id) is None:
         raise OrderNotFound()  # not an order id at all: no action on any order
     db = get_database()
-    with locks.order_lock(order_id):
-        order = clients.orders_by_ids(order_ids=[order_id]).get(order_id)
+    with locks.order_lock(order_id), events.after_answer():
+        seen = _look(db, action)
         try:
-            check(db, order)
+            check(seen)
             if not repository.decision_begin_action(db, order_id=order_id, action=action, now=_now()):
                 raise ActionUnderWay()
         except ApiError as refusal:
@@ -128,15 +172,16 @@ def _run(action: dict, check: Callable[[object, dict | None], None]) -> dict:
         except ApiError:
             repository.decision_end_action(db, order_id=order_id, action_id=action["id"], now=_now())
             raise  # nothing applied, nothing audited: the log's owner cannot be reached
-        done = _carry_out(db, action, order)
+        done = _carry_out(db, action, seen)
     if done.error is not None:
         raise done.error
     return done.answer
 
 
-def _carry_out(db, action: dict, order: dict | None) -> Done:
-    """Steps 3 and 4, from wherever the action stands (a new one, or a record `resume` found)."""
-    done = (_assign if action["action"] == ASSIGN else _unassign)(db, action, order)
+def _carry_out(db, action: dict, seen: Seen) -> Done:
+    """Steps 3 and 4, from wherever the action stands (a new one, or a record `resume` found), as
+    `seen` (read under the order's lock) has it."""
+    done = (_assign if action["action"] == ASSIGN else _unassign)(db, action, seen)
     if done.outcome == PENDING:
         return done
     error = done.error
@@ -158,42 +203,44 @@ def _carry_out(db, action: dict, order: dict | None) -> Done:
     return done
 
 
-def _assign(db, action: dict, order: dict | None) -> Done:
+def _assign(db, action: dict, seen: Seen) -> Done:
     order_id, courier_id = action["order_id"], action["courier_id"]
     now = _now()
-    if not _holds(db, order_id, courier_id):
+    order, current, claimed = seen.order, seen.assignment, False
+    if not _holds(current, courier_id):
         try:
             _check_order(order)
-            _check_courier(db, courier_id)
+            _check_courier(seen, courier_id)
         except ApiError as refusal:
             return Done(REFUSED, error=refusal)
-        repository.decision_pin(db, order_id=order_id, courier_id=courier_id, now=now)
-        current = repository.assignment_of_order(db, order_id=order_id)
+        excluded = [c for c in (seen.decision or {}).get("excluded", ()) if c != courier_id]
         if current is not None:  # a reassignment: the courier who had it never gets it back by dispatch
-            repository.decision_exclude(db, order_id=order_id, courier_id=current["courier_id"], now=now)
+            excluded = sorted({*excluded, current["courier_id"]})
+        repository.decision_pin_instead(db, order_id=order_id, courier_id=courier_id, excluded=excluded, now=now)
+        if current is not None:
             order = manual.take_off(db, current, actor_type=lifecycle.OPERATOR, actor_id=action["operator_id"])
             if order is None:
                 repository.decision_unpin(db, order_id=order_id, courier_id=courier_id, now=now)
                 repository.decision_unexclude(db, order_id=order_id, courier_id=current["courier_id"], now=now)
                 return Done(REFUSED, error=_picked_up())
+        delivery_id = ObjectId(action["id"])
         claim = repository.assignment_claim(
-            db,
-            courier_id=courier_id,
-            order_id=order_id,
-            delivery_id=ObjectId(action["id"]),
-            now=now,
-            capacity=dispatch.capacity(),
+            db, courier_id=courier_id, order_id=order_id, delivery_id=delivery_id, now=now, capacity=dispatch.capacity()
         )
-        if claim is not Claim.CLAIMED and not _holds(db, order_id, courier_id):
-            # Another order took the courier a moment ago (their room was checked above).
-            repository.decision_unpin(db, order_id=order_id, courier_id=courier_id, now=now)
-            return Done(REFUSED, error=CourierUnavailable(details={"courier_id": courier_id}))
+        claimed = claim is Claim.CLAIMED
+        if claimed:
+            current = {"courier_id": courier_id, "order_id": order_id, "delivery_id": delivery_id, "at": now}
+        else:
+            current = repository.assignment_of_order(db, order_id=order_id)
+            if not _holds(current, courier_id):
+                # Another order took the courier a moment ago (their room was checked above).
+                repository.decision_unpin(db, order_id=order_id, courier_id=courier_id, now=now)
+                return Done(REFUSED, error=CourierUnavailable(details={"courier_id": courier_id}))
     else:
         repository.decision_pin(db, order_id=order_id, courier_id=courier_id, now=now)
     faults.point("operator.assign.after_claim")
-    assignment = repository.assignment_of_order(db, order_id=order_id)
-    outcome = dispatch.converge(assignment, order)
-    delivery = repository.delivery_by_id(db, delivery_id=assignment["delivery_id"]) if assignment else None
+    outcome = dispatch.converge(current, order, claimed=claimed)
+    delivery = repository.delivery_by_id(db, delivery_id=current["delivery_id"])
     if outcome in (dispatch.Outcome.ASSIGNED, dispatch.Outcome.PENDING):
         return Done(APPLIED, answer=delivery)
     if outcome is dispatch.Outcome.ORDER_GONE:
@@ -202,11 +249,11 @@ def _assign(db, action: dict, order: dict | None) -> Done:
     return Done(PENDING, answer=delivery)  # a projection race: the next run sees it settled
 
 
-def _unassign(db, action: dict, order: dict | None) -> Done:
-    order_id, courier_id = action["order_id"], action["courier_id"]
+def _unassign(db, action: dict, seen: Seen) -> Done:
+    order_id, courier_id, order = action["order_id"], action["courier_id"], seen.order
     now = _now()
-    if not _holds(db, order_id, courier_id):
-        if manual.is_excluded(db, order_id=order_id, courier_id=courier_id):
+    if not _holds(seen.assignment, courier_id):
+        if courier_id in (seen.decision or {}).get("excluded", ()):
             return Done(APPLIED, answer=order)  # taken off already (an earlier run, or the reconciler)
         return Done(REFUSED, error=IllegalDeliveryTransition("The order has no courier to take it from."))
     try:
@@ -226,8 +273,7 @@ def _unassign(db, action: dict, order: dict | None) -> Done:
     return Done(APPLIED, answer=taken)
 
 
-def _holds(db, order_id: str, courier_id: str | None) -> bool:
-    assignment = repository.assignment_of_order(db, order_id=order_id)
+def _holds(assignment: dict | None, courier_id: str | None) -> bool:
     return assignment is not None and assignment["courier_id"] == courier_id
 
 
@@ -247,13 +293,12 @@ def _picked_up() -> ApiError:
     )
 
 
-def _check_courier(db, courier_id: str) -> None:
-    courier = repository.courier_get(db, courier_id=courier_id)
-    if courier is None:
+def _check_courier(seen: Seen, courier_id: str) -> None:
+    if seen.courier is None:
         raise CourierNotFound(details={"courier_id": courier_id})
-    if not courier.get("available"):
+    if not seen.courier.get("available"):
         raise CourierUnavailable("The courier is off duty.", details={"courier_id": courier_id, "available": False})
-    if len(repository.assignments_of_courier(db, courier_id=courier_id)) >= dispatch.capacity():
+    if seen.carrying >= dispatch.capacity():
         raise CourierUnavailable(
             "The courier carries as many orders as they can.", details={"courier_id": courier_id, "available": True}
         )
@@ -274,10 +319,9 @@ def resume(*, older_than_s: float, limit: int = 100) -> int:
         if action["at"] > before:
             continue
         try:
-            with locks.order_lock(action["order_id"]):
+            with locks.order_lock(action["order_id"]), events.after_answer():
                 clients.audit_record(action=action, outcome=PENDING)  # written before anything else (a retry)
-                order = clients.orders_by_ids(order_ids=[action["order_id"]]).get(action["order_id"])
-                _carry_out(db, action, order)
+                _carry_out(db, action, _look(db, action))
         except ApiError as exc:
             logger.warning("operator action not resumed", extra={"action_id": action["id"], "error": exc.code})
             continue

@@ -281,6 +281,12 @@ def couriers_page(db: Database, *, available: bool | None, skip: int, limit: int
     return count, list(db[COURIERS].find(query).sort([("_id", ASCENDING)]).skip(skip).limit(limit))
 
 
+def couriers_after(db: Database, *, after: str | None, limit: int) -> list[dict]:
+    """At most `limit` couriers in id order, from the one after `after` (the `_id` index)."""
+    query = {} if after is None else {"_id": {"$gt": after}}
+    return list(db[COURIERS].find(query).sort([("_id", ASCENDING)]).limit(limit))
+
+
 def courier_ids(db: Database):
     """Every courier (only its id) (building the operators' list: deliveries/courier_list.py)."""
     return db[COURIERS].find({}, {"_id": 1})
@@ -317,6 +323,17 @@ def decision_pin(db: Database, *, order_id: str, courier_id: str, now: datetime)
     db[DECISIONS].update_one(
         {"_id": order_id},
         {"$set": {"pinned": True, "pinned_to": courier_id, "updated_at": now}, "$pull": {"excluded": courier_id}},
+        upsert=True,
+    )
+
+
+def decision_pin_instead(db: Database, *, order_id: str, courier_id: str, excluded: list[str], now: datetime) -> None:
+    """`decision_pin` and `decision_exclude` in one write, for an order moved from one courier to
+    another by hand: `excluded` is the whole list, worked out by the operator action under way on
+    the order (the only writer of `excluded` while it is)."""
+    db[DECISIONS].update_one(
+        {"_id": order_id},
+        {"$set": {"pinned": True, "pinned_to": courier_id, "excluded": excluded, "updated_at": now}},
         upsert=True,
     )
 

@@ -181,11 +181,13 @@ return done
 """)
 
 
-def persist_positions(*, batch: int = 1000) -> int:
-    """Writes the latest positions Redis has and MongoDB not yet, in bulk; returns how many changed.
+def persist_positions(*, batch: int | None = None) -> int:
+    """Writes the latest positions Redis has and MongoDB not yet, in bulk writes of `batch`
+    (COURIER_LOCATION_PERSIST_BATCH) positions; returns how many changed.
     A courier leaves the to-do set only once their position is written (a writer that dies midway
     leaves its batch to the next), so it is safe in several replicas at once; the write never moves
     a position back (it is conditional on the stored one being older)."""
+    batch = batch or settings.COURIER_LOCATION_PERSIST_BATCH
     client = get_redis()
     written = 0
     for _pass in range(1 + client.scard(unpersisted_key()) // batch + 1):

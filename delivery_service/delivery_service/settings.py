@@ -61,12 +61,19 @@ LOCATION_EVENT_MIN_INTERVAL_S = env_float("LOCATION_EVENT_MIN_INTERVAL_S", 2.0)
 # Positions live in Redis; MongoDB's copy is written behind in bulk at most this late (what a Redis
 # loss can lose). 0: no background writer in this process (tests call tracking.persist_positions).
 COURIER_LOCATION_PERSIST_S = env_float("COURIER_LOCATION_PERSIST_S", 5.0)
+# Positions per bulk write of that pass. A write command holds the local store's write mutex for its
+# whole length (docs/architecture/store.md): a thousand statements in one held every other write
+# back for most of a second (issue #40's operators' assign, p95 0.7 s); a hundred, for tens of ms.
+COURIER_LOCATION_PERSIST_BATCH = env_int("COURIER_LOCATION_PERSIST_BATCH", 100)
 # A free, available courier's position wakes dispatch at most this often per process.
 DISPATCH_POSITION_KICK_S = env_float("DISPATCH_POSITION_KICK_S", 1.0)
 # An operator action still under way this long after it began was interrupted (its process died or
 # paused): it is carried out to its end by deliveries/operators.py's `resume`, which runs this often
 # (0: not in this process).
 OPERATOR_ACTION_RESUME_S = env_float("OPERATOR_ACTION_RESUME_S", 10.0)
+# Couriers per re-read of the operators' console (one per heartbeat, going round all of them): a
+# heartbeat's work stays bounded however large the fleet (deliveries/console.py).
+OPERATOR_CONSOLE_COURIERS_PAGE = env_int("OPERATOR_CONSOLE_COURIERS_PAGE", 500)
 
 # Dispatch that plans routes (ARCHITECTURE 4.7, deliveries/planning.py). `routes`: one pickup-and-
 # delivery problem for the whole city, solved with VROOM every DISPATCH_PLAN_S and soon after each

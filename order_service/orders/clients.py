@@ -208,9 +208,11 @@ def delivery_release(*, order_id: str) -> None:
         logger.warning("courier release refused", extra={"order_id": order_id, "status": response.status_code})
 
 
-def console_couriers() -> list[dict]:
-    """Every courier as the operators' console shows them, from the delivery service, which owns
-    them (common/contracts/operator_console.py)."""
-    response = internal_request("delivery", "GET", operator_console.COURIERS_PATH)
+def console_couriers(*, after: str | None) -> tuple[list[dict], str | None]:
+    """A page of couriers as the operators' console shows them, from the delivery service, which owns
+    them, and where the next page starts (None: from the first again; common/contracts/operator_console.py)."""
+    params = {"after": after} if after else None
+    response = internal_request("delivery", "GET", operator_console.COURIERS_PATH, params=params)
     raise_for_upstream(response, "delivery")
-    return response.json()["couriers"]
+    answer = response.json()
+    return answer["couriers"], answer.get("next")

@@ -10,7 +10,9 @@ time passes: the heartbeat's re-read works them out again, and a changed one is 
 
 Served here because most of it is orders and their attention, computed here; the couriers are the
 delivery service's, which publishes their events itself and answers the re-read (one internal call
-per heartbeat per process, for all of its open consoles). Operators only.
+per heartbeat per process, for all of its open consoles): a page of couriers each time, the next
+page the time after, going round (the delivery service's OPERATOR_CONSOLE_COURIERS_PAGE), so a
+heartbeat never reads the whole fleet. Operators only.
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ def publish_batch(order: dict) -> tuple[str, list[Entry]]:
 class OperatorConsole(streams.StreamSpec):
     kind = contract.KIND
 
+    def __init__(self):
+        self.couriers_after: str | None = None  # where this process's next page of couriers starts
+
     def truth(self, watched: dict[str, set[str]]) -> dict[str, list[Entry]]:
         if contract.SUBJECT not in watched:
             return {}
@@ -76,7 +81,7 @@ class OperatorConsole(streams.StreamSpec):
             orders += repository.orders_by_ids(db, order_ids=gone)
         entries = order_entries(orders, now=now)
         try:
-            couriers = clients.console_couriers()
+            couriers, self.couriers_after = clients.console_couriers(after=self.couriers_after)
         except ApiError:
             couriers = []  # the delivery service is away: the couriers as last published stay shown
         entries += [contract.courier_entry(courier, at=now) for courier in couriers]

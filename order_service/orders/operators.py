@@ -248,16 +248,29 @@ def order_revoke_courier(*, order_id: str, delivery_id: str) -> dict:
     Idempotent; answers the order as it is."""
     db = get_database()
     oid = parse_object_id(order_id)
-    order = oid and repository.order_revoke_delivery(db, order_id=oid, delivery_id=delivery_id)
-    if not order:
+    if oid is None:
         raise OrderNotFound()
-    cleared = repository.order_clear_courier(
-        db, order_id=oid, delivery_id=delivery_id, states=lifecycle.AWAITING_COURIER_STATES, now=_now()
-    )
+    # Usually the order names the delivery and awaits pickup: revoked and forgotten in one write.
+    cleared = _clear_and_revoke(db, oid, delivery_id)
     if cleared is None:
-        return order
+        # Else (picked up first, another delivery, not projected yet, a retry): revoked all the same.
+        order = repository.order_revoke_delivery(db, order_id=oid, delivery_id=delivery_id)
+        if not order:
+            raise OrderNotFound()
+        if order.get("delivery_id") != delivery_id or order["status"] not in lifecycle.AWAITING_COURIER_STATES:
+            return order
+        # Projected between the two writes (never again now): forgotten as well, unless picked up first.
+        cleared = _clear_and_revoke(db, oid, delivery_id)
+        if cleared is None:
+            return repository.order_get(db, order_id=oid)
     tracking.publish(cleared)
     return cleared
+
+
+def _clear_and_revoke(db, oid, delivery_id: str) -> dict | None:
+    return repository.order_clear_courier(
+        db, order_id=oid, delivery_id=delivery_id, states=lifecycle.AWAITING_COURIER_STATES, now=_now(), revoke=True
+    )
 
 
 def operator_actions_settle(*, older_than_s: float, limit: int = 200) -> int:

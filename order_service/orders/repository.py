@@ -137,15 +137,23 @@ def order_set_courier(
 
 
 def order_clear_courier(
-    db: Database, *, order_id: ObjectId, delivery_id: str, states: tuple[str, ...], now: datetime
+    db: Database,
+    *,
+    order_id: ObjectId,
+    delivery_id: str,
+    states: tuple[str, ...],
+    now: datetime,
+    revoke: bool = False,
 ) -> dict | None:
     """Forgets the courier of delivery `delivery_id` (and only that one) while the order still
-    waits for pickup: the order is back in the queue. None when it names another delivery."""
+    waits for pickup: the order is back in the queue. None when it names another delivery.
+    `revoke`: the delivery is revoked for good in the same write (`order_revoke_delivery`)."""
     return db[ORDERS].find_one_and_update(
         {"_id": order_id, "delivery_id": delivery_id, "status": {"$in": list(states)}},
         {
             "$set": {"courier_id": None, "delivery_id": None, "dispatch": DISPATCH_WAITING, "updated_at": now},
             "$inc": {"version": 1},
+            **({"$addToSet": {"revoked_deliveries": delivery_id}} if revoke else {}),
         },
         return_document=ReturnDocument.AFTER,
     )

@@ -225,8 +225,12 @@ def test_picked_up_and_finished_orders_are_not_assigned(
         {"courier_id": "a" * 24, "reason": ""},
         {"courier_id": "a" * 24, "reason": "x" * 501},
         {"courier_id": {"$ne": None}, "reason": REASON},
+        {"courier_id": '{"$ne": null}', "reason": REASON},
+        {"courier_id": "$where", "reason": REASON},
         {"courier_id": "a" * 24, "reason": {"$gt": ""}},
+        {"courier_id": "a" * 24, "reason": None},
         {"reason": REASON},
+        {},
     ],
 )
 def test_an_assign_needs_a_reason_and_a_courier_id(api_client, operator, place_order, city, body):
@@ -274,6 +278,50 @@ def test_an_unassigned_order_waits_again_and_never_goes_back_to_that_courier(cit
     second_id, second = city.courier("Bo")  # somebody else takes it
     assert city.order(order["id"])["courier_id"] == second_id
     assert city.violations(second) == []
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 501}, {"reason": {"$ne": ""}}]
+)
+def test_an_unassign_needs_a_reason(city, place_order, api_client, operator, body):
+    order = place_order()
+    _courier_id, courier = city.courier()
+    assert city.active_order(courier) == order["id"]
+
+    response = api_client.post(f"/operator/orders/{order['id']}/unassign", body, format="json", headers=operator[1])
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert city.audit(order["id"]) == []
+    assert city.active_order(courier) == order["id"]
+
+
+@pytest.mark.parametrize("final", ["cancelled", "delivered"])
+def test_final_orders_are_neither_assigned_nor_unassigned(
+    city, place_order, restaurant_moves, api_client, actors, kitchen, final
+):
+    order = place_order()
+    _first_id, first = city.courier("Ann")
+    assert city.active_order(first) == order["id"]
+    if final == "cancelled":
+        actors.ok("POST", f"/orders/{order['id']}/cancel", headers=kitchen["customer_headers"])
+    else:
+        restaurant_moves(order["id"], "accepted", "preparing", "ready")
+        [delivery] = api_client.get("/deliveries", headers=first).json()["results"]
+        for status in ("picked_up", "delivered"):
+            moved = api_client.post(
+                f"/deliveries/{delivery['id']}/status", {"status": status}, format="json", headers=first
+            )
+            assert moved.status_code == 200, moved.content
+    other_id, _other = city.courier("Bo")
+
+    refusals = [city.assign(order["id"], other_id), city.unassign(order["id"])]
+
+    for response in refusals:
+        assert response.status_code == 409, response.content
+        assert response.json()["error"]["code"] == "illegal_transition"
+    assert [(e["outcome"], e["error_code"]) for e in city.audit(order["id"])] == [("refused", "illegal_transition")] * 2
+    assert city.order(order["id"])["status"] == final
 
 
 def test_unassign_refusals(city, place_order, restaurant_moves, api_client):
@@ -455,3 +503,25 @@ def test_the_couriers_list_is_paged_and_its_filter_checked(city, api_client, ope
     assert (first["count"], len(first["results"])) == (3, 2)
     assert first["next"]
     assert api_client.get("/operator/couriers", {"available": "maybe"}, headers=operator[1]).status_code == 400
+
+
+def test_the_consoles_re_read_goes_round_the_couriers_a_bounded_page_at_a_time(city, api_client, issue_token, settings):
+    """The console's heartbeat asks for one page of couriers (OPERATOR_CONSOLE_COURIERS_PAGE), never
+    the whole fleet; following `next` reads every courier once per round, in id order, and ends."""
+    settings.OPERATOR_CONSOLE_COURIERS_PAGE = 2
+    mine = {city.courier(f"C{n}")[0] for n in range(5)}
+    headers = {"Authorization": f"Bearer {issue_token('service', sub='order')}"}
+    seen: list[str] = []
+    after = None
+    for _page in range(10_000):
+        params = {"after": after} if after else {}
+        answer = api_client.get("/internal/operator/couriers", params, headers=headers).json()
+        assert len(answer["couriers"]) <= 2
+        seen += [courier["id"] for courier in answer["couriers"]]
+        after = answer["next"]
+        if after is None:
+            break
+
+    assert after is None  # the round ended
+    assert mine <= set(seen)
+    assert seen == sorted(set(seen))  # each courier once, in id order

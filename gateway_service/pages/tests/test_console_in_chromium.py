@@ -1,7 +1,8 @@
 """The operators' dispatch console in a real browser (headless Chromium), on the live platform: an
 operator signs in with a code, sees the late order first with its reason in words, and gives it to
 another courier in a few clicks; that courier's page and the customer's tracking page follow, with
-no reload anywhere."""
+no reload anywhere. And on a platform of its own, whose order service (the console stream's server)
+is killed and started again: the console comes back by itself, with what happened meanwhile."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import uuid
 
 import pyotp
 import pytest
+import requests
 
-from common.testing.live import ADDRESS, PASSWORD
+from common.testing.live import ADDRESS, PASSWORD, LiveActors, LivePlatform
 from common.testing.waiting import eventually
 
 pytest.importorskip("selenium.webdriver")
@@ -195,3 +197,76 @@ def _operator_headers(actors, live_platform) -> dict:
         "POST", "/operators/login/mfa", json={"mfa_token": challenge["mfa_token"], "code": pyotp.TOTP(secret).now()}
     )
     return {"Authorization": f"Bearer {tokens['access']}"}
+
+
+@pytest.fixture
+def own_platform(tmp_path_factory):
+    """A platform of the test's own: it kills a service, which the shared one must not see."""
+    platform = LivePlatform(tmp_path_factory.mktemp("console-cut")).start()
+    yield platform
+    platform.stop()
+
+
+def test_the_console_comes_back_by_itself_after_its_stream_is_cut(browsers, own_platform):
+    gateway = own_platform.url("gateway")
+    actors = LiveActors(gateway, own_platform)
+    ann_id, ann = actors.user("couriers", "Ann")
+    actors.ok("PATCH", "/couriers/me", headers=ann, json={"available": False})
+    _chef_id, chef = actors.user("restaurants", "Chef")
+    world = actors.restaurant_with_menu(chef)
+    _customer_id, customer, address_id = actors.customer_with_address()
+    before = actors.place_order(customer, world, address_id)
+    console = browsers("operator", width=1400, height=1100)
+    _operator_signs_in(console, gateway, own_platform)
+    until(console, streaming, "the console never went live")
+    until(console, lambda b: b.find_elements(By.CSS_SELECTOR, f'[data-item-id="{before["id"]}"]'), "no order shown")
+    assert not console.find_elements(By.CSS_SELECTOR, f'#courier option[value="{ann_id}"]')  # off duty
+
+    own_platform.stack.kill("order")  # the console's stream is the order service's: cut mid-stream
+    until(console, lambda b: b.find_element(By.ID, "connection").text == "Reconnecting…", "no word of the cut", 20)
+    actors.ok("PATCH", "/couriers/me", headers=ann, json={"available": True})  # meanwhile (the delivery service)
+    own_platform.stack.restart("order")
+    assert eventually(lambda: _ready(own_platform.url("order")), timeout_s=60, every_s=0.2), "never came back"
+    placed = {}
+    assert eventually(
+        lambda: _placed_through_the_gateway(actors, customer, world, address_id, placed), timeout_s=60, every_s=0.5
+    ), "the gateway never reached the order service again"
+
+    until(
+        console,
+        lambda b: b.find_elements(By.CSS_SELECTOR, f'[data-item-id="{placed["order"]["id"]}"]'),
+        "the console never showed the order placed after the cut",
+        timeout=90,
+    )
+    until(  # what happened during the cut: Ann went on duty
+        console,
+        lambda b: b.find_elements(By.CSS_SELECTOR, f'#courier option[value="{ann_id}"]'),
+        "the console never heard that Ann went on duty",
+        timeout=30,
+    )
+    assert console.find_elements(By.CSS_SELECTOR, f'[data-item-id="{before["id"]}"]')
+    until(console, lambda b: not b.find_element(By.ID, "connection").is_displayed(), "still says it reconnects")
+    assert console.execute_script("return performance.getEntriesByType('navigation').length") == 1  # no reload
+
+
+def _ready(url: str) -> bool:
+    try:
+        return requests.get(url + "/readyz", timeout=2).ok
+    except requests.RequestException:
+        return False  # not listening yet
+
+
+def _placed_through_the_gateway(actors, customer, world, address_id, placed: dict) -> bool:
+    response = actors.call(
+        "POST",
+        "/customers/me/orders",
+        headers={**customer, "Idempotency-Key": placed.setdefault("key", uuid.uuid4().hex)},
+        json={
+            "restaurant_id": world["restaurant"]["id"],
+            "address_id": address_id,
+            "items": [{"menu_item_id": world["items"][0]["id"], "quantity": 1}],
+        },
+    )
+    if response.status_code == 201:
+        placed["order"] = response.json()
+    return response.status_code == 201

@@ -166,3 +166,30 @@ def test_a_reconnecting_console_gets_exactly_what_it_missed(api_client, service_
     assert resnapshot["event"] == "snapshot"
     statuses = {o["id"]: o["status"] for o in resnapshot["data"]["orders"]}
     assert (statuses[order["id"]], statuses[newer["id"]]) == ("preparing", "placed")
+
+
+def test_each_re_read_asks_the_delivery_service_for_the_next_page_of_couriers(monkeypatch):
+    """The heartbeat's re-read takes one page of couriers and the next one the time after, going
+    round (the delivery service bounds a page: OPERATOR_CONSOLE_COURIERS_PAGE)."""
+    from orders import clients, console
+
+    def courier(courier_id):
+        return {"id": courier_id, "name": courier_id, "vehicle": "", "available": True, "location": None}
+
+    pages = {None: ([courier("a"), courier("b")], "b"), "b": ([courier("c")], None)}
+    asked = []
+
+    def console_couriers(*, after):
+        asked.append(after)
+        return pages[after]
+
+    monkeypatch.setattr(clients, "console_couriers", console_couriers)
+    spec = console.OperatorConsole()
+    watched = {operator_console.SUBJECT: set()}
+
+    shown = [
+        sorted(e.key for e in spec.truth(watched)[operator_console.SUBJECT] if e.event == "courier") for _ in range(3)
+    ]
+
+    assert asked == [None, "b", None]
+    assert shown == [["courier:a", "courier:b"], ["courier:c"], ["courier:a", "courier:b"]]
