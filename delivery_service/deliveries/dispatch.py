@@ -46,6 +46,7 @@ ASSIGNMENT_WAIT = Histogram(
 )
 
 FINAL_ORDER_STATES = frozenset({"delivered", "cancelled", "rejected"})
+NEAR_CHUNK = 10  # couriers near a pickup checked per read (candidates)
 
 
 class Outcome(enum.Enum):
@@ -140,10 +141,18 @@ def candidates(db, order: dict) -> Iterator[str]:
     if geo.has_coordinates(pickup):
         waiting_s = (_now() - _parse_time(order["created_at"])).total_seconds()
         radius = tracking.search_radius_km(waiting_s=waiting_s)
-        for courier_id, _km in tracking.couriers_near(lat=pickup["lat"], lng=pickup["lng"], radius_km=radius):
-            courier = repository.courier_get(db, courier_id=courier_id)
-            if courier is not None and courier.get("available"):
-                yield courier_id
+        near = [
+            courier_id
+            for courier_id, _km in tracking.couriers_near(lat=pickup["lat"], lng=pickup["lng"], radius_km=radius)
+        ]
+        # A few at a time, nearest first: those with no room (one read for the lot, not a refused
+        # claim each) and those not available are passed over.
+        for first in range(0, len(near), NEAR_CHUNK):
+            chunk = near[first : first + NEAR_CHUNK]
+            full = repository.couriers_full(db, courier_ids=chunk, capacity=1)
+            room = [courier_id for courier_id in chunk if courier_id not in full]
+            found = {c["_id"]: c for c in repository.couriers_by_ids(db, courier_ids=room)} if room else {}
+            yield from (courier_id for courier_id in room if found.get(courier_id, {}).get("available"))
     now = _now()
     free = repository.couriers_free(db, limit=50)
     fresh = tracking.fresh_couriers([c["_id"] for c in free])  # Redis's truth; None: MongoDB's copies
@@ -175,7 +184,7 @@ def converge(assignment: dict | None, order: dict | None) -> Outcome:
     if order["status"] == "picked_up":
         _follow(db, assignment, order)
         return Outcome.ASSIGNED
-    mirror_order(db, delivery, order)
+    delivery = mirror_order(db, delivery, order)
     if _names(order, assignment):
         return Outcome.ASSIGNED
     if manual.is_excluded(db, order_id=order["id"], courier_id=assignment["courier_id"]):
@@ -186,7 +195,7 @@ def converge(assignment: dict | None, order: dict | None) -> Outcome:
         # The order names a delivery that is not its assignment (there is one per order): stale.
         clients.order_unproject_courier(order_id=order["id"], delivery_id=order["delivery_id"])
         REPAIRS.labels("stale_projection").inc()
-    return _project(db, assignment, order)
+    return _project(db, assignment, order, delivery)
 
 
 def mirror_order(db, delivery: dict | None, order: dict) -> dict | None:
@@ -239,11 +248,13 @@ def _ensure_delivery(db, assignment: dict, order: dict | None) -> dict | None:
         "created_at": assignment.get("at", now),
         "updated_at": now,
     }
-    if repository.delivery_insert_once(db, document=document):
+    created = repository.delivery_insert_once(db, document=document)
+    if created:
         courier_list.delivery_listed(document)  # their list of deliveries (GET /deliveries)
         events.announce(document)  # the courier is told at once
     faults.point("dispatch.after_delivery")
-    return repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
+    # What was just stored needs no second read (a conditional write checks any later change).
+    return document if created else repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
 
 
 def _ready_at(order: dict | None) -> datetime | None:
@@ -252,7 +263,7 @@ def _ready_at(order: dict | None) -> datetime | None:
     return _parse_time(at) if isinstance(at, str) else at
 
 
-def _project(db, assignment: dict, order: dict) -> Outcome:
+def _project(db, assignment: dict, order: dict, delivery: dict | None) -> Outcome:
     """Writes the assignment onto the order. A definite refusal settles the assignment; anything
     ambiguous leaves it for the reconciler, never undoing it."""
     speed_kmh, eta_at = tracking.courier_heading_to(
@@ -285,7 +296,7 @@ def _project(db, assignment: dict, order: dict) -> Outcome:
     logger.info("courier assigned", extra={"courier_id": assignment["courier_id"], "order_id": order["id"]})
     # The order may have moved since it was listed (ready before it named its courier, so nobody
     # told this delivery): the projection's answer is the order as it is now.
-    mirror_order(db, repository.delivery_by_id(db, delivery_id=assignment["delivery_id"]), projected)
+    mirror_order(db, delivery, projected)  # conditional on the order's version: a stale copy is safe
     if created_at := projected.get("created_at"):
         ASSIGNMENT_WAIT.observe(max(0.0, (_now() - _parse_time(created_at)).total_seconds()))
     return Outcome.ASSIGNED
