@@ -37,6 +37,9 @@ from seeding import http
 PASSWORD = "growth correct horse battery"
 MENU_ITEMS = 30
 BATCH = 5000
+# The sample courier delivered the load's first orders, a full page of `GET /deliveries` (its default
+# page size) at every size: the page the benchmark times holds as many deliveries whatever the data.
+SAMPLE_COURIER_DELIVERIES = 20
 # The city's centre and how many restaurants share a square kilometre.
 CENTRE = (52.37, 4.89)
 RESTAURANTS_PER_KM2 = 4.0
@@ -385,11 +388,21 @@ def _order_and_delivery(n: int, *, customer, restaurant, courier, at: datetime, 
 
 
 def load_orders(
-    target: Target, *, count: int, history: int, customers: list, restaurants: list, couriers: list, rng, stats: dict
+    target: Target,
+    *,
+    count: int,
+    history: int,
+    customers: list,
+    restaurants: list,
+    couriers: list,
+    sample_courier: tuple,
+    rng,
+    stats: dict,
 ) -> None:
     """`count` delivered orders: customer i has orders i*history .. (i+1)*history - 1 (the sample
     customer exactly `history`), restaurants and couriers round robin (the sample restaurant as many
-    as any), placed over the past 60 days but not the last one."""
+    as any; the sample courier the first SAMPLE_COURIER_DELIVERIES too), placed over the past 60
+    days but not the last one."""
     orders, deliveries = target.db("orders")["orders"], target.db("deliveries")["deliveries"]
     newest = datetime.now(UTC) - timedelta(days=1)
     per_restaurant: dict[str, int] = {}
@@ -404,7 +417,7 @@ def load_orders(
                 n,
                 customer=customers[min(n // max(history, 1), len(customers) - 1)],
                 restaurant=restaurant,
-                courier=couriers[n % len(couriers)],
+                courier=sample_courier if n < SAMPLE_COURIER_DELIVERIES else couriers[n % len(couriers)],
                 at=at.replace(microsecond=(at.microsecond // 1000) * 1000),
                 rng=rng,
             )
@@ -459,6 +472,7 @@ def load(
         customers=placed_customers,
         restaurants=placed_restaurants,
         couriers=placed_couriers,
+        sample_courier=(t["courier"]["_id"], t["courier"].get("vehicle")),
         rng=rng,
         stats=stats,
     )

@@ -35,7 +35,7 @@ CHUNK = 5000
 # skip the marker at rank 0; a descending page never reaches it before the last rank.
 _PAGE = LuaScript("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if ARGV[5] == '1' then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 local count = redis.call('ZCARD', KEYS[1]) - 1
 local first = tonumber(ARGV[1])
 local last = first + tonumber(ARGV[2]) - 1
@@ -44,6 +44,23 @@ if ARGV[3] == '1' then
   return {count, redis.call('ZREVRANGE', KEYS[1], first, math.min(last, count - 1))}
 end
 return {count, redis.call('ZRANGE', KEYS[1], first + 1, last + 1)}
+""")
+
+# [count, members of the page] of the members scored at least ARGV[1], highest scores first, in one
+# round trip (nil when the set is not built); members scored lower leave the set (never the marker).
+_PAGE_SINCE = LuaScript("""
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '(-inf', '(' .. ARGV[1])
+local count = redis.call('ZCOUNT', KEYS[1], ARGV[1], '+inf')
+if tonumber(ARGV[3]) <= 0 or tonumber(ARGV[2]) >= count then return {count, {}} end
+return {count, redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', ARGV[1], 'LIMIT', ARGV[2], ARGV[3])}
+""")
+
+# A member leaves KEYS[1] and joins KEYS[2] at score ARGV[2] if that set is built.
+_MOVE = LuaScript("""
+redis.call('ZREM', KEYS[1], ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
+return 1
 """)
 
 # One member into each set that is built: KEYS[i] gets member ARGV[2i-1] at score ARGV[2i].
@@ -71,16 +88,37 @@ def page(
     newest_first: bool,
     rebuild: Callable[[], Iterable[tuple[str, float]]],
     ttl_s: float,
+    slide: bool = True,
 ) -> tuple[int, list[str]] | None:
     """(count, the page's members) of the list, highest scores first when `newest_first`; builds the
-    set from `rebuild` when it is missing. None when Redis cannot answer."""
-    args = [max(skip, 0), limit, "1" if newest_first else "0", int(ttl_s * 1000)]
+    set from `rebuild` when it is missing. The set lives `ttl_s` from its last read (`slide`) or from
+    its build (not `slide`: rebuilt that often, whatever a writer missed). None when Redis cannot answer."""
+    args = [max(skip, 0), limit, "1" if newest_first else "0", int(ttl_s * 1000), "1" if slide else "0"]
+    return _run(_PAGE, key, args, rebuild=rebuild, ttl_s=ttl_s)
+
+
+def page_since(
+    key: str,
+    *,
+    since: float,
+    skip: int,
+    limit: int,
+    rebuild: Callable[[], Iterable[tuple[str, float]]],
+    ttl_s: float,
+) -> tuple[int, list[str]] | None:
+    """(count, the page's members) of the members scored `since` or later, highest scores first: a
+    window that moves on (members that fall out of it leave the set as it is read). The set lives
+    `ttl_s` from its build. None when Redis cannot answer."""
+    return _run(_PAGE_SINCE, key, [repr(float(since)), max(skip, 0), limit], rebuild=rebuild, ttl_s=ttl_s)
+
+
+def _run(script: LuaScript, key: str, args: list, *, rebuild, ttl_s: float) -> tuple[int, list[str]] | None:
     try:
         client = get_redis()
-        reply = _PAGE.run(client, [key], args)
+        reply = script.run(client, [key], args)
         if reply is None:
             build(client, key, rebuild(), ttl_s=ttl_s)
-            reply = _PAGE.run(client, [key], args)
+            reply = script.run(client, [key], args)
     except redis.RedisError:
         logger.warning("ranked index unavailable: the list is read from MongoDB", extra={"key": key})
         return None
@@ -111,6 +149,15 @@ def add(*entries: tuple[str, str, float]) -> None:
         _ADD.run(get_redis(), [key for key, _, _ in entries], [v for _, m, s in entries for v in (m, s)])
     except redis.RedisError:
         logger.warning("ranked index not updated", extra={"keys": [key for key, _, _ in entries]})
+
+
+def move(from_key: str, to_key: str, member: str, score: float) -> None:
+    """A document leaves one list for another (the second only if it is built), in one round trip.
+    Best effort, as `add`."""
+    try:
+        _MOVE.run(get_redis(), [from_key, to_key], [member, score])
+    except redis.RedisError:
+        logger.warning("ranked index not updated", extra={"keys": [from_key, to_key]})
 
 
 def remove(key: str, member: str) -> None:

@@ -57,3 +57,31 @@ def test_a_set_is_forgotten_after_its_lifetime_unread(redis_client, key):
 def test_without_redis_the_caller_reads_the_store(key, redis_down):
     assert ranked_index.page(key, skip=0, limit=5, newest_first=True, rebuild=lambda: _entries(2), ttl_s=60) is None
     ranked_index.add((key, "x", 1.0))  # best effort: no error
+
+
+def test_a_set_read_without_sliding_lives_from_its_build(redis_client, key):
+    ranked_index.page(key, skip=0, limit=1, newest_first=False, rebuild=lambda: _entries(2), ttl_s=30, slide=False)
+    redis_client.pexpire(key, 5_000)
+    ranked_index.page(key, skip=0, limit=1, newest_first=False, rebuild=list, ttl_s=30, slide=False)
+    assert 0 < redis_client.pttl(key) <= 5_000
+
+
+def test_a_window_counts_and_pages_members_scored_since_and_forgets_older_ones(redis_client, key):
+    found = ranked_index.page_since(key, since=3, skip=1, limit=2, rebuild=lambda: _entries(10), ttl_s=60)
+    assert found == (7, ["m08", "m07"])
+    assert ranked_index.page_since(key, since=8, skip=0, limit=5, rebuild=list, ttl_s=60) == (2, ["m09", "m08"])
+    assert ranked_index.page_since(key, since=8, skip=2, limit=5, rebuild=list, ttl_s=60) == (2, [])
+    assert redis_client.zcard(key) == 3  # the two left and the marker: those older have left
+    assert 0 < redis_client.pttl(key) <= 60_000
+
+
+def test_a_member_moves_to_a_second_set_only_if_it_is_built(redis_client, key):
+    other = key + ":other"
+    ranked_index.page(key, skip=0, limit=5, newest_first=False, rebuild=lambda: _entries(2), ttl_s=60)
+    ranked_index.move(key, other, "m00", 5.0)
+    assert ranked_index.page(key, skip=0, limit=5, newest_first=False, rebuild=list, ttl_s=60) == (1, ["m01"])
+    assert not redis_client.exists(other)
+
+    ranked_index.page_since(other, since=0, skip=0, limit=5, rebuild=list, ttl_s=60)
+    ranked_index.move(key, other, "m01", 6.0)
+    assert ranked_index.page_since(other, since=0, skip=0, limit=5, rebuild=list, ttl_s=60) == (1, ["m01"])

@@ -46,6 +46,7 @@ ASSIGNMENT_WAIT = Histogram(
 )
 
 FINAL_ORDER_STATES = frozenset({"delivered", "cancelled", "rejected"})
+NEAR_CHUNK = 10  # couriers near a pickup checked per read (candidates)
 
 
 class Outcome(enum.Enum):
@@ -140,10 +141,18 @@ def candidates(db, order: dict) -> Iterator[str]:
     if geo.has_coordinates(pickup):
         waiting_s = (_now() - _parse_time(order["created_at"])).total_seconds()
         radius = tracking.search_radius_km(waiting_s=waiting_s)
-        for courier_id, _km in tracking.couriers_near(lat=pickup["lat"], lng=pickup["lng"], radius_km=radius):
-            courier = repository.courier_get(db, courier_id=courier_id)
-            if courier is not None and courier.get("available"):
-                yield courier_id
+        near = [
+            courier_id
+            for courier_id, _km in tracking.couriers_near(lat=pickup["lat"], lng=pickup["lng"], radius_km=radius)
+        ]
+        # A few at a time, nearest first: those with no room (one read for the lot, not a refused
+        # claim each) and those not available are passed over.
+        for first in range(0, len(near), NEAR_CHUNK):
+            chunk = near[first : first + NEAR_CHUNK]
+            full = repository.couriers_full(db, courier_ids=chunk, capacity=1)
+            room = [courier_id for courier_id in chunk if courier_id not in full]
+            found = {c["_id"]: c for c in repository.couriers_by_ids(db, courier_ids=room)} if room else {}
+            yield from (courier_id for courier_id in room if found.get(courier_id, {}).get("available"))
     now = _now()
     free = repository.couriers_free(db, limit=50)
     fresh = tracking.fresh_couriers([c["_id"] for c in free])  # Redis's truth; None: MongoDB's copies
@@ -242,11 +251,12 @@ def _ensure_delivery(db, assignment: dict, order: dict | None, *, new: bool = Fa
         "created_at": assignment.get("at", now),
         "updated_at": now,
     }
-    if repository.delivery_insert_once(db, document=document):
+    created = repository.delivery_insert_once(db, document=document)
+    if created:
         courier_list.delivery_listed(document)  # their list of deliveries (GET /deliveries)
         events.announce(document)  # the courier is told at once
         faults.point("dispatch.after_delivery")
-        return document  # as stored
+        return document  # as stored: what was just written needs no second read
     faults.point("dispatch.after_delivery")
     return repository.delivery_by_id(db, delivery_id=assignment["delivery_id"])
 

@@ -114,6 +114,17 @@ def announce_route(courier: dict, *, location: dict | None) -> list[dict]:
     return route
 
 
+def announce_routes(couriers: list[tuple[dict, dict | None, list[dict]]]) -> None:
+    """`announce_route` for many couriers, each with their position and active deliveries given:
+    the routes published in one round trip."""
+    batches = []
+    for courier, location, deliveries in couriers:
+        route = routes.courier_route(courier=courier, location=location, deliveries=deliveries)
+        batches.append((streams.topic_of(COURIER, courier["_id"]), [route_entry(route)]))
+        routes.tell_customers(courier=courier, route=route)
+    streams.publish(batches)
+
+
 class CourierFeed(streams.StreamSpec):
     kind = COURIER
 

@@ -84,7 +84,18 @@ class City:
         self.couriers: dict[str, dict] = {}
         self.positions: dict[str, dict] = {}
         self.deliveries: dict[str, list[dict]] = {}  # courier -> active deliveries
+        self.carried: dict[str, int] = {}  # courier -> assignments (slots taken)
+        self.assigned: set[str] = set()  # orders with an assignment (maybe not yet projected)
         self.snapshot: planning.Snapshot | None = None
+
+    def count_slots(self, assignments: list[dict]) -> None:
+        for assignment in assignments:
+            self.carried[assignment["courier_id"]] = self.carried.get(assignment["courier_id"], 0) + 1
+            self.assigned.add(assignment["order_id"])
+
+    def full(self, order_id: str, courier_id: str) -> bool:
+        """The courier's slots were all taken, by other orders than this one, when the snapshot was."""
+        return order_id not in self.assigned and self.carried.get(courier_id, 0) >= dispatch.capacity()
 
 
 def take_snapshot(now: datetime) -> City:
@@ -92,6 +103,7 @@ def take_snapshot(now: datetime) -> City:
     city = City(now)
     city.waiting = {o["id"]: o for o in clients.orders_awaiting_courier(limit=PLAN_BATCH)}
     assignments = repository.assignments_all(db)
+    city.count_slots(assignments)
     delivery_ids = [a["delivery_id"] for a in assignments]
     for delivery in repository.deliveries_by_ids(db, delivery_ids=delivery_ids) if delivery_ids else []:
         if delivery["status"] in lifecycle.ACTIVE_STATES:
@@ -203,9 +215,15 @@ def travel_matrix(snapshot: planning.Snapshot):
 
 
 def commit(city: City, plan: planning.Plan) -> list[Outcome]:
-    """The plan's assignments that must start now, each through the one assignment function."""
+    """The plan's assignments that must start now, each through the one assignment function. The
+    solver's capacity is what a courier carries at once, so it may plan a third order after two
+    drop-offs; a courier whose slots the snapshot saw taken is not asked (the claim would refuse,
+    after an insert refused per slot: every pass, for as long as the order waited)."""
     outcomes = []
     for order_id, courier_id in plan.commit:
+        if city.full(order_id, courier_id):
+            outcomes.append(Outcome.NO_FREE_COURIER)  # it waits for the next pass
+            continue
         try:
             with locks.order_lock(order_id):
                 outcome = dispatch.assign_to(city.waiting[order_id], courier_id, capacity=dispatch.capacity())
@@ -214,6 +232,7 @@ def commit(city: City, plan: planning.Plan) -> list[Outcome]:
             outcome = Outcome.SKIPPED
         if outcome in (Outcome.ASSIGNED, Outcome.PENDING):
             PLAN_COMMITS.inc()
+            city.carried[courier_id] = city.carried.get(courier_id, 0) + 1
         outcomes.append(outcome)
     return outcomes
 
@@ -236,10 +255,24 @@ def _nearest(city: City, order_ids: list[str]) -> list[Outcome]:
 
 def refresh_routes(city: City) -> None:
     """Every busy courier's route as it stands after this pass, to their feed (a `route` event when
-    it changed) and to their customers' estimates (moves of a minute or more)."""
+    it changed) and to their customers' estimates (moves of a minute or more). Their deliveries and
+    the couriers the snapshot lacks are read in one query each, and every route is published in one
+    round trip: a pass costs the store the same few queries with ten busy couriers or a thousand
+    (one query per courier made each placement's pass cost as many as the city had busy couriers)."""
     db = get_database()
-    busy = {a["courier_id"] for a in repository.assignments_all(db)}
-    for courier_id in busy:
-        courier = city.couriers.get(courier_id) or repository.courier_get(db, courier_id=courier_id)
-        if courier is not None:
-            events.announce_route(courier, location=city.positions.get(courier_id))
+    busy = sorted({a["courier_id"] for a in repository.assignments_all(db)})
+    if not busy:
+        return
+    active = repository.deliveries_active_of_couriers(db, courier_ids=busy, states=sorted(lifecycle.ACTIVE_STATES))
+    deliveries: dict[str, list[dict]] = {}
+    for delivery in active:
+        deliveries.setdefault(delivery["courier_id"], []).append(delivery)
+    couriers = {courier_id: city.couriers[courier_id] for courier_id in busy if courier_id in city.couriers}
+    if missing := [courier_id for courier_id in busy if courier_id not in couriers]:
+        couriers.update((c["_id"], c) for c in repository.couriers_by_ids(db, courier_ids=missing))
+    events.announce_routes(
+        [
+            (courier, city.positions.get(courier_id), deliveries.get(courier_id, []))
+            for courier_id, courier in couriers.items()
+        ]
+    )

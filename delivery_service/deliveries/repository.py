@@ -160,6 +160,16 @@ def assignment_claim(
     return Claim.COURIER_BUSY
 
 
+def couriers_full(db: Database, *, courier_ids: list[str], capacity: int) -> set[str]:
+    """Those of the couriers whose every slot (of `capacity`) is taken: one read by slot id, where a
+    claim on each would cost an insert refused per slot and a read."""
+    slots = [slot_id(courier_id, slot) for courier_id in courier_ids for slot in range(max(1, capacity))]
+    taken: dict[str, int] = {}
+    for assignment in db[ASSIGNMENTS].find({"_id": {"$in": slots}}, {"courier_id": 1}) if slots else []:
+        taken[assignment["courier_id"]] = taken.get(assignment["courier_id"], 0) + 1
+    return {courier_id for courier_id, count in taken.items() if count >= max(1, capacity)}
+
+
 def assignment_of_order(db: Database, *, order_id: str) -> dict | None:
     return db[ASSIGNMENTS].find_one({"order_id": order_id})
 

@@ -56,6 +56,7 @@ OPERATOR_ACTION_SETTLE_S = env_float("OPERATOR_ACTION_SETTLE_S", 30.0)
 # A customer's history and a kitchen's list of orders are paged from Redis (orders/lists.py), each
 # list built from MongoDB when first read and forgotten after this long unread.
 ORDER_LISTS_TTL_S = env_float("ORDER_LISTS_TTL_S", 3600.0)
+OPERATOR_LISTS_REBUILD_S = env_float("OPERATOR_LISTS_REBUILD_S", 60.0)
 
 # The live streams are plain async Django views, which drf-spectacular cannot see; describe them.
 SPECTACULAR_SETTINGS = {

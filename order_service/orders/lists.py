@@ -1,9 +1,19 @@
-"""The customers' histories and the kitchens' lists of orders as ranked indexes (common/ranked_index.py):
-a page and its count cost the same whether the customer or the restaurant has ten orders or ten
-thousand. Newest first, as `repository.NEWEST_FIRST`: the score is the order's creation time and
-ties go to the larger id, which is how a sorted set orders equal scores in reverse."""
+"""The customers' histories, the kitchens' lists of orders and the operators' list of the city's
+orders as ranked indexes (common/ranked_index.py): a page and its count cost the same whether the
+customer or the restaurant has ten orders or ten thousand, the city ten live orders or a thousand.
+Newest first, as `repository.NEWEST_FIRST`: the score is the order's creation time and ties go to
+the larger id, which is how a sorted set orders equal scores in reverse (oldest first, the smaller).
+
+The operators' two lists (orders/operators.py) change as orders finish: the live orders (oldest
+first) lose an order when it finishes, and the orders finished lately (latest first, scored by
+when they finished) gain it and lose it `OPERATOR_FINISHED_VISIBLE_S` later. Both are rebuilt from
+MongoDB every `OPERATOR_LISTS_REBUILD_S` whatever their readers, so what a writer missed (a process
+that died between its write and the list's) is gone within that; and a page of live orders drops
+any order it finds finished (a build that read it just before it finished)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.conf import settings
 
@@ -21,18 +31,36 @@ def restaurant_key(restaurant_id: str) -> str:
     return redis_key("orders", "of-restaurant", restaurant_id)
 
 
-def _score(order: dict) -> float:
+def live_key() -> str:
+    return redis_key("orders", "live")
+
+
+def finished_key() -> str:
+    return redis_key("orders", "finished-lately")
+
+
+def _ms(at: datetime) -> float:
     """Milliseconds, as MongoDB keeps times: the same order scores the same before and after storing."""
-    at = order["created_at"]
     return round(at.replace(microsecond=at.microsecond // 1000 * 1000).timestamp() * 1000)
 
 
+def _score(order: dict) -> float:
+    return _ms(order["created_at"])
+
+
 def listed(order: dict) -> None:
-    """A new order joins its customer's and its restaurant's lists (those that are built)."""
+    """A new order joins its customer's, its restaurant's and the city's live lists (those built)."""
     member, score = str(order["_id"]), _score(order)
     ranked_index.add(
-        (customer_key(order["customer_id"]), member, score), (restaurant_key(order["restaurant_id"]), member, score)
+        (customer_key(order["customer_id"]), member, score),
+        (restaurant_key(order["restaurant_id"]), member, score),
+        (live_key(), member, score),
     )
+
+
+def finished(order: dict) -> None:
+    """An order that finished leaves the live orders for those finished lately (if built)."""
+    ranked_index.move(live_key(), finished_key(), str(order["_id"]), _ms(order["closed_at"]))
 
 
 def _page(key: str, query: dict, *, skip: int, limit: int) -> tuple[int, list[dict]] | None:
@@ -63,3 +91,49 @@ def restaurant_page(*, restaurant_id: str, owner_id: str, skip: int, limit: int)
     if found is None or any(order["restaurant_owner_id"] != owner_id for order in found[1]):
         return repository.orders_page(get_database(), query=query, skip=skip, limit=limit)
     return found
+
+
+# --- the operators' list of the city's orders (orders/operators.py) -------------------------------------
+
+
+def live_page(*, skip: int, limit: int) -> tuple[int, list[dict]] | None:
+    """(count, the page) of the city's live orders, oldest first; None when Redis cannot answer."""
+    db = get_database()
+    for _attempt in range(3):
+        found = ranked_index.page(
+            live_key(),
+            skip=skip,
+            limit=limit,
+            newest_first=False,
+            rebuild=lambda: ((str(o["_id"]), _score(o)) for o in repository.orders_live_listed(db)),
+            ttl_s=settings.OPERATOR_LISTS_REBUILD_S,
+            slide=False,
+        )
+        if found is None:
+            return None
+        count, orders = found[0], repository.orders_in_order(db, order_ids=found[1])
+        gone = set(found[1]) - {str(o["_id"]) for o in orders if o.get("dispatch") in repository.LIVE}
+        if not gone:
+            return count, orders
+        for member in gone:  # finished (or never stored) since the list was built: gone for good
+            ranked_index.remove(live_key(), member)
+    return repository.orders_live_page(db, status=None, skip=skip, limit=limit)
+
+
+def finished_page(*, since: datetime, hours: list[str], skip: int, limit: int) -> tuple[int, list[dict]] | None:
+    """(count, the page) of the orders finished at or after `since`, the latest first; None when
+    Redis cannot answer."""
+    db = get_database()
+    found = ranked_index.page_since(
+        finished_key(),
+        since=_ms(since),
+        skip=skip,
+        limit=limit,
+        rebuild=lambda: (
+            (str(o["_id"]), _ms(o["closed_at"])) for o in repository.orders_closed_listed(db, since=since, hours=hours)
+        ),
+        ttl_s=settings.OPERATOR_LISTS_REBUILD_S,
+    )
+    if found is None:
+        return None
+    return found[0], repository.orders_in_order(db, order_ids=found[1])

@@ -36,7 +36,7 @@ from common import faults
 from common.errors import ApiError, InvalidInput
 from common.mongo import get_database, parse_object_id
 from common.pagination import PageRequest
-from orders import attention, lifecycle, locations, repository, services, tracking
+from orders import attention, lifecycle, lists, locations, repository, services, tracking
 from orders.errors import IllegalTransition, OrderNotFound
 
 logger = logging.getLogger(__name__)
@@ -67,22 +67,19 @@ def operator_orders(*, status: str | None, attention_only: bool, page: PageReque
         flagged = [_with_attention(o, seen, now) for o in live]
         flagged = [o for o in flagged if o["attention"]]
         return len(flagged), flagged[page.skip : page.skip + page.size]
-    live_count, live = (
-        repository.orders_live_page(db, status=status, skip=page.skip, limit=page.size)
-        if _live_status(status)
-        else (0, [])
-    )
+    # Without a status, both parts are paged from their ranked indexes (orders/lists.py): a page
+    # costs the same among ten live orders or a thousand; with one, MongoDB counts what matches.
+    live_count, live = 0, []
+    if _live_status(status):
+        found = lists.live_page(skip=page.skip, limit=page.size) if status is None else None
+        live_count, live = found or repository.orders_live_page(db, status=status, skip=page.skip, limit=page.size)
     finished_count, finished = 0, []
     if status is None or status in lifecycle.FINAL_STATES:
         since = now - timedelta(seconds=settings.OPERATOR_FINISHED_VISIBLE_S)
-        finished_count, finished = repository.orders_closed_since_page(
-            db,
-            since=since,
-            hours=_hours(since, now),
-            status=status,
-            skip=max(0, page.skip - live_count),
-            limit=page.size - len(live),
-        )
+        window = {"since": since, "hours": _hours(since, now)}
+        rest = {"skip": max(0, page.skip - live_count), "limit": page.size - len(live)}
+        found = lists.finished_page(**window, **rest) if status is None else None
+        finished_count, finished = found or repository.orders_closed_since_page(db, **window, status=status, **rest)
     orders = live + finished
     seen = locations.courier_positions(orders)
     return live_count + finished_count, [_with_attention(o, seen, now) for o in orders]

@@ -18,6 +18,8 @@ OPERATOR_ACTIONS = "operator_actions"
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
 OLDEST_FIRST = [("created_at", ASCENDING), ("_id", ASCENDING)]
 NEWEST_ACTIONS = [("at", DESCENDING), ("_id", DESCENDING)]
+# An order's dispatch states while it is live: the operators' list of the city's orders.
+LIVE = (DISPATCH_WAITING, DISPATCH_ASSIGNED)
 
 
 def closed_hour(at: datetime) -> str:
@@ -234,6 +236,17 @@ def orders_live(db: Database, *, status: str | None) -> list[dict]:
     if status:
         query["status"] = status
     return list(db[ORDERS].find(query).sort(OLDEST_FIRST))
+
+
+def orders_live_listed(db: Database):
+    """Every live order, only what the operators' ranked index keeps (orders/lists.py)."""
+    return db[ORDERS].find({"dispatch": {"$in": list(LIVE)}}, {"created_at": 1})
+
+
+def orders_closed_listed(db: Database, *, since: datetime, hours: list[str]):
+    """Every order finished at or after `since` (within the hours named), only what the operators'
+    ranked index keeps (orders/lists.py)."""
+    return db[ORDERS].find({"closed_hour": {"$in": hours}, "closed_at": {"$gte": since}}, {"closed_at": 1})
 
 
 def orders_live_page(db: Database, *, status: str | None, skip: int, limit: int) -> tuple[int, list[dict]]:

@@ -300,6 +300,8 @@ def order_move(
         )
     TRANSITIONS.labels(target).inc()
     faults.point("order.transition.after_update")
+    if target in lifecycle.FINAL_STATES:
+        lists.finished(updated)
     tracking.publish(updated)
     if updated.get("delivery_id"):
         clients.delivery_order_moved_later(order=updated)

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bson import ObjectId
 
 from common import faults
 from common.testing.live import ADDRESS
@@ -90,3 +91,37 @@ def test_a_planner_frozen_mid_commit_while_another_plans_converges(mongo_db, pla
 
     _assert_invariants(mongo_db, actors, kitchen, placed)
     assert mongo_db["deliveries"].count_documents({"status": "assigned"}) >= 2
+
+
+def test_a_plan_never_claims_a_courier_whose_slots_are_taken(mongo_db, place_order, actors, kitchen, monkeypatch):
+    """The solver's capacity is what a courier carries at once, so it plans a third order after two
+    drop-offs: that order waits, and no claim is tried for it (each was an insert refused per slot and
+    a read, on every pass for as long as it waited: 29 refused inserts per placement in
+    bench/store_cost.py). Seen failing without the check: four claims in two passes."""
+    placed = [place_order() for _ in range(3)]
+    _located_couriers(mongo_db, 1)
+    claims = []
+    claim = repository.assignment_claim
+    monkeypatch.setattr(repository, "assignment_claim", lambda db, **kw: claims.append(kw) or claim(db, **kw))
+
+    planner.plan_pass()
+    planner.plan_pass()
+
+    _assert_invariants(mongo_db, actors, kitchen, placed)
+    assert mongo_db["deliveries"].count_documents({"status": "assigned"}) == 2
+    assert len(claims) == 2
+
+
+def test_the_nearest_rule_passes_over_couriers_near_whose_slot_is_taken(mongo_db, place_order, monkeypatch):
+    """Candidates near a pickup are checked for room in one read, not by a refused claim each."""
+    from deliveries import dispatch, tracking
+
+    order = place_order()
+    _located_couriers(mongo_db, 3)
+    repository.assignment_claim(
+        mongo_db, courier_id="courier-00", order_id="f" * 24, delivery_id=ObjectId(), now=datetime.now(UTC)
+    )
+    near = [("courier-00", 0.2), ("courier-01", 0.4), ("courier-02", 0.6)]
+    monkeypatch.setattr(tracking, "couriers_near", lambda **kw: near)
+
+    assert list(dispatch.candidates(mongo_db, order))[:2] == ["courier-01", "courier-02"]

@@ -8,7 +8,7 @@ from bson import ObjectId
 
 from common import ranked_index
 from orders import lists, repository
-from orders.tests.helpers import CUSTOMER, placed
+from orders.tests.helpers import CUSTOMER, placed, transition
 
 
 def _history(api_client, issue_token, customer_id=CUSTOMER, **params):
@@ -76,3 +76,75 @@ def test_the_kitchens_list_shows_a_restaurants_orders_to_its_owner_only(api_clie
     assert mine["count"] == 1
     assert mine["results"][0]["id"] == order["id"]
     assert kitchen("f" * 24)["results"] == []
+
+
+# --- the operators' list of the city's orders -------------------------------------------------------------
+
+
+def _city(api_client, issue_token, **params):
+    headers = {"Authorization": f"Bearer {issue_token('operator', sub=str(ObjectId()))}"}
+    response = api_client.get("/operator/orders", params, headers=headers)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_the_city_list_counts_and_pages_live_orders_from_the_index(
+    api_client, service_headers, issue_token, menu, mongo_db
+):
+    orders = [placed(api_client, service_headers, menu, key=f"k-{n}") for n in range(3)]
+    assert [o["id"] for o in _city(api_client, issue_token)["results"]] == [o["id"] for o in orders]
+
+    stored = mongo_db["orders"].find_one({"_id": ObjectId(orders[0]["id"])})
+    _stored_behind_the_index(mongo_db, stored)
+    assert _city(api_client, issue_token)["count"] == 3  # the index answered, not a count of the store
+
+    ranked_index.forget(lists.live_key())
+    assert _city(api_client, issue_token)["count"] == 4  # rebuilt from the store when missing
+
+    newer = placed(api_client, service_headers, menu, key="k-new")
+    page = _city(api_client, issue_token, page_size=2, page=3)
+    assert page["count"] == 5
+    assert page["results"][0]["id"] == newer["id"]  # the newest live order comes last
+
+
+def test_an_order_that_finishes_moves_to_the_finished_part_of_the_city_list(
+    api_client, service_headers, issue_token, menu
+):
+    first, second = (placed(api_client, service_headers, menu, key=f"k-{n}") for n in range(2))
+    _city(api_client, issue_token)  # both lists built
+
+    transition(api_client, service_headers, first["id"], "rejected", "restaurant", menu["owner_id"])
+
+    page = _city(api_client, issue_token)
+    assert page["count"] == 2
+    assert [(o["id"], o["status"]) for o in page["results"]] == [(second["id"], "placed"), (first["id"], "rejected")]
+
+
+def test_an_order_finished_behind_the_index_leaves_the_live_list_when_read(
+    api_client, service_headers, issue_token, menu, mongo_db
+):
+    """A build that read an order just before it finished (or a writer that died before telling the
+    list): the page finds it finished, drops it and reads the page again."""
+    orders = [placed(api_client, service_headers, menu, key=f"k-{n}") for n in range(3)]
+    _city(api_client, issue_token)
+    mongo_db["orders"].update_one({"_id": ObjectId(orders[0]["id"])}, {"$set": {"dispatch": "closed"}})
+
+    page = _city(api_client, issue_token, page_size=2)
+
+    assert page["count"] == 2
+    assert [o["id"] for o in page["results"]] == [orders[1]["id"], orders[2]["id"]]
+
+
+def test_the_city_lists_are_rebuilt_from_the_store_after_their_period_whatever_their_readers(
+    api_client, service_headers, issue_token, menu, redis_client, settings
+):
+    settings.OPERATOR_LISTS_REBUILD_S = 30
+    placed(api_client, service_headers, menu, key="k-0")
+    _city(api_client, issue_token)
+    assert 0 < redis_client.pttl(lists.live_key()) <= 30_000
+    assert 0 < redis_client.pttl(lists.finished_key()) <= 30_000
+    redis_client.pexpire(lists.live_key(), 5_000)
+
+    _city(api_client, issue_token)
+
+    assert redis_client.pttl(lists.live_key()) <= 5_000  # reading does not keep it alive
