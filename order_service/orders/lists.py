@@ -22,7 +22,9 @@ def restaurant_key(restaurant_id: str) -> str:
 
 
 def _score(order: dict) -> float:
-    return ranked_index.time_score(order["created_at"])
+    """Milliseconds, as MongoDB keeps times: the same order scores the same before and after storing."""
+    at = order["created_at"]
+    return round(at.replace(microsecond=at.microsecond // 1000 * 1000).timestamp() * 1000)
 
 
 def listed(order: dict) -> None:
