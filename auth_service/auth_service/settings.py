@@ -2,7 +2,7 @@
 
 from common.env import env_float, env_int, env_secret, env_str
 from common.settings_base import *  # noqa: F403
-from common.settings_base import INSTALLED_APPS, MIDDLEWARE, PRODUCTION, SPECTACULAR_SETTINGS
+from common.settings_base import INSTALLED_APPS, MIDDLEWARE, PRODUCTION, api_document
 
 SERVICE_NAME = "auth"
 ROOT_URLCONF = "auth_service.urls"
@@ -55,12 +55,11 @@ MFA_WINDOW_S = env_int("MFA_WINDOW_S", 300)
 REFRESH_REUSE_GRACE_S = env_int("REFRESH_REUSE_GRACE_S", 10)
 MFA_ISSUER_NAME = env_str("MFA_ISSUER_NAME", "Food Delivery")
 
-SPECTACULAR_SETTINGS = {
-    **SPECTACULAR_SETTINGS,
-    "TITLE": "Auth service",
-    "DESCRIPTION": "Accounts, tokens, MFA, JWKS.",
+SPECTACULAR_SETTINGS = api_document(
+    "Auth service",
+    "Accounts, tokens, MFA, JWKS.",
     # A plain view (it must answer before anything else is up); described here so it is documented.
-    "APPEND_PATHS": {
+    plain_views={
         "/.well-known/jwks.json": {
             "get": {
                 "operationId": "jwks",
@@ -75,4 +74,4 @@ SPECTACULAR_SETTINGS = {
             }
         }
     },
-}
+)

@@ -23,9 +23,19 @@ logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
+    """An error with the contract's shape. Subclasses declare theirs in the class line, which is
+    the whole of most of them: `class OrderNotFound(NotFound, code="order_not_found", message=...): ...`
+    (the status comes from the base unless given)."""
+
     status_code = 400
     code = "invalid"
     message = "The request is invalid."
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None, message: str | None = None):
+        super().__init_subclass__()
+        cls.status_code = status or cls.status_code
+        cls.code = code or cls.code
+        cls.message = message or cls.message
 
     def __init__(
         self,
@@ -42,65 +52,54 @@ class ApiError(Exception):
         super().__init__(self.message)
 
 
-class InvalidInput(ApiError):
-    status_code = 400
-    code = "invalid"
+class InvalidInput(ApiError, status=400, code="invalid"): ...
 
 
-class Unauthorized(ApiError):
-    status_code = 401
-    code = "not_authenticated"
-    message = "Authentication credentials were not provided or are invalid."
+class Unauthorized(
+    ApiError,
+    status=401,
+    code="not_authenticated",
+    message="Authentication credentials were not provided or are invalid.",
+): ...
 
 
-class Forbidden(ApiError):
-    status_code = 403
-    code = "permission_denied"
-    message = "You do not have permission to perform this action."
+class Forbidden(
+    ApiError, status=403, code="permission_denied", message="You do not have permission to perform this action."
+): ...
 
 
-class NotFound(ApiError):
-    status_code = 404
-    code = "not_found"
-    message = "Not found."
+class NotFound(ApiError, status=404, code="not_found", message="Not found."): ...
 
 
-class Conflict(ApiError):
-    status_code = 409
-    code = "conflict"
-    message = "The request conflicts with the current state."
+class Conflict(ApiError, status=409, code="conflict", message="The request conflicts with the current state."): ...
 
 
-class PayloadTooLarge(ApiError):
-    status_code = 413
-    code = "payload_too_large"
-    message = "The request body is too large."
+class PayloadTooLarge(ApiError, status=413, code="payload_too_large", message="The request body is too large."): ...
 
 
-class RateLimited(ApiError):
-    status_code = 429
-    code = "rate_limited"
-    message = "Too many requests; try again later."
-
+class RateLimited(ApiError, status=429, code="rate_limited", message="Too many requests; try again later."):
     def __init__(self, retry_after: int, message: str | None = None, **kwargs):
         headers = {"Retry-After": str(max(1, int(retry_after)))}
         super().__init__(message, headers=headers, **kwargs)
 
 
-class ServiceUnavailable(ApiError):
-    status_code = 503
-    code = "service_unavailable"
-    message = "A service this request depends on is unavailable; try again shortly."
-
+class ServiceUnavailable(
+    ApiError,
+    status=503,
+    code="service_unavailable",
+    message="A service this request depends on is unavailable; try again shortly.",
+):
     def __init__(self, message: str | None = None, *, retry_after: int = 5, **kwargs):
         kwargs.setdefault("headers", {})["Retry-After"] = str(max(1, int(retry_after)))
         super().__init__(message, **kwargs)
 
 
-class GatewayTimeout(ServiceUnavailable):
-    status_code = 504
-    code = "upstream_timeout"
-    message = "A service this request depends on did not answer in time."
+class GatewayTimeout(
+    ServiceUnavailable,
+    status=504,
+    code="upstream_timeout",
+    message="A service this request depends on did not answer in time.",
+): ...
 
 
 # Marks a 503 by which a service sheds load on purpose (it is up): callers' circuit breakers do not

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+from collections.abc import Callable
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -51,6 +52,29 @@ def ensure_indexes(db: Database | None = None) -> list[str]:
         module = importlib.import_module(module_path)
         created.extend(module.ensure_indexes(db) or [])
     return created
+
+
+# Notes of the one-time backfills done in a database (`once_per_database`), one per backfill.
+MIGRATIONS = "migrations"
+
+
+def once_per_database(name: str):
+    """Makes `backfill(db) -> int` (how many documents it changed) run once per database: a note
+    in MIGRATIONS named `name` says it was done, so a later start answers 0 without reading anything
+    (from then on the service's writes keep what the backfill made)."""
+
+    def decorate(backfill: Callable[[Database], int]) -> Callable[[Database], int]:
+        @functools.wraps(backfill)
+        def once(db: Database) -> int:
+            if db[MIGRATIONS].find_one({"_id": name}):
+                return 0
+            changed = backfill(db)
+            db[MIGRATIONS].update_one({"_id": name}, {"$set": {"changed": changed}}, upsert=True)
+            return changed
+
+        return once
+
+    return decorate
 
 
 def parse_object_id(value: object) -> ObjectId | None:

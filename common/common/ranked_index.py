@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
 import redis
 
@@ -74,6 +75,12 @@ for i, key in ipairs(KEYS) do
 end
 return added
 """)
+
+
+def time_score(at: datetime) -> float:
+    """A time as a score: its milliseconds, as MongoDB keeps times, so a document scores the same
+    before it is stored (microseconds) and when read back (milliseconds)."""
+    return round(at.replace(microsecond=at.microsecond // 1000 * 1000).timestamp() * 1000)
 
 
 def _text(value) -> str:

@@ -92,3 +92,17 @@ class LuaScript:
         except redis.exceptions.NoScriptError:
             await client.script_load(self.source)
             return await client.evalsha(self.sha, len(keys), *keys, *args)
+
+    def queue(self, pipe, keys: list[str], args: list) -> None:
+        """Queues a run on `pipe` (executed with `raise_on_error=False`), beside the caller's other
+        commands in the same round trip; its reply goes through `settled_async`."""
+        pipe.evalsha(self.sha, len(keys), *keys, *args)
+
+    async def settled_async(self, client: aioredis.Redis, reply: object, keys: list[str], args: list) -> object:
+        """The reply of a queued run: the script's, or, when the server did not know the script, the
+        reply of a run on its own (loaded first); a failure of the script is raised."""
+        if isinstance(reply, redis.exceptions.NoScriptError):
+            return await self.run_async(client, keys, args)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply

@@ -254,6 +254,13 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+
+def api_document(title: str, description: str, *, plain_views: dict | None = None) -> dict:
+    """A service's SPECTACULAR_SETTINGS: the platform's, with the service's title and description,
+    and its plain Django views (streams, JWKS), which drf-spectacular cannot see, described by hand."""
+    return {**SPECTACULAR_SETTINGS, "TITLE": title, "DESCRIPTION": description, "APPEND_PATHS": plain_views or {}}
+
+
 # --- Tracing (optional) ---------------------------------------------------------------------
 # OTEL_EXPORTER_OTLP_ENDPOINT and the SDK's other OTEL_* variables configure the exporter.
 OTEL_ENABLED = env_bool("OTEL_ENABLED", False)

@@ -5,7 +5,7 @@ import time
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from common.mongo import _client, parse_object_id
+from common.mongo import _client, once_per_database, parse_object_id
 from common.ratelimit import window_hit, window_peek, window_reset
 from common.redis_client import redis_key
 
@@ -24,6 +24,21 @@ def test_each_test_gets_an_empty_database(mongo_db):
 @pytest.mark.parametrize("value", ["", "123", "zz" * 12, "65f0c0ffee0000000000000G", {"$ne": 1}, None, 5])
 def test_malformed_ids_parse_to_none(value):
     assert parse_object_id(value) is None
+
+
+def test_a_backfill_runs_once_per_database(mongo_db):
+    runs = []
+
+    @once_per_database("things-marked")
+    def mark(db) -> int:
+        runs.append(db.name)
+        return db["things"].update_many({}, {"$set": {"marked": True}}).modified_count
+
+    mongo_db["things"].insert_many([{"name": "a"}, {"name": "b"}])
+
+    assert mark(mongo_db) == 2
+    assert mark(mongo_db) == 0  # a later start: the note says it was done
+    assert runs == [mongo_db.name]
 
 
 def test_a_real_object_id_parses():

@@ -2,7 +2,7 @@
 
 from common.env import env_str
 from common.settings_base import *  # noqa: F403
-from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
+from common.settings_base import INSTALLED_APPS, api_document
 
 SERVICE_NAME = "customer"
 ROOT_URLCONF = "customer_service.urls"
@@ -12,8 +12,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "profiles"]
 MONGO_DB_NAME = env_str("MONGO_DB_NAME", "customers")
 MONGO_INDEX_MODULES = ["profiles.repository"]
 
-SPECTACULAR_SETTINGS = {
-    **SPECTACULAR_SETTINGS,
-    "TITLE": "Customer service",
-    "DESCRIPTION": "customer profiles, addresses, preferences, order history and placing orders.",
-}
+SPECTACULAR_SETTINGS = api_document(
+    "Customer service", "customer profiles, addresses, preferences, order history and placing orders."
+)

@@ -25,7 +25,7 @@ from django.conf import settings
 from common import streams
 from common.contracts import operator_console as console
 from common.mongo import get_database
-from common.redis_client import get_async_redis, get_redis
+from common.redis_client import get_redis
 from common.streams import throttle
 from deliveries import lifecycle, repository, tracking
 
@@ -140,16 +140,24 @@ def _entry_from_card(courier_id: str, raw: str | None, location: dict) -> stream
     return console.courier_entry(courier, at=location["at"])
 
 
-async def position_reported(courier_id: str, location: dict) -> None:
-    """A courier's new position to the console: the interval's first report per courier goes out."""
-    topic = console.topic()
-    try:
-        pipe = get_async_redis().pipeline(transaction=False)
-        throttle.claim(pipe, topic, console.courier_key(courier_id), interval_s=console.POSITION_INTERVAL_S)
+def position_claim(courier_id: str):
+    """What `position_reported` reads, queued in the report's own round trip
+    (`tracking.courier_report_location(beside=...)`): this interval's claim for the courier's
+    position on the console, and their card."""
+
+    def queue(pipe) -> None:
+        throttle.claim(pipe, console.topic(), console.courier_key(courier_id), interval_s=console.POSITION_INTERVAL_S)
         pipe.hget(console.cards_key(), courier_id)
-        granted, raw = await pipe.execute()
-    except (redis.RedisError, OSError):
+
+    return queue
+
+
+async def position_reported(courier_id: str, location: dict, replies: list) -> None:
+    """A courier's new position to the console: the interval's first report per courier goes out.
+    `replies`: those of `position_claim`'s commands (none when Redis did not answer)."""
+    if len(replies) != 2 or any(isinstance(reply, Exception) for reply in replies):
         logger.warning("courier position not published to the console", extra={"courier_id": courier_id})
         return
+    granted, raw = replies
     if throttle.granted(granted) and (entry := _entry_from_card(courier_id, raw, location)) is not None:
-        await streams.publish_async([(topic, [entry])])
+        await streams.publish_async([(console.topic(), [entry])])

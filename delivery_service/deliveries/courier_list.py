@@ -46,9 +46,7 @@ def deliveries_key(courier_id: str) -> str:
 
 
 def _score(delivery: dict) -> float:
-    """Milliseconds, as MongoDB keeps times: the same delivery scores the same before and after storing."""
-    at = delivery["created_at"]
-    return round(at.replace(microsecond=at.microsecond // 1000 * 1000).timestamp() * 1000)
+    return ranked_index.time_score(delivery["created_at"])
 
 
 def delivery_listed(delivery: dict) -> None:

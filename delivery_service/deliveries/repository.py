@@ -10,6 +10,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from common.mongo import once_per_database
 from deliveries import lifecycle
 
 COURIERS = "couriers"
@@ -20,7 +21,6 @@ COURIERS = "couriers"
 # per slot, on MongoDB and on FerretDB alike; releasing is deleting it.
 ASSIGNMENTS = "active_assignments"
 DELIVERIES = "deliveries"
-MIGRATIONS = "migrations"
 # Operators' decisions about an order (deliveries/manual.py), one document per order they touched:
 # `_id` is the order; `pinned`/`pinned_to` (assigned by hand), `excluded` (taken from these couriers
 # by hand), `action` (the operator action under way on it, `under_way` while it is).
@@ -54,15 +54,13 @@ def _with_duty(changes: dict) -> dict:
     return changes
 
 
+@once_per_database("duty-mark")
 def couriers_mark_duty_backfill(db: Database) -> int:
-    """Marks couriers stored before `duty` existed, once per database (a note in `migrations`)."""
-    if db[MIGRATIONS].find_one({"_id": "duty-mark"}):
-        return 0
+    """Marks couriers stored before `duty` existed (afterwards every write keeps the mark)."""
     marked = 0
     for courier in db[COURIERS].find({"duty": {"$exists": False}}, {"available": 1}):
         db[COURIERS].update_one({"_id": courier["_id"]}, {"$set": _with_duty({"available": courier.get("available")})})
         marked += 1
-    db[MIGRATIONS].update_one({"_id": "duty-mark"}, {"$set": {"marked": marked}}, upsert=True)
     return marked
 
 

@@ -70,8 +70,10 @@ def courier_update(*, courier_id: str, changes: dict) -> dict:
 async def courier_report_location(*, courier_id: str, lat: float, lng: float) -> dict:
     """Records the position (deliveries/tracking.py); a free, available courier may now be in reach
     of a waiting order."""
-    reported = await tracking.courier_report_location(courier_id=courier_id, lat=lat, lng=lng)
-    await console.position_reported(courier_id, reported.location)
+    reported = await tracking.courier_report_location(
+        courier_id=courier_id, lat=lat, lng=lng, beside=console.position_claim(courier_id)
+    )
+    await console.position_reported(courier_id, reported.location, reported.beside)
     after_report(reported)
     return reported.location
 

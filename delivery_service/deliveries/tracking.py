@@ -117,6 +117,9 @@ class Reported:
     tasks: list[dict]
     vehicle: str | None
     available: bool
+    # The replies of the commands the caller queued beside the report (`beside`), in their order;
+    # empty when Redis did not answer.
+    beside: list = dataclasses.field(default_factory=list)
 
     @property
     def task(self) -> dict | None:
@@ -137,16 +140,24 @@ def _reported(courier_id: str, location: dict, reply: list) -> Reported:
     return Reported(courier_id, location, _tasks(tasks), vehicle or None, bool(int(available)))
 
 
-async def courier_report_location(*, courier_id: str, lat: float, lng: float) -> Reported:
+async def courier_report_location(*, courier_id: str, lat: float, lng: float, beside=None) -> Reported:
     """Records a courier's position: in Redis at once (where dispatch and `GET /couriers/me` read
     it), in MongoDB within COURIER_LOCATION_PERSIST_S (`persist_positions`). Without Redis, in
     MongoDB directly (on a thread), as the truth it then is. Then the followers of their order, if
-    they have one. On the event loop: a report takes no thread while Redis answers."""
+    they have one. On the event loop: a report takes no thread while Redis answers. `beside(pipe)`
+    queues the caller's own commands in the report's round trip (their replies: `Reported.beside`)."""
     now = _now()
     location = {"lat": lat, "lng": lng, "at": now}
     try:
         keys, args = _report_call(courier_id, lat, lng, now)
-        reported = _reported(courier_id, location, await _REPORT.run_async(get_async_redis(), keys, args))
+        client = get_async_redis()
+        pipe = client.pipeline(transaction=False)
+        _REPORT.queue(pipe, keys, args)
+        if beside is not None:
+            beside(pipe)
+        reply, *more = await pipe.execute(raise_on_error=False)
+        reported = _reported(courier_id, location, await _REPORT.settled_async(client, reply, keys, args))
+        reported.beside = more
     except (redis.RedisError, OSError):
         logger.warning("Redis unavailable: courier position written to MongoDB", extra={"courier_id": courier_id})
         return await sync_to_async(_report_to_mongo, thread_sensitive=False)(courier_id=courier_id, location=location)

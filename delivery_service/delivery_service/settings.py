@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from common.env import env_float, env_int, env_str
 from common.openapi import stream_operation
 from common.settings_base import *  # noqa: F403
-from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
+from common.settings_base import INSTALLED_APPS, api_document
 
 SERVICE_NAME = "delivery"
 ROOT_URLCONF = "delivery_service.urls"
@@ -18,10 +18,11 @@ INSTALLED_APPS = [*INSTALLED_APPS, "deliveries"]
 MONGO_DB_NAME = env_str("MONGO_DB_NAME", "deliveries")
 MONGO_INDEX_MODULES = ["deliveries.repository"]
 
-SPECTACULAR_SETTINGS = {
-    **SPECTACULAR_SETTINGS,
+SPECTACULAR_SETTINGS = api_document(
+    "Delivery service",
+    "couriers, availability, assignment and delivery status.",
     # The courier's feed is a plain async view, which drf-spectacular cannot see; described here.
-    "APPEND_PATHS": {
+    plain_views={
         "/couriers/me/events": stream_operation(
             "couriers_me_events",
             "The courier's task feed, live (Server-Sent Events)",
@@ -31,9 +32,7 @@ SPECTACULAR_SETTINGS = {
             "cancelled or rejected) or finished, and a `route` event {route} when the route changes. For couriers.",
         )
     },
-    "TITLE": "Delivery service",
-    "DESCRIPTION": "couriers, availability, assignment and delivery status.",
-}
+)
 
 # Seconds between reconciler passes (0: no background worker; dispatch then runs inline on kicks).
 BACKGROUND_LOOP_MODULES = ["deliveries.background"]

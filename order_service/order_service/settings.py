@@ -3,7 +3,7 @@
 from common.env import env_float, env_int, env_str
 from common.openapi import stream_operation
 from common.settings_base import *  # noqa: F403
-from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
+from common.settings_base import INSTALLED_APPS, api_document
 
 SERVICE_NAME = "order"
 ROOT_URLCONF = "order_service.urls"
@@ -14,12 +14,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "orders"]
 
 MONGO_DB_NAME = env_str("MONGO_DB_NAME", "orders")
 MONGO_INDEX_MODULES = ["orders.repository"]
-
-SPECTACULAR_SETTINGS = {
-    **SPECTACULAR_SETTINGS,
-    "TITLE": "Order service",
-    "DESCRIPTION": "the order lifecycle, menu validation, courier assignment requests and live tracking.",
-}
 
 # The event stream is an async view; every middleware of the shared list is async-capable, so an
 # open stream never holds a thread.
@@ -59,9 +53,10 @@ ORDER_LISTS_TTL_S = env_float("ORDER_LISTS_TTL_S", 3600.0)
 OPERATOR_LISTS_REBUILD_S = env_float("OPERATOR_LISTS_REBUILD_S", 60.0)
 
 # The live streams are plain async Django views, which drf-spectacular cannot see; describe them.
-SPECTACULAR_SETTINGS = {
-    **SPECTACULAR_SETTINGS,
-    "APPEND_PATHS": {
+SPECTACULAR_SETTINGS = api_document(
+    "Order service",
+    "the order lifecycle, menu validation, courier assignment requests and live tracking.",
+    plain_views={
         "/orders/{order_id}/events": stream_operation(
             "orders_events",
             "Follow the order live (Server-Sent Events)",
@@ -88,4 +83,4 @@ SPECTACULAR_SETTINGS = {
             "once per courier per second). `id:` and `Last-Event-ID` as the other streams. For operators.",
         ),
     },
-}
+)

@@ -2,7 +2,7 @@
 
 from common.env import env_bool, env_float, env_int, env_str
 from common.settings_base import *  # noqa: F403
-from common.settings_base import INSTALLED_APPS, SPECTACULAR_SETTINGS
+from common.settings_base import INSTALLED_APPS, api_document
 
 SERVICE_NAME = "restaurant"
 ROOT_URLCONF = "restaurant_service.urls"
@@ -17,11 +17,9 @@ INSTALLED_APPS = [*INSTALLED_APPS, "restaurants"]
 MONGO_DB_NAME = env_str("MONGO_DB_NAME", "restaurants")
 MONGO_INDEX_MODULES = ["restaurants.repository"]
 
-SPECTACULAR_SETTINGS = {
-    **SPECTACULAR_SETTINGS,
-    "TITLE": "Restaurant service",
-    "DESCRIPTION": "restaurants, menus, the popular-restaurant cache and restaurant-side order actions.",
-}
+SPECTACULAR_SETTINGS = api_document(
+    "Restaurant service", "restaurants, menus, the popular-restaurant cache and restaurant-side order actions."
+)
 
 # Opening hours are in the platform's time zone (a delivery platform serves one city or region).
 PLATFORM_TIMEZONE = env_str("PLATFORM_TIMEZONE", "UTC")

@@ -9,9 +9,10 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 
+from common.mongo import once_per_database
+
 RESTAURANTS = "restaurants"
 MENU_ITEMS = "menu_items"
-MIGRATIONS = "migrations"
 # The weekly slots each restaurant is open in (restaurants/hours.py), one document per restaurant
 # (`_id` the restaurant's): kept out of the restaurant's own document, which every list and browse
 # reads, because 672 numbers made it ten times larger (6.4 KB) and ten times slower to read.
@@ -43,31 +44,26 @@ def ensure_indexes(db: Database) -> list[str]:
     return created
 
 
+@once_per_database("resting-mark")
 def restaurants_mark_resting_backfill(db: Database) -> int:
-    """Marks restaurants stored before `resting` existed, once per database (afterwards every write
-    keeps the mark; a note in `migrations` says it was done, so a start does not read every restaurant)."""
-    if db[MIGRATIONS].find_one({"_id": "resting-mark"}):
-        return 0
+    """Marks restaurants stored before `resting` existed (afterwards every write keeps the mark)."""
     found = db[RESTAURANTS].find({"resting": {"$exists": False}}, {"accepting_orders": 1, "paused_until": 1})
     marked = 0
     for restaurant in found:
         resting = not restaurant.get("accepting_orders", True) or restaurant.get("paused_until") is not None
         db[RESTAURANTS].update_one({"_id": restaurant["_id"]}, {"$set": {"resting": RESTING if resting else TAKING}})
         marked += 1
-    db[MIGRATIONS].update_one({"_id": "resting-mark"}, {"$set": {"marked": marked}}, upsert=True)
     return marked
 
 
+@once_per_database("slots-moved")
 def restaurants_move_slots_backfill(db: Database) -> int:
-    """Moves the open slots of restaurants stored with them into SLOTS, once per database."""
-    if db[MIGRATIONS].find_one({"_id": "slots-moved"}):
-        return 0
+    """Moves the open slots of restaurants stored with them into SLOTS."""
     moved = 0
     for restaurant in db[RESTAURANTS].find({"open_slots": {"$exists": True}}, {"open_slots": 1}):
         _slots_set(db, restaurant_id=restaurant["_id"], slots=restaurant["open_slots"])
         db[RESTAURANTS].update_one({"_id": restaurant["_id"]}, {"$unset": {"open_slots": ""}})
         moved += 1
-    db[MIGRATIONS].update_one({"_id": "slots-moved"}, {"$set": {"moved": moved}}, upsert=True)
     return moved
 
 

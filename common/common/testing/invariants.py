@@ -7,9 +7,10 @@ Used by the fault tests, the paused-service tests and `make chaos`. Returns the 
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Callable
+
+from common.testing.waiting import eventually
 
 FINAL = {"delivered", "cancelled", "rejected"}
 ACTIVE_DELIVERY = {"assigned", "picked_up"}
@@ -109,22 +110,14 @@ def _courier_side(orders: list[dict], couriers_now: list[tuple[dict, list[dict]]
     return problems
 
 
-def wait_for_dispatch_invariants(
-    call: Callable[..., object],
-    *,
-    customers: list[dict],
-    couriers: list[dict],
-    timeout_s: float = 30.0,
-    max_per_courier: int = 2,
-    timed: bool = False,
-) -> list[str]:
+def wait_for_dispatch_invariants(call: Callable[..., object], *, timeout_s: float = 30.0, **platform) -> list[str]:
     """Polls until the invariants hold (the reconciler converges within its interval) or the time
-    is up; returns the violations still present at the end."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        problems = dispatch_violations(
-            call, customers=customers, couriers=couriers, max_per_courier=max_per_courier, timed=timed
-        )
-        if not problems or time.monotonic() > deadline:
-            return problems
-        time.sleep(0.5)
+    is up; returns the violations still present at the end. `platform`: `dispatch_violations`'s."""
+    problems: list[str] = []
+
+    def hold() -> bool:
+        problems[:] = dispatch_violations(call, **platform)
+        return not problems
+
+    eventually(hold, timeout_s=timeout_s, every_s=0.5)
+    return problems

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from prometheus_client import REGISTRY
+from redis.asyncio.connection import AbstractConnection
 from rest_framework import serializers
 
 from common.asgi import PooledThreadsASGIHandler
@@ -56,6 +57,28 @@ def test_a_report_is_recorded_by_the_view_without_a_django_request(api_client, k
     assert _served("204") == counted + 1  # one series, whichever path answered
     shown = api_client.get("/couriers/me", headers=headers).json()["location"]
     assert (shown["lat"], shown["lng"]) == NEAR
+
+
+def test_the_console_s_claim_goes_in_the_report_s_own_round_trip(kai, monkeypatch):
+    """The console's claim of the interval and the courier's card are sent with the tracking script,
+    not in a round trip of their own (deliveries/console.py's `position_claim`). Seen failing with the
+    console's commands in a pipeline of their own: the claim was sent alone."""
+    _, headers = kai
+    sent = []
+    send = AbstractConnection.send_packed_command
+
+    async def recorded(self, command, check_health=True):
+        sent.append(command if isinstance(command, bytes | str) else b"".join(command))
+        return await send(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", recorded)
+
+    assert answer_now(_fast(), _report(headers)).status == 204
+
+    claims = [payload for payload in sent if b"stream-throttle" in payload]
+    assert len(claims) == 1
+    assert b"EVALSHA" in claims[0]  # with the tracking script
+    assert b"HGET" in claims[0]  # and the card
 
 
 # Besides any JSON: what FloatField would convert (text, booleans) and what is out of range.

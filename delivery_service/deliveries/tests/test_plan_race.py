@@ -6,16 +6,15 @@ DISPATCH_MAX_ORDERS_PER_COURIER deliveries per courier, and the order service ag
 Seen failing with the slots taken away (`repository.slot_id` answering a fresh id per claim: the
 courier's capacity no longer bounded): one courier ended with six deliveries, another run with three."""
 
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import ObjectId
 
 from common import faults
 from common.testing.live import ADDRESS
-from deliveries import planner, repository
+from deliveries import planner
+from deliveries.tests.helpers import assert_the_order_service_agrees, assigned_deliveries, couriers_on_duty
 
 
 @pytest.fixture(autouse=True)
@@ -30,30 +29,12 @@ def _loops_running():
     """No background loop here: the passes run in the test, where a frozen one is seen."""
 
 
-def _located_couriers(mongo_db, count):
-    now = datetime.now(UTC)
-    for n in range(count):
-        repository.courier_insert(
-            mongo_db,
-            document={
-                "_id": f"courier-{n:02d}",
-                "name": f"C{n}",
-                "vehicle": "bicycle",
-                "available": True,
-                "available_since": now - timedelta(minutes=n),
-                "location": {"lat": ADDRESS["lat"] + 0.002 * (n + 1), "lng": ADDRESS["lng"], "at": now},
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
-
-
 @pytest.mark.parametrize(("orders", "couriers", "planners"), [(6, 2, 4), (3, 3, 3)])
 def test_planners_racing_never_double_assign_nor_overfill_a_courier(
     mongo_db, place_order, actors, kitchen, orders, couriers, planners
 ):
     placed = [place_order() for _ in range(orders)]
-    _located_couriers(mongo_db, couriers)
+    couriers_on_duty(mongo_db, couriers, near=ADDRESS)
 
     with ThreadPoolExecutor(max_workers=planners) as pool:
         list(pool.map(lambda _: planner.plan_pass(), range(planners)))
@@ -62,17 +43,10 @@ def test_planners_racing_never_double_assign_nor_overfill_a_courier(
 
 
 def _assert_invariants(mongo_db, actors, kitchen, placed):
-    deliveries = list(mongo_db["deliveries"].find({"status": "assigned"}))
-    per_order = Counter(d["order_id"] for d in deliveries)
-    per_courier = Counter(d["courier_id"] for d in deliveries)
-    assert all(n == 1 for n in per_order.values()), per_order
-    assert all(n <= 2 for n in per_courier.values()), per_courier
-    assert mongo_db["active_assignments"].count_documents({}) == len(deliveries)
+    deliveries = assigned_deliveries(mongo_db, most_per_courier=2)
     assert deliveries  # the plan committed (what it leaves for a later trip keeps waiting)
-    assert set(per_order) <= {o["id"] for o in placed}
-    for delivery in deliveries:  # the order service agrees on every pair
-        order = actors.ok("GET", f"/orders/{delivery['order_id']}", headers=kitchen["customer_headers"])
-        assert order["courier_id"] == delivery["courier_id"]
+    assert {d["order_id"] for d in deliveries} <= {o["id"] for o in placed}
+    assert_the_order_service_agrees(actors, kitchen, deliveries)
 
 
 def test_a_planner_frozen_mid_commit_while_another_plans_converges(mongo_db, place_order, actors, kitchen):
@@ -80,7 +54,7 @@ def test_a_planner_frozen_mid_commit_while_another_plans_converges(mongo_db, pla
     paused order service or a lost reply would hold it) while a second planner plans the same city;
     then the first goes on, and the reconciler passes. One courier per order, two at most per courier."""
     placed = [place_order() for _ in range(4)]
-    _located_couriers(mongo_db, 2)
+    couriers_on_duty(mongo_db, 2, near=ADDRESS)
 
     with ThreadPoolExecutor(max_workers=1) as pool, faults.paused("dispatch.project") as pause:
         frozen = pool.submit(planner.plan_pass)

@@ -38,6 +38,11 @@ def order(status="placed", **fields):
     }
 
 
+def eta(leg, minute, courier_id):
+    """A courier's arrival as the delivery service publishes it: `minute` minutes after placement."""
+    return {"leg": leg, "at": T0 + timedelta(minutes=minute), "courier_id": courier_id}
+
+
 def minutes(at):
     return round((at - T0).total_seconds() / 60, 1)
 
@@ -60,56 +65,20 @@ def test_without_coordinates_the_ride_is_the_default():
         ("accepted", {"kitchen_ready_at": T0 + timedelta(minutes=26)}, 1, 26.0, 38.0),
         ("preparing", {"kitchen_ready_at": T0 + timedelta(minutes=26)}, 2, 26.0, 38.0),
         # the courier reaches the restaurant after the food is ready: delivery from their arrival
-        (
-            "preparing",
-            {"courier_id": "k", "courier_eta": {"leg": "pickup", "at": T0 + timedelta(minutes=13), "courier_id": "k"}},
-            2,
-            10.0,
-            25.0,
-        ),
+        ("preparing", {"courier_id": "k", "courier_eta": eta("pickup", 13, "k")}, 2, 10.0, 25.0),
         # another courier's arrival is not this order's
-        (
-            "preparing",
-            {"courier_id": "k", "courier_eta": {"leg": "pickup", "at": T0 + timedelta(minutes=13), "courier_id": "j"}},
-            2,
-            10.0,
-            22.0,
-        ),
+        ("preparing", {"courier_id": "k", "courier_eta": eta("pickup", 13, "j")}, 2, 10.0, 22.0),
         # a courier carrying two orders (ARCHITECTURE 4.7): their route reaches this door after the
         # stop before it, later than the direct ride would
-        (
-            "preparing",
-            {"courier_id": "k", "route_eta": {"leg": "route", "at": T0 + timedelta(minutes=31), "courier_id": "k"}},
-            2,
-            10.0,
-            31.0,
-        ),
+        ("preparing", {"courier_id": "k", "route_eta": eta("route", 31, "k")}, 2, 10.0, 31.0),
         # another courier's route is not this order's
-        (
-            "preparing",
-            {"courier_id": "k", "route_eta": {"leg": "route", "at": T0 + timedelta(minutes=31), "courier_id": "j"}},
-            2,
-            10.0,
-            22.0,
-        ),
-        (
-            "picked_up",
-            {"courier_id": "k", "route_eta": {"leg": "route", "at": T0 + timedelta(minutes=33), "courier_id": "k"}},
-            16,
-            None,
-            33.0,
-        ),
+        ("preparing", {"courier_id": "k", "route_eta": eta("route", 31, "j")}, 2, 10.0, 22.0),
+        ("picked_up", {"courier_id": "k", "route_eta": eta("route", 33, "k")}, 16, None, 33.0),
         # ready: the food waits for the courier; ready stays as it stood
         ("ready", {"estimated_ready_at": T0 + timedelta(minutes=10)}, 14, 10.0, 26.0),
         # picked up: pickup + the ride, or the courier's arrival at the door from their position
         ("picked_up", {"estimated_ready_at": T0 + timedelta(minutes=10)}, 16, 10.0, 28.0),
-        (
-            "picked_up",
-            {"courier_id": "k", "courier_eta": {"leg": "dropoff", "at": T0 + timedelta(minutes=21), "courier_id": "k"}},
-            17,
-            None,
-            21.0,
-        ),
+        ("picked_up", {"courier_id": "k", "courier_eta": eta("dropoff", 21, "k")}, 17, None, 21.0),
     ],
 )
 def test_each_stage_estimates_as_the_table_says(status, fields, now_min, ready_min, delivery_min):
