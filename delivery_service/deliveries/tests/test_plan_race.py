@@ -7,13 +7,14 @@ Seen failing with the slots taken away (`repository.slot_id` answering a fresh i
 courier's capacity no longer bounded): one courier ended with six deliveries, another run with three."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 from bson import ObjectId
 
 from common import faults
 from common.testing.live import ADDRESS
-from deliveries import planner
+from deliveries import planner, repository
 from deliveries.tests.helpers import assert_the_order_service_agrees, assigned_deliveries, couriers_on_duty
 
 
@@ -73,7 +74,7 @@ def test_a_plan_never_claims_a_courier_whose_slots_are_taken(mongo_db, place_ord
     a read, on every pass for as long as it waited: 29 refused inserts per placement in
     bench/store_cost.py). Seen failing without the check: four claims in two passes."""
     placed = [place_order() for _ in range(3)]
-    _located_couriers(mongo_db, 1)
+    couriers_on_duty(mongo_db, 1, near=ADDRESS)
     claims = []
     claim = repository.assignment_claim
     monkeypatch.setattr(repository, "assignment_claim", lambda db, **kw: claims.append(kw) or claim(db, **kw))
@@ -91,7 +92,7 @@ def test_the_nearest_rule_passes_over_couriers_near_whose_slot_is_taken(mongo_db
     from deliveries import dispatch, tracking
 
     order = place_order()
-    _located_couriers(mongo_db, 3)
+    couriers_on_duty(mongo_db, 3, near=ADDRESS)
     repository.assignment_claim(
         mongo_db, courier_id="courier-00", order_id="f" * 24, delivery_id=ObjectId(), now=datetime.now(UTC)
     )
