@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -58,11 +57,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--profile", help="py-spy's raw samples of the first run, into this file")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="fd-positions-"))
-    stack = devstack.Stack.for_benchmark(work, "positions")
-    try:
-        stack.start_databases()
-        stack.start_services()
+    with devstack.Stack.benchmarked("positions") as stack:
+        work = stack.data_dir
         tokens = work / "courier-tokens.txt"
         private_key = (work / "secrets" / "jwt-private.pem").read_text()
         tokens.write_text("\n".join(courier_tokens(private_key, COURIERS)))
@@ -90,8 +86,6 @@ def main() -> None:
             line = {"run": run, "profiled": spy is not None, "reports_per_s": round(result["rps"])}
             line |= {"p50_us": result["p50_us"], "p99_us": result["p99_us"], "non_2xx": result["non_2xx"]}
             print(json.dumps({**line, "errors": result["errors"], "cpu_us_per_report": per_report}), flush=True)
-    finally:
-        stack.stop()
 
 
 if __name__ == "__main__":

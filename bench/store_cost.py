@@ -16,10 +16,8 @@ import argparse
 import asyncio
 import json
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 import uuid
@@ -142,15 +140,8 @@ def main() -> int:
     parser.add_argument("--couriers", type=int, default=20)
     parser.add_argument("--gap-s", type=float, default=0.25, help="between two orders (each its own dispatch pass)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="fd-storecost-"))
-    stack = devstack.Stack.for_benchmark(work, "storecost")
-    try:
-        stack.start_databases()
-        stack.start_services()
+    with devstack.Stack.benchmarked("storecost") as stack:
         found = asyncio.run(run(stack, orders=args.orders, couriers=args.couriers, gap_s=args.gap_s))
-    finally:
-        stack.stop()
-        shutil.rmtree(work, ignore_errors=True)
     for name in ("placement", "transition (accept)"):
         row = found[name]
         print(f"\n{name}: {row['round_trips_total']} store round trips, store CPU {row['store_cpu_ms']} ms per order")

@@ -32,7 +32,7 @@ from prometheus_client import Counter, Histogram
 from common import background, faults, geo
 from common.errors import ApiError, Conflict, NotFound
 from common.mongo import get_database
-from deliveries import clients, courier_list, events, lifecycle, locks, manual, repository, tracking
+from deliveries import clients, courier_list, events, lifecycle, locks, manual, nearby, repository, tracking
 from deliveries.repository import Claim
 
 logger = logging.getLogger(__name__)
@@ -140,10 +140,10 @@ def candidates(db, order: dict) -> Iterator[str]:
     pickup = order.get("pickup_address")
     if geo.has_coordinates(pickup):
         waiting_s = (_now() - _parse_time(order["created_at"])).total_seconds()
-        radius = tracking.search_radius_km(waiting_s=waiting_s)
+        radius = nearby.search_radius_km(waiting_s=waiting_s)
         near = [
             courier_id
-            for courier_id, _km in tracking.couriers_near(lat=pickup["lat"], lng=pickup["lng"], radius_km=radius)
+            for courier_id, _km in nearby.couriers_near(lat=pickup["lat"], lng=pickup["lng"], radius_km=radius)
         ]
         # A few at a time, nearest first: those with no room (one read for the lot, not a refused
         # claim each) and those not available are passed over.

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +111,21 @@ class Stack:
             extra_env={"RATE_LIMITS_ENABLED": "false", "LOG_LEVEL": "WARNING", **(extra_env or {})},
             workers=workers or {},
         )
+
+    @classmethod
+    @contextlib.contextmanager
+    def benchmarked(cls, name: str, **kwargs) -> Iterator[Stack]:
+        """`for_benchmark`'s platform started in a directory of its own; after the block its
+        processes are stopped and its data removed, whatever happened."""
+        work = Path(tempfile.mkdtemp(prefix=f"fd-{name}-"))
+        stack = cls.for_benchmark(work, name, **kwargs)
+        try:
+            stack.start_databases()
+            stack.start_services()
+            yield stack
+        finally:
+            stack.stop()
+            shutil.rmtree(work, ignore_errors=True)
 
     def start_process(self, name: str, args: list[str], **kwargs) -> Managed:
         """Starts `args` as one of this platform's processes: logged as `name`, stopped with the rest."""

@@ -89,7 +89,7 @@ def test_a_plan_never_claims_a_courier_whose_slots_are_taken(mongo_db, place_ord
 
 def test_the_nearest_rule_passes_over_couriers_near_whose_slot_is_taken(mongo_db, place_order, monkeypatch):
     """Candidates near a pickup are checked for room in one read, not by a refused claim each."""
-    from deliveries import dispatch, tracking
+    from deliveries import dispatch, nearby
 
     order = place_order()
     couriers_on_duty(mongo_db, 3, near=ADDRESS)
@@ -97,6 +97,6 @@ def test_the_nearest_rule_passes_over_couriers_near_whose_slot_is_taken(mongo_db
         mongo_db, courier_id="courier-00", order_id="f" * 24, delivery_id=ObjectId(), now=datetime.now(UTC)
     )
     near = [("courier-00", 0.2), ("courier-01", 0.4), ("courier-02", 0.6)]
-    monkeypatch.setattr(tracking, "couriers_near", lambda **kw: near)
+    monkeypatch.setattr(nearby, "couriers_near", lambda **kw: near)
 
     assert list(dispatch.candidates(mongo_db, order))[:2] == ["courier-01", "courier-02"]

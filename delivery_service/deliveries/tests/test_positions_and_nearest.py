@@ -12,7 +12,7 @@ from common.contracts import order_location, order_stream
 from common.mongo import get_database
 from common.redis_client import get_redis
 from common.streams import history
-from deliveries import dispatch, planner, repository, tracking
+from deliveries import dispatch, nearby, planner, repository, tracking
 
 RESTAURANT = (52.37, 4.89)
 NEAR = (52.371, 4.891)  # ~0.1 km
@@ -229,4 +229,4 @@ def test_eta_is_to_the_restaurant_before_pickup_and_to_the_door_after():
 def test_the_search_radius_doubles_while_an_order_waits(settings, waited_s, radius):
     settings.DISPATCH_RADIUS_KM, settings.DISPATCH_WIDEN_AFTER_S, settings.DISPATCH_MAX_RADIUS_KM = 5, 120, 40
 
-    assert tracking.search_radius_km(waiting_s=waited_s) == radius
+    assert nearby.search_radius_km(waiting_s=waited_s) == radius
