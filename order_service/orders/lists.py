@@ -39,13 +39,8 @@ def finished_key() -> str:
     return redis_key("orders", "finished-lately")
 
 
-def _ms(at: datetime) -> float:
-    """Milliseconds, as MongoDB keeps times: the same order scores the same before and after storing."""
-    return round(at.replace(microsecond=at.microsecond // 1000 * 1000).timestamp() * 1000)
-
-
 def _score(order: dict) -> float:
-    return _ms(order["created_at"])
+    return ranked_index.time_score(order["created_at"])
 
 
 def listed(order: dict) -> None:
@@ -60,7 +55,7 @@ def listed(order: dict) -> None:
 
 def finished(order: dict) -> None:
     """An order that finished leaves the live orders for those finished lately (if built)."""
-    ranked_index.move(live_key(), finished_key(), str(order["_id"]), _ms(order["closed_at"]))
+    ranked_index.move(live_key(), finished_key(), str(order["_id"]), ranked_index.time_score(order["closed_at"]))
 
 
 def _page(key: str, query: dict, *, skip: int, limit: int) -> tuple[int, list[dict]] | None:
@@ -126,11 +121,12 @@ def finished_page(*, since: datetime, hours: list[str], skip: int, limit: int) -
     db = get_database()
     found = ranked_index.page_since(
         finished_key(),
-        since=_ms(since),
+        since=ranked_index.time_score(since),
         skip=skip,
         limit=limit,
         rebuild=lambda: (
-            (str(o["_id"]), _ms(o["closed_at"])) for o in repository.orders_closed_listed(db, since=since, hours=hours)
+            (str(o["_id"]), ranked_index.time_score(o["closed_at"]))
+            for o in repository.orders_closed_listed(db, since=since, hours=hours)
         ),
         ttl_s=settings.OPERATOR_LISTS_REBUILD_S,
     )
