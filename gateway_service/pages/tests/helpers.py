@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
@@ -17,11 +17,24 @@ ARTIFACTS = Path(__file__).resolve().parents[3] / ".artifacts" / "pages"
 
 def until(browser, check, what: str, timeout: float = 10, every: float = 0.1):
     """Waits until `check(browser)` is truthy, looking every `every` seconds. An element the page
-    re-rendered between finding it and reading it (an event arriving mid-check) is stale: the next
-    poll finds the new one."""
+    re-rendered between finding it and reading it (an event arriving mid-check) is stale, and one
+    found while the browser replaced the whole document belongs to none (Chromium's inspector says
+    so in a plain WebDriverException, seen once in a full run): the next poll finds the new one."""
+
+    def settled(b):
+        try:
+            return check(b)
+        except WebDriverException as error:
+            if _REPLACED_DOCUMENT in str(error):
+                return False
+            raise
+
     return WebDriverWait(
         browser, timeout, poll_frequency=every, ignored_exceptions=(StaleElementReferenceException,)
-    ).until(check, what)
+    ).until(settled, what)
+
+
+_REPLACED_DOCUMENT = "does not belong to the document"
 
 
 def loaded(browser) -> bool:
