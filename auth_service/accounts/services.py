@@ -26,7 +26,7 @@ from accounts.errors import (
 from accounts.tokens import issue_mfa_token, issue_pair, issue_service_token, pair_body
 from common.errors import NotFound
 from common.jwt import MfaToken, RefreshToken, TokenError
-from common.mongo import get_database, parse_object_id
+from common.mongo import found_by_id, get_database, parse_object_id
 
 # Verifying against this keeps an unknown email as slow as a wrong password (no timing oracle).
 _DUMMY_HASH = make_password("not-a-real-password-just-for-timing")
@@ -184,11 +184,11 @@ def session_logout(*, user_type: str, refresh_token: str) -> None:
 
 
 def account_public(*, user_type: str, account_id: str) -> dict:
-    oid = parse_object_id(account_id)
-    account = oid and repository.account_by_id(get_database(), user_type=user_type, account_id=oid)
-    if not account:
-        raise NotFound("Account not found.")
-    return account
+    return found_by_id(
+        account_id,
+        lambda oid: repository.account_by_id(get_database(), user_type=user_type, account_id=oid),
+        lambda: NotFound("Account not found."),
+    )
 
 
 def _restaurant_account(account_id: str) -> dict:

@@ -2,23 +2,18 @@
 
 from common.env import env_float, env_int, env_secret, env_str
 from common.settings_base import *  # noqa: F403
-from common.settings_base import INSTALLED_APPS, MIDDLEWARE, PRODUCTION, api_document
+from common.settings_base import MIDDLEWARE, PRODUCTION, api_document, service_settings
 
-SERVICE_NAME = "auth"
-ROOT_URLCONF = "auth_service.urls"
-ASGI_APPLICATION = "auth_service.asgi.application"
-INSTALLED_APPS = [*INSTALLED_APPS, "accounts"]
+globals().update(service_settings("auth", app="accounts", database="auth"))
 # This service serves the static files of the browsable API and Swagger UI for the whole platform
 # (the gateway routes /static/ here).
 MIDDLEWARE = [*MIDDLEWARE, "whitenoise.middleware.WhiteNoiseMiddleware"]
 
-MONGO_DB_NAME = env_str("MONGO_DB_NAME", "auth")
 BACKGROUND_LOOP_MODULES = ["accounts.background"]
 # Retention of refresh-token families (accounts/background.py): a pass every this many seconds
 # deletes those expired before yesterday, looking back this many days (0 switches the loop off).
 TOKEN_RETENTION_S = env_float("TOKEN_RETENTION_S", 3600.0)
 TOKEN_RETENTION_LOOKBACK_DAYS = env_int("TOKEN_RETENTION_LOOKBACK_DAYS", 60)
-MONGO_INDEX_MODULES = ["accounts.repository"]
 
 # Only this service holds the signing key. Local runs get a generated one from the tooling.
 JWT_PRIVATE_KEY = env_secret("JWT_PRIVATE_KEY")

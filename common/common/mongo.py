@@ -10,11 +10,13 @@ import functools
 import importlib
 import re
 from collections.abc import Callable
+from datetime import datetime
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from django.conf import settings
-from pymongo import MongoClient
+from pymongo import MongoClient, ReturnDocument
+from pymongo.collection import Collection
 from pymongo.database import Database
 
 _OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
@@ -85,3 +87,31 @@ def parse_object_id(value: object) -> ObjectId | None:
         return ObjectId(value)
     except InvalidId:
         return None
+
+
+def found_by_id(value: object, read: Callable[[ObjectId], dict | None], missing: Callable[[], Exception]) -> dict:
+    """The document `read` finds for a client-supplied id; `missing()` raised when the id is not an
+    ObjectId or names no document (the same 404 either way)."""
+    oid = parse_object_id(value)
+    document = oid and read(oid)
+    if not document:
+        raise missing()
+    return document
+
+
+def set_changes(collection: Collection, query: dict, changes: dict, now: datetime) -> dict | None:
+    """`changes` set, with `updated_at`, on the one document `query` matches: it as it is after, or None."""
+    return collection.find_one_and_update(
+        query, {"$set": {**changes, "updated_at": now}}, return_document=ReturnDocument.AFTER
+    )
+
+
+def moved(collection: Collection, query: dict, changes: dict, entry: dict) -> dict | None:
+    """A document's move in one conditional update: `changes` set, `entry` pushed on its history,
+    its version grown; of several racing writers only the one whose `query` still matches moves it.
+    The document as it is after, or None."""
+    return collection.find_one_and_update(
+        query,
+        {"$set": changes, "$push": {"history": entry}, "$inc": {"version": 1}},
+        return_document=ReturnDocument.AFTER,
+    )

@@ -68,6 +68,28 @@ def validated_data(serializer: serializers.Serializer) -> dict:
     return serializer.validated_data
 
 
+def made(
+    serializer_class: type[serializers.Serializer], *, data, context: dict, partial: bool
+) -> serializers.Serializer:
+    """`serializer_class(data=data, context=context, partial=partial)`: for a class with DRF's own
+    constructor, the instance's attributes copied from one made once per class (DRF's `Field.__init__`
+    merges every class's error messages and counts instances, the same for all); else its constructor."""
+    if serializer_class.__init__ is not serializers.BaseSerializer.__init__:
+        return serializer_class(data=data, context=context, partial=partial)
+    serializer = object.__new__(serializer_class)
+    serializer.__dict__.update(_blank(serializer_class, partial))
+    serializer.initial_data, serializer._context = data, context
+    return serializer
+
+
+@functools.lru_cache(maxsize=256)
+def _blank(serializer_class: type, partial: bool) -> dict:
+    """The attributes of a new instance without data or context (read only: copied into each)."""
+    state = dict(vars(serializer_class(partial=partial)))
+    state.pop("_context", None)
+    return state
+
+
 def valid_body(serializer_class: type[serializers.Serializer], request, *, partial: bool = False) -> dict:
     """The request's body as `serializer_class` validates it; a 400 naming what is wrong otherwise."""
     return validated_data(serializer_class(data=request.data, partial=partial))

@@ -325,3 +325,17 @@ LOGGING["loggers"]["aiohttp.access"] = {"level": "WARNING"}
 # WhiteNoise serves files through a sync iterator; under ASGI Django warns on every static file.
 # The files are small and few (the browsable API's CSS), so the warning is silenced, not ignored.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
+
+
+def service_settings(name: str, *, app: str, database: str) -> dict:
+    """What names a service whose package is `<name>_service` and whose one app `app` keeps its
+    documents in MongoDB (the database `database` unless MONGO_DB_NAME says otherwise) and declares
+    their indexes in `<app>.repository`: `globals().update(service_settings(...))` in its settings."""
+    return {
+        "SERVICE_NAME": name,
+        "ROOT_URLCONF": f"{name}_service.urls",
+        "ASGI_APPLICATION": f"{name}_service.asgi.application",
+        "INSTALLED_APPS": [*INSTALLED_APPS, app],
+        "MONGO_DB_NAME": env_str("MONGO_DB_NAME", database),
+        "MONGO_INDEX_MODULES": [f"{app}.repository"],
+    }

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from bson import ObjectId
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+from common.mongo import set_changes
 
 PROFILES = "profiles"
 # One document per address rather than an array inside the profile: adding and removing one is
@@ -45,11 +47,7 @@ def profile_insert(db: Database, *, customer_id: str, name: str, email: str, now
 
 
 def profile_update(db: Database, *, customer_id: str, changes: dict, now: datetime) -> dict | None:
-    return db[PROFILES].find_one_and_update(
-        {"_id": customer_id},
-        {"$set": {**changes, "updated_at": now}},
-        return_document=ReturnDocument.AFTER,
-    )
+    return set_changes(db[PROFILES], {"_id": customer_id}, changes, now)
 
 
 def addresses_of(db: Database, *, customer_id: str) -> list[dict]:
@@ -70,11 +68,7 @@ def address_insert(db: Database, *, customer_id: str, data: dict, now: datetime)
 def address_update(
     db: Database, *, customer_id: str, address_id: ObjectId, changes: dict, now: datetime
 ) -> dict | None:
-    return db[ADDRESSES].find_one_and_update(
-        {"_id": address_id, "customer_id": customer_id},
-        {"$set": {**changes, "updated_at": now}},
-        return_document=ReturnDocument.AFTER,
-    )
+    return set_changes(db[ADDRESSES], {"_id": address_id, "customer_id": customer_id}, changes, now)
 
 
 def address_delete(db: Database, *, customer_id: str, address_id: ObjectId) -> bool:

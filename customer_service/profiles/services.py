@@ -13,7 +13,7 @@ from bson import ObjectId
 
 from common.contracts import customer_addresses
 from common.errors import InvalidInput, NotFound
-from common.mongo import get_database, parse_object_id
+from common.mongo import found_by_id, get_database, parse_object_id
 from profiles import clients, repository
 
 
@@ -119,10 +119,11 @@ def delivery_address(*, customer_id: str, address_id: str) -> dict:
     The other services' one way to a customer's address: the order service places orders with it,
     the restaurant service browses by it."""
     version = customer_addresses.version(customer_id)  # before the read: a change meanwhile retires it
-    oid = parse_object_id(address_id)
-    address = oid and repository.address_get(get_database(), customer_id=customer_id, address_id=oid)
-    if not address:
-        raise NotFound("No such address in your profile.", code="address_not_found")
+    address = found_by_id(
+        address_id,
+        lambda oid: repository.address_get(get_database(), customer_id=customer_id, address_id=oid),
+        lambda: NotFound("No such address in your profile.", code="address_not_found"),
+    )
     fields = {key: address[key] for key in customer_addresses.FIELDS}
     customer_addresses.publish(customer_id, address_id, fields, version=version)
     return {"address_id": address_id, **fields}

@@ -10,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from common.mongo import once_per_database
+from common.mongo import moved, once_per_database
 from deliveries import lifecycle
 
 COURIERS = "couriers"
@@ -222,11 +222,7 @@ def delivery_set_status(
     changes = {"status": target, "updated_at": now}
     if mirror is not None:
         changes.update(order_mirror(mirror))
-    return db[DELIVERIES].find_one_and_update(
-        {"_id": delivery_id, "status": current},
-        {"$set": changes, "$push": {"history": entry}, "$inc": {"version": 1}},
-        return_document=ReturnDocument.AFTER,
-    )
+    return moved(db[DELIVERIES], {"_id": delivery_id, "status": current}, changes, entry)
 
 
 def order_mirror(order: dict) -> dict:

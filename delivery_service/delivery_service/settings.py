@@ -5,18 +5,12 @@ from django.core.exceptions import ImproperlyConfigured
 from common.env import env_float, env_int, env_str
 from common.openapi import stream_operation
 from common.settings_base import *  # noqa: F403
-from common.settings_base import INSTALLED_APPS, api_document
+from common.settings_base import api_document, service_settings
 
-SERVICE_NAME = "delivery"
-ROOT_URLCONF = "delivery_service.urls"
+globals().update(service_settings("delivery", app="deliveries", database="deliveries"))
 # Couriers' position reports are answered before Django's handler, with the answer their view gives
 # (common/fast_paths/).
 FAST_ROUTES = {("POST", "courier-me-location"): "deliveries.api.position_reported"}
-ASGI_APPLICATION = "delivery_service.asgi.application"
-INSTALLED_APPS = [*INSTALLED_APPS, "deliveries"]
-
-MONGO_DB_NAME = env_str("MONGO_DB_NAME", "deliveries")
-MONGO_INDEX_MODULES = ["deliveries.repository"]
 
 SPECTACULAR_SETTINGS = api_document(
     "Delivery service",

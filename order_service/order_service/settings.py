@@ -1,19 +1,13 @@
 """Settings of the order service: the order lifecycle, menu validation, courier assignment requests and live tracking."""
 
-from common.env import env_float, env_int, env_str
+from common.env import env_float, env_int
 from common.openapi import stream_operation
 from common.settings_base import *  # noqa: F403
-from common.settings_base import INSTALLED_APPS, api_document
+from common.settings_base import api_document, service_settings
 
-SERVICE_NAME = "order"
-ROOT_URLCONF = "order_service.urls"
+globals().update(service_settings("order", app="orders", database="orders"))
 # Placement is answered before Django's handler, with the answer its view gives (common/fast_paths/).
 FAST_ROUTES = {("POST", "customer-order-list"): "orders.api.order_placed"}
-ASGI_APPLICATION = "order_service.asgi.application"
-INSTALLED_APPS = [*INSTALLED_APPS, "orders"]
-
-MONGO_DB_NAME = env_str("MONGO_DB_NAME", "orders")
-MONGO_INDEX_MODULES = ["orders.repository"]
 
 # The event stream is an async view; every middleware of the shared list is async-capable, so an
 # open stream never holds a thread.

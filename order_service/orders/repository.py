@@ -9,6 +9,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from common.mongo import moved
 from orders.lifecycle import DISPATCH_ASSIGNED, DISPATCH_CLOSED, DISPATCH_WAITING
 
 ORDERS = "orders"
@@ -97,11 +98,7 @@ def order_apply_transition(
         **({"dispatch": DISPATCH_CLOSED, "closed_at": now, "closed_hour": closed_hour(now)} if closes else {}),
     }
     fence = {"voided_actions": {"$ne": unless_voided}} if unless_voided else {}
-    return db[ORDERS].find_one_and_update(
-        {"_id": order_id, "status": current, **party, **fence},
-        {"$set": changes, "$push": {"history": entry}, "$inc": {"version": 1}},
-        return_document=ReturnDocument.AFTER,
-    )
+    return moved(db[ORDERS], {"_id": order_id, "status": current, **party, **fence}, changes, entry)
 
 
 def order_set_courier(

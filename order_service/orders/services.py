@@ -14,7 +14,7 @@ from prometheus_client import Counter
 
 from common import faults, geo
 from common.errors import ApiError
-from common.mongo import get_database, parse_object_id
+from common.mongo import found_by_id, get_database, parse_object_id
 from orders import clients, estimates, lifecycle, lists, repository, tracking
 from orders.errors import (
     CourierAlreadyAssigned,
@@ -219,11 +219,7 @@ def _check_delivery_area(*, pickup: dict | None, dropoff: dict, radius_km: float
 
 
 def _order(order_id: str) -> dict:
-    oid = parse_object_id(order_id)
-    order = oid and repository.order_get(get_database(), order_id=oid)
-    if not order:
-        raise OrderNotFound()
-    return order
+    return found_by_id(order_id, lambda oid: repository.order_get(get_database(), order_id=oid), OrderNotFound)
 
 
 def order_transition(

@@ -2,20 +2,14 @@
 
 from common.env import env_bool, env_float, env_int, env_str
 from common.settings_base import *  # noqa: F403
-from common.settings_base import INSTALLED_APPS, api_document
+from common.settings_base import api_document, service_settings
 
-SERVICE_NAME = "restaurant"
-ROOT_URLCONF = "restaurant_service.urls"
+globals().update(service_settings("restaurant", app="restaurants", database="restaurants"))
 # The two hottest public reads are answered before Django's handler, with the answers their views
 # give (common/fast_paths/).
 FAST_ROUTES = {
     (method, name): f"restaurants.api.{name}_read" for method in ("GET", "HEAD") for name in ("menu", "popular")
 }
-ASGI_APPLICATION = "restaurant_service.asgi.application"
-INSTALLED_APPS = [*INSTALLED_APPS, "restaurants"]
-
-MONGO_DB_NAME = env_str("MONGO_DB_NAME", "restaurants")
-MONGO_INDEX_MODULES = ["restaurants.repository"]
 
 SPECTACULAR_SETTINGS = api_document(
     "Restaurant service", "restaurants, menus, the popular-restaurant cache and restaurant-side order actions."

@@ -9,7 +9,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 
-from common.mongo import once_per_database
+from common.mongo import once_per_database, set_changes
 
 RESTAURANTS = "restaurants"
 MENU_ITEMS = "menu_items"
@@ -208,11 +208,7 @@ def menu_items(db: Database, *, restaurant_id: ObjectId) -> list[dict]:
 def menu_item_update(
     db: Database, *, restaurant_id: ObjectId, item_id: ObjectId, changes: dict, now: datetime
 ) -> dict | None:
-    return db[MENU_ITEMS].find_one_and_update(
-        {"_id": item_id, "restaurant_id": restaurant_id},
-        {"$set": {**changes, "updated_at": now}},
-        return_document=ReturnDocument.AFTER,
-    )
+    return set_changes(db[MENU_ITEMS], {"_id": item_id, "restaurant_id": restaurant_id}, changes, now)
 
 
 def menu_item_delete(db: Database, *, restaurant_id: ObjectId, item_id: ObjectId) -> bool:

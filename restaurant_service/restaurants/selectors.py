@@ -9,7 +9,7 @@ from django.conf import settings
 
 from common.contracts import restaurant_terms
 from common.errors import Forbidden, Unauthorized
-from common.mongo import get_database, parse_object_id
+from common.mongo import found_by_id, get_database, parse_object_id
 from common.pagination import PageRequest
 from restaurants import browse, cache, clients, hours, nearby, pause, repository
 from restaurants.errors import RestaurantNotFound
@@ -17,11 +17,9 @@ from restaurants.serializers import MenuItemOutput, RestaurantOutput, datetime_t
 
 
 def restaurant_get(*, restaurant_id: str) -> dict:
-    oid = parse_object_id(restaurant_id)
-    restaurant = oid and repository.restaurant_get(get_database(), restaurant_id=oid)
-    if not restaurant:
-        raise RestaurantNotFound()
-    return restaurant
+    return found_by_id(
+        restaurant_id, lambda oid: repository.restaurant_get(get_database(), restaurant_id=oid), RestaurantNotFound
+    )
 
 
 def restaurants_browse(

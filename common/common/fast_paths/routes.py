@@ -15,15 +15,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, ResolverMatch, get_resolver
 from django.utils.module_loading import import_string
 from rest_framework import exceptions
+from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from common import metrics
 from common.asgi import LeanASGIHandler
 from common.errors import handler500
 from common.fast_paths.envelope import Declined, FastPath
 from common.fast_paths.threads import blocking
-from common.serializers import validated_data
+from common.serializers import made, validated_data
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,12 @@ class _Route:
         self.renderers, self.negotiator = prototype.get_renderers(), prototype.get_content_negotiator()
         self.renderer = next(renderer for renderer in self.renderers if isinstance(renderer, JSONRenderer))
         self.headers = prototype.default_response_headers
+        # What DRF's own methods make anew per request the same each time, made once here: the
+        # permissions (instances of `permission_classes`) and the serializer (`made`); a view that
+        # overrides the method keeps it called per request.
+        own = type(prototype)
+        self.permissions = prototype.get_permissions() if own.get_permissions is APIView.get_permissions else None
+        self.own_serializer = getattr(own, "get_serializer", None) is GenericAPIView.get_serializer
         if prototype.get_throttles():
             raise ImproperlyConfigured(f"{self.view_class.__name__}: a throttled view has no fast path.")
 
@@ -111,7 +119,8 @@ class _Route:
                 (found for authenticator in self.authenticators if (found := authenticator.authenticate(request))),
                 (None, None),
             )
-            if not all(permission.has_permission(request, view) for permission in view.get_permissions()):
+            permissions = self.permissions if self.permissions is not None else view.get_permissions()
+            if not all(permission.has_permission(request, view) for permission in permissions):
                 raise Declined
             partial = _WITH_BODY.get(self.method)
             if partial is None:
@@ -120,9 +129,16 @@ class _Route:
                 raise Declined  # a form: the view's
             encoding = request.encoding or settings.DEFAULT_CHARSET
             body = self.json.parse(io.BytesIO(request.body), self.json.media_type, {"encoding": encoding})
-            return validated_data(view.get_serializer(data=body, partial=partial))
+            return validated_data(self._serializer(view, body, partial))
         except exceptions.APIException as exc:
             raise Declined from exc
+
+    def _serializer(self, view, body, partial: bool):
+        """`view.get_serializer(data=body, partial=partial)`, its instance made as `made` makes it."""
+        if not self.own_serializer:
+            return view.get_serializer(data=body, partial=partial)
+        context = view.get_serializer_context()
+        return made(view.get_serializer_class(), data=body, context=context, partial=partial)
 
 
 class FastRoutes(FastPath):
