@@ -45,6 +45,15 @@ def test_a_password_hashed_at_the_old_cost_still_signs_in_and_is_rehashed(api_cl
     assert login(api_client).status_code == 200
 
 
+def test_a_hash_at_todays_cost_is_left_as_it_is_at_sign_in(api_client, mongo_db):
+    register(api_client)
+    before = mongo_db["accounts"].find_one({"email": "ann@example.com"})["password"]
+
+    assert login(api_client).status_code == 200
+
+    assert mongo_db["accounts"].find_one({"email": "ann@example.com"})["password"] == before
+
+
 def test_the_same_email_twice_in_one_kind_is_a_409(api_client):
     register(api_client)
     response = register(api_client, email="ANN@example.com")
