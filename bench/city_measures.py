@@ -138,7 +138,7 @@ async def measure_city(city: City, cpu_probe, *, couriers: int, tracking: int, s
     tracker = Tracker()
     ops: dict[str, list[float]] = {"position": [], "placement": [], "kitchen accept": [], "board event": []}
     errors: dict[str, int] = {}
-    fleet_tokens = [city.minter.token(uuid.uuid4().hex[:24], "courier") for _ in range(couriers)]
+    fleet_tokens = city.fleet(couriers)
     gw = city.gateway
     background: set[asyncio.Task] = set()
 
@@ -164,12 +164,16 @@ async def measure_city(city: City, cpu_probe, *, couriers: int, tracking: int, s
         measuring = False
         log(f"  {couriers} couriers going online")
         for first in range(0, couriers, 100):
-            await asyncio.gather(
+            online = await asyncio.gather(
                 *(
                     timed("position", "PATCH", f"{gw}/couriers/me", t, {"available": True})
                     for t in fleet_tokens[first : first + 100]
                 )
             )
+            # A fleet that never went on duty leaves every placement undispatched (until 2026-12-05,
+            # the city's minted couriers had no account and every one of these was a quiet 404).
+            if not all(courier and courier.get("available") for courier in online):
+                raise SystemExit("couriers going online: refused (see the delivery service's log)")
         stop = asyncio.Event()
 
         async def courier(token: str) -> None:
@@ -277,6 +281,7 @@ async def measure_city(city: City, cpu_probe, *, couriers: int, tracking: int, s
     return {
         "seconds": round(elapsed, 1),
         "couriers": couriers,
+        "deliveries_created": city.deliveries(),
         "tracking_streams": len(followers),
         "tracking_streaming": tracker.streaming,
         "boards": len(boards),

@@ -55,6 +55,34 @@ def store_watched_orders(stack, template_id: str, restaurants: list[dict], count
     return watched
 
 
+def store_couriers(stack, count: int, *, available: bool = True) -> list[str]:
+    """`count` couriers as the delivery service stores them after their first visit (a courier's
+    first request asks the auth service for the account, which tokens minted here have none of)."""
+    from bson import ObjectId
+    from pymongo import MongoClient
+
+    now = datetime.now(UTC)
+    ids = [str(ObjectId()) for _ in range(count)]
+    client = MongoClient(stack.mongo_url)
+    client[f"{stack.db_prefix}deliveries"]["couriers"].insert_many(
+        [
+            {
+                "_id": courier_id,
+                "name": f"Courier {n:04d}",
+                "vehicle": "bicycle",
+                "available": available,
+                "duty": "on" if available else "off",  # deliveries/repository.py's marker, indexed
+                "available_since": now if available else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n, courier_id in enumerate(ids)
+        ]
+    )
+    client.close()
+    return ids
+
+
 class City:
     """A platform with restaurants, customers placing real orders, and a minter for the crowds."""
 
@@ -103,6 +131,23 @@ class City:
         self.minter = Minter(self.stack.data_dir / "secrets" / "jwt-private.pem", token)
         self.template_id = template["id"]
         self.owner_of = {r["id"]: r["token"] for r in self.restaurants}
+
+    def fleet(self, count: int) -> list[str]:
+        """Access tokens of `count` couriers stored off duty (they go on duty through the API)."""
+        return [
+            self.minter.token(courier_id, "courier")
+            for courier_id in store_couriers(self.stack, count, available=False)
+        ]
+
+    def deliveries(self) -> int:
+        """Deliveries stored so far: the city's placements that dispatch gave a courier."""
+        from pymongo import MongoClient
+
+        client = MongoClient(self.stack.mongo_url)
+        try:
+            return client[f"{self.stack.db_prefix}deliveries"]["deliveries"].estimated_document_count()
+        finally:
+            client.close()
 
     def watched(self, count: int) -> list[dict]:
         orders = store_watched_orders(self.stack, self.template_id, self.restaurants, count)

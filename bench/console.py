@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "bench"))
 import devstack  # noqa: E402
 from city_clients import session_for, summary_ms  # noqa: E402
-from city_world import CENTRE, City  # noqa: E402
+from city_world import CENTRE, City, store_couriers  # noqa: E402
 from logs import logger  # noqa: E402
 from sse import events  # noqa: E402
 
@@ -50,32 +50,6 @@ BROWSER = os.environ.get("CONSOLE_BROWSER", "1") != "0"
 PASSWORD = "correct horse battery"
 OUT = ROOT / "bench" / "out"
 log = logger("console")
-
-
-def store_couriers(stack, count: int) -> list[str]:
-    """`count` couriers on duty, as the delivery service stores them after their first visit."""
-    from bson import ObjectId
-    from pymongo import MongoClient
-
-    now = datetime.now(UTC)
-    ids = [str(ObjectId()) for _ in range(count)]
-    client = MongoClient(stack.mongo_url)
-    client[f"{stack.db_prefix}deliveries"]["couriers"].insert_many(
-        [
-            {
-                "_id": courier_id,
-                "name": f"Courier {n:04d}",
-                "vehicle": "bicycle",
-                "available": True,
-                "available_since": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for n, courier_id in enumerate(ids)
-        ]
-    )
-    client.close()
-    return ids
 
 
 def waiting_orders(stack, template_id: str, count: int) -> None:

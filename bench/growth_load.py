@@ -361,6 +361,7 @@ def load_orders(
     # that gained some: rebuilt when next read.
     redis = target.redis()
     stale = [target.key("orders", "of-restaurant", rid) for rid in per_restaurant]
+    stale += [target.key("orders", "of-restaurant", rid, "delivered") for rid in per_restaurant]
     stale += [target.key("deliveries", "of-courier", cid) for cid in with_deliveries]
     for first in range(0, len(stale), BATCH):
         redis.delete(*stale[first : first + BATCH])

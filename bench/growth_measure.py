@@ -157,6 +157,23 @@ def plot(results: dict, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def stored_bytes(target: growth_load.Target) -> dict:
+    """What the store holds for the platform's databases (dbStats: data and indexes), so RESULTS can
+    give the size per order at each size."""
+    from pymongo.errors import PyMongoError
+
+    found = {"data": 0, "indexes": 0}
+    try:
+        for name in target.client.list_database_names():
+            if name.startswith(target.db_prefix):
+                stats = target.client[name].command("dbStats")
+                found["data"] += int(stats.get("dataSize", 0))
+                found["indexes"] += int(stats.get("indexSize", 0))
+    except PyMongoError as error:  # a figure for RESULTS, never a reason to lose the run
+        found["error"] = str(error)
+    return found
+
+
 def _operator(stack) -> dict:
     email, password = f"growth-ops-{uuid.uuid4().hex[:6]}@example.com", "growth operator passphrase"
     printed = stack.create_operator(email, password)
@@ -205,6 +222,7 @@ def main(*, sizes: list[int], repeats: int) -> dict:
                 "data": wanted,
                 "load_s": load_s,
                 "load": load["stats"],
+                "stored_bytes": stored_bytes(target),
                 "requests": measure_size(stack, stack.gateway_url, load["accounts"], operator, repeats),
             }
             (OUT / "growth.json").write_text(json.dumps(results, indent=2))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import requests
 
 TIMEOUT = 60
+FILTER_CUISINE = "thai"  # one of the loaded restaurants' cuisines (bench/growth_samples.py)
 
 
 class Actor:
@@ -123,12 +124,26 @@ def probes(gateway: str, accounts: dict, ops: Operator | None = None) -> dict[st
             "POST", "/couriers/me/location", {"lat": address["lat"], "lng": address["lng"]}
         ),
     }
+    # Lists with filters (ARCHITECTURE 5): a kitchen's and a courier's finished orders grow with the
+    # history, a cuisine's and a name's restaurants with the city.
+    found.update(
+        {
+            "kitchen list ?status=delivered": lambda: owner.call("GET", f"/restaurants/{rid}/orders?status=delivered"),
+            "kitchen list ?status=placed": lambda: owner.call("GET", f"/restaurants/{rid}/orders?status=placed"),
+            "courier deliveries ?status=delivered": lambda: courier.call("GET", "/deliveries?status=delivered"),
+            "restaurant list ?cuisine=": lambda: customer.call("GET", f"/restaurants?cuisine={FILTER_CUISINE}"),
+            "restaurant list ?q=": lambda: customer.call("GET", "/restaurants?q=Kitchen 1"),
+        }
+    )
     if an_order:
         found["an order"] = lambda: customer.call("GET", f"/orders/{an_order}")
     if ops:
         ops.sign_in()
         found["operator orders"] = lambda: ops.call("GET", "/operator/orders")
         found["operator couriers"] = lambda: ops.call("GET", "/operator/couriers")
+        found["operator orders ?status=placed"] = lambda: ops.call("GET", "/operator/orders?status=placed")
+        found["operator orders ?attention=true"] = lambda: ops.call("GET", "/operator/orders?attention=true")
+        found["operator couriers ?available=true"] = lambda: ops.call("GET", "/operator/couriers?available=true")
     return found
 
 

@@ -31,6 +31,11 @@ def restaurant_key(restaurant_id: str) -> str:
     return redis_key("orders", "of-restaurant", restaurant_id)
 
 
+def restaurant_status_key(restaurant_id: str, status: str) -> str:
+    """A kitchen's orders in one state (`?status=`): an order moves between these as it moves on."""
+    return redis_key("orders", "of-restaurant", restaurant_id, status)
+
+
 def live_key() -> str:
     return redis_key("orders", "live")
 
@@ -49,7 +54,19 @@ def listed(order: dict) -> None:
     ranked_index.add(
         (customer_key(order["customer_id"]), member, score),
         (restaurant_key(order["restaurant_id"]), member, score),
+        (restaurant_status_key(order["restaurant_id"], order["status"]), member, score),
         (live_key(), member, score),
+    )
+
+
+def moved(order: dict, *, was: str) -> None:
+    """An order that left state `was` leaves its kitchen's list of that state for the list of its
+    new one (if built)."""
+    ranked_index.move(
+        restaurant_status_key(order["restaurant_id"], was),
+        restaurant_status_key(order["restaurant_id"], order["status"]),
+        str(order["_id"]),
+        _score(order),
     )
 
 
@@ -86,6 +103,26 @@ def restaurant_page(*, restaurant_id: str, owner_id: str, skip: int, limit: int)
     if found is None or any(order["restaurant_owner_id"] != owner_id for order in found[1]):
         return repository.orders_page(get_database(), query=query, skip=skip, limit=limit)
     return found
+
+
+def restaurant_status_page(
+    *, restaurant_id: str, owner_id: str, status: str, skip: int, limit: int
+) -> tuple[int, list[dict]]:
+    """The restaurant's orders in `status`, newest first, if `owner_id` owns them. A build that read
+    an order just before it moved on (or a writer that died before telling the list) leaves it in
+    the wrong state's list: the page finds it in another state, drops it and reads the page again."""
+    key, query = restaurant_status_key(restaurant_id, status), {"restaurant_id": restaurant_id, "status": status}
+    for _attempt in range(3):
+        found = _page(key, query, skip=skip, limit=limit)
+        if found is None or any(order["restaurant_owner_id"] != owner_id for order in found[1]):
+            break
+        moved_on = [str(order["_id"]) for order in found[1] if order["status"] != status]
+        if not moved_on:
+            return found
+        for member in moved_on:
+            ranked_index.remove(key, member)
+    owned = {**query, "restaurant_owner_id": owner_id}
+    return repository.orders_page(get_database(), query=owned, skip=skip, limit=limit)
 
 
 # --- the operators' list of the city's orders (orders/operators.py) -------------------------------------

@@ -36,8 +36,9 @@ def orders_for_restaurant(
 ) -> tuple[int, list[dict]]:
     if not status:
         return lists.restaurant_page(restaurant_id=restaurant_id, owner_id=owner_id, skip=page.skip, limit=page.size)
-    query = {"restaurant_id": restaurant_id, "restaurant_owner_id": owner_id, "status": status}
-    return repository.orders_page(get_database(), query=query, skip=page.skip, limit=page.size)
+    return lists.restaurant_status_page(
+        restaurant_id=restaurant_id, owner_id=owner_id, status=status, skip=page.skip, limit=page.size
+    )
 
 
 def orders_awaiting_courier(*, limit: int) -> list[dict]:

@@ -296,6 +296,7 @@ def order_move(
         )
     TRANSITIONS.labels(target).inc()
     faults.point("order.transition.after_update")
+    lists.moved(updated, was=current)
     if target in lifecycle.FINAL_STATES:
         lists.finished(updated)
     tracking.publish(updated)

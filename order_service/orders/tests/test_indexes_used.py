@@ -19,6 +19,12 @@ def test_a_kitchens_list_is_built_from_the_restaurant_orders_index(mongo_db):
     assert_uses_index(repository.orders_listed(mongo_db, query={"restaurant_id": "r" * 24}), "restaurant_orders")
 
 
+def test_a_kitchens_list_of_one_status_is_built_from_the_restaurant_orders_index(mongo_db):
+    filler(mongo_db["orders"], customer_id="someone else", restaurant_id="elsewhere", idempotency_key=str)
+    query = {"restaurant_id": "r" * 24, "status": "delivered"}
+    assert_uses_index(repository.orders_listed(mongo_db, query=query), "restaurant_orders")
+
+
 def test_a_page_of_orders_is_read_by_id(mongo_db):
     filler(mongo_db["orders"], customer_id="someone else", restaurant_id="elsewhere", idempotency_key=str)
     assert_uses_index(mongo_db["orders"].find({"_id": {"$in": [ObjectId(), ObjectId()]}}), "_id_")

@@ -78,14 +78,65 @@ def test_the_kitchens_list_shows_a_restaurants_orders_to_its_owner_only(api_clie
     assert kitchen("f" * 24)["results"] == []
 
 
+def _listed(api_client, path: str, params: dict, headers: dict) -> dict:
+    response = api_client.get(path, params, headers=headers)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _kitchen(api_client, service_headers, menu, **params):
+    query = {"restaurant_id": menu["restaurant"]["id"], "owner_id": menu["owner_id"], **params}
+    return _listed(api_client, "/internal/orders", query, service_headers)
+
+
+def test_a_kitchens_list_by_status_counts_and_pages_from_the_index_as_orders_move(
+    api_client, service_headers, issue_token, menu, mongo_db
+):
+    orders = [placed(api_client, service_headers, menu, key=f"k-{n}") for n in range(3)]
+    assert _kitchen(api_client, service_headers, menu, status="placed")["count"] == 3
+    assert _kitchen(api_client, service_headers, menu, status="accepted")["count"] == 0  # both built
+
+    stored = mongo_db["orders"].find_one({"_id": ObjectId(orders[0]["id"])})
+    _stored_behind_the_index(mongo_db, stored)
+    assert _kitchen(api_client, service_headers, menu, status="placed")["count"] == 3  # the index answered
+
+    moved = transition(api_client, service_headers, orders[1]["id"], "accepted", "restaurant", menu["owner_id"])
+    assert moved.status_code == 200, moved.content
+    placed_now = _kitchen(api_client, service_headers, menu, status="placed")
+    accepted_now = _kitchen(api_client, service_headers, menu, status="accepted")
+    assert [o["id"] for o in placed_now["results"]] == [orders[2]["id"], orders[0]["id"]]
+    assert [(o["id"], o["status"]) for o in accepted_now["results"]] == [(orders[1]["id"], "accepted")]
+    assert accepted_now["count"] == 1
+
+    ranked_index.forget(lists.restaurant_status_key(menu["restaurant"]["id"], "placed"))
+    assert _kitchen(api_client, service_headers, menu, status="placed")["count"] == 3  # rebuilt from the store
+
+
+def test_an_order_moved_behind_a_kitchens_status_list_leaves_it_when_read(
+    api_client, service_headers, issue_token, menu, mongo_db
+):
+    orders = [placed(api_client, service_headers, menu, key=f"k-{n}") for n in range(3)]
+    _kitchen(api_client, service_headers, menu, status="placed")
+    mongo_db["orders"].update_one({"_id": ObjectId(orders[2]["id"])}, {"$set": {"status": "accepted"}})
+
+    page = _kitchen(api_client, service_headers, menu, status="placed", page_size=2)
+
+    assert page["count"] == 2
+    assert [o["id"] for o in page["results"]] == [orders[1]["id"], orders[0]["id"]]
+
+
+def test_a_kitchens_list_by_status_is_its_owners_only(api_client, service_headers, menu):
+    placed(api_client, service_headers, menu, key="k-1")
+    assert _kitchen(api_client, service_headers, menu, status="placed")["count"] == 1
+    assert _kitchen(api_client, service_headers, menu, owner_id="f" * 24, status="placed")["results"] == []
+
+
 # --- the operators' list of the city's orders -------------------------------------------------------------
 
 
 def _city(api_client, issue_token, **params):
     headers = {"Authorization": f"Bearer {issue_token('operator', sub=str(ObjectId()))}"}
-    response = api_client.get("/operator/orders", params, headers=headers)
-    assert response.status_code == 200, response.content
-    return response.json()
+    return _listed(api_client, "/operator/orders", params, headers)
 
 
 def test_the_city_list_counts_and_pages_live_orders_from_the_index(
