@@ -101,12 +101,25 @@ def _start_session(account: dict) -> dict:
     return pair_body(access, refresh)
 
 
+def _rehash(account: dict):
+    """Stores the password hashed at today's cost when it was hashed at an older one (accounts/hashers.py)."""
+
+    def store(password: str) -> None:
+        repository.account_set_password_hash(
+            get_database(), account_id=account["_id"], password_hash=make_password(password)
+        )
+
+    return store
+
+
 def account_login(*, user_type: str, email: str, password: str, client_ip: str) -> dict:
     """Tokens, or `{mfa_required, mfa_token}` for a restaurant user with MFA on and, always, an operator."""
     email = normalize_email(email)
     throttling.login_check(user_type=user_type, email=email, ip=client_ip)
     account = repository.account_by_email(get_database(), user_type=user_type, email=email)
-    password_ok = check_password(password, account["password"] if account else _DUMMY_HASH)
+    password_ok = check_password(
+        password, account["password"] if account else _DUMMY_HASH, setter=account and _rehash(account)
+    )
     if account is None or not password_ok:
         throttling.login_failed(user_type=user_type, email=email, ip=client_ip)
         raise InvalidCredentials()

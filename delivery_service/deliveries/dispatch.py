@@ -402,6 +402,8 @@ def reconcile(*, dispatcher: Callable[[], list[Outcome]] = dispatch) -> Report:
         except ApiError as exc:
             report.skipped.append(assignment["order_id"])
             logger.warning("assignment skipped", extra={"order_id": assignment["order_id"], "error": exc.code})
+    # The couriers' tasks in Redis (where their positions go) against the assignments.
+    tracking.forget_finished_tasks(db, live={str(a["delivery_id"]) for a in assignments})
     # 2. Every live order that names a courier against the assignments. Orders are read first: an
     # assignment always exists before its projection, so one missing now was never there or ended.
     try:

@@ -32,7 +32,7 @@ from common import faults, geo, streams
 from common.coalesce import Coalescer
 from common.contracts import order_location, order_stream
 from common.errors import ApiError
-from common.mongo import get_database
+from common.mongo import get_database, parse_object_id
 from common.redis_client import LuaScript, get_async_redis, get_redis, redis_key
 from common.streams import throttle
 from deliveries import clients, lifecycle, repository
@@ -303,6 +303,29 @@ def remember_task(delivery: dict) -> None:
         _REMEMBER_TASK.run(get_redis(), [tasks_key()], args)
     except redis.RedisError:
         logger.warning("courier's task not kept in Redis", extra={"courier_id": delivery["courier_id"]})
+
+
+def forget_finished_tasks(db, *, live: set[str]) -> int:
+    """Drops the tasks of finished deliveries that Redis still holds (the write that should have
+    dropped one was lost), so a courier's positions stop reaching a past customer. `live`: the
+    deliveries of the reconciler's assignments; any other is confirmed finished in MongoDB before
+    it goes (deliveries are written there first, so one assigned since stays). Returns how many went."""
+    try:
+        held = get_redis().hgetall(tasks_key())
+        suspects = {t["delivery_id"]: c for c, stored in held.items() for t in _tasks(stored)}
+        suspects = {d: c for d, c in suspects.items() if d not in live and parse_object_id(d)}
+        if not suspects:
+            return 0
+        found = repository.deliveries_by_ids(db, delivery_ids=[parse_object_id(d) for d in suspects])
+        active = {str(d["_id"]) for d in found if d["status"] in lifecycle.ACTIVE_STATES}
+        gone = [(courier, delivery) for delivery, courier in suspects.items() if delivery not in active]
+        for courier, delivery in gone:
+            _REMEMBER_TASK.run(get_redis(), [tasks_key()], [courier, "{}", "0", delivery])
+    except redis.RedisError:
+        return 0  # the next pass tries again
+    if gone:
+        logger.warning("finished deliveries dropped from couriers' tasks", extra={"count": len(gone)})
+    return len(gone)
 
 
 def remember_courier(courier: dict) -> None:

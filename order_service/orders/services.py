@@ -360,23 +360,30 @@ def _store_estimates(order: dict, now: datetime, *, facts: dict, always: bool = 
 
 def order_courier_etas(*, etas: list[dict]) -> int:
     """The delivery service's word on where couriers are: `{order_id, courier_id, leg (pickup,
-    dropoff, or route: the door counting the stops before it), at, speed_kmh}` each. An order whose arrival moves by a minute or more is re-estimated;
-    a report for a courier the order no longer names is ignored. Returns how many orders moved."""
+    dropoff, or route: the door counting the stops before it), at, speed_kmh}` each. The time is kept
+    even when it moves nothing yet (a later moment may need it: the food gets ready, the courier is
+    projected), and the orders whose arrival moves by a minute or more are re-estimated. A report for
+    a courier the order names is kept, and one for an order that names no courier yet (the
+    projection and this message travel apart: the estimates count it once the courier is
+    projected); one for another courier is ignored. Returns how many orders moved."""
     moved = 0
     now = _now()
     for eta in etas:
         for _attempt in range(3):
             oid = parse_object_id(eta["order_id"])
             order = oid and repository.order_get(get_database(), order_id=oid)
-            if not order or order.get("courier_id") != eta["courier_id"] or order["status"] in lifecycle.FINAL_STATES:
+            if not order or order.get("courier_id") not in (None, eta["courier_id"]):
+                break
+            if order["status"] in lifecycle.FINAL_STATES:
                 break
             # The route's time at the door is kept apart: position reports never overwrite it.
             fact = "route_eta" if eta["leg"] == "route" else "courier_eta"
-            facts = {
-                fact: {"leg": eta["leg"], "at": eta["at"], "courier_id": eta["courier_id"]},
-                "courier_speed_kmh": eta["speed_kmh"],
-            }
-            updated = _store_estimates(order, now, facts=facts)
+            said = {"leg": eta["leg"], "at": eta["at"], "courier_id": eta["courier_id"]}
+            facts = {fact: said}
+            if order.get("courier_id") is not None:
+                facts["courier_speed_kmh"] = eta["speed_kmh"]
+            # The sender sends a time only when it moved by a minute or more: each is worth a write.
+            updated = _store_estimates(order, now, facts=facts, always=order.get(fact) != said)
             if updated is not None:
                 moved += updated is not order
                 break

@@ -70,7 +70,7 @@ def run_tests(args) -> int:
                     str(VENV_BIN / "behave"),
                     "--junit",
                     f"--junit-directory={junit_dir}",
-                    "--format=progress",
+                    "--format=progress2",  # progress2 also prints each failing step's error
                     "features",
                 ],
                 cwd=ROOT,

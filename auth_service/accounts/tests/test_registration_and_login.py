@@ -23,6 +23,37 @@ def test_the_password_is_stored_as_an_argon2_hash(api_client, mongo_db):
     assert PASSWORD not in stored["password"]
 
 
+def test_new_passwords_are_hashed_with_argon2id_at_owasps_cost(api_client, mongo_db):
+    register(api_client)
+
+    stored = mongo_db["accounts"].find_one({"email": "ann@example.com"})
+    assert stored["password"].startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_a_password_hashed_at_the_old_cost_still_signs_in_and_is_rehashed(api_client, mongo_db):
+    import argon2
+
+    register(api_client)
+    # What Django's own Argon2 settings stored before (100 MiB, 2 passes, 8 lanes).
+    old = argon2.PasswordHasher(time_cost=2, memory_cost=102400, parallelism=8).hash(PASSWORD)
+    mongo_db["accounts"].update_one({"email": "ann@example.com"}, {"$set": {"password": "argon2" + old}})
+
+    assert login(api_client).status_code == 200
+
+    stored = mongo_db["accounts"].find_one({"email": "ann@example.com"})["password"]
+    assert stored.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert login(api_client).status_code == 200
+
+
+def test_a_hash_at_todays_cost_is_left_as_it_is_at_sign_in(api_client, mongo_db):
+    register(api_client)
+    before = mongo_db["accounts"].find_one({"email": "ann@example.com"})["password"]
+
+    assert login(api_client).status_code == 200
+
+    assert mongo_db["accounts"].find_one({"email": "ann@example.com"})["password"] == before
+
+
 def test_the_same_email_twice_in_one_kind_is_a_409(api_client):
     register(api_client)
     response = register(api_client, email="ANN@example.com")

@@ -14,7 +14,7 @@ import pytest
 
 from common import faults
 from common.testing.invariants import dispatch_violations
-from deliveries import dispatch
+from deliveries import dispatch, tracking
 
 
 @pytest.fixture
@@ -172,3 +172,30 @@ def test_a_courier_acting_between_the_claim_and_the_projection_is_not_told_not_f
     assert picked_up.status_code == 200, picked_up.content
     assert picked_up.json()["status"] == "picked_up"
     assert world["violations"]() == []
+
+
+def test_a_finished_delivery_that_redis_still_holds_stops_reaching_its_customer(
+    world, place_order, api_client, restaurant_moves, redis_client
+):
+    """The write that drops a finished delivery from the courier's tasks in Redis is lost (Redis
+    blinked): the reconciler drops it, so the courier's next positions no longer go to that order's
+    customer, while another courier's live task stays."""
+    done, live = place_order(), place_order()
+    first, second = world["couriers"]
+    world["go_online"](first)
+    world["go_online"](second)
+    restaurant_moves(done["id"], "accepted", "preparing", "ready")
+    [delivery] = [d for d in world["deliveries"](first) + world["deliveries"](second) if d["order_id"] == done["id"]]
+    courier = first if delivery in world["deliveries"](first) else second
+    courier_id = api_client.get("/couriers/me", headers=courier).json()["id"]
+    left_behind = redis_client.hget(tracking.tasks_key(), courier_id)
+    for step in ("picked_up", "delivered"):
+        api_client.post(f"/deliveries/{delivery['id']}/status", {"status": step}, format="json", headers=courier)
+    redis_client.hset(tracking.tasks_key(), courier_id, left_behind)  # the removal that was lost
+
+    dispatch.reconcile()
+
+    assert redis_client.hget(tracking.tasks_key(), courier_id) is None
+    others = [c for c in world["couriers"] if c is not courier]
+    other_id = api_client.get("/couriers/me", headers=others[0]).json()["id"]
+    assert live["id"] in redis_client.hget(tracking.tasks_key(), other_id)

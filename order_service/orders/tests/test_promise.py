@@ -202,6 +202,61 @@ def test_the_courier_moves_the_arrival_and_only_the_assigned_one(api_client, ser
         assert _minutes(expected, now["estimated_delivery_at"]) == pytest.approx(6, abs=0.2)
 
 
+def _route_eta(order_id: str, courier_id: str, at: datetime) -> None:
+    services.order_courier_etas(
+        etas=[{"order_id": order_id, "courier_id": courier_id, "leg": "route", "at": at, "speed_kmh": 30}]
+    )
+
+
+def _project(api_client, service_headers, order_id: str, courier_id: str):
+    return api_client.put(
+        f"/internal/orders/{order_id}/courier",
+        {"courier_id": courier_id, "delivery_id": "d" * 24, "courier_speed_kmh": 30},
+        format="json",
+        headers=service_headers,
+    ).json()
+
+
+def test_a_route_time_sent_before_the_courier_is_projected_counts_once_it_is(api_client, service_headers, kitchen):
+    # The delivery service tells the route's time at each door right after committing; its
+    # projection of the courier onto the order may land after that message (they travel apart).
+    order = placed(api_client, service_headers, kitchen)
+    for step in ("accepted", "preparing", "ready"):
+        transition(api_client, service_headers, order["id"], step, "restaurant", kitchen["owner_id"])
+    second_stop = datetime.now(UTC) + timedelta(minutes=40)
+
+    _route_eta(order["id"], "k" * 24, second_stop)
+    projected = _project(api_client, service_headers, order["id"], "k" * 24)
+
+    assert _minutes(second_stop.isoformat(), projected["estimated_delivery_at"]) == pytest.approx(0, abs=0.1)
+
+
+def test_a_route_time_is_kept_even_when_the_arrival_does_not_move_yet(api_client, service_headers, kitchen):
+    # The food needs 20 minutes, so a route reaching the door in 25 is no news now; once the food
+    # is ready (the ride alone: 6 minutes) the route's 25 minutes are what the customer must see.
+    order = placed(api_client, service_headers, kitchen)
+    _project(api_client, service_headers, order["id"], "k" * 24)
+    at_the_door = datetime.now(UTC) + timedelta(minutes=25)
+
+    _route_eta(order["id"], "k" * 24, at_the_door)
+    for step in ("accepted", "preparing", "ready"):
+        ready = transition(api_client, service_headers, order["id"], step, "restaurant", kitchen["owner_id"]).json()
+
+    assert _minutes(at_the_door.isoformat(), ready["estimated_delivery_at"]) == pytest.approx(0, abs=0.1)
+
+
+def test_another_couriers_route_time_is_not_kept(api_client, service_headers, kitchen):
+    order = placed(api_client, service_headers, kitchen)
+    for step in ("accepted", "preparing", "ready"):
+        transition(api_client, service_headers, order["id"], step, "restaurant", kitchen["owner_id"])
+    _project(api_client, service_headers, order["id"], "k" * 24)
+
+    _route_eta(order["id"], "j" * 24, datetime.now(UTC) + timedelta(minutes=40))
+    now = api_client.get(f"/orders/{order['id']}", headers=_customer_headers()).json()
+
+    assert _minutes(datetime.now(UTC).isoformat(), now["estimated_delivery_at"]) == pytest.approx(6, abs=0.3)
+
+
 def _customer_headers():
     from common.jwt import AccessToken
 
