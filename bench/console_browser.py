@@ -27,6 +27,28 @@ button.click();
 requestAnimationFrame(() => setTimeout(() => done(performance.now() - started), 0));
 """
 
+# The page's long tasks (over 50 ms, the browser's own measure) while it is clicked, kept on the window.
+_WATCH_LONG_TASKS = """
+window.__longTasks = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+}).observe({ type: "longtask" });
+"""
+
+
+def _self_time_ms(profile: dict, top: int = 12) -> list[tuple[str, float]]:
+    """Where the page's main thread spent its time while sampled (DevTools' CPU profile): the
+    functions with the most self time, as `name (file:line)`, in ms."""
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    spent: dict[str, float] = {}
+    for node_id, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
+        frame = nodes[node_id]["callFrame"]
+        where = (
+            f"{frame['functionName'] or '(anonymous)'} ({frame['url'].rsplit('/', 1)[-1]}:{frame['lineNumber'] + 1})"
+        )
+        spent[where] = spent.get(where, 0.0) + delta / 1000
+    return [(name, round(ms, 1)) for name, ms in sorted(spent.items(), key=lambda item: -item[1])[:top]]
+
 
 def _wait(browser, check, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
@@ -66,13 +88,22 @@ def measure_page(stack, gateway: str, couriers: int) -> dict | None:
         markers_s = round(time.monotonic() - started, 2)
         markers = browser.execute_script("return document.querySelectorAll('.pin.courier').length")
         browser.set_script_timeout(10)
+        browser.execute_script(_WATCH_LONG_TASKS)
+        browser.execute_cdp_cmd("Profiler.enable", {})
+        browser.execute_cdp_cmd("Profiler.start", {})
+        profiled = time.monotonic()
         clicks = []
         for n in range(CLICKS):
             answered = browser.execute_async_script(_CLICK, n * 7)
             if answered is not None:
                 clicks.append(answered)
             time.sleep(0.2)  # a person's pace between clicks, while the positions keep coming
+        profile = browser.execute_cdp_cmd("Profiler.stop", {})["profile"]
+        long_tasks = browser.execute_script("return window.__longTasks")
         return {
+            "profiled_s": round(time.monotonic() - profiled, 1),
+            "long_tasks": {"count": len(long_tasks), "total_ms": round(sum(long_tasks)), **summary_ms(long_tasks)},
+            "self_time_ms": _self_time_ms(profile),
             "markers": markers,
             "markers_s": markers_s if shown else None,
             "click": summary_ms(clicks),

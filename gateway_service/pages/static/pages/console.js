@@ -35,7 +35,19 @@ const orderMarkers = new Map();
 const courierMarkers = new Map();
 let selected = null; // the chosen order's id
 let dirty = false;
+let ordersChanged = false;
 let couriersChanged = false;
+// Positions wait here and the markers move together, at most once a MARKERS_EVERY_MS, each once
+// however many positions arrived: 1,000 couriers send about 330 a second, and a frame that moves
+// markers repaints the map's layer of 1,000 (in software in a browser without a GPU), which held a
+// click's answer back by hundreds of ms when every frame moved a few (bench/RESULTS.md, #40).
+const moved = new Map(); // id -> courier
+const MARKERS_EVERY_MS = 1000; // the stream sends a courier's position at most once a second too
+let markersDrawnAt = 0;
+let markersTimer = null;
+// Each order's card, kept while the order (the stream's object) and its courier's name stay the same:
+// a frame redraws only the cards that changed and moves only those whose place changed.
+const cards = new Map(); // id -> { order, courier, element }
 let fitted = false;
 let couriersDrawnAt = 0;
 let couriersTimer = null;
@@ -106,7 +118,8 @@ function forget(markers, id) {
   markers.delete(id);
 }
 
-function schedule({ couriersToo = false } = {}) {
+function schedule({ ordersToo = false, couriersToo = false } = {}) {
+  ordersChanged = ordersChanged || ordersToo;
   couriersChanged = couriersChanged || couriersToo;
   if (dirty) return;
   dirty = true;
@@ -116,6 +129,19 @@ function schedule({ couriersToo = false } = {}) {
   });
 }
 
+function moveMarkers() {
+  if (markersTimer) return;
+  const wait = Math.max(0, MARKERS_EVERY_MS - (performance.now() - markersDrawnAt));
+  markersTimer = setTimeout(() => {
+    requestAnimationFrame(() => {
+      markersTimer = null;
+      markersDrawnAt = performance.now();
+      for (const courier of moved.values()) drawCourier(courier);
+      moved.clear();
+    });
+  }, wait);
+}
+
 // --- what the stream sends
 
 function onSnapshot(city) {
@@ -123,6 +149,8 @@ function onSnapshot(city) {
   for (const id of couriers.keys()) forget(courierMarkers, id);
   orders.clear();
   couriers.clear();
+  cards.clear();
+  moved.clear();
   for (const courier of city.couriers) {
     couriers.set(courier.id, courier);
     drawCourier(courier);
@@ -136,25 +164,27 @@ function onSnapshot(city) {
     }
   }
   document.body.dataset.snapshots = String(Number(document.body.dataset.snapshots || 0) + 1);
-  schedule({ couriersToo: true });
+  schedule({ ordersToo: true, couriersToo: true });
 }
 
 function onOrder(order, { quiet = false } = {}) {
   if (FINAL.has(order.status)) {
     orders.delete(order.id);
+    cards.delete(order.id);
     forget(orderMarkers, order.id);
     if (order.id === selected) notify(`Order ${short(order.id)} is ${STATUS[order.status]}.`);
   } else {
     orders.set(order.id, order);
     drawOrder(order);
   }
-  if (!quiet) schedule();
+  if (!quiet) schedule({ ordersToo: true });
 }
 
 function onCourier(courier) {
   const before = couriers.get(courier.id);
   couriers.set(courier.id, courier);
-  drawCourier(courier);
+  moved.set(courier.id, courier);
+  moveMarkers();
   const changed =
     !before ||
     before.state !== courier.state ||
@@ -187,11 +217,31 @@ function byUrgency(a, b) {
   return b.attention.length - a.attention.length || a.created_at.localeCompare(b.created_at);
 }
 
+function cardOf(order) {
+  const courier = order.courier_id ? courierName(order.courier_id) : null;
+  const kept = cards.get(order.id);
+  if (kept && kept.order === order && kept.courier === courier) return kept.element;
+  const element = orderCard(order);
+  cards.set(order.id, { order, courier, element });
+  return element;
+}
+
+// The list shows `elements` in this order, touching only the nodes that leave, arrive or move.
+function place(list, elements) {
+  const wanted = new Set(elements);
+  for (const node of [...list.children]) if (!wanted.has(node)) node.remove();
+  let at = list.firstElementChild;
+  for (const element of elements) {
+    if (element === at) at = at.nextElementSibling;
+    else list.insertBefore(element, at);
+  }
+}
+
 function renderOrders() {
   const all = [...orders.values()].sort(byUrgency);
   const needing = all.filter((o) => o.attention.length);
-  document.getElementById("attention-orders").replaceChildren(...needing.map(orderCard));
-  document.getElementById("other-orders").replaceChildren(...all.filter((o) => !o.attention.length).map(orderCard));
+  place(document.getElementById("attention-orders"), needing.map(cardOf));
+  place(document.getElementById("other-orders"), all.filter((o) => !o.attention.length).map(cardOf));
   document.getElementById("no-attention").hidden = needing.length > 0;
 }
 
@@ -239,7 +289,10 @@ function renderChoice() {
 }
 
 function render() {
-  renderOrders();
+  if (ordersChanged) {
+    ordersChanged = false;
+    renderOrders();
+  }
   if (couriersChanged) {
     const wait = COURIERS_EVERY_MS - (performance.now() - couriersDrawnAt);
     if (wait <= 0) {
