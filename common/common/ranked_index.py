@@ -77,6 +77,46 @@ return added
 """)
 
 
+# [count, members of the page] of the members of the sets KEYS[1..n-1] (their union when several: a
+# scratch key KEYS[n], deleted after) in ascending order that are not listed in ARGV[5..] and whose
+# sort key (the part before the first NUL) contains ARGV[3] as bytes; nil when a set is not built.
+# Linear in the members walked, a chunk at a time, in Redis: no document is decoded (issue #42).
+_PAGE_MATCHING = LuaScript("""
+local sources = #KEYS - 1
+for i = 1, sources do
+  if redis.call('EXISTS', KEYS[i]) == 0 then return false end
+  redis.call('PEXPIRE', KEYS[i], ARGV[4])
+end
+local source = KEYS[1]
+if sources > 1 then
+  source = KEYS[#KEYS]
+  redis.call('ZUNIONSTORE', source, sources, unpack(KEYS, 1, sources))
+  redis.call('PEXPIRE', source, 10000)
+end
+local skip, limit, needle = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local excluded = {}
+for i = 5, #ARGV do excluded[ARGV[i]] = true end
+local count, page, total, at = 0, {}, redis.call('ZCARD', source), 0
+while at < total do
+  for _, member in ipairs(redis.call('ZRANGE', source, at, at + 999)) do
+    local cut = string.find(member, '\\0', 1, true) or (#member + 1)
+    local found = cut > 1 and not excluded[member]
+    if found and needle ~= '' then
+      local start = string.find(member, needle, 1, true)
+      found = start ~= nil and start + #needle <= cut
+    end
+    if found then
+      if count >= skip and count < skip + limit then page[#page + 1] = member end
+      count = count + 1
+    end
+  end
+  at = at + 1000
+end
+if sources > 1 then redis.call('DEL', source) end
+return {count, page}
+""")
+
+
 def time_score(at: datetime) -> float:
     """A time as a score: its milliseconds, as MongoDB keeps times, so a document scores the same
     before it is stored (microseconds) and when read back (milliseconds)."""
@@ -117,6 +157,37 @@ def page_since(
     window that moves on (members that fall out of it leave the set as it is read). The set lives
     `ttl_s` from its build. None when Redis cannot answer."""
     return _run(_PAGE_SINCE, key, [repr(float(since)), max(skip, 0), limit], rebuild=rebuild, ttl_s=ttl_s)
+
+
+def page_matching(
+    keys: list[str],
+    *,
+    scratch: str,
+    contains: str,
+    excluded: list[str],
+    skip: int,
+    limit: int,
+    rebuilds: dict[str, Callable[[], Iterable[tuple[str, float]]]],
+    ttl_s: float,
+) -> tuple[int, list[str]] | None:
+    """(count, the page's members) of the members of `keys` (in ascending order, their union when
+    several, made in `scratch` and dropped) whose sort key contains `contains` (every member with
+    ""), leaving out `excluded`. Each set is built from its `rebuilds` entry when missing and lives
+    `ttl_s` from its last read. Linear in the sets' members (walked in Redis, nothing decoded), for
+    filters no index answers (a name's substring). None when Redis cannot answer."""
+    for key in keys:
+        if ensure_built(key, rebuild=rebuilds[key], ttl_s=ttl_s) is None:
+            return None
+    args = [max(skip, 0), limit, contains, int(ttl_s * 1000), *excluded]
+    try:
+        reply = _PAGE_MATCHING.run(get_redis(), [*keys, scratch], args)
+    except redis.RedisError:
+        logger.warning("ranked index unavailable: the list is read from MongoDB", extra={"key": keys[0]})
+        return None
+    if reply is None:  # a set expired between its build and the walk: a page from MongoDB this once
+        return None
+    count, members = reply
+    return int(count), [_text(member) for member in members]
 
 
 def _run(script: LuaScript, key: str, args: list, *, rebuild, ttl_s: float) -> tuple[int, list[str]] | None:

@@ -13,6 +13,7 @@ page of those taking orders skips the resting ones' ranks in the set.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from bson import ObjectId
@@ -30,6 +31,11 @@ def key() -> str:
     return redis_key("restaurants", "browse")
 
 
+def cuisine_key(cuisine: str) -> str:
+    """The restaurants of one cuisine by name (`?cuisine=`), as `key()`'s set holds every restaurant."""
+    return redis_key("restaurants", "browse", "cuisine", cuisine)
+
+
 def member(restaurant: dict) -> str:
     return f"{restaurant['name_key']}{SEPARATOR}{restaurant['_id']}"
 
@@ -38,15 +44,28 @@ def _id_of(member_text: str) -> ObjectId:
     return ObjectId(member_text.rsplit(SEPARATOR, 1)[1])
 
 
-def _rebuild():
-    return ((member(r), 0.0) for r in repository.restaurants_named(get_database()))
+def _rebuild(cuisine: str | None = None):
+    def entries():
+        return ((member(r), 0.0) for r in repository.restaurants_named(get_database(), cuisine=cuisine))
+
+    return entries
 
 
 def listed(restaurant: dict, *, before: dict | None = None) -> None:
-    """A created or renamed restaurant in the list (under its new name only)."""
+    """A created or renamed restaurant in the list and its cuisine's (under its new name and
+    cuisine only)."""
     if before is not None and before.get("name_key") != restaurant.get("name_key"):
         ranked_index.remove(key(), member(before))
-    ranked_index.add((key(), member(restaurant), 0.0))
+    moved = before is not None and (before.get("cuisine"), before.get("name_key")) != (
+        restaurant.get("cuisine"),
+        restaurant.get("name_key"),
+    )
+    if moved and before.get("cuisine"):
+        ranked_index.remove(cuisine_key(before["cuisine"]), member(before))
+    entries = [(key(), member(restaurant), 0.0)]
+    if restaurant.get("cuisine"):
+        entries.append((cuisine_key(restaurant["cuisine"]), member(restaurant), 0.0))
+    ranked_index.add(*entries)
 
 
 def resting_at(*, at: datetime) -> list[dict]:
@@ -64,38 +83,84 @@ def resting_at(*, at: datetime) -> list[dict]:
     return resting
 
 
-def page(*, skip: int, limit: int, at: datetime) -> tuple[int, list[dict]] | None:
-    """(count, the page) of every restaurant, those taking orders at `at` first; None without Redis."""
+def page(
+    *, skip: int, limit: int, at: datetime, cuisines: list[str] | None = None, text: str | None = None
+) -> tuple[int, list[dict]] | None:
+    """(count, the page) of the restaurants of `cuisines` (any, when none) whose name contains `text`
+    (compared casefolded, as `repository.browse_filter`), those taking orders at `at` first; None
+    without Redis. A cuisine's page is read by rank like the whole list's; a name's is found by
+    walking the names in Redis (no index answers a substring: linear, but nothing is decoded)."""
+    needle = text.casefold() if text else ""
+    sources = {cuisine_key(c): _rebuild(c) for c in cuisines} if cuisines else {key(): _rebuild()}
+    resting = sorted(
+        (
+            r
+            for r in resting_at(at=at)
+            if (not cuisines or r.get("cuisine") in cuisines) and needle in r.get("name_key", "")
+        ),
+        key=member,
+    )
+    if needle or len(sources) > 1:
+        taking = _taking_matching(sources, needle, resting, skip=skip, limit=limit)
+    else:
+        taking = _taking_by_rank(next(iter(sources.items())), resting, skip=skip, limit=limit)
+    if taking is None:
+        return None
+    taking_count, ids = taking
+    if len(ids) < limit:
+        first_resting = max(0, skip + len(ids) - taking_count)
+        ids += [r["_id"] for r in resting[first_resting : first_resting + limit - len(ids)]]
     db = get_database()
-    count = ranked_index.ensure_built(key(), rebuild=_rebuild, ttl_s=settings.RESTAURANT_BROWSE_TTL_S)
-    resting = sorted(resting_at(at=at), key=member)
-    found_ranks = ranked_index.ranks(key(), [member(r) for r in resting]) if resting else []
+    by_id = {r["_id"]: r for r in repository.restaurants_by_ids(db, ids=ids)} if ids else {}
+    return taking_count + len(resting), [by_id[oid] for oid in ids if oid in by_id]
+
+
+def _taking_matching(
+    sources: dict, needle: str, resting: list[dict], *, skip: int, limit: int
+) -> tuple[int, list[ObjectId]] | None:
+    """(how many taking orders match, the page's ids among them), walked in Redis."""
+    found = ranked_index.page_matching(
+        list(sources),
+        scratch=redis_key("restaurants", "browse", "union", uuid.uuid4().hex),
+        contains=needle,
+        excluded=[member(r) for r in resting],
+        skip=skip,
+        limit=limit,
+        rebuilds=sources,
+        ttl_s=settings.RESTAURANT_BROWSE_TTL_S,
+    )
+    if found is None:
+        return None
+    return found[0], [_id_of(m) for m in found[1]]
+
+
+def _taking_by_rank(
+    source_and_rebuild: tuple, resting: list[dict], *, skip: int, limit: int
+) -> tuple[int, list[ObjectId]] | None:
+    """(how many take orders, the page's ids among them) of one set, read by rank: the resting ones'
+    ranks are skipped."""
+    source, rebuild = source_and_rebuild
+    count = ranked_index.ensure_built(source, rebuild=rebuild, ttl_s=settings.RESTAURANT_BROWSE_TTL_S)
+    found_ranks = ranked_index.ranks(source, [member(r) for r in resting]) if resting else []
     if count is None or found_ranks is None:
         return None
     resting_ranks = sorted(rank for rank in found_ranks if rank is not None)
     resting_members = {member(r) for r in resting}
     taking = count - len(resting_ranks)
-    ids: list[ObjectId] = []
-    if skip < taking and limit > 0:
-        position = skip  # the skip-th restaurant taking orders, past the resting ones ranked before it
-        for rank in resting_ranks:
-            if rank <= position:
-                position += 1
-        wanted = limit + len(resting_ranks)
-        found = ranked_index.page(
-            key(),
-            skip=position,
-            limit=wanted,
-            newest_first=False,
-            rebuild=_rebuild,
-            ttl_s=settings.RESTAURANT_BROWSE_TTL_S,
-        )
-        if found is None:
-            return None
-        ids = [_id_of(m) for m in found[1] if m not in resting_members][:limit]
-    if len(ids) < limit:
-        first_resting = max(0, skip + len(ids) - taking)
-        listed_resting = [r for r, rank in zip(resting, found_ranks, strict=True) if rank is not None]
-        ids += [r["_id"] for r in listed_resting[first_resting : first_resting + limit - len(ids)]]
-    by_id = {r["_id"]: r for r in repository.restaurants_by_ids(db, ids=ids)} if ids else {}
-    return count, [by_id[oid] for oid in ids if oid in by_id]
+    if skip >= taking or limit <= 0:
+        return taking, []
+    position = skip  # the skip-th restaurant taking orders, past the resting ones ranked before it
+    for rank in resting_ranks:
+        if rank <= position:
+            position += 1
+    found = ranked_index.page(
+        source,
+        skip=position,
+        limit=limit + len(resting_ranks),
+        newest_first=False,
+        rebuild=rebuild,
+        ttl_s=settings.RESTAURANT_BROWSE_TTL_S,
+    )
+    if found is None:
+        return None
+    return taking, [_id_of(m) for m in found[1] if m not in resting_members][:limit]

@@ -87,7 +87,7 @@ def _open_at(db: Database, query: dict) -> dict:
 
 def restaurants_marked_resting(db: Database) -> list[dict]:
     """Restaurants marked as paused or switched off (a pause may have run out since)."""
-    projection = {"name_key": 1, "accepting_orders": 1, "paused_until": 1}
+    projection = {"name_key": 1, "cuisine": 1, "accepting_orders": 1, "paused_until": 1}
     return list(db[RESTAURANTS].find({"resting": RESTING}, projection))
 
 
@@ -100,9 +100,10 @@ def restaurant_unmark_resting(db: Database, *, restaurant_id: ObjectId, paused_u
     )
 
 
-def restaurants_named(db: Database):
-    """Every restaurant's name key (building the list by name: restaurants/browse.py)."""
-    return db[RESTAURANTS].find({}, {"name_key": 1})
+def restaurants_named(db: Database, *, cuisine: str | None = None):
+    """Every restaurant's name key, or those of one cuisine (building the lists by name:
+    restaurants/browse.py; a cuisine's from the `cuisine_browse` index)."""
+    return db[RESTAURANTS].find({"cuisine": cuisine} if cuisine else {}, {"name_key": 1})
 
 
 def restaurant_insert(db: Database, *, document: dict) -> dict:
@@ -137,7 +138,8 @@ def browse_filter(*, text: str | None, cuisines: list[str], open_slot: int | Non
     query: dict = {"owner_id": owner_id} if owner_id else {}
     if text:
         # Escaped: the client's text is matched literally, never as a pattern (no ReDoS, no operators).
-        query["name"] = {"$regex": re.escape(text), "$options": "i"}
+        # Casefolded against the casefolded name, as the ranked list compares (restaurants/browse.py).
+        query["name_key"] = {"$regex": re.escape(text.casefold())}
     if cuisines:
         query["cuisine"] = {"$in": cuisines}
     if open_slot is not None:

@@ -42,8 +42,12 @@ def restaurants_browse(
     )
     at = pause.now()
     if near is None:
-        if not query and (listed := browse.page(skip=page.skip, limit=page.size, at=at)) is not None:
-            return listed
+        # By name, a cuisine or a name's text: ranked lists (restaurants/browse.py); what is open
+        # now, or an owner's own, from MongoDB.
+        if not open_now and owner_id is None:
+            listed = browse.page(skip=page.skip, limit=page.size, at=at, cuisines=cuisines, text=text)
+            if listed is not None:
+                return listed
         return repository.restaurants_page(get_database(), query=query, skip=page.skip, limit=page.size, at=at)
     covering = nearby.covering(lat=near[0], lng=near[1])
     if not covering:

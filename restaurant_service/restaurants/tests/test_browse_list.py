@@ -90,3 +90,109 @@ def test_a_pause_that_ran_out_is_unmarked_by_the_next_list(api_client, owner, mo
 
     assert mongo_db["restaurants"].find_one({"_id": oid})["resting"] == repository.TAKING
     assert repository.restaurants_marked_resting(mongo_db) == []
+
+
+# --- with filters: a cuisine's restaurants (one set per cuisine) and a name's (the names walked in Redis)
+
+
+def _made_city(api_client, owner, mongo_db) -> dict:
+    """Restaurants of three cuisines, two of them not taking orders, one whose pause ran out."""
+    rows = [
+        ("Thai Garden", "thai"),
+        ("thai basil", "Thai"),
+        ("Bangkok Kitchen", "thai"),
+        ("Pho Kitchen", "vietnamese"),
+        ("Saigon", "vietnamese"),
+        ("Kitchen Alpha", "italian"),
+        ("Pasta Kitchen", "italian"),
+        ("Roma", "italian"),
+        ("kitchen zero", "thai"),
+    ]
+    made = {name: create_restaurant(api_client, owner[1], name=name, cuisine=cuisine) for name, cuisine in rows}
+    api_client.post(f"/restaurants/{made['Thai Garden']['id']}/pause", {"minutes": 30}, format="json", headers=owner[1])
+    api_client.patch(
+        f"/restaurants/{made['Pasta Kitchen']['id']}", {"accepting_orders": False}, format="json", headers=owner[1]
+    )
+    api_client.post(f"/restaurants/{made['Saigon']['id']}/pause", {"minutes": 30}, format="json", headers=owner[1])
+    over = datetime.now(UTC) - timedelta(minutes=1)
+    mongo_db["restaurants"].update_one({"_id": ObjectId(made["Saigon"]["id"])}, {"$set": {"paused_until": over}})
+    return made
+
+
+FILTERS = [
+    {"cuisine": "thai"},
+    {"cuisine": "italian"},
+    {"cuisine": "thai,vietnamese"},
+    {"cuisine": "none of these"},
+    {"q": "kitchen"},
+    {"q": "KITCHEN"},
+    {"q": "a"},
+    {"q": "zzz"},
+    {"q": "kitchen", "cuisine": "italian"},
+    {"q": "ai", "cuisine": "thai,italian"},
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=[str(f) for f in FILTERS])
+@pytest.mark.parametrize("page_size", [1, 2, 20])
+def test_filtered_pages_follow_the_stores_order_with_resting_restaurants_last(
+    api_client, owner, mongo_db, filters, page_size
+):
+    _made_city(api_client, owner, mongo_db)
+    cuisines = [c.strip().lower() for c in filters.get("cuisine", "").split(",") if c.strip()]
+    query = repository.browse_filter(text=filters.get("q"), cuisines=cuisines, open_slot=None)
+    count, expected = repository.restaurants_page(mongo_db, query=query, skip=0, limit=20, at=pause.now())
+
+    shown, counts = [], set()
+    for number in range(1, 11):
+        if (number - 1) * page_size >= max(count, 1):
+            break
+        response = api_client.get("/restaurants", {**filters, "page": number, "page_size": page_size})
+        assert response.status_code == 200, response.content
+        counts.add(response.json()["count"])
+        shown += [r["name"] for r in response.json()["results"]]
+
+    assert counts == {count}
+    assert shown == [r["name"] for r in expected]
+
+
+def test_a_cuisines_count_comes_from_its_index_not_a_count_of_the_store(api_client, owner, mongo_db):
+    for name in ("Alpha", "Bravo"):
+        create_restaurant(api_client, owner[1], name=name, cuisine="thai")
+    create_restaurant(api_client, owner[1], name="Charlie", cuisine="italian")
+    assert api_client.get("/restaurants", {"cuisine": "thai"}).json()["count"] == 2
+    assert api_client.get("/restaurants", {"q": "a"}).json()["count"] == 3
+    stored = mongo_db["restaurants"].find_one({"name": "Alpha"})
+    mongo_db["restaurants"].insert_one({**stored, "_id": ObjectId(), "name": "Aardvark", "name_key": "aardvark"})
+
+    assert api_client.get("/restaurants", {"cuisine": "thai"}).json()["count"] == 2  # the index answered
+    assert api_client.get("/restaurants", {"q": "a"}).json()["count"] == 3
+
+    ranked_index.forget(browse.key(), browse.cuisine_key("thai"))
+    assert _names(api_client, cuisine="thai") == ["Aardvark", "Alpha", "Bravo"]  # rebuilt from the store
+    assert api_client.get("/restaurants", {"q": "a"}).json()["count"] == 4
+
+
+def test_a_restaurant_that_changes_cuisine_moves_between_the_cuisines_lists(api_client, owner):
+    alpha = create_restaurant(api_client, owner[1], name="Alpha", cuisine="thai")
+    create_restaurant(api_client, owner[1], name="Bravo", cuisine="italian")
+    assert _names(api_client, cuisine="thai") == ["Alpha"]
+    assert _names(api_client, cuisine="italian") == ["Bravo"]
+
+    api_client.patch(
+        f"/restaurants/{alpha['id']}", {"cuisine": "Italian", "name": "Zulu"}, format="json", headers=owner[1]
+    )
+
+    assert _names(api_client, cuisine="thai") == []
+    assert _names(api_client, cuisine="italian") == ["Bravo", "Zulu"]
+    assert _names(api_client, q="alpha") == []
+    assert _names(api_client, q="zul") == ["Zulu"]
+
+
+def test_a_name_is_matched_literally_never_as_a_pattern(api_client, owner):
+    create_restaurant(api_client, owner[1], name="A.B (Kitchen)*")
+    create_restaurant(api_client, owner[1], name="AxB Kitchen")
+
+    assert _names(api_client, q="a.b") == ["A.B (Kitchen)*"]
+    assert _names(api_client, q="(kitchen)*") == ["A.B (Kitchen)*"]
+    assert _names(api_client, q="%") == []

@@ -21,3 +21,8 @@ def test_a_menu_is_read_by_its_restaurant(mongo_db):
     filler(mongo_db["menu_items"], restaurant_id=ObjectId())
     cursor = mongo_db["menu_items"].find({"restaurant_id": ObjectId()}).sort(repository.MENU_ORDER)
     assert_uses_index(cursor, "menu")
+
+
+def test_a_cuisines_list_is_built_from_the_cuisine_browse_index(mongo_db):
+    filler(mongo_db["restaurants"], resting=repository.TAKING, cuisine="other", name_key=str)
+    assert_uses_index(repository.restaurants_named(mongo_db, cuisine="thai"), "cuisine_browse")
