@@ -198,6 +198,7 @@ def load_couriers(target: Target, t: dict, *, count: int, run: str, rng, side_km
     _insert(target.db("deliveries")["couriers"], couriers, stats, "couriers")
     redis = target.redis()
     listing = redis.exists(target.key("couriers", "listed"))  # deliveries/courier_list.py, while it exists
+    redis.delete(target.key("couriers", "listed", "on"), target.key("couriers", "listed", "off"))  # rebuilt when read
     for first in range(0, len(couriers), BATCH):
         pipe = redis.pipeline(transaction=False)
         if listing:

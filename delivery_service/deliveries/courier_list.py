@@ -16,13 +16,25 @@ def key() -> str:
     return redis_key("couriers", "listed")
 
 
+def duty_key(available: bool) -> str:
+    """The couriers on duty, or off it (`?available=`), in id order like `key()`'s list."""
+    return redis_key("couriers", "listed", repository.ON_DUTY if available else repository.OFF_DUTY)
+
+
 def listed(courier: dict) -> None:
-    """A new courier joins the list (if it is built)."""
-    ranked_index.add((key(), str(courier["_id"]), 0.0))
+    """A new courier joins the list and their duty's (those built)."""
+    member = str(courier["_id"])
+    ranked_index.add((key(), member, 0.0), (duty_key(bool(courier.get("available"))), member, 0.0))
+
+
+def duty_changed(courier: dict) -> None:
+    """A courier who went on or off duty moves to that duty's list (if built)."""
+    available = bool(courier.get("available"))
+    ranked_index.move(duty_key(not available), duty_key(available), str(courier["_id"]), 0.0)
 
 
 def page(*, available: bool | None, skip: int, limit: int) -> tuple[int, list[dict]]:
-    """(count, the page) of couriers in id order; those on or off duty only from MongoDB."""
+    """(count, the page) of couriers in id order, or of those on or off duty."""
     db = get_database()
     if available is None:
         found = ranked_index.page(
@@ -35,6 +47,29 @@ def page(*, available: bool | None, skip: int, limit: int) -> tuple[int, list[di
         )
         if found is not None:
             return found[0], repository.couriers_in_order(db, courier_ids=found[1])
+        return repository.couriers_page(db, available=available, skip=skip, limit=limit)
+    duty = repository.ON_DUTY if available else repository.OFF_DUTY
+    for _attempt in range(3):
+        # Rebuilt every COURIER_LIST_TTL_S whatever its readers (`slide=False`): a move a process
+        # missed (it died between its write and the list's) is mended within that.
+        found = ranked_index.page(
+            duty_key(available),
+            skip=skip,
+            limit=limit,
+            newest_first=False,
+            rebuild=lambda: ((courier["_id"], 0.0) for courier in repository.courier_ids(db, duty=duty)),
+            ttl_s=settings.COURIER_LIST_TTL_S,
+            slide=False,
+        )
+        if found is None:
+            break
+        couriers = repository.couriers_in_order(db, courier_ids=found[1])
+        # A build that read a courier just before they changed duty leaves them under the old one.
+        wrong = set(found[1]) - {c["_id"] for c in couriers if c.get("duty") == duty}
+        if not wrong:
+            return found[0], couriers
+        for member in wrong:
+            ranked_index.remove(duty_key(available), member)
     return repository.couriers_page(db, available=available, skip=skip, limit=limit)
 
 

@@ -291,9 +291,10 @@ def couriers_after(db: Database, *, after: str | None, limit: int) -> list[dict]
     return list(db[COURIERS].find(query).sort([("_id", ASCENDING)]).limit(limit))
 
 
-def courier_ids(db: Database):
-    """Every courier (only its id) (building the operators' list: deliveries/courier_list.py)."""
-    return db[COURIERS].find({}, {"_id": 1})
+def courier_ids(db: Database, *, duty: str | None = None):
+    """Every courier, or those on or off duty by the `on_duty` index (only their ids) (building the
+    operators' lists: deliveries/courier_list.py)."""
+    return db[COURIERS].find({"duty": duty} if duty else {}, {"_id": 1})
 
 
 def couriers_in_order(db: Database, *, courier_ids: list[str]) -> list[dict]:

@@ -60,6 +60,8 @@ def courier_update(*, courier_id: str, changes: dict) -> dict:
     if becomes_available:
         changes["available_since"] = now
     updated = repository.courier_update(get_database(), courier_id=courier_id, changes=changes)
+    if "available" in changes and bool(changes["available"]) != bool(courier.get("available")):
+        courier_list.duty_changed(updated)
     tracking.remember_courier(updated)
     console.publish_couriers([courier_id])
     if becomes_available:

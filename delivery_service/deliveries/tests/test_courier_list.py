@@ -67,3 +67,69 @@ def test_a_couriers_deliveries_count_and_page_from_the_index_newest_first(api_cl
     page = api_client.get("/deliveries", {"page_size": 2}, headers=headers).json()
     assert page["count"] == 4
     assert [d["id"] for d in page["results"]] == [str(documents[3]["_id"]), str(documents[2]["_id"])]
+
+
+# --- on duty or off it (`?available=`): a ranked index per duty ------------------------------------------
+
+
+def _on_duty(api_client, headers, available: bool) -> None:
+    response = api_client.patch("/couriers/me", {"available": available}, format="json", headers=headers)
+    assert response.status_code == 200, response.content
+
+
+def _ids(api_client, headers, **params) -> list[str]:
+    return [row["id"] for row in _page(api_client, headers, **params)["results"]]
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 5])
+def test_couriers_on_or_off_duty_count_and_page_from_their_index_in_id_order(
+    api_client, actors, operator_headers, mongo_db, page_size
+):
+    on, off = [], []
+    for n in range(5):
+        courier_id, headers = actors.user("couriers", f"D{n}")
+        _on_duty(api_client, headers, n % 2 == 0)
+        (on if n % 2 == 0 else off).append(courier_id)
+    for available, expected in (("true", sorted(on)), ("false", sorted(off))):
+        shown = []
+        for number in range(1, 6):
+            if (number - 1) * page_size < len(expected):
+                found = _page(api_client, operator_headers, available=available, page=number, page_size=page_size)
+                assert found["count"] == len(expected)
+                shown += [row["id"] for row in found["results"]]
+        assert shown == expected
+    stored = mongo_db["couriers"].find_one({"_id": on[0]})
+    mongo_db["couriers"].insert_one({**stored, "_id": "0" * 24})
+
+    assert _page(api_client, operator_headers, available="true")["count"] == 3  # the index answered
+
+    ranked_index.forget(courier_list.duty_key(True))
+    assert _ids(api_client, operator_headers, available="true") == sorted([*on, "0" * 24])  # rebuilt
+
+
+def test_a_courier_going_on_and_off_duty_moves_between_the_lists(api_client, actors, operator_headers):
+    courier_id, headers = actors.user("couriers", "Mover")
+    _on_duty(api_client, headers, False)
+    assert _ids(api_client, operator_headers, available="false") == [courier_id]
+    assert _ids(api_client, operator_headers, available="true") == []
+
+    _on_duty(api_client, headers, True)
+    assert _ids(api_client, operator_headers, available="true") == [courier_id]
+    assert _ids(api_client, operator_headers, available="false") == []
+
+    _on_duty(api_client, headers, False)
+    assert _ids(api_client, operator_headers, available="true") == []
+    assert _page(api_client, operator_headers, available="false")["count"] == 1
+
+
+def test_a_courier_listed_under_the_wrong_duty_is_dropped_by_the_page(api_client, actors, operator_headers):
+    # A build that read the courier just before they went on duty re-adds them to the list of those off it.
+    courier_id, headers = actors.user("couriers", "Stale")
+    _on_duty(api_client, headers, True)
+    assert _ids(api_client, operator_headers, available="false") == []
+    ranked_index.add((courier_list.duty_key(False), courier_id, 0.0))
+
+    found = _page(api_client, operator_headers, available="false")
+
+    assert (found["count"], found["results"]) == (0, [])
+    assert _ids(api_client, operator_headers, available="true") == [courier_id]

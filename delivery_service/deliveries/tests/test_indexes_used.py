@@ -28,3 +28,8 @@ def test_duty_is_written_with_availability(mongo_db):
     updated = repository.courier_update(mongo_db, courier_id="k" * 24, changes={"available": True})
     assert updated["duty"] == repository.ON_DUTY
     assert [c["_id"] for c in repository.couriers_free(mongo_db, limit=5)] == ["k" * 24]
+
+
+def test_the_list_of_couriers_on_or_off_duty_is_built_from_the_on_duty_index(mongo_db):
+    filler(mongo_db["couriers"], available=False, duty=repository.OFF_DUTY, _id=lambda n: f"{n:024d}")
+    assert_uses_index(repository.courier_ids(mongo_db, duty=repository.ON_DUTY), "on_duty")
