@@ -20,7 +20,7 @@ from django.conf import settings
 from common import ranked_index
 from common.mongo import get_database
 from common.redis_client import redis_key
-from orders import repository
+from orders import lifecycle, repository
 
 
 def customer_key(customer_id: str) -> str:
@@ -40,6 +40,11 @@ def live_key() -> str:
     return redis_key("orders", "live")
 
 
+def live_status_key(status: str) -> str:
+    """The city's live orders in one state (`GET /operator/orders?status=`), oldest first."""
+    return redis_key("orders", "live", status)
+
+
 def finished_key() -> str:
     return redis_key("orders", "finished-lately")
 
@@ -56,18 +61,24 @@ def listed(order: dict) -> None:
         (restaurant_key(order["restaurant_id"]), member, score),
         (restaurant_status_key(order["restaurant_id"], order["status"]), member, score),
         (live_key(), member, score),
+        (live_status_key(order["status"]), member, score),
     )
 
 
 def moved(order: dict, *, was: str) -> None:
-    """An order that left state `was` leaves its kitchen's list of that state for the list of its
-    new one (if built)."""
+    """An order that left state `was` leaves its kitchen's and the city's lists of that state for
+    those of its new one (if built; the city's lists are of live orders only)."""
+    member, score = str(order["_id"]), _score(order)
     ranked_index.move(
         restaurant_status_key(order["restaurant_id"], was),
         restaurant_status_key(order["restaurant_id"], order["status"]),
-        str(order["_id"]),
-        _score(order),
+        member,
+        score,
     )
+    if order["status"] in lifecycle.FINAL_STATES:
+        ranked_index.remove(live_status_key(was), member)
+    else:
+        ranked_index.move(live_status_key(was), live_status_key(order["status"]), member, score)
 
 
 def finished(order: dict) -> None:
@@ -128,28 +139,33 @@ def restaurant_status_page(
 # --- the operators' list of the city's orders (orders/operators.py) -------------------------------------
 
 
-def live_page(*, skip: int, limit: int) -> tuple[int, list[dict]] | None:
-    """(count, the page) of the city's live orders, oldest first; None when Redis cannot answer."""
+def live_page(*, skip: int, limit: int, status: str | None = None) -> tuple[int, list[dict]] | None:
+    """(count, the page) of the city's live orders (in `status` only, if given), oldest first; None
+    when Redis cannot answer."""
     db = get_database()
+    key = live_key() if status is None else live_status_key(status)
     for _attempt in range(3):
         found = ranked_index.page(
-            live_key(),
+            key,
             skip=skip,
             limit=limit,
             newest_first=False,
-            rebuild=lambda: ((str(o["_id"]), _score(o)) for o in repository.orders_live_listed(db)),
+            rebuild=lambda: ((str(o["_id"]), _score(o)) for o in repository.orders_live_listed(db, status=status)),
             ttl_s=settings.OPERATOR_LISTS_REBUILD_S,
             slide=False,
         )
         if found is None:
             return None
         count, orders = found[0], repository.orders_in_order(db, order_ids=found[1])
-        gone = set(found[1]) - {str(o["_id"]) for o in orders if o.get("dispatch") in repository.LIVE}
+        listed = {
+            str(o["_id"]) for o in orders if o.get("dispatch") in repository.LIVE and status in (None, o["status"])
+        }
+        gone = set(found[1]) - listed
         if not gone:
             return count, orders
-        for member in gone:  # finished (or never stored) since the list was built: gone for good
-            ranked_index.remove(live_key(), member)
-    return repository.orders_live_page(db, status=None, skip=skip, limit=limit)
+        for member in gone:  # finished or moved on (or never stored) since the list was built
+            ranked_index.remove(key, member)
+    return repository.orders_live_page(db, status=status, skip=skip, limit=limit)
 
 
 def finished_page(*, since: datetime, hours: list[str], skip: int, limit: int) -> tuple[int, list[dict]] | None:

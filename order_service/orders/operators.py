@@ -67,11 +67,12 @@ def operator_orders(*, status: str | None, attention_only: bool, page: PageReque
         flagged = [_with_attention(o, seen, now) for o in live]
         flagged = [o for o in flagged if o["attention"]]
         return len(flagged), flagged[page.skip : page.skip + page.size]
-    # Without a status, both parts are paged from their ranked indexes (orders/lists.py): a page
-    # costs the same among ten live orders or a thousand; with one, MongoDB counts what matches.
+    # The live part is paged from a ranked index (orders/lists.py), with a status from that state's:
+    # a page costs the same among ten live orders or a thousand. The finished part without a status
+    # too; with one (a final state), MongoDB counts that state's orders of the last hour.
     live_count, live = 0, []
     if _live_status(status):
-        found = lists.live_page(skip=page.skip, limit=page.size) if status is None else None
+        found = lists.live_page(skip=page.skip, limit=page.size, status=status)
         live_count, live = found or repository.orders_live_page(db, status=status, skip=page.skip, limit=page.size)
     finished_count, finished = 0, []
     if status is None or status in lifecycle.FINAL_STATES:

@@ -235,9 +235,11 @@ def orders_live(db: Database, *, status: str | None) -> list[dict]:
     return list(db[ORDERS].find(query).sort(OLDEST_FIRST))
 
 
-def orders_live_listed(db: Database):
-    """Every live order, only what the operators' ranked index keeps (orders/lists.py)."""
-    return db[ORDERS].find({"dispatch": {"$in": list(LIVE)}}, {"created_at": 1})
+def orders_live_listed(db: Database, *, status: str | None = None):
+    """Every live order (in `status` only, if given), only what the operators' ranked indexes keep
+    (orders/lists.py)."""
+    query: dict = {"dispatch": {"$in": list(LIVE)}, **({"status": status} if status else {})}
+    return db[ORDERS].find(query, {"created_at": 1})
 
 
 def orders_closed_listed(db: Database, *, since: datetime, hours: list[str]):

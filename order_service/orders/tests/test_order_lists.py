@@ -199,3 +199,46 @@ def test_the_city_lists_are_rebuilt_from_the_store_after_their_period_whatever_t
     _city(api_client, issue_token)
 
     assert redis_client.pttl(lists.live_key()) <= 5_000  # reading does not keep it alive
+
+
+def test_the_city_list_of_one_live_status_counts_and_pages_from_the_index_as_orders_move(
+    api_client, service_headers, issue_token, menu, mongo_db
+):
+    orders = [placed(api_client, service_headers, menu, key=f"k-{n}") for n in range(4)]
+    assert _city(api_client, issue_token, status="placed")["count"] == 4
+    assert _city(api_client, issue_token, status="accepted")["count"] == 0  # both built
+    stored = mongo_db["orders"].find_one({"_id": ObjectId(orders[0]["id"])})
+    _stored_behind_the_index(mongo_db, stored)
+    assert _city(api_client, issue_token, status="placed")["count"] == 4  # the index answered
+
+    for order in orders[1:3]:
+        moved = transition(api_client, service_headers, order["id"], "accepted", "restaurant", menu["owner_id"])
+        assert moved.status_code == 200, moved.content
+    transition(api_client, service_headers, orders[3]["id"], "rejected", "restaurant", menu["owner_id"])
+
+    placed_now = _city(api_client, issue_token, status="placed")
+    assert (placed_now["count"], [o["id"] for o in placed_now["results"]]) == (1, [orders[0]["id"]])
+    accepted = [_city(api_client, issue_token, status="accepted", page_size=1, page=n) for n in (1, 2)]
+    assert [page["count"] for page in accepted] == [2, 2]
+    assert [(p["results"][0]["id"], p["results"][0]["status"]) for p in accepted] == [
+        (orders[1]["id"], "accepted"),
+        (orders[2]["id"], "accepted"),
+    ]
+    rejected = _city(api_client, issue_token, status="rejected")
+    assert [(o["id"], o["status"]) for o in rejected["results"]] == [(orders[3]["id"], "rejected")]
+
+    ranked_index.forget(lists.live_status_key("placed"))
+    assert _city(api_client, issue_token, status="placed")["count"] == 2  # rebuilt from the store
+
+
+def test_an_order_moved_behind_the_city_list_of_its_status_leaves_it_when_read(
+    api_client, service_headers, issue_token, menu, mongo_db
+):
+    orders = [placed(api_client, service_headers, menu, key=f"k-{n}") for n in range(3)]
+    _city(api_client, issue_token, status="placed")
+    mongo_db["orders"].update_one({"_id": ObjectId(orders[0]["id"])}, {"$set": {"status": "accepted"}})
+
+    page = _city(api_client, issue_token, status="placed", page_size=2)
+
+    assert page["count"] == 2
+    assert [o["id"] for o in page["results"]] == [orders[1]["id"], orders[2]["id"]]
