@@ -3,6 +3,7 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from bson import ObjectId
 
 from common.testing.explain import assert_uses_index, filler
@@ -30,25 +31,8 @@ def test_a_page_of_orders_is_read_by_id(mongo_db):
     assert_uses_index(mongo_db["orders"].find({"_id": {"$in": [ObjectId(), ObjectId()]}}), "_id_")
 
 
-def test_the_city_list_of_live_orders_is_built_from_the_dispatch_index(mongo_db):
-    filler(
-        mongo_db["orders"],
-        customer_id="someone else",
-        restaurant_id="elsewhere",
-        idempotency_key=str,
-        dispatch="closed",
-    )
-    assert_uses_index(repository.orders_live_listed(mongo_db), "dispatch_queue")
-
-
-def test_the_city_list_of_orders_finished_lately_is_built_from_the_closed_lately_index(mongo_db):
-    filler(mongo_db["orders"], customer_id="someone else", restaurant_id="elsewhere", idempotency_key=str)
-    since = datetime(2026, 1, 1, 12, tzinfo=UTC)
-    listed = repository.orders_closed_listed(mongo_db, since=since, hours=[repository.closed_hour(since)])
-    assert_uses_index(listed, "closed_lately")
-
-
-def test_the_city_list_of_one_live_status_is_built_from_the_dispatch_index(mongo_db):
+@pytest.mark.parametrize("status", [None, "placed"])
+def test_the_city_lists_of_live_orders_are_built_from_the_dispatch_index(mongo_db, status):
     filler(
         mongo_db["orders"],
         customer_id="someone else",
@@ -57,4 +41,11 @@ def test_the_city_list_of_one_live_status_is_built_from_the_dispatch_index(mongo
         dispatch="closed",
         status="delivered",
     )
-    assert_uses_index(repository.orders_live_listed(mongo_db, status="placed"), "dispatch_queue")
+    assert_uses_index(repository.orders_live_listed(mongo_db, status=status), "dispatch_queue")
+
+
+def test_the_city_list_of_orders_finished_lately_is_built_from_the_closed_lately_index(mongo_db):
+    filler(mongo_db["orders"], customer_id="someone else", restaurant_id="elsewhere", idempotency_key=str)
+    since = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    listed = repository.orders_closed_listed(mongo_db, since=since, hours=[repository.closed_hour(since)])
+    assert_uses_index(listed, "closed_lately")
