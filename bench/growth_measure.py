@@ -66,7 +66,8 @@ def settle(stack, *, quiet_cores: float = 0.2, longest_s: float = 120.0) -> floa
 
 
 def measure_size(stack, gateway: str, accounts: dict, operator, repeats: int) -> dict:
-    probes = growth_requests.probes(gateway, accounts, operator)
+    placed: list[str] = []
+    probes = growth_requests.probes(gateway, accounts, operator, placed)
     rows = {}
     for name, probe in probes.items():
         before = cpu_seconds(stack)
@@ -85,6 +86,8 @@ def measure_size(stack, gateway: str, accounts: dict, operator, repeats: int) ->
             "cpu_total_ms": round(sum(cpu.values()), 2),
         }
         log(f"  {name}: p50 {rows[name]['p50_ms']} ms, CPU {rows[name]['cpu_total_ms']} ms")
+    if operator is not None:
+        log(f"  cancelled {growth_requests.cancel(operator, placed)} of the {len(placed)} orders placed")
     return rows
 
 

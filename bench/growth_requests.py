@@ -85,9 +85,12 @@ def first_event(actor: Actor, path: str) -> str:
     raise RuntimeError(f"{path}: the stream ended before its first event")
 
 
-def probes(gateway: str, accounts: dict, ops: Operator | None = None) -> dict[str, Callable[[], object]]:
+def probes(
+    gateway: str, accounts: dict, ops: Operator | None = None, placed: list[str] | None = None
+) -> dict[str, Callable[[], object]]:
     """Name -> one request (a callable making it once). Signs the sample accounts in (an operator
-    signs in once with a code: pass the same one to every call, it is signed in again by refresh)."""
+    signs in once with a code: pass the same one to every call, it is signed in again by refresh).
+    The ids of the orders placement places are appended to `placed`."""
     customer = Actor(gateway, "customers", accounts["customer"])
     owner = Actor(gateway, "restaurants", accounts["restaurant"])
     courier = Actor(gateway, "couriers", accounts["courier"])
@@ -105,7 +108,10 @@ def probes(gateway: str, accounts: dict, ops: Operator | None = None) -> dict[st
     near = f"{address['lat']},{address['lng']}"
 
     def place():
-        return customer.call("POST", "/customers/me/orders", body, headers={"Idempotency-Key": uuid.uuid4().hex})
+        answer = customer.call("POST", "/customers/me/orders", body, headers={"Idempotency-Key": uuid.uuid4().hex})
+        if placed is not None:
+            placed.append(answer.json()["id"])
+        return answer
 
     found: dict[str, Callable[[], object]] = {
         "sign-in": customer.sign_in,
@@ -156,3 +162,17 @@ def timed(probe: Callable[[], object], repeats: int) -> list[float]:
         probe()
         spent.append((time.perf_counter() - started) * 1000)
     return spent
+
+
+def cancel(ops: Operator, order_ids: list[str]) -> int:
+    """Cancels the benchmark's own placements (an operator's cancel: any state before pickup), so
+    the city's live orders stay as many at every size and only the stored history grows; returns
+    how many were cancelled (those already picked up or finished stay)."""
+    cancelled = 0
+    for order_id in order_ids:
+        try:
+            ops.call("POST", f"/operator/orders/{order_id}/cancel", {"reason": "growth benchmark: its own order"})
+            cancelled += 1
+        except RuntimeError:
+            pass
+    return cancelled
