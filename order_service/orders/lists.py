@@ -45,6 +45,11 @@ def live_status_key(status: str) -> str:
     return redis_key("orders", "live", status)
 
 
+def waiting_key() -> str:
+    """The dispatch queue: orders without a courier that can still get one, oldest first."""
+    return redis_key("orders", "waiting")
+
+
 def finished_key() -> str:
     return redis_key("orders", "finished-lately")
 
@@ -62,7 +67,17 @@ def listed(order: dict) -> None:
         (restaurant_status_key(order["restaurant_id"], order["status"]), member, score),
         (live_key(), member, score),
         (live_status_key(order["status"]), member, score),
+        *([(waiting_key(), member, score)] if order.get("dispatch") == lifecycle.DISPATCH_WAITING else []),
     )
+
+
+def queued(order: dict) -> None:
+    """An order given a courier leaves the dispatch queue, one whose courier was taken off joins it
+    again (if built)."""
+    if order.get("dispatch") == lifecycle.DISPATCH_WAITING:
+        ranked_index.add((waiting_key(), str(order["_id"]), _score(order)))
+    else:
+        ranked_index.remove(waiting_key(), str(order["_id"]))
 
 
 def moved(order: dict, *, was: str) -> None:
@@ -82,8 +97,10 @@ def moved(order: dict, *, was: str) -> None:
 
 
 def finished(order: dict) -> None:
-    """An order that finished leaves the live orders for those finished lately (if built)."""
+    """An order that finished leaves the live orders for those finished lately (if built), and the
+    dispatch queue."""
     ranked_index.move(live_key(), finished_key(), str(order["_id"]), ranked_index.time_score(order["closed_at"]))
+    ranked_index.remove(waiting_key(), str(order["_id"]))
 
 
 def _page(key: str, query: dict, *, skip: int, limit: int) -> tuple[int, list[dict]] | None:
@@ -186,3 +203,32 @@ def finished_page(*, since: datetime, hours: list[str], skip: int, limit: int) -
     if found is None:
         return None
     return found[0], repository.orders_in_order(db, order_ids=found[1])
+
+
+def waiting_page(*, limit: int) -> list[dict]:
+    """The first `limit` orders of the dispatch queue, oldest first (every dispatch pass reads it).
+    From MongoDB, the queue is every waiting order read and sorted on each pass (the local store
+    pushes neither sort nor limit down: in a city whose orders are all live, PostgreSQL scans the
+    whole table for it); here a page by rank, the set rebuilt every OPERATOR_LISTS_REBUILD_S whatever
+    its readers, so an order a writer failed to queue again waits at most that long. An order the
+    page finds with a courier or finished leaves the set."""
+    db = get_database()
+    for _attempt in range(3):
+        found = ranked_index.page(
+            waiting_key(),
+            skip=0,
+            limit=limit,
+            newest_first=False,
+            rebuild=lambda: ((str(o["_id"]), _score(o)) for o in repository.orders_dispatch_listed(db)),
+            ttl_s=settings.OPERATOR_LISTS_REBUILD_S,
+            slide=False,
+        )
+        if found is None:
+            break
+        orders = repository.orders_in_order(db, order_ids=found[1])
+        gone = set(found[1]) - {str(o["_id"]) for o in orders if o.get("dispatch") == lifecycle.DISPATCH_WAITING}
+        if not gone:
+            return orders
+        for member in gone:
+            ranked_index.remove(waiting_key(), member)
+    return repository.orders_in_dispatch(db, dispatch=lifecycle.DISPATCH_WAITING, limit=limit)

@@ -266,9 +266,12 @@ def order_revoke_courier(*, order_id: str, delivery_id: str) -> dict:
 
 
 def _clear_and_revoke(db, oid, delivery_id: str) -> dict | None:
-    return repository.order_clear_courier(
+    cleared = repository.order_clear_courier(
         db, order_id=oid, delivery_id=delivery_id, states=lifecycle.AWAITING_COURIER_STATES, now=_now(), revoke=True
     )
+    if cleared is not None:
+        lists.queued(cleared)  # waiting again: back in the dispatch queue
+    return cleared
 
 
 def operator_actions_settle(*, older_than_s: float, limit: int = 200) -> int:

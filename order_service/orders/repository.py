@@ -242,6 +242,12 @@ def orders_live_listed(db: Database, *, status: str | None = None):
     return db[ORDERS].find(query, {"created_at": 1})
 
 
+def orders_dispatch_listed(db: Database, *, dispatch: str = DISPATCH_WAITING):
+    """Every order in one dispatch state, only what the dispatch queue's ranked index keeps
+    (orders/lists.py)."""
+    return db[ORDERS].find({"dispatch": dispatch}, {"created_at": 1})
+
+
 def orders_closed_listed(db: Database, *, since: datetime, hours: list[str]):
     """Every order finished at or after `since` (within the hours named), only what the operators'
     ranked index keeps (orders/lists.py)."""

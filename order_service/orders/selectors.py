@@ -43,7 +43,7 @@ def orders_for_restaurant(
 
 def orders_awaiting_courier(*, limit: int) -> list[dict]:
     """The dispatch queue: orders without a courier that can still get one, oldest first."""
-    return repository.orders_in_dispatch(get_database(), dispatch=lifecycle.DISPATCH_WAITING, limit=limit)
+    return lists.waiting_page(limit=limit)
 
 
 def orders_with_courier(*, limit: int, after: str | None) -> list[dict]:

@@ -443,6 +443,7 @@ def order_project_courier(
         raise CourierAlreadyAssigned(
             details={"courier_id": latest.get("courier_id"), "delivery_id": latest.get("delivery_id")}
         )
+    lists.queued(updated)
     tracking.publish(updated)
     return updated
 
@@ -462,5 +463,6 @@ def order_unproject_courier(*, order_id: str, delivery_id: str) -> dict:
     if updated is None:
         return order
     logger.warning("stale courier projection cleared", extra={"order_id": order_id, "delivery_id": delivery_id})
+    lists.queued(updated)
     tracking.publish(updated)
     return updated

@@ -49,3 +49,8 @@ def test_the_city_list_of_orders_finished_lately_is_built_from_the_closed_lately
     since = datetime(2026, 1, 1, 12, tzinfo=UTC)
     listed = repository.orders_closed_listed(mongo_db, since=since, hours=[repository.closed_hour(since)])
     assert_uses_index(listed, "closed_lately")
+
+
+def test_the_dispatch_queue_is_built_from_the_dispatch_index(mongo_db):
+    filler(mongo_db["orders"], customer_id="someone else", restaurant_id="e", idempotency_key=str, dispatch="closed")
+    assert_uses_index(repository.orders_dispatch_listed(mongo_db), "dispatch_queue")

@@ -242,3 +242,47 @@ def test_an_order_moved_behind_the_city_list_of_its_status_leaves_it_when_read(
 
     assert page["count"] == 2
     assert [o["id"] for o in page["results"]] == [orders[1]["id"], orders[2]["id"]]
+
+
+# --- the dispatch queue (every dispatch pass reads it) ---------------------------------------------------
+
+
+def _queue(api_client, service_headers, limit=50) -> list[str]:
+    response = api_client.get("/internal/orders/awaiting-courier", {"limit": limit}, headers=service_headers)
+    assert response.status_code == 200, response.content
+    return [order["id"] for order in response.json()["results"]]
+
+
+def test_the_dispatch_queue_pages_from_its_index_as_orders_get_and_lose_couriers(
+    api_client, service_headers, menu, mongo_db
+):
+    orders = [placed(api_client, service_headers, menu, key=f"k-{n}") for n in range(3)]
+    ids = [o["id"] for o in orders]
+    assert _queue(api_client, service_headers) == ids  # oldest first
+    copy = _stored_behind_the_index(mongo_db, mongo_db["orders"].find_one({"_id": ObjectId(ids[2])}))
+    assert _queue(api_client, service_headers) == ids  # the index answered
+
+    delivery = str(ObjectId())
+    given = {"courier_id": "d" * 24, "delivery_id": delivery}
+    response = api_client.put(f"/internal/orders/{ids[0]}/courier", given, format="json", headers=service_headers)
+    assert response.status_code == 200, response.content
+    assert _queue(api_client, service_headers) == ids[1:]
+    path = f"/internal/orders/{ids[0]}/courier?delivery_id={delivery}"
+    response = api_client.delete(path, headers=service_headers)
+    assert response.status_code == 200, response.content
+    assert _queue(api_client, service_headers) == ids
+    transition(api_client, service_headers, ids[1], "rejected", "restaurant", menu["owner_id"])
+    assert _queue(api_client, service_headers, limit=2) == [ids[0], ids[2]]
+
+    ranked_index.forget(lists.waiting_key())
+    assert str(copy) in _queue(api_client, service_headers)  # rebuilt from the store
+
+
+def test_an_order_given_a_courier_behind_the_dispatch_queue_leaves_it_when_read(
+    api_client, service_headers, menu, mongo_db
+):
+    orders = [placed(api_client, service_headers, menu, key=f"k-{n}") for n in range(3)]
+    _queue(api_client, service_headers)
+    mongo_db["orders"].update_one({"_id": ObjectId(orders[0]["id"])}, {"$set": {"dispatch": "assigned"}})
+
+    assert _queue(api_client, service_headers, limit=2) == [orders[1]["id"], orders[2]["id"]]
