@@ -150,6 +150,8 @@ def probes(
         found["operator orders ?status=placed"] = lambda: ops.call("GET", "/operator/orders?status=placed")
         found["operator orders ?attention=true"] = lambda: ops.call("GET", "/operator/orders?attention=true")
         found["operator couriers ?available=true"] = lambda: ops.call("GET", "/operator/couriers?available=true")
+        # Off duty: the loaded couriers, a full page at every size (on duty: one sample courier per size).
+        found["operator couriers ?available=false"] = lambda: ops.call("GET", "/operator/couriers?available=false")
     return found
 
 
