@@ -7,6 +7,10 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+# Imported here, not in format(): a line logged while the interpreter shuts down (an unclosed
+# client's __del__) cannot import any more, and the log would show the import's traceback instead.
+from django.conf import settings
+
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 # Never written to a log line, whatever a caller passes in `extra`.
 _REDACTED_KEYS = {"password", "token", "access", "refresh", "authorization", "secret", "code"}
@@ -28,8 +32,6 @@ class ConsoleHandler(logging.StreamHandler):
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        from django.conf import settings
-
         entry = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,

@@ -20,15 +20,35 @@ CONFORMANCE_SUITE = "store_conformance"
 TEST_SUITES = [CONFORMANCE_SUITE, "common", *[s.directory for s in SERVICES]]
 
 
-def _junit_counts(path: Path) -> tuple[int, int, int]:
+def _junit_suites(path: Path) -> list[ET.Element]:
     if not path.exists():
-        return 0, 0, 0
+        return []
     root = ET.parse(path).getroot()
-    suites = [root] if root.tag == "testsuite" else list(root)
+    return [root] if root.tag == "testsuite" else list(root)
+
+
+def _junit_counts(path: Path) -> tuple[int, int, int]:
+    suites = _junit_suites(path)
     total = sum(int(s.get("tests", 0)) for s in suites)
     failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
     skipped = sum(int(s.get("skipped", 0)) for s in suites)
     return total - failed - skipped, failed, skipped
+
+
+def _junit_failures(path: Path) -> list[str]:
+    """Each failed test as `class::name: first line of its message`. CI keeps only the log's tail,
+    where the table is: without the names there, a failure that does not reproduce is a guess."""
+    found = []
+    for suite in _junit_suites(path):
+        for case in suite.iter("testcase"):
+            problem = case.find("failure")
+            if problem is None:
+                problem = case.find("error")
+            if problem is None:
+                continue
+            message = (problem.get("message") or problem.text or "").strip().splitlines()
+            found.append(f"{case.get('classname')}::{case.get('name')}: {message[0][:300] if message else ''}")
+    return found
 
 
 def run_tests(args) -> int:
@@ -36,6 +56,7 @@ def run_tests(args) -> int:
     work = Path(tempfile.mkdtemp(prefix="fd-test-"))
     stack = Stack(data_dir=work, free_ports=True, quiet=True, ferretdb_as_released=args.as_released)
     results: list[tuple[str, int, int, int, int]] = []
+    failures: list[str] = []
     try:
         stack.start_databases()
         env = {
@@ -56,6 +77,7 @@ def run_tests(args) -> int:
                 [str(VENV_BIN / "pytest"), f"--junitxml={junit}", *args.pytest_args], cwd=ROOT / suite, env=env
             )
             passed, failed, skipped = _junit_counts(junit)
+            failures += _junit_failures(junit)
             # pytest exits 5 when a suite collected nothing: that is a broken suite here.
             results.append((suite, code, passed, failed, skipped))
             if suite == CONFORMANCE_SUITE and code != 0 and not args.as_released:
@@ -80,6 +102,7 @@ def run_tests(args) -> int:
             for report in junit_dir.glob("*.xml"):
                 p, f, s = _junit_counts(report)
                 passed, failed, skipped = passed + p, failed + f, skipped + s
+                failures += _junit_failures(report)
             results.append(("features", code, passed, failed, skipped))
     finally:
         stack.stop()
@@ -94,6 +117,8 @@ def run_tests(args) -> int:
     broken = [r[0] for r in results if r[1] != 0]
     print(f"took {time.monotonic() - started:.0f}s")
     print(f"{total_passed} passed, {total_failed} failed, {total_skipped} skipped")
+    for failure in failures:
+        print(f"FAILED {failure}")
     if broken:
         print(f"failing suites: {', '.join(broken)}")
         return 1
