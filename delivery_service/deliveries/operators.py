@@ -183,7 +183,7 @@ def _together(reads: list[Callable[[], object]]) -> list:
 
 
 def _run(action: dict, check: Callable[[Seen], None]) -> dict:
-    """Steps 1 to 4 of the module's doc for a new action."""
+    """Steps 1 to 5 of the module's doc for a new action."""
     order_id = action["order_id"]
     if parse_object_id(order_id) is None:
         raise OrderNotFound()  # not an order id at all: no action on any order
