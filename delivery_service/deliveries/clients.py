@@ -18,9 +18,12 @@ def order_project_courier(
     delivery_id: str,
     courier_speed_kmh: float | None = None,
     courier_eta_at: str | None = None,
+    action_id: str | None = None,
 ) -> dict:
     """Writes the assignment onto the order (idempotent PUT, so the HTTP client retries it), with the
-    courier's speed and arrival at the restaurant for the order's estimates."""
+    courier's speed and arrival at the restaurant for the order's estimates. With an operator's
+    `action_id`, the order service also settles that action's audit entry `applied` and answers
+    whether it did (`action_settled`)."""
     response = internal_request(
         "order",
         "PUT",
@@ -30,6 +33,7 @@ def order_project_courier(
             "delivery_id": delivery_id,
             "courier_speed_kmh": courier_speed_kmh,
             "courier_eta_at": courier_eta_at,
+            **({"action_id": action_id} if action_id else {}),
         },
     )
     raise_for_upstream(response, "order")
@@ -55,9 +59,12 @@ def order_revoke_courier(*, order_id: str, delivery_id: str) -> dict:
     return response.json()
 
 
-def audit_record(*, action: dict, outcome: str, error_code: str | None = None, error_message: str | None = None):
+def audit_record(
+    *, action: dict, outcome: str, error_code: str | None = None, error_message: str | None = None
+) -> dict | None:
     """Appends an operator action to the audit log, which the order service keeps (orders/operators.py):
-    `pending` before it is applied, or `refused`. Idempotent (PUT by the action's id)."""
+    `pending` before it is applied, or `refused`. Idempotent (PUT by the action's id). Answers the
+    order as its owner has it now (None: no such order), read after the entry was written."""
     body = {key: action[key] for key in ("operator_id", "action", "order_id", "courier_id", "reason")}
     body["at"] = action["at"].isoformat()
     response = internal_request(
@@ -67,6 +74,7 @@ def audit_record(*, action: dict, outcome: str, error_code: str | None = None, e
         json={**body, "outcome": outcome, "error_code": error_code, "error_message": error_message},
     )
     raise_for_upstream(response, "order")
+    return response.json().get("order")
 
 
 def audit_settle(*, action_id: str, outcome: str, error_code: str | None = None, error_message: str | None = None):

@@ -59,6 +59,15 @@ class Outcome(enum.Enum):
     SKIPPED = "skipped"  # could not be handled now (an error); the next pass tries again
 
 
+@dataclass
+class Settling:
+    """An operator's assign (deliveries/operators.py) whose audit entry the projection settles in
+    the same call to the order service; `settled` says whether it did."""
+
+    action_id: str
+    settled: bool = False
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -169,12 +178,15 @@ def _parse_time(value: str) -> datetime:
 # --- convergence of one assignment with its order ------------------------------------------------------
 
 
-def converge(assignment: dict | None, order: dict | None, *, claimed: bool = False) -> Outcome:
+def converge(
+    assignment: dict | None, order: dict | None, *, claimed: bool = False, settling: Settling | None = None
+) -> Outcome:
     """Brings one assignment, its delivery and its order into agreement, given the order as the
     order service has it (None: the order does not exist). Idempotent. `claimed`: the caller has
     just claimed `assignment` itself, under a new delivery id, for a courier the operators'
     decisions allow (so its delivery is not looked for before it is created, and the courier is
-    not one the order was taken from by hand)."""
+    not one the order was taken from by hand). `settling`: an operator's assign, whose audit entry
+    the projection settles on the way (when it projects)."""
     if assignment is None:
         return Outcome.SKIPPED  # released meanwhile
     db = get_database()
@@ -198,7 +210,7 @@ def converge(assignment: dict | None, order: dict | None, *, claimed: bool = Fal
         # The order names a delivery that is not its assignment (there is one per order): stale.
         clients.order_unproject_courier(order_id=order["id"], delivery_id=order["delivery_id"])
         REPAIRS.labels("stale_projection").inc()
-    return _project(db, assignment, order, delivery)
+    return _project(db, assignment, order, delivery, settling)
 
 
 def mirror_order(db, delivery: dict | None, order: dict) -> dict | None:
@@ -267,9 +279,10 @@ def _ready_at(order: dict | None) -> datetime | None:
     return _parse_time(at) if isinstance(at, str) else at
 
 
-def _project(db, assignment: dict, order: dict, delivery: dict | None) -> Outcome:
-    """Writes the assignment onto the order. A definite refusal settles the assignment; anything
-    ambiguous leaves it for the reconciler, never undoing it."""
+def _project(db, assignment: dict, order: dict, delivery: dict | None, settling: Settling | None = None) -> Outcome:
+    """Writes the assignment onto the order (and settles an operator's assign's audit entry with
+    it: `settling`). A definite refusal settles the assignment; anything ambiguous leaves it for the
+    reconciler, never undoing it."""
     speed_kmh, eta_at = tracking.courier_heading_to(
         db, courier_id=assignment["courier_id"], target=order.get("pickup_address")
     )
@@ -282,6 +295,7 @@ def _project(db, assignment: dict, order: dict, delivery: dict | None) -> Outcom
                 delivery_id=str(assignment["delivery_id"]),
                 courier_speed_kmh=speed_kmh,
                 courier_eta_at=eta_at,
+                action_id=settling.action_id if settling else None,
             ),
         )
     except (Conflict, NotFound):
@@ -296,6 +310,8 @@ def _project(db, assignment: dict, order: dict, delivery: dict | None) -> Outcom
             extra={"order_id": order["id"], "courier_id": assignment["courier_id"], "error": exc.code},
         )
         return Outcome.PENDING
+    if settling is not None:
+        settling.settled = projected.get("action_settled") is True
     ASSIGNMENTS.inc()
     logger.info("courier assigned", extra={"courier_id": assignment["courier_id"], "order_id": order["id"]})
     # The order may have moved since it was listed (ready before it named its courier, so nobody

@@ -7,24 +7,34 @@ decisions that make a person's choice win are deliveries/manual.py's, and the au
 order service's (orders/operators.py). An action is applied and audited, or refused with a clear
 error, never half done:
 
-1. it is checked against the order (as its owner has it), its assignment and the courier, all read
-   at once (`_look`); a refusal is audited once, `refused` with its code, and answered;
-2. it is recorded as under way on the order (`manual_decisions.action`, one at a time per order: a
-   second is refused while the first is under way), then audited as `pending`;
-3. it is carried out, every step conditional or idempotent. An assign pins the order to the
+1. it is recorded as under way on the order (`manual_decisions.action`, one at a time per order: a
+   second is refused, audited `refused`), while its assignment, its decisions and the courier are
+   read (`_begin`: the record and the reads at once);
+2. it is audited as `pending`, and the same call answers the order as its owner has it (one round
+   trip: the entry is written before the order is read);
+3. it is checked against what steps 1 and 2 read; a refusal is its outcome (step 4);
+4. it is carried out, every step conditional or idempotent. An assign pins the order to the
    courier, takes it from a courier who had it (who is then excluded from it), claims the courier
    and projects the claim, as dispatch does. An unassign excludes the courier and takes the order
    off them; it waits for dispatch again;
-4. its outcome is audited and the record ends. An assignment the order service has not confirmed
-   yet is applied (the assignment is the fact; the reconciler projects it).
+5. its outcome is audited and the record ends. An assign's projection carries its outcome
+   (`dispatch.Settling`: the order service projects, then settles the entry `applied`, in one call);
+   any other outcome, or one that call could not settle, is audited on its own. An assignment the
+   order service has not confirmed yet is applied (the assignment is the fact; the reconciler
+   projects it).
+
+So an assign that goes through makes two calls to the order service in a row (steps 2 and 5),
+and its store writes are the record, the pin, the claim, the delivery and the record's end.
 
 The couriers' feeds and the console hear of the deliveries it changed from a sender thread, not on
 the way to the answer (events.after_answer): the answer waits only for the steps above.
 
 A process that dies or pauses anywhere leaves the record: `resume` carries out every record older
-than OPERATOR_ACTION_RESUME_S from wherever it stands, with the same steps, and audits the outcome.
-If the order service cannot even take the `pending` entry, nothing was applied: the record is
-dropped and the action answered 503 (a timeout there is "unknown": the record stays for `resume`).
+than OPERATOR_ACTION_RESUME_S from wherever it stands (also one that died before step 2: the
+`pending` entry is written again, idempotently, before anything else, and the carrying out checks
+what it finds), with the same steps, and audits the outcome. If the order service cannot even take
+the `pending` entry, nothing was applied: the record is dropped and the action answered 503 (a
+timeout there is "unknown": the record stays for `resume`).
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ import contextvars
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
@@ -72,6 +82,7 @@ class Done:
     outcome: str
     answer: dict | None = None
     error: ApiError | None = None
+    settled: bool = False  # audited already (by the projection's call)
 
 
 # --- the actions ----------------------------------------------------------------------------------------
@@ -110,12 +121,11 @@ def operator_order_unassign(*, order_id: str, operator_id: str, reason: str) -> 
 
     def check(seen: Seen) -> None:
         _check_order(seen.order)
-        if seen.assignment is None:
+        if seen.assignment is None:  # (else `_begin` named its courier on the action)
             raise IllegalDeliveryTransition(
                 "The order has no courier to take it from.",
                 details={"current": seen.order["status"], "courier_id": None},
             )
-        action["courier_id"] = seen.assignment["courier_id"]
 
     return _run(action, check)
 
@@ -124,20 +134,42 @@ def _action(kind: str, **fields) -> dict:
     return {"id": str(ObjectId()), "action": kind, "at": _now(), **fields}
 
 
-def _look(db, action: dict) -> Seen:
-    """The reads an action starts from, made at once (one round trip's time, not five in a row)."""
+def _look(db, action: dict, order: dict | None) -> Seen:
+    """What a record under way is carried out from: `order` (its owner's answer) and the store's
+    reads, made at once."""
+    order_id = action["order_id"]
+    return Seen(order, *_together(_reads(db, action, lambda: repository.decision_get(db, order_id=order_id))))
+
+
+def _begin(db, action: dict) -> Seen | None:
+    """Step 1: the action recorded as under way (None: another one is) and the store's reads, at
+    once for an assign. An unassign reads its assignment first: the record names the courier it
+    takes the order from (`resume` needs it)."""
+    order_id = action["order_id"]
+
+    def begin() -> dict | None:
+        return repository.decision_begin_action(db, order_id=order_id, action=action, now=_now())
+
+    if action["action"] == UNASSIGN:
+        assignment = repository.assignment_of_order(db, order_id=order_id)
+        action["courier_id"] = assignment["courier_id"] if assignment else None
+        decision = begin()
+        return None if decision is None else Seen(None, assignment, decision)
+    seen = Seen(None, *_together(_reads(db, action, begin)))
+    return None if seen.decision is None else seen
+
+
+def _reads(db, action: dict, decision: Callable[[], dict | None]) -> list[Callable[[], object]]:
+    """The assignment, the decisions (`decision`: read, or written by `_begin`) and, for an assign,
+    the courier and how many orders they carry: Seen's fields after the order."""
     order_id, courier_id = action["order_id"], action["courier_id"]
-    reads: list[Callable[[], object]] = [
-        lambda: clients.orders_by_ids(order_ids=[order_id]).get(order_id),
-        lambda: repository.assignment_of_order(db, order_id=order_id),
-        lambda: repository.decision_get(db, order_id=order_id),
-    ]
+    reads: list[Callable[[], object]] = [lambda: repository.assignment_of_order(db, order_id=order_id), decision]
     if action["action"] == ASSIGN:
         reads += [
             lambda: repository.courier_get(db, courier_id=courier_id),
             lambda: len(repository.assignments_of_courier(db, courier_id=courier_id)),
         ]
-    return Seen(*_together(reads))
+    return reads
 
 
 _readers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="operator-reads")
@@ -151,54 +183,63 @@ def _together(reads: list[Callable[[], object]]) -> list:
 
 
 def _run(action: dict, check: Callable[[Seen], None]) -> dict:
-    """Steps 1 to 4 of the module's doc for a new action."""
+    """Steps 1 to 5 of the module's doc for a new action."""
     order_id = action["order_id"]
     if parse_object_id(order_id) is None:
         raise OrderNotFound()  # not an order id at all: no action on any order
     db = get_database()
     with locks.order_lock(order_id), events.after_answer():
-        seen = _look(db, action)
-        try:
-            check(seen)
-            if not repository.decision_begin_action(db, order_id=order_id, action=action, now=_now()):
-                raise ActionUnderWay()
-        except ApiError as refusal:
+        seen = _begin(db, action)
+        if seen is None:
+            refusal = ActionUnderWay()
             clients.audit_record(action=action, outcome=REFUSED, error_code=refusal.code, error_message=refusal.message)
-            raise
+            raise refusal
         try:
-            clients.audit_record(action=action, outcome=PENDING)
+            order = faults.call("operator.audit_begin", lambda: clients.audit_record(action=action, outcome=PENDING))
         except GatewayTimeout:
             raise  # whether the entry was written is unknown: the record stays, `resume` finishes
         except ApiError:
             repository.decision_end_action(db, order_id=order_id, action_id=action["id"], now=_now())
             raise  # nothing applied, nothing audited: the log's owner cannot be reached
-        done = _carry_out(db, action, seen)
+        seen = replace(seen, order=order)
+        try:
+            check(seen)
+        except ApiError as refusal:
+            done = _audited(db, action, Done(REFUSED, error=refusal))
+        else:
+            done = _carry_out(db, action, seen)
     if done.error is not None:
         raise done.error
     return done.answer
 
 
 def _carry_out(db, action: dict, seen: Seen) -> Done:
-    """Steps 3 and 4, from wherever the action stands (a new one, or a record `resume` found), as
+    """Steps 4 and 5, from wherever the action stands (a new one, or a record `resume` found), as
     `seen` (read under the order's lock) has it."""
-    done = (_assign if action["action"] == ASSIGN else _unassign)(db, action, seen)
+    return _audited(db, action, (_assign if action["action"] == ASSIGN else _unassign)(db, action, seen))
+
+
+def _audited(db, action: dict, done: Done) -> Done:
+    """Step 5: the outcome audited (unless the projection did) and the record ended; a `pending`
+    one is left for `resume`."""
     if done.outcome == PENDING:
         return done
-    error = done.error
-    try:
-        clients.audit_settle(
-            action_id=action["id"],
-            outcome=done.outcome,
-            error_code=error.code if error else None,
-            error_message=error.message if error else None,
-        )
-    except Conflict:
-        pass  # settled already (an earlier run of this record got that far): an outcome is written once
-    except ApiError as exc:
-        logger.warning(
-            "operator action's outcome not audited yet", extra={"action_id": action["id"], "error": exc.code}
-        )
-        return done  # applied (or refused) and audited as pending; `resume` writes the outcome
+    if not done.settled:
+        error = done.error
+        try:
+            clients.audit_settle(
+                action_id=action["id"],
+                outcome=done.outcome,
+                error_code=error.code if error else None,
+                error_message=error.message if error else None,
+            )
+        except Conflict:
+            pass  # settled already (an earlier run of this record got that far): an outcome is written once
+        except ApiError as exc:
+            logger.warning(
+                "operator action's outcome not audited yet", extra={"action_id": action["id"], "error": exc.code}
+            )
+            return done  # applied (or refused) and audited as pending; `resume` writes the outcome
     repository.decision_end_action(db, order_id=action["order_id"], action_id=action["id"], now=_now())
     return done
 
@@ -239,10 +280,11 @@ def _assign(db, action: dict, seen: Seen) -> Done:
     else:
         repository.decision_pin(db, order_id=order_id, courier_id=courier_id, now=now)
     faults.point("operator.assign.after_claim")
-    outcome = dispatch.converge(current, order, claimed=claimed)
+    settling = dispatch.Settling(action["id"])
+    outcome = dispatch.converge(current, order, claimed=claimed, settling=settling)
     delivery = repository.delivery_by_id(db, delivery_id=current["delivery_id"])
     if outcome in (dispatch.Outcome.ASSIGNED, dispatch.Outcome.PENDING):
-        return Done(APPLIED, answer=delivery)
+        return Done(APPLIED, answer=delivery, settled=settling.settled)
     if outcome is dispatch.Outcome.ORDER_GONE:
         repository.decision_unpin(db, order_id=order_id, courier_id=courier_id, now=_now())
         return Done(REFUSED, error=IllegalDeliveryTransition("The order finished meanwhile."))
@@ -320,8 +362,10 @@ def resume(*, older_than_s: float, limit: int = 100) -> int:
             continue
         try:
             with locks.order_lock(action["order_id"]), events.after_answer():
-                clients.audit_record(action=action, outcome=PENDING)  # written before anything else (a retry)
-                _carry_out(db, action, _look(db, action))
+                # Written before anything else (a retry, or the first time if the process died before
+                # step 2); it answers the order, read after it.
+                order = clients.audit_record(action=action, outcome=PENDING)
+                _carry_out(db, action, _look(db, action, order))
         except ApiError as exc:
             logger.warning("operator action not resumed", extra={"action_id": action["id"], "error": exc.code})
             continue

@@ -363,18 +363,19 @@ def decision_unexclude(db: Database, *, order_id: str, courier_id: str, now: dat
     db[DECISIONS].update_one({"_id": order_id}, {"$pull": {"excluded": courier_id}, "$set": {"updated_at": now}})
 
 
-def decision_begin_action(db: Database, *, order_id: str, action: dict, now: datetime) -> bool:
+def decision_begin_action(db: Database, *, order_id: str, action: dict, now: datetime) -> dict | None:
     """Records an operator action as under way on the order, unless another one is: of two racing
-    actions on one order, one is recorded (the filter, or the unique `_id` of the upsert)."""
+    actions on one order, one is recorded (the filter, or the unique `_id` of the upsert). Answers
+    the order's decisions as recorded (None: another action is under way)."""
     try:
-        db[DECISIONS].update_one(
+        return db[DECISIONS].find_one_and_update(
             {"_id": order_id, "under_way": {"$ne": True}},
             {"$set": {"action": action, "under_way": True, "updated_at": now}},
             upsert=True,
+            return_document=ReturnDocument.AFTER,
         )
     except DuplicateKeyError:
-        return False
-    return True
+        return None
 
 
 def decision_end_action(db: Database, *, order_id: str, action_id: str, now: datetime) -> bool:

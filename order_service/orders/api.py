@@ -176,15 +176,16 @@ class OperatorAuditViewSet(ViewSet):
 class InternalOperatorActionView(APIView):
     """Internal: the delivery service's audit entries for the assigns and unassigns it applies.
 
-    PUT appends the entry (idempotent: the same id again answers it as it is); PUT .../outcome
-    writes its outcome once."""
+    PUT appends the entry (idempotent: the same id again answers it as it is) and answers it with
+    the order as it is now (`order`, null when there is none); PUT .../outcome writes its outcome
+    once (so does the projection of an assign naming its `action_id`: InternalCourierView)."""
 
     permission_classes = [IsService]
 
     @extend_schema(request=ActionRecordInput, responses={200: AuditEntryOutput}, exclude=True)
     def put(self, request, action_id: str):
-        entry = operators.action_record(action_id=action_id, **valid_body(ActionRecordInput, request))
-        return Response(AuditEntryOutput(entry).data)
+        entry, order = operators.action_begin(action_id=action_id, **valid_body(ActionRecordInput, request))
+        return Response({**AuditEntryOutput(entry).data, "order": _render(order) if order else None})
 
 
 class InternalOperatorActionOutcomeView(APIView):
@@ -305,7 +306,9 @@ class InternalAwaitingCourierView(APIView):
 class InternalCourierView(APIView):
     """Internal: the order's courier, a projection of the delivery service's assignment.
 
-    PUT records it (idempotent: the same assignment again answers 200); DELETE forgets it if it
+    PUT records it (idempotent: the same assignment again answers 200); with an operator's
+    `action_id`, it also settles that action's audit entry `applied` and says so in
+    `action_settled` (never refused for it: the assignment is the fact). DELETE forgets it if it
     still names `delivery_id` (idempotent; a no-op once the order names another delivery).
     """
 
@@ -314,7 +317,8 @@ class InternalCourierView(APIView):
     @extend_schema(request=AssignCourierInput, responses={200: OrderOutput}, exclude=True)
     def put(self, request, order_id: str):
         data = valid_body(AssignCourierInput, request)
-        return Response(_render(services.order_project_courier(order_id=order_id, **data)))
+        order, settled = operators.order_project_courier_settling(order_id=order_id, **data)
+        return Response({**_render(order), **({"action_settled": settled} if data["action_id"] else {})})
 
     post = put  # the earlier verb; kept for callers deployed before the change
 

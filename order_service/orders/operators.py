@@ -147,6 +147,32 @@ def action_record(
         return repository.action_get(get_database(), action_id=entry["_id"])
 
 
+def action_begin(**entry) -> tuple[dict, dict | None]:
+    """`action_record` for an assign or unassign the delivery service is about to apply, and the
+    order as it is now (None: no such order), read after the entry: its checks start from this, so
+    the action's first step is one round trip between the services."""
+    recorded = action_record(**entry)
+    oid = parse_object_id(entry["order_id"])
+    return recorded, oid and repository.order_get(get_database(), order_id=oid)
+
+
+def order_project_courier_settling(*, order_id: str, action_id: str | None, **projection) -> tuple[dict, bool]:
+    """`services.order_project_courier`, then, for an operator's assign, its entry settled
+    `applied` in the same call (step 3). The assignment is the fact: an entry that cannot be
+    settled (settled otherwise, missing) never refuses the projection; the answer says whether it
+    was, and the delivery service settles it itself when not."""
+    order = services.order_project_courier(order_id=order_id, **projection)
+    if action_id is None:
+        return order, False
+    faults.point("operator.project.before_settle")
+    try:
+        action_settle(action_id=action_id, outcome=APPLIED)
+    except ApiError as exc:
+        logger.warning("projection's action not settled", extra={"action_id": action_id, "error": exc.code})
+        return order, False
+    return order, True
+
+
 def action_settle(
     *, action_id: str, outcome: str, error_code: str | None = None, error_message: str | None = None
 ) -> dict:

@@ -86,6 +86,8 @@ class AssignCourierInput(serializers.Serializer):
     delivery_id = serializers.CharField(max_length=64)
     courier_speed_kmh = serializers.FloatField(min_value=0.5, max_value=200, required=False, allow_null=True)
     courier_eta_at = serializers.DateTimeField(required=False, allow_null=True)
+    # An operator's assign (the delivery service's action record): its audit entry is settled too.
+    action_id = serializers.RegexField(r"^[0-9a-f]{24}$", required=False, allow_null=True, default=None)
 
 
 class UnprojectCourierInput(serializers.Serializer):

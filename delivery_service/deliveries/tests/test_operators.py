@@ -13,8 +13,9 @@ from bson import ObjectId
 from rest_framework.test import APIClient
 
 from common import faults
+from common.mongo import get_database
 from common.testing.invariants import dispatch_violations
-from deliveries import dispatch, operators, repository
+from deliveries import clients, dispatch, operators, repository
 
 REASON = "Kai's bike has a flat tyre."
 
@@ -73,6 +74,10 @@ def city(api_client, actors, kitchen, operator):
     for name, value in locals().items():
         setattr(city, name, value)
     return city
+
+
+def _under_way(order_id: str) -> bool:
+    return bool((repository.decision_get(get_database(), order_id=order_id) or {}).get("under_way"))
 
 
 def _applied(entries: list[dict], action: str) -> None:
@@ -448,6 +453,100 @@ def test_a_take_off_interrupted_after_the_order_let_go_is_finished_by_the_reconc
     assert city.deliveries(first)[order["id"]] == "cancelled"
     operators.resume(older_than_s=0)
     _applied(city.audit(order["id"]), "unassign")
+
+
+def test_an_assign_asks_the_order_service_twice(city, place_order, monkeypatch):
+    """The entry with the order read, the projection with the entry's outcome: two round trips in
+    a row (the answer's latency under load is mostly such trips: bench/RESULTS.md)."""
+    chosen_id, chosen = city.courier("Bo")
+    order = place_order()
+    calls = []
+    real = clients.internal_request
+
+    def counted(service, method, path, **kwargs):
+        if not path.endswith("/courier-etas"):  # the route's times, sent by the announcer after the answer
+            calls.append((service, method, path.replace(order["id"], "{oid}")))
+        return real(service, method, path, **kwargs)
+
+    monkeypatch.setattr(clients, "internal_request", counted)
+    response = city.assign(order["id"], chosen_id)
+    monkeypatch.setattr(clients, "internal_request", real)
+
+    assert response.status_code == 200, response.content
+    assert [(service, method) for service, method, _ in calls] == [("order", "PUT"), ("order", "PUT")], calls
+    assert calls[0][2].startswith("/internal/operator/actions/")
+    assert calls[1][2] == "/internal/orders/{oid}/courier"
+    assert city.order(order["id"])["courier_id"] == chosen_id
+    _applied(city.audit(order["id"]), "assign")
+    assert not _under_way(order["id"])
+    assert city.violations(chosen) == []
+
+
+def test_an_assign_whose_process_dies_before_its_entry_is_finished_by_resume(city, place_order):
+    """Recorded as under way, then dead before the audit log heard of it: resume appends the entry,
+    checks and applies the action, and settles it once."""
+    chosen_id, chosen = city.courier("Bo")
+    order = place_order()
+
+    with faults.armed("operator.audit_begin", faults.CRASH_BEFORE), pytest.raises(faults.InjectedCrash):
+        city.assign(order["id"], chosen_id)
+    assert city.audit(order["id"]) == []
+    assert city.order(order["id"])["courier_id"] is None
+
+    assert operators.resume(older_than_s=0) == 1
+
+    assert city.order(order["id"])["courier_id"] == chosen_id
+    _applied(city.audit(order["id"]), "assign")
+    assert city.violations(chosen) == []
+
+
+def test_a_refusal_found_by_resume_is_audited_once(city, place_order):
+    """Dead before its entry; meanwhile the courier went off duty: resume refuses it, audited."""
+    chosen_id, chosen = city.courier("Bo")
+    order = place_order()
+
+    with faults.armed("operator.audit_begin", faults.CRASH_BEFORE), pytest.raises(faults.InjectedCrash):
+        city.assign(order["id"], chosen_id)
+    city.api_client.patch("/couriers/me", {"available": False}, format="json", headers=chosen)
+    assert operators.resume(older_than_s=0) == 1
+
+    assert city.order(order["id"])["courier_id"] is None
+    entries = city.audit(order["id"])
+    assert [(e["outcome"], e["error_code"]) for e in entries] == [("refused", "courier_unavailable")]
+    assert not _under_way(order["id"])
+
+
+def test_an_assign_whose_entry_answer_is_lost_is_finished_by_resume(city, place_order):
+    chosen_id, chosen = city.courier("Bo")
+    order = place_order()
+
+    with faults.armed("operator.audit_begin", faults.TIMEOUT_AFTER):
+        response = city.assign(order["id"], chosen_id)
+    assert response.status_code == 504, response.content  # unknown, never "failed"
+    assert [e["outcome"] for e in city.audit(order["id"])] == ["pending"]
+
+    assert operators.resume(older_than_s=0) == 1
+
+    assert city.order(order["id"])["courier_id"] == chosen_id
+    _applied(city.audit(order["id"]), "assign")
+    assert city.violations(chosen) == []
+
+
+def test_an_assign_whose_projection_answer_is_lost_is_applied_and_audited_once(city, place_order):
+    """The order service projected and settled the entry, the answer was lost: the assign answers
+    (the assignment is the fact), audits `applied` on its own (the same outcome again: a retry) and
+    ends its record."""
+    chosen_id, chosen = city.courier("Bo")
+    order = place_order()
+
+    with faults.armed("dispatch.project", faults.TIMEOUT_AFTER):
+        response = city.assign(order["id"], chosen_id)
+
+    assert response.status_code == 200, response.content
+    _applied(city.audit(order["id"]), "assign")
+    assert not _under_way(order["id"])
+    assert city.order(order["id"])["courier_id"] == chosen_id
+    assert city.violations(chosen) == []
 
 
 def test_a_second_action_on_an_order_while_one_is_under_way_is_refused(city, place_order):

@@ -341,6 +341,88 @@ def test_the_delivery_service_appends_an_entry_once_and_settles_it_once(api_clie
     assert [e["outcome"] for e in _audit(api_client, operator[1])["results"]] == ["applied"]
 
 
+def test_the_pending_entry_answers_the_order_as_its_owner_has_it(api_client, service_headers, operator, order):
+    """The delivery service's action starts with one call: the entry appended, the order read."""
+    action_id = str(ObjectId())
+    body = {**_entry(operator[0]), "order_id": order["id"]}
+
+    response = api_client.put(f"/internal/operator/actions/{action_id}", body, format="json", headers=service_headers)
+    unknown = api_client.put(
+        f"/internal/operator/actions/{ObjectId()}",
+        {**body, "order_id": str(ObjectId())},
+        format="json",
+        headers=service_headers,
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["outcome"] == "pending"
+    assert response.json()["order"]["id"] == order["id"]
+    assert response.json()["order"]["status"] == "placed"
+    assert unknown.status_code == 200
+    assert unknown.json()["order"] is None  # the action refuses it (and settles its entry `refused`)
+
+
+def _pending_assign(api_client, service_headers, operator_id, order_id) -> str:
+    action_id = str(ObjectId())
+    body = {**_entry(operator_id), "order_id": order_id}
+    response = api_client.put(f"/internal/operator/actions/{action_id}", body, format="json", headers=service_headers)
+    assert response.status_code == 200, response.content
+    return action_id
+
+
+def test_the_projection_settles_the_actions_entry_in_the_same_call(api_client, service_headers, operator, order):
+    action_id = _pending_assign(api_client, service_headers, operator[0], order["id"])
+    body = {"courier_id": COURIER, "delivery_id": str(ObjectId()), "action_id": action_id}
+    path = f"/internal/orders/{order['id']}/courier"
+
+    first = api_client.put(path, body, format="json", headers=service_headers)
+    retried = api_client.put(path, body, format="json", headers=service_headers)  # a lost answer, sent again
+
+    assert first.status_code == retried.status_code == 200, first.content
+    assert first.json()["courier_id"] == COURIER
+    assert first.json()["action_settled"] is True
+    assert retried.json()["action_settled"] is True
+    entries = _audit(api_client, operator[1], order_id=order["id"])["results"]
+    assert [(e["id"], e["outcome"]) for e in entries] == [(action_id, "applied")]
+
+
+def test_a_projection_stands_when_its_entry_cannot_be_settled(api_client, service_headers, operator, order):
+    """The assignment is the fact: an entry settled otherwise (or missing) never refuses the
+    projection; the answer says so and the delivery service settles the entry itself."""
+    refused_id = _pending_assign(api_client, service_headers, operator[0], order["id"])
+    outcome = {"outcome": "refused", "error_code": "courier_unavailable"}
+    settled = api_client.put(
+        f"/internal/operator/actions/{refused_id}/outcome", outcome, format="json", headers=service_headers
+    )
+    assert settled.status_code == 200, settled.content
+    path = f"/internal/orders/{order['id']}/courier"
+
+    against_refused = api_client.put(
+        path,
+        {"courier_id": COURIER, "delivery_id": str(ObjectId()), "action_id": refused_id},
+        format="json",
+        headers=service_headers,
+    )
+    missing = api_client.put(
+        path,
+        {"courier_id": COURIER, "delivery_id": against_refused.json()["delivery_id"], "action_id": str(ObjectId())},
+        format="json",
+        headers=service_headers,
+    )
+
+    assert against_refused.status_code == 200, against_refused.content
+    assert against_refused.json()["courier_id"] == COURIER
+    assert against_refused.json()["action_settled"] is False
+    assert missing.status_code == 200
+    assert missing.json()["action_settled"] is False
+    entries = _audit(api_client, operator[1], order_id=order["id"])["results"]
+    assert [e["outcome"] for e in entries] == ["refused"]  # never rewritten
+
+
+def test_a_projection_without_an_action_says_nothing_of_one(api_client, service_headers, order):
+    assert "action_settled" not in _with_courier(api_client, service_headers, order)
+
+
 def test_the_internal_audit_routes_are_for_services(api_client, operator, service_headers):
     path = f"/internal/operator/actions/{ObjectId()}"
 
