@@ -14,7 +14,8 @@ The rules:
   and nowhere else. A request or the event loop only kicks a loop (`kick`), which costs a lock and a
   notify; a sync request may wait a moment for the pass it asked for (`wait_s`), never run it.
 - **Periodic and kickable.** A loop runs a pass every period; a kick asks for one soon (a new order
-  for dispatch). Kicks that arrive while a pass runs are merged into the next one. A loop that is
+  for dispatch). Kicks that arrive while a pass runs are merged into the next one, and a loop may
+  declare a gap: its kicked passes then start at least that long after the last pass ended. A loop that is
   not running in this process (switched off, or run by `run_workers` elsewhere) drops the kick: its
   next periodic pass, wherever it runs, does the work (every loop is level-triggered).
 - **A failing pass does not stop the loop**: it is logged, and the next pass comes at its time.
@@ -44,9 +45,16 @@ class Loop:
     run: Callable[[], object]  # one periodic pass
     replicas: str  # why running in every replica (and every worker) at once is safe
     on_kick: Callable[[], object] | None = None  # the pass a kick asks for; None: `run`
+    # The setting with the least time between a pass's end and the next kicked pass's start; None: no
+    # gap. A loop whose pass is costly (a plan of the whole city) kicked many times a second would
+    # otherwise run pass after pass; with a gap the kicks that come meanwhile share one pass.
+    kick_gap_setting: str | None = None
 
     def period_s(self) -> float:
         return float(getattr(settings, self.period_setting))
+
+    def kick_gap_s(self) -> float:
+        return float(getattr(settings, self.kick_gap_setting)) if self.kick_gap_setting else 0.0
 
 
 class _Running:
@@ -59,6 +67,7 @@ class _Running:
         self.requested = 0  # kicks so far
         self.completed = 0  # kicks served by a finished pass
         self.stopping = False
+        self.ended = float("-inf")  # when the last pass ended (monotonic)
         self.thread = threading.Thread(target=self._run, name=f"loop-{loop.name}", daemon=True)
 
     def kick(self, wait_s: float) -> None:
@@ -84,8 +93,16 @@ class _Running:
                 )
                 if self.stopping:
                     return
+                kicked = self.requested > self.completed
+                if kicked and time.monotonic() < due:
+                    # A kicked pass waits out the gap after the last pass; the kicks meanwhile join it.
+                    not_before = self.ended + self.loop.kick_gap_s()
+                    self.changed.wait_for(
+                        lambda: self.stopping, timeout=max(0.0, min(not_before, due) - time.monotonic())
+                    )
+                    if self.stopping:
+                        return
                 serving = self.requested
-                kicked = serving > self.completed
             periodic = not kicked or self.loop.on_kick is None or time.monotonic() >= due
             try:
                 if periodic:
@@ -97,6 +114,7 @@ class _Running:
                 logger.exception("background pass failed", extra={"loop": self.loop.name})
             finally:
                 with self.changed:
+                    self.ended = time.monotonic()
                     self.completed = max(self.completed, serving)
                     self.changed.notify_all()
 

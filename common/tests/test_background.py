@@ -106,6 +106,51 @@ def test_kicks_during_a_pass_are_merged_into_the_next_one(runner, passes):
     assert not passes.wait_until(lambda p: p.kicked > 2, timeout_s=0.3)
 
 
+def test_kicked_passes_are_spaced_by_the_loops_gap_the_first_runs_at_once(settings, passes):
+    # Under a burst of kicks (ten orders a second) a loop with a gap runs its kicked pass at most once
+    # per gap after the previous one ended: the kicks that came meanwhile share the next pass.
+    settings.TEST_LOOP_S = 3600.0
+    settings.TEST_KICK_GAP_S = 0.5
+    runner = Runner(
+        [Loop("work", "TEST_LOOP_S", passes.run, SAFE, on_kick=passes.on_kick, kick_gap_setting="TEST_KICK_GAP_S")]
+    )
+    runner.start()
+    try:
+        started = time.monotonic()
+        runner.kick("work", wait_s=10)
+        first_s = time.monotonic() - started
+        kicked_at = time.monotonic()
+        for _ in range(20):
+            runner.kick("work")
+            time.sleep(0.01)
+        assert not passes.wait_until(lambda p: p.kicked > 1, timeout_s=0.2)  # within the gap: none yet
+        assert passes.wait_until(lambda p: p.kicked == 2)  # then one for all twenty
+        second_s = time.monotonic() - kicked_at
+        assert not passes.wait_until(lambda p: p.kicked > 2, timeout_s=0.8)
+    finally:
+        runner.stop()
+
+    assert first_s < 0.4  # the first kick after a quiet spell is served at once
+    assert second_s >= 0.45
+    assert passes.periodic == 0
+
+
+def test_stopping_does_not_wait_out_a_kicked_passes_gap(settings, passes):
+    settings.TEST_LOOP_S = 3600.0
+    settings.TEST_KICK_GAP_S = 3600.0
+    runner = Runner(
+        [Loop("work", "TEST_LOOP_S", passes.run, SAFE, on_kick=passes.on_kick, kick_gap_setting="TEST_KICK_GAP_S")]
+    )
+    runner.start()
+    runner.kick("work", wait_s=10)
+    runner.kick("work")  # deferred by an hour's gap
+    started = time.monotonic()
+    runner.stop(timeout_s=10)
+
+    assert time.monotonic() - started < 5
+    assert passes.kicked == 1
+
+
 def test_a_loop_without_a_pass_of_its_own_for_kicks_runs_its_periodic_pass(settings, passes):
     settings.TEST_LOOP_S = 3600.0
     runner = Runner([Loop("work", "TEST_LOOP_S", passes.run, SAFE)])

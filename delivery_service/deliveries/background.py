@@ -9,6 +9,7 @@ LOOPS = (
         period_setting="DISPATCH_SWEEP_S",
         run=planner.reconcile,
         on_kick=planner.dispatch_pass,
+        kick_gap_setting="DISPATCH_KICK_GAP_S",
         replicas=(
             "every step of assignment is conditional or idempotent and each order is handled under its "
             "Redis lock: passes racing in several replicas make one assignment, and a pass cut short "

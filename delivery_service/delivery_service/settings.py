@@ -35,6 +35,10 @@ DISPATCH_SWEEP_S = env_float("DISPATCH_SWEEP_S", 5.0)
 # dispatch pass it kicked, so its answer usually shows the new assignment; a slow pass never holds
 # the request longer.
 DISPATCH_KICK_WAIT_S = env_float("DISPATCH_KICK_WAIT_S", 2.0)
+# A kicked dispatch pass starts at least this long after the last pass ended: the kicks of a busy
+# city (each order, each free courier's position) share a pass instead of running one after another.
+# Below DISPATCH_KICK_WAIT_S, so a request that waits for its pass still sees it done.
+DISPATCH_KICK_GAP_S = env_float("DISPATCH_KICK_GAP_S", 1.0)
 ASSIGN_LOCK_TIMEOUT_S = env_float("ASSIGN_LOCK_TIMEOUT_S", 10.0)
 ASSIGN_LOCK_WAIT_S = env_float("ASSIGN_LOCK_WAIT_S", 2.0)
 
