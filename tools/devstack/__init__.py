@@ -10,7 +10,7 @@ PostgreSQL, Redis), keys (secrets), stack (one platform), testrun (`make test`),
 """
 
 from .paths import DATA_DIR, ROOT, VENV_BIN
-from .processes import Managed, free_port, http_status, port_open, wait_for
+from .processes import Managed, free_port, free_ports, http_status, port_open, ready_as, wait_for
 from .stack import SERVICES, Service, Stack, uvicorn_command
 
 __all__ = [
@@ -22,8 +22,10 @@ __all__ = [
     "Service",
     "Stack",
     "free_port",
+    "free_ports",
     "http_status",
     "port_open",
+    "ready_as",
     "uvicorn_command",
     "wait_for",
 ]

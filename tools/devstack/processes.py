@@ -4,6 +4,7 @@ stopped (whole process group) on Ctrl-C; plus small helpers to wait for ports an
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pwd
 import signal
@@ -31,9 +32,20 @@ def child_env(extra: dict | None = None) -> dict[str, str]:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different ports free now. All are held until all are chosen: the kernel may hand out a
+    port it has just released, and two servers given one port make the second's readiness check
+    reach the first (seen once in CI: the features talked to the customer service as the gateway)."""
+    with contextlib.ExitStack() as held:
+        ports = []
+        for _ in range(count):
+            sock = held.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", 0))
+            ports.append(sock.getsockname()[1])
+        return ports
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -50,6 +62,16 @@ def http_status(url: str, timeout: float = 1.0) -> int | None:
         return exc.code
     except (urllib.error.URLError, OSError):
         return None
+
+
+def ready_as(url: str, service: str, timeout: float = 1.0) -> bool:
+    """Whether `url` (a service's /readyz) answers ready as `service`, not as some other server that
+    holds the port."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200 and json.loads(response.read()).get("service") == service
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
 
 
 def wait_for(predicate, *, timeout_s: float, what: str, process: Managed | None = None) -> None:

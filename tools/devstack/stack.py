@@ -17,7 +17,16 @@ from pathlib import Path
 from . import databases
 from .keys import ensure_jwt_keys, ensure_service_secrets
 from .paths import ROOT, VENV_BIN
-from .processes import COLORS, Managed, child_env, free_port, http_status, log, port_open, wait_for
+from .processes import (
+    COLORS,
+    Managed,
+    child_env,
+    free_ports,
+    log,
+    port_open,
+    ready_as,
+    wait_for,
+)
 
 # How every uvicorn here listens (docker/entrypoint.sh does the same):
 # - an idle keep-alive connection is kept longer than any client here reuses one
@@ -174,7 +183,10 @@ class Stack:
         return env
 
     def start_services(self) -> None:
-        self.ports = {s.name: (free_port() if self.free_ports else s.port) for s in SERVICES}
+        if self.free_ports:
+            self.ports = dict(zip((s.name for s in SERVICES), free_ports(len(SERVICES)), strict=True))
+        else:
+            self.ports = {s.name: s.port for s in SERVICES}
         if not self.free_ports:
             busy = [p for p in self.ports.values() if port_open(p)]
             if busy:
@@ -214,7 +226,10 @@ class Stack:
         for service, process in zip(SERVICES, self.processes[-len(SERVICES) :], strict=True):
             url = f"http://127.0.0.1:{self.ports[service.name]}/readyz"
             wait_for(
-                lambda url=url: http_status(url) == 200, timeout_s=60, what=f"{service.name} service", process=process
+                lambda url=url, name=service.name: ready_as(url, name),
+                timeout_s=60,
+                what=f"{service.name} service",
+                process=process,
             )
 
     def manage(self, service_name: str, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -290,7 +305,7 @@ class Stack:
             env=child_env({**self.env_for(service), **extra_env}),
         )
         wait_for(
-            lambda: http_status(f"http://127.0.0.1:{port}/readyz") == 200, timeout_s=60, what=name, process=process
+            lambda: ready_as(f"http://127.0.0.1:{port}/readyz", service_name), timeout_s=60, what=name, process=process
         )
         return process
 
