@@ -94,24 +94,28 @@ class _Running:
                 if self.stopping:
                     return
                 kicked = self.requested > self.completed
-                if kicked and time.monotonic() < due:
+                if kicked:
                     # A kicked pass waits out the gap after the last pass; the kicks meanwhile join it.
                     not_before = self.ended + self.loop.kick_gap_s()
-                    self.changed.wait_for(
-                        lambda: self.stopping, timeout=max(0.0, min(not_before, due) - time.monotonic())
-                    )
+                    self.changed.wait_for(lambda: self.stopping, timeout=max(0.0, not_before - time.monotonic()))
                     if self.stopping:
                         return
                 serving = self.requested
-            periodic = not kicked or self.loop.on_kick is None or time.monotonic() >= due
+            passes = []
+            if not kicked or time.monotonic() >= due:
+                due = time.monotonic() + self.period_s
+                passes.append(self.loop.run)
+            # The periodic pass serves kicks only when it is the kicked pass too: the dispatch loop's
+            # reconciler does not give out orders under `routes`, so a kick taken as served by it
+            # left a new order for the next plan.
+            if kicked and (self.loop.on_kick is not None or not passes):
+                passes.append(self.loop.on_kick or self.loop.run)
             try:
-                if periodic:
-                    due = time.monotonic() + self.period_s
-                    self.loop.run()
-                else:
-                    self.loop.on_kick()
-            except Exception:  # the loop outlives any single failure; the next pass comes at its time
-                logger.exception("background pass failed", extra={"loop": self.loop.name})
+                for one_pass in passes:
+                    try:
+                        one_pass()
+                    except Exception:  # the loop outlives any single failure; the next pass comes at its time
+                        logger.exception("background pass failed", extra={"loop": self.loop.name})
             finally:
                 with self.changed:
                     self.ended = time.monotonic()

@@ -135,6 +135,25 @@ def test_kicked_passes_are_spaced_by_the_loops_gap_the_first_runs_at_once(settin
     assert passes.periodic == 0
 
 
+def test_a_kick_is_served_by_the_kicked_pass_even_when_the_periodic_pass_falls_due_first(settings, passes):
+    # The dispatch loop's periodic pass (the reconciler) does not give out orders under `routes`: a
+    # kick that waited out its gap past the periodic pass's time must still get the pass it asked for
+    # (it was taken as served by the reconciler's pass, and a new order waited for the next plan).
+    settings.TEST_LOOP_S = 0.3
+    settings.TEST_KICK_GAP_S = 1.0
+    runner = Runner(
+        [Loop("work", "TEST_LOOP_S", passes.run, SAFE, on_kick=passes.on_kick, kick_gap_setting="TEST_KICK_GAP_S")]
+    )
+    runner.start()
+    try:
+        assert passes.wait_until(lambda p: p.periodic == 1)
+        runner.kick("work")  # within the gap after that pass, and the next periodic pass comes first
+
+        assert passes.wait_until(lambda p: p.kicked == 1, timeout_s=5)
+    finally:
+        runner.stop()
+
+
 def test_stopping_does_not_wait_out_a_kicked_passes_gap(settings, passes):
     settings.TEST_LOOP_S = 3600.0
     settings.TEST_KICK_GAP_S = 3600.0
