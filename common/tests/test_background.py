@@ -65,6 +65,15 @@ def runner(settings, passes):
     made.stop()
 
 
+def gapped_runner(settings, passes, *, period_s: float, gap_s: float) -> Runner:
+    """A runner of one loop, "work", whose kicked passes are spaced by `gap_s`."""
+    settings.TEST_LOOP_S = period_s
+    settings.TEST_KICK_GAP_S = gap_s
+    return Runner(
+        [Loop("work", "TEST_LOOP_S", passes.run, SAFE, on_kick=passes.on_kick, kick_gap_setting="TEST_KICK_GAP_S")]
+    )
+
+
 def test_a_loop_runs_at_its_period_on_a_thread_of_its_own(runner, passes, settings):
     settings.TEST_LOOP_S = 0.05
 
@@ -109,11 +118,7 @@ def test_kicks_during_a_pass_are_merged_into_the_next_one(runner, passes):
 def test_kicked_passes_are_spaced_by_the_loops_gap_the_first_runs_at_once(settings, passes):
     # Under a burst of kicks (ten orders a second) a loop with a gap runs its kicked pass at most once
     # per gap after the previous one ended: the kicks that came meanwhile share the next pass.
-    settings.TEST_LOOP_S = 3600.0
-    settings.TEST_KICK_GAP_S = 0.5
-    runner = Runner(
-        [Loop("work", "TEST_LOOP_S", passes.run, SAFE, on_kick=passes.on_kick, kick_gap_setting="TEST_KICK_GAP_S")]
-    )
+    runner = gapped_runner(settings, passes, period_s=3600.0, gap_s=0.5)
     runner.start()
     try:
         started = time.monotonic()
@@ -139,11 +144,7 @@ def test_a_kick_is_served_by_the_kicked_pass_even_when_the_periodic_pass_falls_d
     # The dispatch loop's periodic pass (the reconciler) does not give out orders under `routes`: a
     # kick that waited out its gap past the periodic pass's time must still get the pass it asked for
     # (it was taken as served by the reconciler's pass, and a new order waited for the next plan).
-    settings.TEST_LOOP_S = 0.3
-    settings.TEST_KICK_GAP_S = 1.0
-    runner = Runner(
-        [Loop("work", "TEST_LOOP_S", passes.run, SAFE, on_kick=passes.on_kick, kick_gap_setting="TEST_KICK_GAP_S")]
-    )
+    runner = gapped_runner(settings, passes, period_s=0.3, gap_s=1.0)
     runner.start()
     try:
         assert passes.wait_until(lambda p: p.periodic == 1)
@@ -155,11 +156,7 @@ def test_a_kick_is_served_by_the_kicked_pass_even_when_the_periodic_pass_falls_d
 
 
 def test_stopping_does_not_wait_out_a_kicked_passes_gap(settings, passes):
-    settings.TEST_LOOP_S = 3600.0
-    settings.TEST_KICK_GAP_S = 3600.0
-    runner = Runner(
-        [Loop("work", "TEST_LOOP_S", passes.run, SAFE, on_kick=passes.on_kick, kick_gap_setting="TEST_KICK_GAP_S")]
-    )
+    runner = gapped_runner(settings, passes, period_s=3600.0, gap_s=3600.0)
     runner.start()
     runner.kick("work", wait_s=10)
     runner.kick("work")  # deferred by an hour's gap
