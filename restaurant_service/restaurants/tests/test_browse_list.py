@@ -92,7 +92,8 @@ def test_a_pause_that_ran_out_is_unmarked_by_the_next_list(api_client, owner, mo
     assert repository.restaurants_marked_resting(mongo_db) == []
 
 
-# --- with filters: a cuisine's restaurants (one set per cuisine) and a name's (the names walked in Redis)
+# --- with filters: a cuisine's restaurants (one set per cuisine) and a name's (the names' trigrams,
+# or the names walked in Redis for one or two characters)
 
 
 def _made_city(api_client, owner, mongo_db) -> dict:
@@ -107,6 +108,9 @@ def _made_city(api_client, owner, mongo_db) -> dict:
         ("Pasta Kitchen", "italian"),
         ("Roma", "italian"),
         ("kitchen zero", "thai"),
+        ("Café Müller", "german"),
+        ("Straße Kitchen", "german"),
+        ("ΩMEGA Grill", "greek"),
     ]
     made = {name: create_restaurant(api_client, owner[1], name=name, cuisine=cuisine) for name, cuisine in rows}
     api_client.post(f"/restaurants/{made['Thai Garden']['id']}/pause", {"minutes": 30}, format="json", headers=owner[1])
@@ -130,6 +134,17 @@ FILTERS = [
     {"q": "zzz"},
     {"q": "kitchen", "cuisine": "italian"},
     {"q": "ai", "cuisine": "thai,italian"},
+    # Three characters or more: from the names' trigrams (restaurants/browse.py); shorter: walked.
+    {"q": "itc"},
+    {"q": "n k"},
+    {"q": "MÜLLER"},
+    {"q": "é m"},
+    {"q": "STRASSE"},
+    {"q": "straẞe"},
+    {"q": "ωmega"},
+    {"q": "ß"},
+    {"q": "ki"},
+    {"q": "kitchen", "cuisine": "german,italian"},
 ]
 
 
@@ -196,3 +211,60 @@ def test_a_name_is_matched_literally_never_as_a_pattern(api_client, owner):
     assert _names(api_client, q="a.b") == ["A.B (Kitchen)*"]
     assert _names(api_client, q="(kitchen)*") == ["A.B (Kitchen)*"]
     assert _names(api_client, q="%") == []
+
+
+def test_renamed_and_added_restaurants_are_found_by_their_new_names_only(api_client, owner):
+    garden = create_restaurant(api_client, owner[1], name="Thai Garden", cuisine="thai")
+    create_restaurant(api_client, owner[1], name="Garden Bistro", cuisine="french")
+    assert _names(api_client, q="garden") == ["Garden Bistro", "Thai Garden"]  # the index is built
+
+    api_client.patch(f"/restaurants/{garden['id']}", {"name": "Zanzibar Grill"}, format="json", headers=owner[1])
+    create_restaurant(api_client, owner[1], name="Grill Zone", cuisine="thai")
+
+    assert _names(api_client, q="garden") == ["Garden Bistro"]
+    assert _names(api_client, q="thai") == []
+    assert _names(api_client, q="zanzibar") == ["Zanzibar Grill"]
+    assert _names(api_client, q="grill") == ["Grill Zone", "Zanzibar Grill"]
+    assert _names(api_client, q="grill", cuisine="thai") == ["Grill Zone", "Zanzibar Grill"]
+
+    api_client.patch(f"/restaurants/{garden['id']}", {"cuisine": "French"}, format="json", headers=owner[1])
+    assert _names(api_client, q="grill", cuisine="thai") == ["Grill Zone"]
+    assert _names(api_client, q="grill", cuisine="french") == ["Zanzibar Grill"]
+
+
+def test_a_restaurant_stored_behind_the_indexes_is_found_once_they_are_forgotten(api_client, owner, mongo_db):
+    create_restaurant(api_client, owner[1], name="Kitchen Alpha")
+    assert _names(api_client, q="kitchen") == ["Kitchen Alpha"]
+    stored = mongo_db["restaurants"].find_one({"name": "Kitchen Alpha"})
+    mongo_db["restaurants"].insert_one({**stored, "_id": ObjectId(), "name": "Kitchen Zero", "name_key": "kitchen zero"})
+
+    browse.forget()
+
+    assert _names(api_client, q="kitchen") == ["Kitchen Alpha", "Kitchen Zero"]
+    assert _names(api_client, q="zer") == ["Kitchen Zero"]
+
+
+def _redis_calls(redis_client) -> dict:
+    """Calls per command so far (INFO commandstats: a script's commands counted one by one)."""
+    return {name.removeprefix("cmdstat_"): s["calls"] for name, s in redis_client.info("commandstats").items()}
+
+
+def test_a_rare_name_is_found_without_walking_every_name(api_client, owner, mongo_db, redis_client):
+    mongo_db["restaurants"].insert_many(
+        [
+            {"name": f"Growth Kitchen {n}", "name_key": f"growth kitchen {n}", "cuisine": "bench"}
+            | {"owner_id": owner[0], "accepting_orders": True, "paused_until": None, "resting": repository.TAKING}
+            for n in range(3000)
+        ]
+    )
+    create_restaurant(api_client, owner[1], name="Zanzibar Grill")
+    assert _names(api_client, q="Zanzibar") == ["Zanzibar Grill"]  # builds what it needs
+
+    before = _redis_calls(redis_client)
+    assert _names(api_client, q="Zanzibar") == ["Zanzibar Grill"]
+    after = _redis_calls(redis_client)
+
+    used = {name: n - before.get(name, 0) for name, n in after.items() if n != before.get(name, 0)}
+    # The 3,001 names walked a thousand at a time take four ZRANGEs; one candidate, one look-up.
+    assert used.get("zrange", 0) <= 1, used
+    assert used.get("zscore", 0) <= 1, used
