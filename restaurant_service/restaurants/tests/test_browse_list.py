@@ -236,7 +236,9 @@ def test_a_restaurant_stored_behind_the_indexes_is_found_once_they_are_forgotten
     create_restaurant(api_client, owner[1], name="Kitchen Alpha")
     assert _names(api_client, q="kitchen") == ["Kitchen Alpha"]
     stored = mongo_db["restaurants"].find_one({"name": "Kitchen Alpha"})
-    mongo_db["restaurants"].insert_one({**stored, "_id": ObjectId(), "name": "Kitchen Zero", "name_key": "kitchen zero"})
+    mongo_db["restaurants"].insert_one(
+        {**stored, "_id": ObjectId(), "name": "Kitchen Zero", "name_key": "kitchen zero"}
+    )
 
     browse.forget()
 
