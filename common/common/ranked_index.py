@@ -174,7 +174,8 @@ def page_matching(
     several, made in `scratch` and dropped) whose sort key contains `contains` (every member with
     ""), leaving out `excluded`. Each set is built from its `rebuilds` entry when missing and lives
     `ttl_s` from its last read. Linear in the sets' members (walked in Redis, nothing decoded), for
-    filters no index answers (a name's substring). None when Redis cannot answer."""
+    filters no index answers (a substring too short for common/trigram_index.py). None when Redis
+    cannot answer."""
     for key in keys:
         if ensure_built(key, rebuild=rebuilds[key], ttl_s=ttl_s) is None:
             return None
