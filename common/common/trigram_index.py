@@ -41,6 +41,7 @@ SEPARATOR = "\x00"
 GRACE_MS = 10_000
 # A build not ready this long after it began has died (or is too slow): its marker goes, readers rebuild.
 BUILD_WINDOW_MS = 60_000
+# Members read from the store per round trip of a build.
 CHUNK = 2000
 
 
@@ -73,7 +74,7 @@ def _sort_key(member: str) -> str:
 # ranked lists KEYS[3..2 + ARGV[1]], ordered by that list's score, then bytes, in a scratch set
 # KEYS[2] (dropped after); nil when the index (marker KEYS[1]) or a ranked list is not built.
 # SINTER starts from the smallest set and stops at an empty one, so the work follows the rarest
-# trigram: the candidates, never the list.
+# trigram: the candidates, never the list. Matches are looked up and added a batch per call.
 _PAGE_CONTAINING = LuaScript("""
 local marker, scratch, sources = KEYS[1], KEYS[2], tonumber(ARGV[1])
 if redis.call('HGET', marker, 'ready') ~= '1' then return false end
@@ -84,18 +85,27 @@ end
 local skip, limit, needle = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local excluded = {}
 for i = 6, #ARGV do excluded[ARGV[i]] = true end
+local matching = {}
 for _, member in ipairs(redis.call('SINTER', unpack(KEYS, 3 + sources, #KEYS))) do
   local cut = string.find(member, '\\0', 1, true) or (#member + 1)
   local start = string.find(member, needle, 1, true)
-  if start ~= nil and start + #needle <= cut and not excluded[member] then
-    for i = 3, 2 + sources do
-      local score = redis.call('ZSCORE', KEYS[i], member)
-      if score then
-        redis.call('ZADD', scratch, score, member)
-        break
-      end
+  if start ~= nil and start + #needle <= cut and not excluded[member] then matching[#matching + 1] = member end
+end
+for first = 1, #matching, 500 do
+  local batch = {unpack(matching, first, math.min(first + 499, #matching))}
+  local scores = {}
+  for i = 3, 2 + sources do
+    local found = redis.call('ZMSCORE', KEYS[i], unpack(batch))
+    for j = 1, #batch do scores[j] = scores[j] or found[j] end
+  end
+  local adding = {}
+  for j = 1, #batch do
+    if scores[j] then
+      adding[#adding + 1] = scores[j]
+      adding[#adding + 1] = batch[j]
     end
   end
+  if #adding > 0 then redis.call('ZADD', scratch, unpack(adding)) end
 end
 local count, page = redis.call('ZCARD', scratch), {}
 if limit > 0 and skip < count then page = redis.call('ZRANGE', scratch, skip, skip + limit - 1) end
@@ -194,14 +204,12 @@ def build(index: TrigramIndex) -> bool:
         return begun == "ready"
     until_ms = int(begun) + GRACE_MS
     chunk: dict[str, list[str]] = defaultdict(list)
-    held = 0
-    for member in index.members():
+    for read, member in enumerate(index.members(), start=1):
         for trigram in trigrams(_sort_key(member)):
             chunk[index.set_key(trigram)].append(member)
-            held += 1
-        if held >= CHUNK:
+        if read % CHUNK == 0:
             _fill(client, chunk, until_ms)
-            chunk, held = defaultdict(list), 0
+            chunk = defaultdict(list)
     _fill(client, chunk, until_ms)
     return bool(_READY.run(client, [index.marker], [begun]))
 
