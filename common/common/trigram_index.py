@@ -43,6 +43,9 @@ GRACE_MS = 10_000
 BUILD_WINDOW_MS = 60_000
 # Members read from the store per round trip of a build.
 CHUNK = 2000
+# A text whose rarest trigram is in more than this share of the list's members walks the list: a
+# candidate costs about five times what a walked member costs (bench/RESULTS.md).
+WALK_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -70,21 +73,42 @@ def _sort_key(member: str) -> str:
 
 
 # [count, members of the page] of the candidates (the intersection of the sets KEYS[3 + ARGV[1]..])
-# that contain ARGV[4] in their sort key, are not listed in ARGV[6..] and are listed in one of the
+# that contain ARGV[4] in their sort key, are not listed in ARGV[7..] and are listed in one of the
 # ranked lists KEYS[3..2 + ARGV[1]], ordered by that list's score, then bytes, in a scratch set
 # KEYS[2] (dropped after); nil when the index (marker KEYS[1]) or a ranked list is not built.
 # SINTER starts from the smallest set and stops at an empty one, so the work follows the rarest
 # trigram: the candidates, never the list. Matches are looked up and added a batch per call.
-_PAGE_CONTAINING = LuaScript("""
+# When the rarest trigram's set holds more than ARGV[6] (a share; negative: never) of the lists'
+# members, the lists are walked instead (ranked_index.WALK_LUA), in the same script: a candidate
+# costs several times what a walked member costs.
+_PAGE_CONTAINING = LuaScript(
+    ranked_index.WALK_LUA
+    + """
 local marker, scratch, sources = KEYS[1], KEYS[2], tonumber(ARGV[1])
 if redis.call('HGET', marker, 'ready') ~= '1' then return false end
+local listed = 0
 for i = 3, 2 + sources do
   if redis.call('EXISTS', KEYS[i]) == 0 then return false end
   redis.call('PEXPIRE', KEYS[i], ARGV[5])
+  listed = listed + redis.call('ZCARD', KEYS[i])
 end
-local skip, limit, needle = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local skip, limit, needle, share = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[6])
 local excluded = {}
-for i = 6, #ARGV do excluded[ARGV[i]] = true end
+for i = 7, #ARGV do excluded[ARGV[i]] = true end
+if share >= 0 then
+  local rarest = listed
+  for i = 3 + sources, #KEYS do rarest = math.min(rarest, redis.call('SCARD', KEYS[i])) end
+  if rarest > listed * share then
+    local source = KEYS[3]
+    if sources > 1 then
+      source = scratch
+      redis.call('ZUNIONSTORE', scratch, sources, unpack(KEYS, 3, 2 + sources))
+    end
+    local reply = walk(source, skip, limit, needle, excluded)
+    redis.call('DEL', scratch)
+    return reply
+  end
+end
 local matching = {}
 for _, member in ipairs(redis.call('SINTER', unpack(KEYS, 3 + sources, #KEYS))) do
   local cut = string.find(member, '\\0', 1, true) or (#member + 1)
@@ -111,7 +135,8 @@ local count, page = redis.call('ZCARD', scratch), {}
 if limit > 0 and skip < count then page = redis.call('ZRANGE', scratch, skip, skip + limit - 1) end
 redis.call('DEL', scratch)
 return {count, page}
-""")
+"""
+)
 
 # Begins a build unless one exists: the marker (KEYS[1]) is written first, with the index's deadline
 # ARGV[1] ms from now by the server's clock, and lives ARGV[2] ms until the build is ready (a build
@@ -166,16 +191,20 @@ def page_containing(
     skip: int,
     limit: int,
     ttl_s: float,
+    walk_share: float | None = None,
 ) -> tuple[int, list[str]] | None:
     """(count, the page's members) of the members of the ranked lists `sources` (their rebuilds by
     key; several: as one list) whose sort key contains `contains` (three characters or more),
-    leaving out `excluded`, in the lists' order: one round trip once built. Builds what is missing
-    (the lists live `ttl_s` from their last read). None when Redis cannot answer or another reader
-    is building the index: walk the lists instead."""
+    leaving out `excluded`, in the lists' order: one round trip once built, from the sets, or from
+    the walk of the lists when the rarest trigram is in more than `walk_share` of their members
+    (None: `WALK_SHARE`; negative: never). Builds what is missing (the lists live `ttl_s` from their
+    last read). None when Redis cannot answer or another reader is building the index: walk the
+    lists instead."""
     if not searchable(contains):
         raise ValueError("a text under three characters has no trigrams: walk the list")
     keys = [index.marker, scratch, *sources, *(index.set_key(t) for t in sorted(trigrams(contains)))]
-    args = [len(sources), max(skip, 0), limit, contains, int(ttl_s * 1000), *excluded]
+    share = WALK_SHARE if walk_share is None else walk_share
+    args = [len(sources), max(skip, 0), limit, contains, int(ttl_s * 1000), repr(float(share)), *excluded]
     try:
         reply = _PAGE_CONTAINING.run(get_redis(), keys, args)
         if reply is None:

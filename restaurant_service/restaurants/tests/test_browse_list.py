@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bson import ObjectId
 
-from common import ranked_index
+from common import ranked_index, trigram_index
 from restaurants import browse, pause, repository
 from restaurants.tests.helpers import create_restaurant
 
@@ -150,9 +150,13 @@ FILTERS = [
 
 @pytest.mark.parametrize("filters", FILTERS, ids=[str(f) for f in FILTERS])
 @pytest.mark.parametrize("page_size", [1, 2, 20])
+@pytest.mark.parametrize("walk_share", [trigram_index.WALK_SHARE, -1.0], ids=["common-walk", "always-trigrams"])
 def test_filtered_pages_follow_the_stores_order_with_resting_restaurants_last(
-    api_client, owner, mongo_db, filters, page_size
+    api_client, owner, mongo_db, filters, page_size, walk_share, monkeypatch
 ):
+    # Among a dozen names most texts are common (walked); -1 makes every one of three letters or
+    # more come from the trigrams' sets.
+    monkeypatch.setattr(trigram_index, "WALK_SHARE", walk_share)
     _made_city(api_client, owner, mongo_db)
     cuisines = [c.strip().lower() for c in filters.get("cuisine", "").split(",") if c.strip()]
     query = repository.browse_filter(text=filters.get("q"), cuisines=cuisines, open_slot=None)
@@ -270,3 +274,24 @@ def test_a_rare_name_is_found_without_walking_every_name(api_client, owner, mong
     # The 3,001 names walked a thousand at a time take four ZRANGEs; the one candidate, one look-up.
     assert used.get("zrange", 0) <= 1, used
     assert used.get("zmscore", 0) <= 1, used
+
+
+def test_a_common_name_walks_the_names_rather_than_its_many_candidates(api_client, owner, mongo_db, redis_client):
+    create_restaurant(api_client, owner[1], name="Zanzibar Grill")
+    stored = {k: v for k, v in mongo_db["restaurants"].find_one({"name": "Zanzibar Grill"}).items() if k != "_id"}
+    mongo_db["restaurants"].insert_many(
+        [{**stored, "name": f"Growth Kitchen {n}", "name_key": f"growth kitchen {n}"} for n in range(3000)]
+    )
+    browse.forget()
+    expected = [f"Growth Kitchen {n}" for n in sorted(range(3000), key=str)[40:60]]
+    assert _names(api_client, q="Kitchen", page=3, page_size=20) == expected  # builds what it needs
+
+    before = _redis_calls(redis_client)
+    assert _names(api_client, q="Kitchen", page=3, page_size=20) == expected
+    after = _redis_calls(redis_client)
+
+    used = {name: n - before.get(name, 0) for name, n in after.items() if n != before.get(name, 0)}
+    # 3,000 candidates cost more than the walk of the 3,001 names (four ZRANGEs, a thousand each).
+    assert "sinter" not in used, used
+    assert "zmscore" not in used, used
+    assert used.get("zrange") == 4, used
