@@ -10,15 +10,17 @@ sets also say nothing of order), kept if it is listed in one of the ranked lists
 reads) and ordered as those lists order it. Shorter texts have no trigram: walk the list instead.
 
 MongoDB stays the truth, as for the ranked lists. One marker (a hash) stands for the whole index,
-because a trigram's set may be missing for good (no key has that trigram, or none yet): a reader
-that finds no marker builds the index (marker first, then every member read from MongoDB, then the
-marker says `ready`), and writers change the sets only while the marker exists, so a member written
-during a build is found by the build's read or added by its writer, or both. The index lives
-`ttl_s` from its build (the marker's `deadline`); every set lives a little longer than the marker
-(`GRACE_MS`), so while a marker exists, its sets are whole. A set may keep members that left
-(renamed while no index was built): they are never shown, as each candidate must still be in a
-ranked list and contain the text. Without Redis, or while another reader builds, `page_containing`
-answers None and the caller walks the list (or reads MongoDB).
+because a trigram's set may be missing for good (no key has that trigram, or none yet): a build
+writes the marker first, then every member read from MongoDB, then marks it `ready`; writers change
+the sets only while the marker exists, so a member written during a build is found by the build's
+read or added by its writer, or both. The index lives `ttl_s` from its build (the marker's
+`deadline`); every set lives a little longer than the marker (`GRACE_MS`), so while a marker
+exists, its sets are whole. Readers never build: a background pass (`refresh`) builds the index
+when missing and renews it before its deadline (sets refilled, their lifetimes only lengthened,
+then the deadline moved), so no request pays a build. A set may keep members that left (renamed
+while no index was built): they are never shown, as each candidate must still be in a ranked list
+and contain the text. Without Redis, or without a ready index, `page_containing` answers None and
+the caller walks the list (or reads MongoDB).
 """
 
 from __future__ import annotations
@@ -162,16 +164,19 @@ return 1
 """)
 
 # While the index exists (marker KEYS[1]): member ARGV[2] leaves the sets KEYS[2..1 + ARGV[1]] and
-# member ARGV[3] joins the others, which then outlive the marker by ARGV[4] ms.
+# member ARGV[3] joins the others, which then outlive the marker (or the refresh under way) by ARGV[4] ms.
 _CHANGE = LuaScript("""
 local deadline = redis.call('HGET', KEYS[1], 'deadline')
 if not deadline then return 0 end
+local renewing = redis.call('HGET', KEYS[1], 'renewing')
+if renewing and tonumber(renewing) > tonumber(deadline) then deadline = renewing end
 local leaving = tonumber(ARGV[1])
 for i = 2, 1 + leaving do redis.call('SREM', KEYS[i], ARGV[2]) end
 local until_ms = string.format('%d', tonumber(deadline) + tonumber(ARGV[4]))
 for i = 2 + leaving, #KEYS do
   redis.call('SADD', KEYS[i], ARGV[3])
-  redis.call('PEXPIREAT', KEYS[i], until_ms)
+  redis.call('PEXPIREAT', KEYS[i], until_ms, 'NX')
+  redis.call('PEXPIREAT', KEYS[i], until_ms, 'GT')
 end
 return 1
 """)
@@ -195,11 +200,11 @@ def page_containing(
 ) -> tuple[int, list[str]] | None:
     """(count, the page's members) of the members of the ranked lists `sources` (their rebuilds by
     key; several: as one list) whose sort key contains `contains` (three characters or more),
-    leaving out `excluded`, in the lists' order: one round trip once built, from the sets, or from
-    the walk of the lists when the rarest trigram is in more than `walk_share` of their members
-    (None: `WALK_SHARE`; negative: never). Builds what is missing (the lists live `ttl_s` from their
-    last read). None when Redis cannot answer or another reader is building the index: walk the
-    lists instead."""
+    leaving out `excluded`, in the lists' order: one round trip, from the sets, or from the walk of
+    the lists when the rarest trigram is in more than `walk_share` of their members (None:
+    `WALK_SHARE`; negative: never). The lists live `ttl_s` from their last read. Never builds: None
+    when the index or a list is missing (`refresh` builds the index off the request), or Redis
+    cannot answer: walk the lists instead (their walk builds them)."""
     if not searchable(contains):
         raise ValueError("a text under three characters has no trigrams: walk the list")
     keys = [index.marker, scratch, *sources, *(index.set_key(t) for t in sorted(trigrams(contains)))]
@@ -207,17 +212,10 @@ def page_containing(
     args = [len(sources), max(skip, 0), limit, contains, int(ttl_s * 1000), repr(float(share)), *excluded]
     try:
         reply = _PAGE_CONTAINING.run(get_redis(), keys, args)
-        if reply is None:
-            for key, rebuild in sources.items():
-                if ranked_index.ensure_built(key, rebuild=rebuild, ttl_s=ttl_s) is None:
-                    return None
-            if not build(index):
-                return None
-            reply = _PAGE_CONTAINING.run(get_redis(), keys, args)
     except redis.RedisError:
         logger.warning("trigram index unavailable: the list is walked", extra={"key": index.marker})
         return None
-    if reply is None:  # a list expired between its build and the read: walked this once
+    if reply is None:  # no index (built by `refresh`, off the request) or no list: walked this once
         return None
     count, members = reply
     return int(count), [_text(member) for member in members]
@@ -231,7 +229,55 @@ def build(index: TrigramIndex) -> bool:
     begun = _text(_BEGIN.run(client, [index.marker], [lifetime_ms, min(lifetime_ms, BUILD_WINDOW_MS)]))
     if begun in ("ready", "building"):
         return begun == "ready"
-    until_ms = int(begun) + GRACE_MS
+    _fill_all(client, index, int(begun) + GRACE_MS)
+    return bool(_READY.run(client, [index.marker], [begun]))
+
+
+def refresh(index: TrigramIndex, *, margin_s: float) -> str:
+    """Builds the index when missing, or, when it expires within `margin_s`, fills its sets again from
+    the store and then moves its deadline `ttl_s` from now, so readers never meet a missing index
+    while this runs often enough. Replies 'built', 'refreshed', 'fresh' or 'building' (another
+    process's build). Raises redis.RedisError."""
+    client = get_redis()
+    ready, deadline = client.hmget(index.marker, "ready", "deadline")
+    if ready is None:
+        return "built" if build(index) else "building"
+    if _text(ready) != "1":
+        return "building"
+    seconds, micros = client.time()
+    now_ms = seconds * 1000 + micros // 1000
+    if int(deadline) - now_ms > margin_s * 1000:
+        return "fresh"
+    renewed = now_ms + int(index.ttl_s * 1000)
+    if not _RENEWING.run(client, [index.marker], [renewed]):
+        return "fresh"  # dropped meanwhile: rebuilt by the next pass
+    # Writers now give the sets they touch the renewed lifetime; sets first (their lifetimes only ever grow, so a writer's older deadline cannot shorten them),
+    # then the marker: a refresh cut short leaves the old index whole until its old deadline.
+    _fill_all(client, index, renewed + GRACE_MS)
+    _RENEW.run(client, [index.marker], [_text(deadline), renewed])
+    return "refreshed"
+
+
+# The ready index (KEYS[1]) is being renewed until ARGV[1]: writers give their sets that lifetime.
+_RENEWING = LuaScript("""
+if redis.call('HGET', KEYS[1], 'ready') ~= '1' then return 0 end
+redis.call('HSET', KEYS[1], 'renewing', ARGV[1])
+return 1
+""")
+
+# The ready index whose deadline is still ARGV[1] now lives until ARGV[2] (another refresh's renewal,
+# or a drop, wins).
+_RENEW = LuaScript("""
+if redis.call('HGET', KEYS[1], 'ready') ~= '1' or redis.call('HGET', KEYS[1], 'deadline') ~= ARGV[1] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'deadline', ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1
+""")
+
+
+def _fill_all(client: redis.Redis, index: TrigramIndex, until_ms: int) -> None:
     chunk: dict[str, list[str]] = defaultdict(list)
     for read, member in enumerate(index.members(), start=1):
         for trigram in trigrams(_sort_key(member)):
@@ -240,14 +286,15 @@ def build(index: TrigramIndex) -> bool:
             _fill(client, chunk, until_ms)
             chunk = defaultdict(list)
     _fill(client, chunk, until_ms)
-    return bool(_READY.run(client, [index.marker], [begun]))
 
 
 def _fill(client: redis.Redis, chunk: dict[str, list[str]], until_ms: int) -> None:
     pipe = client.pipeline(transaction=False)
     for key, members in chunk.items():
         pipe.sadd(key, *members)
-        pipe.pexpireat(key, until_ms)
+        # A new set gets its lifetime, an existing one only a longer one (never shortened).
+        pipe.pexpireat(key, until_ms, nx=True)
+        pipe.pexpireat(key, until_ms, gt=True)
     pipe.execute()
 
 

@@ -54,10 +54,16 @@ def prefix(redis_client):
     return f"tri-test-{uuid.uuid4().hex[:6]}"
 
 
-def _page(store, prefix, text, *, skip=0, limit=20, excluded=(), index=None, walk_share=-1):
-    """A page from the index; by default from its sets always (`walk_share` -1: never the walk)."""
+def _page(store, prefix, text, *, skip=0, limit=20, excluded=(), index=None, walk_share=-1, prepare=True):
+    """A page from the index; by default from its sets always (`walk_share` -1: never the walk), after
+    what the background pass and the walk build (`prepare`: the list, and the index unless a build is
+    under way)."""
+    index = index or store.index(prefix)
+    if prepare:
+        ranked_index.ensure_built(redis_key(prefix, "list"), rebuild=store.entries, ttl_s=60)
+        trigram_index.refresh(index, margin_s=0)
     return trigram_index.page_containing(
-        index or store.index(prefix),
+        index,
         sources={redis_key(prefix, "list"): store.entries},
         scratch=redis_key(prefix, "scratch", uuid.uuid4().hex),
         contains=text,
@@ -132,7 +138,7 @@ def test_a_rare_text_reads_its_candidates_not_the_list(redis_client, prefix):
     _walked(store, prefix, "zanzibar")
 
     before = _commands(redis_client)
-    assert _page(store, prefix, "zanzibar") == (1, [_member("zanzibar grill", 3000)])
+    assert _page(store, prefix, "zanzibar", prepare=False) == (1, [_member("zanzibar grill", 3000)])
     read = _commands(redis_client, since=before)
 
     before = _commands(redis_client)
@@ -154,7 +160,7 @@ def test_a_common_text_walks_the_list_when_its_rarest_trigram_holds_over_a_fifth
     _page(store, prefix, "kitchen", walk_share=None)  # builds
 
     before = _commands(redis_client)
-    found = _page(store, prefix, "kitchen", skip=3, limit=5, excluded=excluded, walk_share=None)
+    found = _page(store, prefix, "kitchen", skip=3, limit=5, excluded=excluded, walk_share=None, prepare=False)
     used = _commands(redis_client, since=before)
 
     assert found == _walked(store, prefix, "kitchen", skip=3, limit=5, excluded=excluded)
@@ -192,6 +198,10 @@ def test_a_common_text_among_several_lists_walks_their_union(redis_client, prefi
             ttl_s=60,
             walk_share=share,
         )
+
+    for key, rebuild in sources.items():
+        ranked_index.ensure_built(key, rebuild=rebuild, ttl_s=60)
+    trigram_index.refresh(index, margin_s=0)
 
     walked = page(None)
     assert walked == page(-1)
@@ -281,10 +291,56 @@ def test_a_forgotten_index_is_rebuilt_from_the_store(redis_client, prefix):
 
 def test_without_redis_the_caller_reads_the_store(prefix, redis_down):
     store = Store(NAMES)
-    assert _page(store, prefix, "kitchen") is None
+    assert _page(store, prefix, "kitchen", prepare=False) is None
     trigram_index.change(store.index(prefix), before=None, after=_member("x y z", 1))  # best effort: no error
 
 
 def test_a_text_under_three_characters_is_refused():
     with pytest.raises(ValueError, match="three characters"):
-        _page(Store(NAMES), "unused", "ki")
+        _page(Store(NAMES), "unused", "ki", prepare=False)
+
+
+def test_a_reader_that_finds_no_index_walks_and_never_builds_it(redis_client, prefix):
+    store = Store(NAMES)
+    index = store.index(prefix)
+    ranked_index.ensure_built(redis_key(prefix, "list"), rebuild=store.entries, ttl_s=60)
+    reads = store.reads
+
+    assert _page(store, prefix, "kitchen", index=index, prepare=False) is None  # the caller walks
+    assert store.reads == reads
+    assert not redis_client.exists(index.marker)
+
+    assert trigram_index.refresh(index, margin_s=0) == "built"
+    assert _page(store, prefix, "kitchen", index=index, prepare=False)[0] == 8
+
+
+def test_a_refresh_renews_the_index_before_its_deadline_with_whole_sets(redis_client, prefix):
+    store = Store(NAMES)
+    listing = redis_key(prefix, "list")
+    ranked_index.ensure_built(listing, rebuild=store.entries, ttl_s=600)
+    index = store.index(prefix, ttl_s=30)
+    assert trigram_index.refresh(index, margin_s=10) == "built"
+    assert trigram_index.refresh(index, margin_s=10) == "fresh"
+    assert redis_client.pttl(index.marker) <= 30_000
+
+    # Written while the refresh runs: a writer's new set must live as long as the renewed index.
+    written = _member("zanzibar grill", 99)
+
+    def members_then_a_write():
+        members = [member for member, _ in store.entries()]
+        store.members.append(written)
+        ranked_index.add((listing, written, 0.0))
+        trigram_index.change(index, before=None, after=written)
+        return members
+
+    renewing = trigram_index.TrigramIndex(
+        marker=index.marker, set_key=index.set_key, members=members_then_a_write, ttl_s=120
+    )
+    assert trigram_index.refresh(renewing, margin_s=60) == "refreshed"
+
+    marker_ttl = redis_client.pttl(index.marker)
+    assert 30_000 < marker_ttl <= 120_000
+    for trigram in ("kit", "tha", "zan"):  # refilled, written during the refresh
+        assert redis_client.pttl(index.set_key(trigram)) > marker_ttl, trigram
+    assert _page(store, prefix, "zanzibar", index=index, prepare=False) == (1, [written])
+    assert _page(store, prefix, "kitchen", index=index, prepare=False) == _walked(store, prefix, "kitchen")

@@ -12,7 +12,9 @@ page of those taking orders skips the resting ones' ranks in the set.
 
 A name's text (`?q=`) of three characters or more is looked up in a trigram index of the names
 (common/trigram_index.py: a set of members per three letters of `name_key`, intersected), so its page
-costs what its matches cost; shorter texts walk the names in Redis (linear, nothing decoded).
+costs what its matches cost, built and renewed by a background pass, never by a request; shorter
+texts, common ones (their rarest trigram in over a fifth of the names) and requests that find no
+index walk the names in Redis (linear, nothing decoded).
 """
 
 from __future__ import annotations
@@ -48,6 +50,13 @@ def trigrams() -> trigram_index.TrigramIndex:
         members=lambda: (member for member, _ in _rebuild()()),
         ttl_s=settings.RESTAURANT_BROWSE_TTL_S,
     )
+
+
+def refresh_trigrams() -> str:
+    """The background pass (restaurants/background.py): builds the names' trigram index when missing,
+    or renews it when it expires within half its lifetime (or three passes), so no request builds it."""
+    margin_s = max(settings.RESTAURANT_BROWSE_TTL_S / 2, 3 * settings.RESTAURANT_TRIGRAMS_REFRESH_S)
+    return trigram_index.refresh(trigrams(), margin_s=margin_s)
 
 
 def forget() -> None:
@@ -142,7 +151,7 @@ def _taking_matching(
     sources: dict, needle: str, resting: list[dict], *, skip: int, limit: int
 ) -> tuple[int, list[ObjectId]] | None:
     """(how many taking orders match, the page's ids among them), from the names' trigrams or walked
-    in Redis (a text under three characters, or while another request builds the trigram index)."""
+    in Redis (a text under three characters or a common one, or while the trigram index is not built)."""
     found = None
     if trigram_index.searchable(needle):
         found = trigram_index.page_containing(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bson import ObjectId
 
-from common import ranked_index, trigram_index
+from common import background, ranked_index, trigram_index
 from restaurants import browse, pause, repository
 from restaurants.tests.helpers import create_restaurant
 
@@ -158,6 +158,7 @@ def test_filtered_pages_follow_the_stores_order_with_resting_restaurants_last(
     # more come from the trigrams' sets.
     monkeypatch.setattr(trigram_index, "WALK_SHARE", walk_share)
     _made_city(api_client, owner, mongo_db)
+    assert browse.refresh_trigrams() == "built"  # the background pass
     cuisines = [c.strip().lower() for c in filters.get("cuisine", "").split(",") if c.strip()]
     query = repository.browse_filter(text=filters.get("q"), cuisines=cuisines, open_slot=None)
     count, expected = repository.restaurants_page(mongo_db, query=query, skip=0, limit=20, at=pause.now())
@@ -264,7 +265,8 @@ def test_a_rare_name_is_found_without_walking_every_name(api_client, owner, mong
         ]
     )
     create_restaurant(api_client, owner[1], name="Zanzibar Grill")
-    assert _names(api_client, q="Zanzibar") == ["Zanzibar Grill"]  # builds what it needs
+    assert _names(api_client, q="Zanzibar") == ["Zanzibar Grill"]  # walks, builds the list
+    assert browse.refresh_trigrams() == "built"  # the background pass
 
     before = _redis_calls(redis_client)
     assert _names(api_client, q="Zanzibar") == ["Zanzibar Grill"]
@@ -284,7 +286,8 @@ def test_a_common_name_walks_the_names_rather_than_its_many_candidates(api_clien
     )
     browse.forget()
     expected = [f"Growth Kitchen {n}" for n in sorted(range(3000), key=str)[40:60]]
-    assert _names(api_client, q="Kitchen", page=3, page_size=20) == expected  # builds what it needs
+    assert _names(api_client, q="Kitchen", page=3, page_size=20) == expected  # walks, builds the list
+    assert browse.refresh_trigrams() == "built"  # the background pass
 
     before = _redis_calls(redis_client)
     assert _names(api_client, q="Kitchen", page=3, page_size=20) == expected
@@ -295,3 +298,29 @@ def test_a_common_name_walks_the_names_rather_than_its_many_candidates(api_clien
     assert "sinter" not in used, used
     assert "zmscore" not in used, used
     assert used.get("zrange") == 4, used
+
+
+def test_a_request_that_finds_no_name_index_walks_and_the_background_pass_builds_it(
+    api_client, owner, redis_client, settings, monkeypatch
+):
+    monkeypatch.setattr(trigram_index, "WALK_SHARE", -1.0)  # two names: every text would be common
+    create_restaurant(api_client, owner[1], name="Zanzibar Grill")
+    create_restaurant(api_client, owner[1], name="Kitchen Alpha")
+    index = browse.trigrams()
+
+    before = _redis_calls(redis_client)
+    assert _names(api_client, q="zanzibar") == ["Zanzibar Grill"]
+    used = {name: n - before.get(name, 0) for name, n in _redis_calls(redis_client).items() if n != before.get(name, 0)}
+    assert not redis_client.exists(index.marker), used  # never built by a request
+    assert "sadd" not in used, used
+
+    (loop,) = [loop for loop in background.declared_loops() if loop.name == "browse-trigrams"]
+    assert loop.run() == "built"
+    assert loop.run() == "fresh"
+    settings.RESTAURANT_BROWSE_TTL_S = 7200  # expires within half its lifetime: renewed
+    assert loop.run() == "refreshed"
+
+    before = _redis_calls(redis_client)
+    assert _names(api_client, q="zanzibar") == ["Zanzibar Grill"]
+    used = {name: n - before.get(name, 0) for name, n in _redis_calls(redis_client).items() if n != before.get(name, 0)}
+    assert used.get("sinter") == 1, used
