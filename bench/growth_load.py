@@ -233,10 +233,10 @@ def refresh_restaurant_read_models(target: Target, restaurants: list) -> None:
             if listing:
                 pipe.zadd(browse, {f"{name.casefold()}\x00{restaurant_id}": 0})
         pipe.execute()
-    # A cuisine's list (restaurants/browse.py) is not extended here: dropped, rebuilt when next read.
+    # A cuisine's list and the names' trigram index (restaurants/browse.py) are not extended here:
+    # dropped (the index by its marker), rebuilt when next read.
     stale = list(redis.scan_iter(match=target.key("restaurants", "browse", "cuisine", "*"), count=1000))
-    if stale:
-        redis.delete(*stale)
+    redis.delete(target.key("restaurants", "browse", "trigrams"), *stale)
     redis.incr(target.key("popular", "version"))
 
 

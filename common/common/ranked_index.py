@@ -77,11 +77,39 @@ return added
 """)
 
 
-# [count, members of the page] of the members of the sets KEYS[1..n-1] (their union when several: a
-# scratch key KEYS[n], deleted after) in ascending order that are not listed in ARGV[5..] and whose
-# sort key (the part before the first NUL) contains ARGV[3] as bytes; nil when a set is not built.
-# Linear in the members walked, a chunk at a time, in Redis: no document is decoded (issue #42).
-_PAGE_MATCHING = LuaScript("""
+# walk(source, skip, limit, needle, excluded): [count, members of the page] of the members of the
+# sorted set `source` in ascending order that are not in `excluded` (a table) and whose sort key (the
+# part before the first NUL) contains `needle` as bytes. Linear in the members walked, a chunk at a
+# time, in Redis: no document is decoded (issue #42). Shared with common/trigram_index.py, whose
+# script walks instead of intersecting when a text's trigrams are common.
+WALK_LUA = """
+local function walk(source, skip, limit, needle, excluded)
+  local count, page, total, at = 0, {}, redis.call('ZCARD', source), 0
+  while at < total do
+    for _, member in ipairs(redis.call('ZRANGE', source, at, at + 999)) do
+      local cut = string.find(member, '\\0', 1, true) or (#member + 1)
+      local found = cut > 1 and not excluded[member]
+      if found and needle ~= '' then
+        local start = string.find(member, needle, 1, true)
+        found = start ~= nil and start + #needle <= cut
+      end
+      if found then
+        if count >= skip and count < skip + limit then page[#page + 1] = member end
+        count = count + 1
+      end
+    end
+    at = at + 1000
+  end
+  return {count, page}
+end
+"""
+
+# walk's reply for the members of the sets KEYS[1..n-1] (their union when several: a scratch key
+# KEYS[n], deleted after), skipping ARGV[1], ARGV[2] at most, containing ARGV[3], leaving out ARGV[5..];
+# nil when a set is not built.
+_PAGE_MATCHING = LuaScript(
+    WALK_LUA
+    + """
 local sources = #KEYS - 1
 for i = 1, sources do
   if redis.call('EXISTS', KEYS[i]) == 0 then return false end
@@ -93,28 +121,13 @@ if sources > 1 then
   redis.call('ZUNIONSTORE', source, sources, unpack(KEYS, 1, sources))
   redis.call('PEXPIRE', source, 10000)
 end
-local skip, limit, needle = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local excluded = {}
 for i = 5, #ARGV do excluded[ARGV[i]] = true end
-local count, page, total, at = 0, {}, redis.call('ZCARD', source), 0
-while at < total do
-  for _, member in ipairs(redis.call('ZRANGE', source, at, at + 999)) do
-    local cut = string.find(member, '\\0', 1, true) or (#member + 1)
-    local found = cut > 1 and not excluded[member]
-    if found and needle ~= '' then
-      local start = string.find(member, needle, 1, true)
-      found = start ~= nil and start + #needle <= cut
-    end
-    if found then
-      if count >= skip and count < skip + limit then page[#page + 1] = member end
-      count = count + 1
-    end
-  end
-  at = at + 1000
-end
+local reply = walk(source, tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], excluded)
 if sources > 1 then redis.call('DEL', source) end
-return {count, page}
-""")
+return reply
+"""
+)
 
 
 def time_score(at: datetime) -> float:
@@ -174,7 +187,8 @@ def page_matching(
     several, made in `scratch` and dropped) whose sort key contains `contains` (every member with
     ""), leaving out `excluded`. Each set is built from its `rebuilds` entry when missing and lives
     `ttl_s` from its last read. Linear in the sets' members (walked in Redis, nothing decoded), for
-    filters no index answers (a name's substring). None when Redis cannot answer."""
+    filters no index answers (a substring too short for common/trigram_index.py). None when Redis
+    cannot answer."""
     for key in keys:
         if ensure_built(key, rebuild=rebuilds[key], ttl_s=ttl_s) is None:
             return None

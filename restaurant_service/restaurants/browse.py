@@ -9,6 +9,12 @@ few and found by an index: a restaurant is marked `resting` whenever it is pause
 unmarked when it takes orders again (restaurants/services.py) or by the first list that finds its
 pause run out (`resting_at`), and those marked are checked exactly at the time of the request. The
 page of those taking orders skips the resting ones' ranks in the set.
+
+A name's text (`?q=`) of three characters or more is looked up in a trigram index of the names
+(common/trigram_index.py: a set of members per three letters of `name_key`, intersected), so its page
+costs what its matches cost, built and renewed by a background pass, never by a request; shorter
+texts, common ones (their rarest trigram in over a fifth of the names) and requests that find no
+index walk the names in Redis (linear, nothing decoded).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from datetime import datetime
 from bson import ObjectId
 from django.conf import settings
 
-from common import ranked_index
+from common import ranked_index, trigram_index
 from common.mongo import get_database
 from common.redis_client import redis_key
 from restaurants import pause, repository
@@ -34,6 +40,29 @@ def key() -> str:
 def cuisine_key(cuisine: str) -> str:
     """The restaurants of one cuisine by name (`?cuisine=`), as `key()`'s set holds every restaurant."""
     return redis_key("restaurants", "browse", "cuisine", cuisine)
+
+
+def trigrams() -> trigram_index.TrigramIndex:
+    """Every restaurant's member of `key()` by the three-letter parts of its `name_key` (`?q=`)."""
+    return trigram_index.TrigramIndex(
+        marker=redis_key("restaurants", "browse", "trigrams"),
+        set_key=lambda trigram: redis_key("restaurants", "browse", "trigrams", trigram),
+        members=lambda: (member for member, _ in _rebuild()()),
+        ttl_s=settings.RESTAURANT_BROWSE_TTL_S,
+    )
+
+
+def refresh_trigrams() -> str:
+    """The background pass (restaurants/background.py): builds the names' trigram index when missing,
+    or renews it when it expires within half its lifetime (or three passes), so no request builds it."""
+    margin_s = max(settings.RESTAURANT_BROWSE_TTL_S / 2, 3 * settings.RESTAURANT_TRIGRAMS_REFRESH_S)
+    return trigram_index.refresh(trigrams(), margin_s=margin_s)
+
+
+def forget() -> None:
+    """Drops the lists and the name index, rebuilt from MongoDB when next read (after a bulk load)."""
+    ranked_index.forget(key())
+    trigram_index.forget(trigrams())
 
 
 def member(restaurant: dict) -> str:
@@ -54,7 +83,8 @@ def _rebuild(cuisine: str | None = None):
 def listed(restaurant: dict, *, before: dict | None = None) -> None:
     """A created or renamed restaurant in the list and its cuisine's (under its new name and
     cuisine only)."""
-    if before is not None and before.get("name_key") != restaurant.get("name_key"):
+    renamed = before is not None and before.get("name_key") != restaurant.get("name_key")
+    if renamed:
         ranked_index.remove(key(), member(before))
     moved = before is not None and (before.get("cuisine"), before.get("name_key")) != (
         restaurant.get("cuisine"),
@@ -66,6 +96,8 @@ def listed(restaurant: dict, *, before: dict | None = None) -> None:
     if restaurant.get("cuisine"):
         entries.append((cuisine_key(restaurant["cuisine"]), member(restaurant), 0.0))
     ranked_index.add(*entries)
+    if before is None or renamed:
+        trigram_index.change(trigrams(), before=member(before) if renamed else None, after=member(restaurant))
 
 
 def resting_at(*, at: datetime) -> list[dict]:
@@ -88,8 +120,8 @@ def page(
 ) -> tuple[int, list[dict]] | None:
     """(count, the page) of the restaurants of `cuisines` (any, when none) whose name contains `text`
     (compared casefolded, as `repository.browse_filter`), those taking orders at `at` first; None
-    without Redis. A cuisine's page is read by rank like the whole list's; a name's is found by
-    walking the names in Redis (no index answers a substring: linear, but nothing is decoded)."""
+    without Redis. A cuisine's page is read by rank like the whole list's; a name's from the names'
+    trigrams, or by walking the names in Redis for a text under three characters."""
     needle = text.casefold() if text else ""
     sources = {cuisine_key(c): _rebuild(c) for c in cuisines} if cuisines else {key(): _rebuild()}
     resting = sorted(
@@ -118,17 +150,31 @@ def page(
 def _taking_matching(
     sources: dict, needle: str, resting: list[dict], *, skip: int, limit: int
 ) -> tuple[int, list[ObjectId]] | None:
-    """(how many taking orders match, the page's ids among them), walked in Redis."""
-    found = ranked_index.page_matching(
-        list(sources),
-        scratch=redis_key("restaurants", "browse", "union", uuid.uuid4().hex),
-        contains=needle,
-        excluded=[member(r) for r in resting],
-        skip=skip,
-        limit=limit,
-        rebuilds=sources,
-        ttl_s=settings.RESTAURANT_BROWSE_TTL_S,
-    )
+    """(how many taking orders match, the page's ids among them), from the names' trigrams or walked
+    in Redis (a text under three characters or a common one, or while the trigram index is not built)."""
+    found = None
+    if trigram_index.searchable(needle):
+        found = trigram_index.page_containing(
+            trigrams(),
+            sources=sources,
+            scratch=redis_key("restaurants", "browse", "matching", uuid.uuid4().hex),
+            contains=needle,
+            excluded=[member(r) for r in resting],
+            skip=skip,
+            limit=limit,
+            ttl_s=settings.RESTAURANT_BROWSE_TTL_S,
+        )
+    if found is None:
+        found = ranked_index.page_matching(
+            list(sources),
+            scratch=redis_key("restaurants", "browse", "union", uuid.uuid4().hex),
+            contains=needle,
+            excluded=[member(r) for r in resting],
+            skip=skip,
+            limit=limit,
+            rebuilds=sources,
+            ttl_s=settings.RESTAURANT_BROWSE_TTL_S,
+        )
     if found is None:
         return None
     return found[0], [_id_of(m) for m in found[1]]

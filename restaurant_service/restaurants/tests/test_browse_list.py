@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bson import ObjectId
 
-from common import ranked_index
+from common import background, ranked_index, trigram_index
 from restaurants import browse, pause, repository
 from restaurants.tests.helpers import create_restaurant
 
@@ -92,7 +92,8 @@ def test_a_pause_that_ran_out_is_unmarked_by_the_next_list(api_client, owner, mo
     assert repository.restaurants_marked_resting(mongo_db) == []
 
 
-# --- with filters: a cuisine's restaurants (one set per cuisine) and a name's (the names walked in Redis)
+# --- with filters: a cuisine's restaurants (one set per cuisine) and a name's (the names' trigrams,
+# or the names walked in Redis for one or two characters)
 
 
 def _made_city(api_client, owner, mongo_db) -> dict:
@@ -107,6 +108,9 @@ def _made_city(api_client, owner, mongo_db) -> dict:
         ("Pasta Kitchen", "italian"),
         ("Roma", "italian"),
         ("kitchen zero", "thai"),
+        ("Café Müller", "german"),
+        ("Straße Kitchen", "german"),
+        ("ΩMEGA Grill", "greek"),
     ]
     made = {name: create_restaurant(api_client, owner[1], name=name, cuisine=cuisine) for name, cuisine in rows}
     api_client.post(f"/restaurants/{made['Thai Garden']['id']}/pause", {"minutes": 30}, format="json", headers=owner[1])
@@ -130,15 +134,31 @@ FILTERS = [
     {"q": "zzz"},
     {"q": "kitchen", "cuisine": "italian"},
     {"q": "ai", "cuisine": "thai,italian"},
+    # Three characters or more: from the names' trigrams (restaurants/browse.py); shorter: walked.
+    {"q": "itc"},
+    {"q": "n k"},
+    {"q": "MÜLLER"},
+    {"q": "é m"},
+    {"q": "STRASSE"},
+    {"q": "straẞe"},
+    {"q": "ωmega"},
+    {"q": "ß"},
+    {"q": "ki"},
+    {"q": "kitchen", "cuisine": "german,italian"},
 ]
 
 
 @pytest.mark.parametrize("filters", FILTERS, ids=[str(f) for f in FILTERS])
 @pytest.mark.parametrize("page_size", [1, 2, 20])
+@pytest.mark.parametrize("walk_share", [trigram_index.WALK_SHARE, -1.0], ids=["common-walk", "always-trigrams"])
 def test_filtered_pages_follow_the_stores_order_with_resting_restaurants_last(
-    api_client, owner, mongo_db, filters, page_size
+    api_client, owner, mongo_db, filters, page_size, walk_share, monkeypatch
 ):
+    # Among a dozen names most texts are common (walked); -1 makes every one of three letters or
+    # more come from the trigrams' sets.
+    monkeypatch.setattr(trigram_index, "WALK_SHARE", walk_share)
     _made_city(api_client, owner, mongo_db)
+    assert browse.refresh_trigrams() == "built"  # the background pass
     cuisines = [c.strip().lower() for c in filters.get("cuisine", "").split(",") if c.strip()]
     query = repository.browse_filter(text=filters.get("q"), cuisines=cuisines, open_slot=None)
     count, expected = repository.restaurants_page(mongo_db, query=query, skip=0, limit=20, at=pause.now())
@@ -196,3 +216,111 @@ def test_a_name_is_matched_literally_never_as_a_pattern(api_client, owner):
     assert _names(api_client, q="a.b") == ["A.B (Kitchen)*"]
     assert _names(api_client, q="(kitchen)*") == ["A.B (Kitchen)*"]
     assert _names(api_client, q="%") == []
+
+
+def test_renamed_and_added_restaurants_are_found_by_their_new_names_only(api_client, owner):
+    garden = create_restaurant(api_client, owner[1], name="Thai Garden", cuisine="thai")
+    create_restaurant(api_client, owner[1], name="Garden Bistro", cuisine="french")
+    assert _names(api_client, q="garden") == ["Garden Bistro", "Thai Garden"]  # the index is built
+
+    api_client.patch(f"/restaurants/{garden['id']}", {"name": "Zanzibar Grill"}, format="json", headers=owner[1])
+    create_restaurant(api_client, owner[1], name="Grill Zone", cuisine="thai")
+
+    assert _names(api_client, q="garden") == ["Garden Bistro"]
+    assert _names(api_client, q="thai") == []
+    assert _names(api_client, q="zanzibar") == ["Zanzibar Grill"]
+    assert _names(api_client, q="grill") == ["Grill Zone", "Zanzibar Grill"]
+    assert _names(api_client, q="grill", cuisine="thai") == ["Grill Zone", "Zanzibar Grill"]
+
+    api_client.patch(f"/restaurants/{garden['id']}", {"cuisine": "French"}, format="json", headers=owner[1])
+    assert _names(api_client, q="grill", cuisine="thai") == ["Grill Zone"]
+    assert _names(api_client, q="grill", cuisine="french") == ["Zanzibar Grill"]
+
+
+def test_a_restaurant_stored_behind_the_indexes_is_found_once_they_are_forgotten(api_client, owner, mongo_db):
+    create_restaurant(api_client, owner[1], name="Kitchen Alpha")
+    assert _names(api_client, q="kitchen") == ["Kitchen Alpha"]
+    stored = mongo_db["restaurants"].find_one({"name": "Kitchen Alpha"})
+    mongo_db["restaurants"].insert_one(
+        {**stored, "_id": ObjectId(), "name": "Kitchen Zero", "name_key": "kitchen zero"}
+    )
+
+    browse.forget()
+
+    assert _names(api_client, q="kitchen") == ["Kitchen Alpha", "Kitchen Zero"]
+    assert _names(api_client, q="zer") == ["Kitchen Zero"]
+
+
+def _redis_calls(redis_client) -> dict:
+    """Calls per command so far (INFO commandstats: a script's commands counted one by one)."""
+    return {name.removeprefix("cmdstat_"): s["calls"] for name, s in redis_client.info("commandstats").items()}
+
+
+def test_a_rare_name_is_found_without_walking_every_name(api_client, owner, mongo_db, redis_client):
+    mongo_db["restaurants"].insert_many(
+        [
+            {"name": f"Growth Kitchen {n}", "name_key": f"growth kitchen {n}", "cuisine": "bench"}
+            | {"owner_id": owner[0], "accepting_orders": True, "paused_until": None, "resting": repository.TAKING}
+            for n in range(3000)
+        ]
+    )
+    create_restaurant(api_client, owner[1], name="Zanzibar Grill")
+    assert _names(api_client, q="Zanzibar") == ["Zanzibar Grill"]  # walks, builds the list
+    assert browse.refresh_trigrams() == "built"  # the background pass
+
+    before = _redis_calls(redis_client)
+    assert _names(api_client, q="Zanzibar") == ["Zanzibar Grill"]
+    after = _redis_calls(redis_client)
+
+    used = {name: n - before.get(name, 0) for name, n in after.items() if n != before.get(name, 0)}
+    # The 3,001 names walked a thousand at a time take four ZRANGEs; the one candidate, one look-up.
+    assert used.get("zrange", 0) <= 1, used
+    assert used.get("zmscore", 0) <= 1, used
+
+
+def test_a_common_name_walks_the_names_rather_than_its_many_candidates(api_client, owner, mongo_db, redis_client):
+    create_restaurant(api_client, owner[1], name="Zanzibar Grill")
+    stored = {k: v for k, v in mongo_db["restaurants"].find_one({"name": "Zanzibar Grill"}).items() if k != "_id"}
+    mongo_db["restaurants"].insert_many(
+        [{**stored, "name": f"Growth Kitchen {n}", "name_key": f"growth kitchen {n}"} for n in range(3000)]
+    )
+    browse.forget()
+    expected = [f"Growth Kitchen {n}" for n in sorted(range(3000), key=str)[40:60]]
+    assert _names(api_client, q="Kitchen", page=3, page_size=20) == expected  # walks, builds the list
+    assert browse.refresh_trigrams() == "built"  # the background pass
+
+    before = _redis_calls(redis_client)
+    assert _names(api_client, q="Kitchen", page=3, page_size=20) == expected
+    after = _redis_calls(redis_client)
+
+    used = {name: n - before.get(name, 0) for name, n in after.items() if n != before.get(name, 0)}
+    # 3,000 candidates cost more than the walk of the 3,001 names (four ZRANGEs, a thousand each).
+    assert "sinter" not in used, used
+    assert "zmscore" not in used, used
+    assert used.get("zrange") == 4, used
+
+
+def test_a_request_that_finds_no_name_index_walks_and_the_background_pass_builds_it(
+    api_client, owner, redis_client, settings, monkeypatch
+):
+    monkeypatch.setattr(trigram_index, "WALK_SHARE", -1.0)  # two names: every text would be common
+    create_restaurant(api_client, owner[1], name="Zanzibar Grill")
+    create_restaurant(api_client, owner[1], name="Kitchen Alpha")
+    index = browse.trigrams()
+
+    before = _redis_calls(redis_client)
+    assert _names(api_client, q="zanzibar") == ["Zanzibar Grill"]
+    used = {name: n - before.get(name, 0) for name, n in _redis_calls(redis_client).items() if n != before.get(name, 0)}
+    assert not redis_client.exists(index.marker), used  # never built by a request
+    assert "sadd" not in used, used
+
+    (loop,) = [loop for loop in background.declared_loops() if loop.name == "browse-trigrams"]
+    assert loop.run() == "built"
+    assert loop.run() == "fresh"
+    settings.RESTAURANT_BROWSE_TTL_S = 7200  # expires within half its lifetime: renewed
+    assert loop.run() == "refreshed"
+
+    before = _redis_calls(redis_client)
+    assert _names(api_client, q="zanzibar") == ["Zanzibar Grill"]
+    used = {name: n - before.get(name, 0) for name, n in _redis_calls(redis_client).items() if n != before.get(name, 0)}
+    assert used.get("sinter") == 1, used
