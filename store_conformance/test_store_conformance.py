@@ -9,9 +9,10 @@ several winners in 27 of 30 rounds, 896 of 1,200 increments lost): `make conform
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 ROUNDS = 30
@@ -81,6 +82,34 @@ def test_an_update_many_and_a_conditional_update_do_not_interleave(db):
 
     assert sum(results) == 200
     assert db.orders.count_documents({"status": "placed"}) == 0
+
+
+def test_a_long_write_to_one_collection_holds_no_write_to_another_back(db):
+    """Atomicity is per document: a write to another collection does not wait for a long bulk write
+    to end. On the local server one lock for every collection held every service's writes behind the
+    couriers' positions written in bulk (issue #40: the operators' assign, p95 over a second)."""
+    n = 3000
+    db.positions.insert_many([{"_id": i, "at": 0} for i in range(n)])
+    db.decisions.insert_one({"_id": "existing"})  # both collections exist: no write below creates one
+    ended: list[float] = []
+
+    def bulk() -> None:
+        db.positions.bulk_write([UpdateOne({"_id": i}, {"$set": {"at": 1}}) for i in range(n)], ordered=False)
+        ended.append(time.monotonic())
+
+    writer = threading.Thread(target=bulk)
+    writer.start()
+    while writer.is_alive() and db.positions.count_documents({"at": 1}, limit=1) == 0:
+        time.sleep(0.002)  # until the bulk write is under way (reads are not held back)
+    started = time.monotonic()
+    db.decisions.insert_one({"_id": "during"})
+    waited = time.monotonic() - started
+    writer.join()
+
+    still_running = ended[0] - started  # how long the bulk write went on after the insert was sent
+    # A fast server (MongoDB) may end the bulk write first: only a bulk write that went on for a
+    # while after the insert was sent can show the insert waiting for it.
+    assert still_running < 0.2 or waited < still_running / 2, f"waited {waited:.3f} s of {still_running:.3f} s"
 
 
 def test_a_unique_index_admits_one_of_racing_inserts(db):

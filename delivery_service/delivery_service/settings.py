@@ -58,9 +58,9 @@ LOCATION_EVENT_MIN_INTERVAL_S = env_float("LOCATION_EVENT_MIN_INTERVAL_S", 2.0)
 # Positions live in Redis; MongoDB's copy is written behind in bulk at most this late (what a Redis
 # loss can lose). 0: no background writer in this process (tests call tracking.persist_positions).
 COURIER_LOCATION_PERSIST_S = env_float("COURIER_LOCATION_PERSIST_S", 5.0)
-# Positions per bulk write of that pass. A write command holds the local store's write mutex for its
-# whole length (docs/architecture/store.md): a thousand statements in one held every other write
-# back for most of a second (issue #40's operators' assign, p95 0.7 s); a hundred, for tens of ms.
+# Positions per bulk write of that pass. A write command holds the local store's write mutex of its
+# collection for its whole length (docs/architecture/store.md): every other write of couriers waits
+# for the batch it falls behind.
 COURIER_LOCATION_PERSIST_BATCH = env_int("COURIER_LOCATION_PERSIST_BATCH", 100)
 # A free, available courier's position wakes dispatch at most this often per process.
 DISPATCH_POSITION_KICK_S = env_float("DISPATCH_POSITION_KICK_S", 1.0)
