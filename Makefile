@@ -11,7 +11,7 @@ MKDOCS_BUILD := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 SERVICES := auth_service customer_service restaurant_service order_service delivery_service gateway_service
 
 .DEFAULT_GOAL := help
-.PHONY: browser-deps help setup run images demo operator test conformance-as-released e2e lint lint-tools docs format clean-data clean ferretdb system-deps screenshots bench dispatch-sim bench-console chaos
+.PHONY: browser-deps help setup run images demo operator test conformance-as-released e2e lint lint-tools docs format clean-data clean ferretdb system-deps screenshots bench dispatch-sim dispatch-service bench-console chaos
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -112,9 +112,13 @@ bench: setup ## benchmarks: starts the platform, measures, prints a table, write
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk nginx-light >/dev/null; }
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/dispatch_sim.py --json bench/out/dispatch_sim.json
+	$(BIN)/python bench/dispatch_service.py --orders 150 --couriers 50 --json bench/out/dispatch_service.json
 
 dispatch-sim: setup ## the dispatch simulator alone: nearest against planned routes on a seeded city (bench/dispatch_sim.py)
 	$(BIN)/python bench/dispatch_sim.py --json bench/out/dispatch_sim.json
+
+dispatch-service: setup ## planned dispatch's solve times in the running delivery service, 150 orders / 50 couriers (bench/dispatch_service.py)
+	$(BIN)/python bench/dispatch_service.py --orders 150 --couriers 50
 
 bench-console: setup ## the operators' console alone: 1,000 couriers every 3 s, 300 live orders, the page in Chromium (bench/out/console.json)
 	$(BIN)/python bench/console.py
