@@ -117,7 +117,7 @@ async def build_city(session, gateway: str, rng: random.Random) -> tuple[list[di
             owner,
             {"name": "Dish", "price_cents": 1200},
         )
-        kitchens.append({"id": restaurant["id"], "item": item["id"], "place": place})
+        kitchens.append({"id": restaurant["id"], "item": item["id"], "place": place, "owner": owner})
     customers = []
     for _ in range(CUSTOMERS):
         token = await new_user(session, gateway, "customers")
@@ -141,6 +141,42 @@ async def report_positions(session, gateway: str, couriers: list[tuple[str, dict
             await asyncio.wait_for(stop.wait(), timeout=30)
 
 
+async def ride(session, gateway: str, token: str, placed: dict, args, stop: asyncio.Event) -> int:
+    """One courier following their route as the plan orders it, on a clock `args.stop_s` per stop: at
+    a pickup, once the food has had `args.prep_s` since the order, its kitchen marks it ready and the
+    courier picks it up; at a drop-off, delivered. Answers the drop-offs made."""
+    dropped = 0
+    while not stop.is_set():
+        status, text = await request(session, "GET", f"{gateway}/couriers/me", token)
+        route = json.loads(text).get("route") or [] if status == 200 else []
+        if not route:
+            await asyncio.sleep(2)
+            continue
+        first = route[0]
+        order = placed.get(first["order_id"])
+        if first["stop"] == "pickup":
+            if order is None or time.monotonic() - order["at"] < args.prep_s:
+                await asyncio.sleep(2)
+                continue
+            for step in ("accepted", "preparing", "ready"):
+                await request(
+                    session,
+                    "POST",
+                    f"{gateway}/restaurants/{order['kitchen']['id']}/orders/{first['order_id']}/status",
+                    order["kitchen"]["owner"],
+                    {"status": step},
+                )
+            next_status = "picked_up"
+        else:
+            next_status = "delivered"
+        await asyncio.sleep(args.stop_s)  # riding to the stop
+        status, _ = await request(
+            session, "POST", f"{gateway}/deliveries/{first['delivery_id']}/status", token, {"status": next_status}
+        )
+        dropped += status == 200 and next_status == "delivered"
+    return dropped
+
+
 async def run(stack, args) -> dict:
     rng = random.Random(args.seed)  # noqa: S311 (a seeded benchmark, not secrets)
     gateway = stack.gateway_url
@@ -159,6 +195,8 @@ async def run(stack, args) -> dict:
         before = histogram(metrics(stack))
         stop = asyncio.Event()
         positions = asyncio.create_task(report_positions(session, gateway, couriers, stop))
+        placed: dict[str, dict] = {}
+        riders = [asyncio.create_task(ride(session, gateway, token, placed, args, stop)) for token, _ in couriers]
         log(f"{args.orders} orders over {args.seconds}s")
         started = time.monotonic()
         statuses: dict[int, int] = {}
@@ -166,7 +204,7 @@ async def run(stack, args) -> dict:
             await asyncio.sleep(max(0.0, started + n * args.seconds / args.orders - time.monotonic()))
             token, address_id = rng.choice(customers)
             kitchen = rng.choice(kitchens)
-            status, _ = await request(
+            status, text = await request(
                 session,
                 "POST",
                 f"{gateway}/customers/me/orders",
@@ -179,16 +217,20 @@ async def run(stack, args) -> dict:
                 {"Idempotency-Key": uuid.uuid4().hex},
             )
             statuses[status] = statuses.get(status, 0) + 1
+            if status == 201:
+                placed[json.loads(text)["id"]] = {"at": time.monotonic(), "kitchen": kitchen}
         log(f"settling for {args.settle}s")
         await asyncio.sleep(args.settle)
         stop.set()
         await positions
+        delivered = sum(await asyncio.gather(*riders))
         after = histogram(metrics(stack))
     return {
         "orders": args.orders,
         "couriers": args.couriers,
         "seconds": args.seconds,
         "placed": statuses,
+        "delivered": delivered,
         "solves": solve_times(before, after),
     }
 
@@ -199,6 +241,8 @@ def main() -> int:
     parser.add_argument("--couriers", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=120.0, help="placing the orders takes this long")
     parser.add_argument("--settle", type=float, default=45.0, help="plans measured this long after the last order")
+    parser.add_argument("--prep-s", type=float, default=30.0, help="an order is ready this long after it is placed")
+    parser.add_argument("--stop-s", type=float, default=20.0, help="a courier takes this long from stop to stop")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
