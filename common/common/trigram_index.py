@@ -251,8 +251,9 @@ def refresh(index: TrigramIndex, *, margin_s: float) -> str:
     renewed = now_ms + int(index.ttl_s * 1000)
     if not _RENEWING.run(client, [index.marker], [renewed]):
         return "fresh"  # dropped meanwhile: rebuilt by the next pass
-    # Writers now give the sets they touch the renewed lifetime; sets first (their lifetimes only ever grow, so a writer's older deadline cannot shorten them),
-    # then the marker: a refresh cut short leaves the old index whole until its old deadline.
+    # Writers now give the sets they touch the renewed lifetime. Sets first (their lifetimes only
+    # ever grow, so a writer's older deadline cannot shorten them), then the marker: a refresh cut
+    # short leaves the old index whole until its old deadline.
     _fill_all(client, index, renewed + GRACE_MS)
     _RENEW.run(client, [index.marker], [_text(deadline), renewed])
     return "refreshed"
@@ -300,8 +301,9 @@ def _fill(client: redis.Redis, chunk: dict[str, list[str]], until_ms: int) -> No
 
 def change(index: TrigramIndex, *, before: str | None, after: str | None) -> None:
     """A member written to MongoDB leaves (`before`) and joins (`after`) the index's sets, if the
-    index exists, in one round trip. Best effort: a set that missed it stays wrong until the index
-    is rebuilt (`ttl_s` at most)."""
+    index exists, in one round trip. Best effort: a member that missed joining is added back by the
+    next renewal or build (`refresh`); one that missed leaving stays, never shown (each candidate
+    must still be in a ranked list and contain the text)."""
     leaving = sorted(index.set_key(t) for t in trigrams(_sort_key(before))) if before else []
     joining = sorted(index.set_key(t) for t in trigrams(_sort_key(after))) if after else []
     if before == after or not (leaving or joining):

@@ -29,9 +29,9 @@ DELIVERY_RADIUS_KM = env_float("DELIVERY_RADIUS_KM", 8.0)
 # The list of restaurants by name is paged from Redis (restaurants/browse.py), built from MongoDB
 # when first read and forgotten after this long unread.
 RESTAURANT_BROWSE_TTL_S = env_float("RESTAURANT_BROWSE_TTL_S", 3600.0)
+BACKGROUND_LOOP_MODULES = ["restaurants.background"]
 # Seconds between passes of the loop that builds the names' trigram index when missing and renews it
 # before it expires (restaurants/background.py; 0: off, and `?q=` then walks the names).
-BACKGROUND_LOOP_MODULES = ["restaurants.background"]
 RESTAURANT_TRIGRAMS_REFRESH_S = env_float("RESTAURANT_TRIGRAMS_REFRESH_S", 30.0)
 # Browsing by location considers this many of the nearest restaurants (0: all of them).
 NEAR_BROWSE_MAX = env_int("NEAR_BROWSE_MAX", 100)

@@ -187,7 +187,6 @@ class Stack:
             self.ports = dict(zip((s.name for s in SERVICES), free_ports(len(SERVICES)), strict=True))
         else:
             self.ports = {s.name: s.port for s in SERVICES}
-        if not self.free_ports:
             busy = [p for p in self.ports.values() if port_open(p)]
             if busy:
                 raise SystemExit(f"ports {busy} are in use: stop what uses them (or another `make run`) first")
